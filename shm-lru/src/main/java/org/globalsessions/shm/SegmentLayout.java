@@ -1,0 +1,82 @@
+package org.globalsessions.shm;
+
+/**
+ * One segment: a header of two cache lines, the index slots, then the records. The first
+ * line holds the lock word and the list heads, which every operation writes; the second
+ * holds the statistics, updated under the lock. See {@code shm-lru/SPEC.md}, "Segments".
+ *
+ * <pre>
+ *   0               8       12      16      20      24      28 ........ 64
+ *   +---------------+-------+-------+-------+-------+-------+----------+
+ *   |   LOCK_WORD   | HEAD  | TAIL  | FREE  | COUNT | NEXT  | reserved |
+ *   +---------------+-------+-------+-------+-------+-------+----------+
+ *  64      72      80      88      96      104     112     120     128
+ *   +-------+-------+-------+-------+-------+-------+-------+-------+
+ *   | HITS  | MISS  | PUTS  | REMOV | EVICT | EXPIR | RECOV | STALE |
+ *   +-------+-------+-------+-------+-------+-------+-------+-------+
+ *  128: SLOTS x int32, padded to 64 bytes; then (capacity + 1) records of RECORD_STRIDE.
+ * </pre>
+ *
+ * <p>HEAD is the most recently used record, TAIL the least; FREE heads the free list (linked
+ * through {@link RecordLayout#LRU_NEXT_OFFSET}); NEXT is the first record index never used
+ * (records at or past it are free without being on the list, so a new table touches no
+ * record page until it is used). Record references are record indices; {@link #NIL} is none.
+ *
+ * <p>An index slot is {@code 0} when empty, else {@code tag << 24 | (recordIndex + 1)} where
+ * {@code tag} is 8 bits of the key's hash that the slot's position does not already imply.
+ */
+final class SegmentLayout {
+
+    static final int NIL = -1;
+    static final int HEADER_SIZE = 128;
+    static final int ALIGNMENT = 64;
+    /** Record indices must fit in the 24 low bits of a slot, with 0 reserved for empty. */
+    static final int MAX_RECORDS = (1 << 24) - 2;
+
+    static final int LOCK_WORD_OFFSET = 0;
+    static final int LRU_HEAD_OFFSET = LOCK_WORD_OFFSET + 8;
+    static final int LRU_TAIL_OFFSET = LRU_HEAD_OFFSET + 4;
+    static final int FREE_HEAD_OFFSET = LRU_TAIL_OFFSET + 4;
+    static final int ENTRY_COUNT_OFFSET = FREE_HEAD_OFFSET + 4;
+    static final int NEXT_UNUSED_OFFSET = ENTRY_COUNT_OFFSET + 4;
+
+    static final int HITS_OFFSET = 64;
+    static final int MISSES_OFFSET = HITS_OFFSET + 8;
+    static final int PUTS_OFFSET = MISSES_OFFSET + 8;
+    static final int REMOVES_OFFSET = PUTS_OFFSET + 8;
+    static final int EVICTIONS_OFFSET = REMOVES_OFFSET + 8;
+    static final int EXPIRATIONS_OFFSET = EVICTIONS_OFFSET + 8;
+    static final int LOCK_RECOVERIES_OFFSET = EXPIRATIONS_OFFSET + 8;
+    static final int STALE_REFUSED_OFFSET = LOCK_RECOVERIES_OFFSET + 8;
+
+    static final int SLOTS_OFFSET = HEADER_SIZE;
+    static final int SLOT_SIZE = 4;
+    static final int SLOT_INDEX_MASK = 0x00FF_FFFF;
+
+    private SegmentLayout() {
+    }
+
+    static int slotsBytes(int slots) {
+        return align((long) slots * SLOT_SIZE, ALIGNMENT);
+    }
+
+    static int align(long size, int alignment) {
+        long aligned = (size + alignment - 1) / alignment * alignment;
+        if (aligned > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("size=" + size + " is too large for a segment part");
+        }
+        return (int) aligned;
+    }
+
+    static int slot(int tag, int recordIndex) {
+        return tag << 24 | (recordIndex + 1);
+    }
+
+    static int slotRecord(int slot) {
+        return (slot & SLOT_INDEX_MASK) - 1;
+    }
+
+    static int slotTag(int slot) {
+        return slot >>> 24;
+    }
+}

@@ -1,0 +1,594 @@
+package org.globalsessions.shm;
+
+import static org.globalsessions.shm.SegmentLayout.*;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+
+import org.globalsessions.shm.SegmentOps.CorruptSegmentException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A fixed-size hash table with LRU order and expiry in one memory-mapped file, shared by every
+ * process on a host: one process {@linkplain #create creates} it, the others
+ * {@linkplain #attach attach}, and all of them read and write it directly.
+ *
+ * <h2>Structure</h2>
+ * The file holds a header and {@code segments} segments; a key's hash picks its segment. Each
+ * segment has its own lock, index, records and LRU list, and holds at most
+ * {@code ceil(el_count / segments)} entries: when a full segment takes a new key, it evicts its
+ * least recently used entry. The byte layout is specified in {@code shm-lru/SPEC.md}.
+ *
+ * <h2>Concurrency</h2>
+ * Thread-safe and process-safe: every operation takes its segment's lock in shared memory (a
+ * CAS on a word that names the owner process; see {@link SegmentLocks}) and holds it for a
+ * few hundred nanoseconds at most; a read takes it too, because a hit moves the entry to the
+ * front of the LRU list. Eviction listeners run after the lock is released. A process that dies
+ * holding a lock stalls the others for about one lock lease; the next waiter takes the lock
+ * over and repairs the segment (see {@link SegmentRepair}) without losing committed entries.
+ * {@link #close()} must not race with operations on the same instance.
+ *
+ * <h2>Versions and tombstones</h2>
+ * Every entry carries a 64-bit version. {@link #put} gives the next one; {@link #putIfNewer}
+ * and {@link #removeIfNotNewer} take the caller's and refuse to go backwards, and a removal
+ * leaves a tombstone that refuses older writes until it expires.
+ *
+ * <h2>Expiry</h2>
+ * An entry with a time to live expires at a wall-clock instant; {@link #touch} slides it by the
+ * same TTL. An expired entry is a miss, and the lookup that finds it frees its record. A full
+ * segment evicts its least recently used entry whether or not another one has expired;
+ * {@link #removeExpired()} sweeps the whole table.
+ */
+public final class ShmLru implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ShmLru.class);
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    /** Where tables live by default: memory-backed, so the mapped file never touches a disk. */
+    public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm");
+
+    private final Path path;
+    private final Mapping mapping;
+    private final ShmLruSettings settings;
+    private final SegmentOps ops;
+    private final SegmentLocks locks;
+    private final LongSupplier clock;
+    private final EvictionListener listener;
+    private final ThreadLocal<ArrayDeque<Evicted>> pendingEvictions;
+    private final boolean created;
+    private volatile boolean closed;
+
+    private ShmLru(Path path, TableFile.Opened opened, ShmLruOptions options) {
+        this.path = path;
+        this.mapping = opened.mapping();
+        this.settings = opened.settings();
+        this.created = opened.created();
+        this.ops = new SegmentOps(mapping.address(), settings, opened.geometry());
+        this.locks = new SegmentLocks(path.toString(), settings.lockLease().toNanos(), options.lockTimeout().toNanos());
+        this.clock = options.clock();
+        this.listener = options.evictionListener();
+        this.pendingEvictions = listener == null ? null : ThreadLocal.withInitial(ArrayDeque::new);
+    }
+
+    /**
+     * Creates the table at {@code path}, or attaches to it if another process already created
+     * it with the same settings (so processes may race to create: exactly one initialises).
+     *
+     * @throws ShmLruException if the file exists with other settings, is not a table, or cannot be created
+     */
+    public static ShmLru create(Path path, ShmLruSettings settings) {
+        return create(path, settings, ShmLruOptions.DEFAULTS);
+    }
+
+    public static ShmLru create(Path path, ShmLruSettings settings, ShmLruOptions options) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(options, "options");
+        return new ShmLru(path, TableFile.create(path, settings, options), options);
+    }
+
+    /**
+     * Attaches to a table another process created; the settings come from the file.
+     *
+     * @throws ShmLruException if there is no file, or it is foreign, of another layout version,
+     *                         truncated, half-initialised or corrupt, or readable by every user
+     */
+    public static ShmLru attach(Path path) {
+        return attach(path, ShmLruOptions.DEFAULTS);
+    }
+
+    public static ShmLru attach(Path path, ShmLruOptions options) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        return new ShmLru(path, TableFile.attach(path, options), options);
+    }
+
+    /** The settings stored in a table file, read without mapping it. */
+    public static ShmLruSettings readSettings(Path path) {
+        return TableFile.readSettings(path);
+    }
+
+    /** {@code /dev/shm/global-sessions-<name>.lru}; {@code name} is letters, digits, '.', '_' or '-'. */
+    public static Path defaultPath(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("table name=" + name + " must be 1-100 letters, digits, '.', '_' or '-'");
+        }
+        return DEFAULT_DIRECTORY.resolve("global-sessions-" + name + ".lru");
+    }
+
+    // ---- reads ------------------------------------------------------------------------------
+
+    /** The value stored for {@code key}, or {@code null} if it is absent, expired or removed. */
+    public byte[] get(byte[] key) {
+        checkKey(key);
+        long hash = ops.hash(key);
+        return locked(hash, s -> {
+            int pos = ops.find(s, key, hash);
+            long r = pos < 0 ? 0 : liveRecordAt(s, pos);
+            if (r == 0 || SegmentOps.isTombstone(r)) {
+                SegmentOps.count(s, MISSES_OFFSET);
+                return null;
+            }
+            ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)));
+            SegmentOps.count(s, HITS_OFFSET);
+            return ops.value(r);
+        });
+    }
+
+    public byte[] get(String key) {
+        return get(utf8(key));
+    }
+
+    /**
+     * The entry stored for {@code key} with its version and expiry, including a tombstone, or
+     * {@code null} if there is none (or it expired). A tombstone counts as a miss.
+     */
+    public Entry getEntry(byte[] key) {
+        checkKey(key);
+        long hash = ops.hash(key);
+        return locked(hash, s -> {
+            int pos = ops.find(s, key, hash);
+            long r = pos < 0 ? 0 : liveRecordAt(s, pos);
+            if (r == 0) {
+                SegmentOps.count(s, MISSES_OFFSET);
+                return null;
+            }
+            if (SegmentOps.isTombstone(r)) {
+                SegmentOps.count(s, MISSES_OFFSET);
+                return new Entry(null, SegmentOps.version(r), SegmentOps.expiresAt(r), true);
+            }
+            ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)));
+            SegmentOps.count(s, HITS_OFFSET);
+            return new Entry(ops.value(r), SegmentOps.version(r), SegmentOps.expiresAt(r), false);
+        });
+    }
+
+    // ---- writes -----------------------------------------------------------------------------
+
+    /**
+     * Stores {@code value} for {@code key} unconditionally, with the next version (one more than
+     * the entry it replaces, tombstones included, else 1).
+     *
+     * @param ttl time to live; {@code null} or zero for no expiry
+     * @return the version stored
+     */
+    public long put(byte[] key, byte[] value, Duration ttl) {
+        checkEntry(key, value);
+        long ttlMillis = ttlMillis(ttl);
+        long hash = ops.hash(key);
+        return locked(hash, s -> {
+            int pos = ops.find(s, key, hash);
+            long version = pos >= 0 ? SegmentOps.version(ops.record(s, slotRecordChecked(s, pos))) + 1 : 1;
+            write(s, pos, hash, key, value, version, ttlMillis);
+            SegmentOps.count(s, PUTS_OFFSET);
+            return version;
+        });
+    }
+
+    public long put(String key, byte[] value, Duration ttl) {
+        return put(utf8(key), value, ttl);
+    }
+
+    /**
+     * Stores {@code value} with {@code version} unless the table holds a newer or equal version
+     * of {@code key} (a live entry or a tombstone that has not expired).
+     *
+     * @return true if stored, false if refused as stale
+     */
+    public boolean putIfNewer(byte[] key, byte[] value, long version, Duration ttl) {
+        checkEntry(key, value);
+        long ttlMillis = ttlMillis(ttl);
+        long hash = ops.hash(key);
+        return locked(hash, s -> {
+            int pos = ops.find(s, key, hash);
+            if (pos >= 0 && currentVersion(s, pos) >= version) {
+                SegmentOps.count(s, STALE_REFUSED_OFFSET);
+                return false;
+            }
+            write(s, pos, hash, key, value, version, ttlMillis);
+            SegmentOps.count(s, PUTS_OFFSET);
+            return true;
+        });
+    }
+
+    /**
+     * Removes {@code key} unless the table holds a newer version of it, and leaves a tombstone
+     * with {@code version} that refuses older {@link #putIfNewer} writes until it expires.
+     *
+     * @param tombstoneTtl how long the tombstone is kept; {@code null} or zero for as long as
+     *                     the LRU keeps it
+     * @return true if the removal applied, false if refused because the stored version is newer
+     */
+    public boolean removeIfNotNewer(byte[] key, long version, Duration tombstoneTtl) {
+        checkKey(key);
+        long ttlMillis = ttlMillis(tombstoneTtl);
+        long hash = ops.hash(key);
+        return locked(hash, s -> {
+            int pos = ops.find(s, key, hash);
+            if (pos >= 0 && currentVersion(s, pos) > version) {
+                SegmentOps.count(s, STALE_REFUSED_OFFSET);
+                return false;
+            }
+            write(s, pos, hash, key, null, version, ttlMillis);
+            SegmentOps.count(s, REMOVES_OFFSET);
+            return true;
+        });
+    }
+
+    /** Removes {@code key} and any tombstone of it. @return true if a live entry was removed */
+    public boolean remove(byte[] key) {
+        checkKey(key);
+        long hash = ops.hash(key);
+        return locked(hash, s -> {
+            int pos = ops.find(s, key, hash);
+            if (pos < 0) {
+                return false;
+            }
+            long r = ops.record(s, slotRecordChecked(s, pos));
+            boolean live = !SegmentOps.isTombstone(r) && !isExpired(r);
+            ops.removeAt(s, pos);
+            SegmentOps.count(s, REMOVES_OFFSET);
+            return live;
+        });
+    }
+
+    public boolean remove(String key) {
+        return remove(utf8(key));
+    }
+
+    /**
+     * Marks {@code key} as used: moves it to the front of its segment's LRU order and slides its
+     * expiry by its TTL. @return true if a live entry was touched
+     */
+    public boolean touch(byte[] key) {
+        checkKey(key);
+        long hash = ops.hash(key);
+        return locked(hash, s -> {
+            int pos = ops.find(s, key, hash);
+            long r = pos < 0 ? 0 : liveRecordAt(s, pos);
+            if (r == 0 || SegmentOps.isTombstone(r)) {
+                return false;
+            }
+            ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)));
+            SegmentOps.touch(r, clock.getAsLong());
+            return true;
+        });
+    }
+
+    public boolean touch(String key) {
+        return touch(utf8(key));
+    }
+
+    /** Frees every expired entry (reporting live ones as {@link RemovalCause#EXPIRED}); returns how many. */
+    public int removeExpired() {
+        checkOpen();
+        int removed = 0;
+        for (int segment = 0; segment < settings.segments(); segment++) {
+            removed += lockedSegment(segment, s -> {
+                long now = clock.getAsLong();
+                List<Integer> expired = new ArrayList<>();
+                for (int index = ops.lruHead(s); index != NIL; index = ops.lruNext(s, index)) {
+                    ops.checkIndex(index);
+                    if (SegmentOps.isExpired(ops.record(s, index), now)) {
+                        expired.add(index);
+                    }
+                    if (expired.size() > ops.records) {
+                        throw new CorruptSegmentException("LRU list has a cycle");
+                    }
+                }
+                for (int index : expired) {
+                    expire(s, index);
+                }
+                return expired.size();
+            });
+        }
+        return removed;
+    }
+
+    // ---- inspection -------------------------------------------------------------------------
+
+    /** Counters summed over all segments, read without locks. */
+    public ShmLruStats stats() {
+        checkOpen();
+        long entries = 0;
+        long[] sums = new long[8];
+        int[] offsets = {HITS_OFFSET, MISSES_OFFSET, PUTS_OFFSET, REMOVES_OFFSET, EVICTIONS_OFFSET,
+                EXPIRATIONS_OFFSET, LOCK_RECOVERIES_OFFSET, STALE_REFUSED_OFFSET};
+        for (int segment = 0; segment < settings.segments(); segment++) {
+            long s = ops.segment(segment);
+            entries += SegmentOps.entryCountVolatile(s);
+            for (int i = 0; i < offsets.length; i++) {
+                sums[i] += SegmentOps.counter(s, offsets[i]);
+            }
+        }
+        return new ShmLruStats(capacity(), entries, sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]);
+    }
+
+    /**
+     * Checks every segment's structure under its lock (taking over and repairing any segment
+     * whose lock holder died). Problems found are listed, not repaired.
+     */
+    public IntegrityReport verify() {
+        checkOpen();
+        List<String> problems = new ArrayList<>();
+        long entries = 0;
+        for (int segment = 0; segment < settings.segments(); segment++) {
+            int seg = segment;
+            long s = ops.segment(segment);
+            lock(segment, s);
+            try {
+                entries += SegmentRepair.verify(ops, s, seg, problems);
+            } catch (CorruptSegmentException e) {
+                problems.add("segment " + seg + ": " + e.getMessage());
+            } finally {
+                locks.release(s + LOCK_WORD_OFFSET);
+            }
+        }
+        return new IntegrityReport(settings.segments(), entries, List.copyOf(problems));
+    }
+
+    public ShmLruSettings settings() {
+        return settings;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The number of entries the table can hold. */
+    public long capacity() {
+        return settings.capacity();
+    }
+
+    /** Whether this instance created (initialised) the file rather than attaching to it. */
+    public boolean created() {
+        return created;
+    }
+
+    /** Unmaps the file; it stays for the other processes. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            mapping.close();
+        }
+    }
+
+    /** The pid holding {@code segment}'s lock, or 0 if it is free. */
+    long lockOwnerPid(int segment) {
+        return OwnerTag.pid(locks.owner(ops.segment(segment) + LOCK_WORD_OFFSET));
+    }
+
+    /** The keys of one segment, most recently used first. */
+    List<byte[]> keysByRecency(int segment) {
+        checkOpen();
+        return lockedSegment(segment, s -> {
+            List<byte[]> keys = new ArrayList<>();
+            for (int index = ops.lruHead(s); index != NIL; index = ops.lruNext(s, index)) {
+                ops.checkIndex(index);
+                keys.add(ops.key(ops.record(s, index)));
+                if (keys.size() > ops.records) {
+                    throw new CorruptSegmentException("LRU list has a cycle");
+                }
+            }
+            return keys;
+        });
+    }
+
+    int segmentOf(byte[] key) {
+        return ops.segmentOf(ops.hash(key));
+    }
+
+    // ---- internals --------------------------------------------------------------------------
+
+    @FunctionalInterface
+    private interface SegmentFunction<R> {
+        R apply(long segmentBase);
+    }
+
+    private <R> R locked(long hash, SegmentFunction<R> body) {
+        checkOpen();
+        return lockedSegment(ops.segmentOf(hash), body);
+    }
+
+    /**
+     * Runs {@code body} under the segment's lock. If the segment turns out to be corrupt, it is
+     * repaired under the same lock and {@code body} runs once more; eviction listeners run after
+     * the lock is released.
+     */
+    private <R> R lockedSegment(int segment, SegmentFunction<R> body) {
+        long s = ops.segment(segment);
+        lock(segment, s);
+        try {
+            try {
+                return body.apply(s);
+            } catch (CorruptSegmentException first) {
+                String account = SegmentRepair.repair(ops, s);
+                log.warn("{}: segment {} was inconsistent ({}); repaired it: {}", path, segment, first.getMessage(), account);
+                try {
+                    return body.apply(s);
+                } catch (CorruptSegmentException second) {
+                    throw new ShmLruException(path + ": segment " + segment + " is corrupt and repair did not fix it: "
+                            + second.getMessage() + "; remove the file and let the managing process recreate it");
+                }
+            }
+        } finally {
+            locks.release(s + LOCK_WORD_OFFSET);
+            if (listener != null) {
+                notifyEvictions();
+            }
+        }
+    }
+
+    private void lock(int segment, long s) {
+        long deadOwner = locks.acquire(s + LOCK_WORD_OFFSET, segment);
+        if (deadOwner != 0) {
+            String account;
+            try {
+                account = SegmentRepair.repair(ops, s);
+            } catch (RuntimeException e) {
+                locks.release(s + LOCK_WORD_OFFSET);
+                throw new ShmLruException(path + ": segment " + segment + " was left locked by pid "
+                        + OwnerTag.pid(deadOwner) + ", which died, and could not be repaired: " + e, e);
+            }
+            log.warn("{}: segment {} was locked by pid {}, which died; took the lock over after its {} ms lease and "
+                            + "repaired the segment: {}", path, segment, OwnerTag.pid(deadOwner),
+                    settings.lockLease().toMillis(), account);
+        }
+    }
+
+    /** Stores a record for key at {@code pos} (found) or into its probe sequence (not found), evicting if full. */
+    private void write(long s, int pos, long hash, byte[] key, byte[] value, long version, long ttlMillis) {
+        long expiresAt = ttlMillis == 0 ? 0 : clock.getAsLong() + ttlMillis;
+        if (pos >= 0) {
+            ops.replace(s, pos, hash, key, value, version, expiresAt, ttlMillis);
+            return;
+        }
+        if (SegmentOps.entryCount(s) >= ops.capacity) {
+            evictTail(s);
+            pos = ops.find(s, key, hash); // the eviction's backward shift may have moved the empty slot
+        }
+        ops.insert(s, -(pos + 1), hash, key, value, version, expiresAt, ttlMillis);
+    }
+
+    private void evictTail(long s) {
+        int tail = ops.lruTail(s);
+        ops.checkIndex(tail);
+        long r = ops.record(s, tail);
+        if (isExpired(r)) {
+            expire(s, tail);
+            return;
+        }
+        capture(r, RemovalCause.CAPACITY);
+        ops.removeAt(s, ops.slotOf(s, tail));
+        SegmentOps.count(s, EVICTIONS_OFFSET);
+    }
+
+    private void expire(long s, int index) {
+        long r = ops.record(s, index);
+        capture(r, RemovalCause.EXPIRED);
+        ops.removeAt(s, ops.slotOf(s, index));
+        SegmentOps.count(s, EXPIRATIONS_OFFSET);
+    }
+
+    /** The record at {@code pos}, or 0 after expiring it if its time ran out. */
+    private long liveRecordAt(long s, int pos) {
+        int index = slotRecordChecked(s, pos);
+        long r = ops.record(s, index);
+        if (isExpired(r)) {
+            capture(r, RemovalCause.EXPIRED);
+            ops.removeAt(s, pos);
+            SegmentOps.count(s, EXPIRATIONS_OFFSET);
+            return 0;
+        }
+        return r;
+    }
+
+    /** The version of the entry at {@code pos}, or {@link Long#MIN_VALUE} if it expired (it no longer counts). */
+    private long currentVersion(long s, int pos) {
+        long r = ops.record(s, slotRecordChecked(s, pos));
+        return isExpired(r) ? Long.MIN_VALUE : SegmentOps.version(r);
+    }
+
+    private int slotRecordChecked(long s, int pos) {
+        return ops.slotRecordChecked(s, ops.readSlot(s, pos));
+    }
+
+    private boolean isExpired(long r) {
+        long expiresAt = SegmentOps.expiresAt(r);
+        return expiresAt != 0 && clock.getAsLong() >= expiresAt;
+    }
+
+    private record Evicted(byte[] key, byte[] value, long version, RemovalCause cause) {
+    }
+
+    /** Copies a live record for the listener, to be told once the lock is released. */
+    private void capture(long r, RemovalCause cause) {
+        if (listener != null && !SegmentOps.isTombstone(r)) {
+            pendingEvictions.get().add(new Evicted(ops.key(r), ops.value(r), SegmentOps.version(r), cause));
+        }
+    }
+
+    private void notifyEvictions() {
+        ArrayDeque<Evicted> pending = pendingEvictions.get();
+        Evicted evicted;
+        while ((evicted = pending.poll()) != null) {
+            try {
+                listener.onEviction(evicted.key(), evicted.value(), evicted.version(), evicted.cause());
+            } catch (RuntimeException e) {
+                log.warn("{}: eviction listener threw for a {} eviction; the table is unaffected", path, evicted.cause(), e);
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(path + " is closed");
+        }
+    }
+
+    private void checkKey(byte[] key) {
+        Objects.requireNonNull(key, "key");
+        if (key.length == 0) {
+            throw new IllegalArgumentException("key is empty");
+        }
+        if (key.length > settings.recordSize()) {
+            throw new IllegalArgumentException("key length=" + key.length + " exceeds record_size=" + settings.recordSize());
+        }
+    }
+
+    private void checkEntry(byte[] key, byte[] value) {
+        checkKey(key);
+        Objects.requireNonNull(value, "value");
+        if ((long) key.length + value.length > settings.recordSize()) {
+            throw new IllegalArgumentException("key length=" + key.length + " + value length=" + value.length + " = "
+                    + (key.length + value.length) + " bytes exceeds record_size=" + settings.recordSize());
+        }
+    }
+
+    private static long ttlMillis(Duration ttl) {
+        if (ttl == null || ttl.isZero()) {
+            return 0;
+        }
+        if (ttl.isNegative()) {
+            throw new IllegalArgumentException("ttl=" + ttl + " is negative");
+        }
+        if (ttl.compareTo(Duration.ofMillis(RecordLayout.MAX_TTL_MILLIS)) > 0) {
+            throw new IllegalArgumentException("ttl=" + ttl + " exceeds the maximum of "
+                    + Duration.ofMillis(RecordLayout.MAX_TTL_MILLIS) + " for a shared-memory entry");
+        }
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(ttl.toNanos() + 999_999)); // round up: never expire early
+    }
+
+    private static byte[] utf8(String key) {
+        return Objects.requireNonNull(key, "key").getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,51 @@
+package org.globalsessions.shm;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * Per-process options for opening a table; unlike {@link ShmLruSettings} they are not stored
+ * in the file, and each process may choose its own.
+ *
+ * @param clock            epoch milliseconds; every process sharing a table must use the same
+ *                         wall clock (the default), tests may pass a manual one
+ * @param evictionListener told about capacity evictions and expirations this process performs
+ * @param lockTimeout      how long to wait for a segment lock held by a live process before
+ *                         throwing {@link LockTimeoutException}
+ * @param initTimeout      how long {@code attach} waits for another process to finish creating the file
+ */
+public record ShmLruOptions(LongSupplier clock, EvictionListener evictionListener, Duration lockTimeout,
+                            Duration initTimeout) {
+
+    public static final ShmLruOptions DEFAULTS =
+            new ShmLruOptions(System::currentTimeMillis, null, Duration.ofSeconds(10), Duration.ofSeconds(5));
+
+    public ShmLruOptions {
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(lockTimeout, "lockTimeout");
+        Objects.requireNonNull(initTimeout, "initTimeout");
+        if (lockTimeout.isNegative() || lockTimeout.isZero()) {
+            throw new IllegalArgumentException("lock_timeout=" + lockTimeout + " must be positive");
+        }
+        if (initTimeout.isNegative()) {
+            throw new IllegalArgumentException("init_timeout=" + initTimeout + " must not be negative");
+        }
+    }
+
+    public ShmLruOptions withClock(LongSupplier clock) {
+        return new ShmLruOptions(clock, evictionListener, lockTimeout, initTimeout);
+    }
+
+    public ShmLruOptions withEvictionListener(EvictionListener listener) {
+        return new ShmLruOptions(clock, listener, lockTimeout, initTimeout);
+    }
+
+    public ShmLruOptions withLockTimeout(Duration timeout) {
+        return new ShmLruOptions(clock, evictionListener, timeout, initTimeout);
+    }
+
+    public ShmLruOptions withInitTimeout(Duration timeout) {
+        return new ShmLruOptions(clock, evictionListener, lockTimeout, timeout);
+    }
+}

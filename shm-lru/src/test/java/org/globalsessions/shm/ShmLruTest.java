@@ -1,0 +1,274 @@
+package org.globalsessions.shm;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class ShmLruTest {
+
+    @RegisterExtension
+    final ShmDirectory shm = new ShmDirectory();
+
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private final List<String> evictions = new ArrayList<>();
+
+    private ShmLru table(ShmLruSettings settings) {
+        ShmLruOptions options = ShmLruOptions.DEFAULTS.withClock(now::get)
+                .withEvictionListener((k, v, version, cause) -> evictions.add(new String(k, UTF_8) + "=" + new String(v, UTF_8) + "@" + version + ":" + cause));
+        return ShmLru.create(shm.file("t.lru"), settings, options);
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    @Test
+    void putThenGetReturnsTheValue() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            assertEquals(1, t.put("a", b("one"), null));
+            assertArrayEquals(b("one"), t.get("a"));
+            assertEquals(2, t.put("a", b("two"), null));
+            assertArrayEquals(b("two"), t.get("a"));
+            assertNull(t.get("b"));
+            ShmLruStats stats = t.stats();
+            assertEquals(1, stats.entries());
+            assertEquals(2, stats.hits());
+            assertEquals(1, stats.misses());
+            assertEquals(2, stats.puts());
+        }
+    }
+
+    @Test
+    void getReturnsEmptyAfterRemove() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            t.put("a", b("one"), null);
+            assertTrue(t.remove("a"));
+            assertNull(t.get("a"));
+            assertFalse(t.remove("a"));
+            assertEquals(0, t.stats().entries());
+        }
+    }
+
+    @Test
+    void fullSegmentEvictsItsLeastRecentlyUsedEntryAndReportsIt() {
+        ShmLruSettings settings = ShmLruSettings.builder().elCount(3).recordSize(32).segments(1).build();
+        try (ShmLru t = table(settings)) {
+            t.put("a", b("1"), null);
+            t.put("b", b("2"), null);
+            t.put("c", b("3"), null);
+            t.get("a"); // b is now least recently used
+            t.put("d", b("4"), null);
+            assertNull(t.get("b"));
+            assertArrayEquals(b("1"), t.get("a"));
+            assertEquals(List.of("b=2@1:CAPACITY"), evictions);
+            assertEquals(1, t.stats().evictions());
+            assertEquals(3, t.stats().entries());
+        }
+    }
+
+    @Test
+    void expiredEntryIsAMissAndIsReportedOnce() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            t.put("a", b("1"), Duration.ofMillis(50));
+            now.addAndGet(49);
+            assertArrayEquals(b("1"), t.get("a"));
+            now.addAndGet(1);
+            assertNull(t.get("a"));
+            assertNull(t.get("a"));
+            assertEquals(List.of("a=1@1:EXPIRED"), evictions);
+            assertEquals(1, t.stats().expirations());
+            assertEquals(0, t.stats().entries());
+        }
+    }
+
+    @Test
+    void touchSlidesTheExpiry() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            t.put("a", b("1"), Duration.ofMillis(100));
+            for (int i = 0; i < 5; i++) {
+                now.addAndGet(80);
+                assertTrue(t.touch("a"));
+            }
+            assertArrayEquals(b("1"), t.get("a"));
+            now.addAndGet(100);
+            assertFalse(t.touch("a"));
+            assertNull(t.get("a"));
+        }
+    }
+
+    @Test
+    void removeExpiredSweepsEveryExpiredEntry() {
+        try (ShmLru t = table(ShmLruSettings.of(1000, 64))) {
+            for (int i = 0; i < 100; i++) {
+                t.put("k" + i, b("v"), i % 2 == 0 ? Duration.ofSeconds(1) : null);
+            }
+            now.addAndGet(1000);
+            assertEquals(50, t.removeExpired());
+            assertEquals(50, t.stats().entries());
+            assertEquals(50, evictions.size());
+            assertTrue(t.verify().ok());
+        }
+    }
+
+    @Test
+    void putIfNewerRefusesEqualOrOlderVersions() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            byte[] k = b("s");
+            assertTrue(t.putIfNewer(k, b("v10"), 10, null));
+            assertFalse(t.putIfNewer(k, b("v9"), 9, null));
+            assertFalse(t.putIfNewer(k, b("v10b"), 10, null));
+            assertTrue(t.putIfNewer(k, b("v11"), 11, null));
+            Entry e = t.getEntry(k);
+            assertArrayEquals(b("v11"), e.value());
+            assertEquals(11, e.version());
+            assertEquals(2, t.stats().staleRefused());
+        }
+    }
+
+    @Test
+    void tombstoneRefusesOlderWritesUntilItExpires() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            byte[] k = b("s");
+            t.putIfNewer(k, b("v5"), 5, null);
+            assertTrue(t.removeIfNotNewer(k, 7, Duration.ofSeconds(10)));
+            assertNull(t.get(k));
+            Entry tomb = t.getEntry(k);
+            assertTrue(tomb.tombstone());
+            assertNull(tomb.value());
+            assertEquals(7, tomb.version());
+            assertFalse(t.putIfNewer(k, b("v6"), 6, null), "a write older than the delete must not resurrect it");
+            assertFalse(t.putIfNewer(k, b("v7"), 7, null));
+            assertNull(t.get(k));
+            assertTrue(t.putIfNewer(k, b("v8"), 8, null), "a newer write (a new login) is accepted");
+            assertArrayEquals(b("v8"), t.get(k));
+            assertFalse(t.removeIfNotNewer(k, 7, null), "an older delete does not remove a newer value");
+
+            t.removeIfNotNewer(k, 9, Duration.ofSeconds(10));
+            now.addAndGet(10_000);
+            assertTrue(t.putIfNewer(k, b("v1"), 1, null), "an expired tombstone no longer blocks");
+        }
+    }
+
+    @Test
+    void plainPutOverATombstoneContinuesItsVersion() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            t.removeIfNotNewer(b("s"), 41, null);
+            assertEquals(42, t.put(b("s"), b("x"), null));
+        }
+    }
+
+    @Test
+    void badInputThrowsAndChangesNothing() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 40))) {
+            t.put("a", b("keep"), null);
+            ShmLruStats before = t.stats();
+
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.put(new byte[0], b("x"), null));
+            assertEquals("key is empty", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> t.put(new byte[41], b(""), null));
+            assertEquals("key length=41 exceeds record_size=40", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> t.put(b("a"), new byte[40], null));
+            assertEquals("key length=1 + value length=40 = 41 bytes exceeds record_size=40", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> t.put(b("a"), b("x"), Duration.ofSeconds(-1)));
+            assertEquals("ttl=PT-1S is negative", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> t.put(b("a"), b("x"), Duration.ofDays(60)));
+            assertThrows(NullPointerException.class, () -> t.put((byte[]) null, b("x"), null));
+            assertThrows(IllegalArgumentException.class, () -> t.get(new byte[0]));
+
+            assertEquals(before, t.stats());
+            assertArrayEquals(b("keep"), t.get("a"));
+        }
+    }
+
+    @Test
+    void settingsValidationNamesTheBadValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ShmLruSettings.of(0, 10));
+        assertTrue(e.getMessage().startsWith("el_count=0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ShmLruSettings.of(10, 70_000));
+        assertTrue(e.getMessage().startsWith("record_size=70000"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ShmLruSettings.builder().elCount(10).segments(11).build());
+        assertTrue(e.getMessage().startsWith("segments=11"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ShmLruSettings.builder().lockLease(Duration.ZERO).build());
+        assertTrue(e.getMessage().startsWith("lock_lease=PT0S"), e.getMessage());
+    }
+
+    @Test
+    void listenerExceptionIsContained() {
+        ShmLruSettings settings = ShmLruSettings.builder().elCount(1).recordSize(32).segments(1).build();
+        ShmLruOptions options = ShmLruOptions.DEFAULTS.withEvictionListener((k, v, version, cause) -> {
+            throw new IllegalStateException("listener bug");
+        });
+        try (ShmLru t = ShmLru.create(shm.file("t.lru"), settings, options)) {
+            t.put("a", b("1"), null);
+            assertDoesNotThrow(() -> t.put("b", b("2"), null));
+            assertArrayEquals(b("2"), t.get("b"));
+            assertTrue(t.verify().ok());
+        }
+    }
+
+    @Test
+    void createdFileIsOwnerOnlyInDefaultSizeBudget() throws Exception {
+        ShmLruSettings settings = ShmLruSettings.builder().elCount(20_000).recordSize(416).build();
+        try (ShmLru t = table(settings)) {
+            Path file = t.path();
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+            long budget = (long) (1.10 * 20_000 * 416) + FileHeaderLayout.HEADER_SIZE
+                    + (long) settings.segments() * (SegmentLayout.HEADER_SIZE + 2 * SegmentLayout.ALIGNMENT) + Geometry.PAGE;
+            assertTrue(Files.size(file) <= budget, "file size " + Files.size(file) + " > budget " + budget);
+            assertEquals(64 * 313, t.capacity(), "el_count rounded up to a multiple of the 64 segments");
+        }
+    }
+
+    @Test
+    void capacityIsRealWithinEachSegment() {
+        ShmLruSettings settings = ShmLruSettings.builder().elCount(64).recordSize(32).segments(1).build();
+        try (ShmLru t = table(settings)) {
+            for (int i = 0; i < 64; i++) {
+                t.put("k" + i, b("v" + i), null);
+            }
+            assertEquals(64, t.stats().entries());
+            assertEquals(0, t.stats().evictions());
+            for (int i = 0; i < 64; i++) {
+                assertArrayEquals(b("v" + i), t.get("k" + i));
+            }
+            t.put("k64", b("v"), null);
+            assertEquals(1, t.stats().evictions());
+        }
+    }
+
+    @Test
+    void manyKeysAcrossSegmentsStayConsistent() {
+        try (ShmLru t = table(ShmLruSettings.builder().elCount(5_000).recordSize(64).segments(8).build())) {
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 8_000; i++) {
+                    t.put("key-" + i, b("value-" + i + "-" + round), null);
+                    if (i % 3 == 0) {
+                        t.remove("key-" + (i / 2));
+                    }
+                }
+            }
+            IntegrityReport report = t.verify();
+            assertTrue(report.ok(), report.problems().toString());
+            assertEquals(t.stats().entries(), report.entries());
+        }
+    }
+
+    @Test
+    void operationsAfterCloseFailClearly() {
+        ShmLru t = table(ShmLruSettings.of(10, 32));
+        t.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.get("a"));
+        assertTrue(e.getMessage().endsWith("is closed"));
+        t.close();
+    }
+}
