@@ -403,6 +403,10 @@ public final class ShmLru implements AutoCloseable {
         });
     }
 
+    SegmentOps opsForTest() {
+        return ops;
+    }
+
     int segmentOf(byte[] key) {
         return ops.segmentOf(ops.hash(key));
     }

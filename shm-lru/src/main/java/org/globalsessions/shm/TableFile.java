@@ -46,13 +46,12 @@ final class TableFile {
     private TableFile() {
     }
 
-    /** A validated, mapped table. */
+    /** A validated, mapped table; {@code created} when this process initialised it. */
     record Opened(Mapping mapping, ShmLruSettings settings, Geometry geometry, boolean created) {
     }
 
     static Opened create(Path path, ShmLruSettings settings, ShmLruOptions options) {
         Geometry geometry = Geometry.of(settings);
-        boolean created;
         try {
             Path parent = path.toAbsolutePath().getParent();
             if (parent != null && !Files.isDirectory(parent)) {
@@ -60,9 +59,7 @@ final class TableFile {
             }
             try {
                 Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-                created = true;
             } catch (FileAlreadyExistsException e) {
-                created = false;
                 checkPermissions(path);
             }
             long deadline = System.nanoTime() + options.initTimeout().toNanos();
@@ -87,7 +84,7 @@ final class TableFile {
                         throw new ShmLruException(path + " is not a global-sessions table (no magic number, "
                                 + size + " bytes of other data); refusing to overwrite it");
                     }
-                    return new Opened(initialise(path, channel, settings, geometry), settings, geometry, created);
+                    return new Opened(initialise(path, channel, settings, geometry), settings, geometry, true);
                 } finally {
                     lock.release();
                 }
