@@ -1,0 +1,90 @@
+package org.globalsessions.runtime.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import com.typesafe.config.Config;
+
+/**
+ * Everything a node or an embedded edge needs, read once from configuration and validated:
+ * a bad value throws a {@link SettingsException} naming the source, the key and the value.
+ * Every key is documented in this module's {@code reference.conf}. Immutable.
+ *
+ * @param config the node's own configuration (file and flags, without defaults); its
+ *               {@code pekko} section, if any, overrides what the node assembles
+ * @param source where the settings came from (a file name, "defaults", …), for messages
+ */
+public record GlobalSessionsSettings(Set<Role> roles, String systemName, String hostname, int port,
+                                     List<HostPort> seedNodes, Tls tls, Hashing hashing, Duration requestTimeout,
+                                     Relay relay, Sibling sibling, Relief relief, Edge edge,
+                                     Config config, String source) {
+
+    public static final String ROOT = "global-sessions";
+
+    public boolean has(Role role) {
+        return roles.contains(role);
+    }
+
+    /** This node's address as peers see it. */
+    public HostPort address() {
+        return new HostPort(hostname, port == 0 ? 1 : port);
+    }
+
+    /**
+     * Transport security. With {@code enabled}, either the PEM trio ({@code keyFile},
+     * {@code certFile}, {@code caFile}) or the PKCS12 pair ({@code keyStore}, {@code trustStore})
+     * is set, and the files exist.
+     */
+    public record Tls(boolean enabled, Path keyFile, Path certFile, Path caFile, Duration reloadInterval,
+                      Path keyStore, String keyStorePassword, Path trustStore, String trustStorePassword) {
+
+        public boolean usesPem() {
+            return keyStore == null;
+        }
+
+        public static Tls pem(Path keyFile, Path certFile, Path caFile) {
+            return new Tls(true, keyFile, certFile, caFile, Duration.ofMinutes(5), null, "", null, "");
+        }
+
+        public static Tls disabled() {
+            return new Tls(false, null, null, null, Duration.ofMinutes(5), null, "", null, "");
+        }
+    }
+
+    /** Key hashing shared by every node: {@code shard = hash(key, seed) mod shards}. */
+    public record Hashing(long seed, int shards) {
+    }
+
+    /**
+     * A shared-memory table: where it lives and its shape.
+     *
+     * @param path       the file; empty for the role's default under /dev/shm
+     * @param recordSize bytes of key + value per entry
+     * @param segments   0 for the table's default
+     */
+    public record Table(Optional<Path> path, long elCount, int recordSize, int segments, Duration lockLease) {
+    }
+
+    public record Relay(Table table, boolean publishArrivals, Duration invalidationTimeout, Duration edgeExpiry) {
+    }
+
+    /** @param tablePath the relay host's L2 table to attach to; empty for the relay's default */
+    public record Sibling(Optional<Path> tablePath) {
+    }
+
+    public record Relief(int expansionEntriesPerShard, int agingEntriesPerShard, Duration agingTtl,
+                         Duration defaultSessionTtl, Duration tombstoneTtl) {
+    }
+
+    /**
+     * An embedded edge (client): its relays, its host's L1 table, and its timing.
+     *
+     * @param manageSection true if this process creates the L1 table (the seed's {@code manage_section})
+     */
+    public record Edge(List<HostPort> relays, boolean manageSection, Table table, Duration heartbeatInterval,
+                       Duration relayDownAfter, Duration firstContactTimeout, boolean storeArrivals) {
+    }
+}

@@ -1,0 +1,205 @@
+package org.globalsessions.runtime.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigOrigin;
+
+import org.globalsessions.runtime.config.GlobalSessionsSettings.Edge;
+import org.globalsessions.runtime.config.GlobalSessionsSettings.Hashing;
+import org.globalsessions.runtime.config.GlobalSessionsSettings.Relay;
+import org.globalsessions.runtime.config.GlobalSessionsSettings.Relief;
+import org.globalsessions.runtime.config.GlobalSessionsSettings.Sibling;
+import org.globalsessions.runtime.config.GlobalSessionsSettings.Table;
+import org.globalsessions.runtime.config.GlobalSessionsSettings.Tls;
+
+/**
+ * Reads {@link GlobalSessionsSettings} from a resolved {@link Config} whose {@code global-sessions}
+ * section sits on top of {@code reference.conf}. Each getter turns a Typesafe Config failure,
+ * or a value out of range, into a {@link SettingsException} of the form
+ * {@code <source>[: line N]: global-sessions.<key> = <value>: <what is wrong>}.
+ */
+public final class SettingsReader {
+
+    private final Config config;
+    private final Config overrides;
+    private final String source;
+
+    private SettingsReader(Config config, Config overrides, String source) {
+        this.config = config;
+        this.overrides = overrides;
+        this.source = source;
+    }
+
+    /**
+     * Settings from {@code overrides} (a file's content, flags, …) over this module's defaults.
+     *
+     * @param source a name for messages, e.g. the file name
+     */
+    public static GlobalSessionsSettings read(Config overrides, String source) {
+        Config resolved;
+        try {
+            resolved = overrides.withFallback(ConfigFactory.defaultReference()).resolve();
+        } catch (ConfigException e) {
+            throw new SettingsException(source + ": " + e.getMessage(), e);
+        }
+        return new SettingsReader(resolved, overrides, source).read();
+    }
+
+    /** The defaults alone (an edge with no file, a test). */
+    public static GlobalSessionsSettings defaults() {
+        return read(ConfigFactory.empty(), "defaults");
+    }
+
+    private GlobalSessionsSettings read() {
+        Set<Role> roles = get("roles", key -> Role.parseAll(config.getStringList(key)));
+        String systemName = get("system-name", config::getString);
+        check("system-name", systemName, systemName.matches("[A-Za-z0-9][A-Za-z0-9_-]*"),
+                "must be letters, digits, '-' or '_'");
+        String hostname = get("hostname", config::getString);
+        check("hostname", hostname, !hostname.isBlank(), "must not be empty");
+        int port = port("port", true);
+        List<HostPort> seedNodes = addresses("seed-nodes");
+        Tls tls = tls();
+        Hashing hashing = new Hashing(get("hashing.seed", config::getLong), intIn("hashing.shards", 1, 65_536));
+        Duration requestTimeout = positive("request-timeout");
+        Relay relay = new Relay(table("relay.table"), get("relay.publish-arrivals", config::getBoolean),
+                positive("relay.invalidation-timeout"), positive("relay.edge-expiry"));
+        Sibling sibling = new Sibling(optionalPath("sibling.table-path"));
+        Relief relief = new Relief(intIn("relief.expansion.entries-per-shard", 1, 100_000_000),
+                intIn("relief.aging.entries-per-shard", 1, 100_000_000), positive("relief.aging.ttl"),
+                positive("relief.default-session-ttl"), positive("relief.tombstone-ttl"));
+        List<HostPort> relays = addresses("edge.relays");
+        Edge edge = new Edge(relays, get("edge.table.manage-section", config::getBoolean), table("edge.table"),
+                positive("edge.heartbeat-interval"), positive("edge.relay-down-after"),
+                positive("edge.first-contact-timeout"), get("edge.store-arrivals", config::getBoolean));
+        if (roles.contains(Role.RELAY) && port == 0) {
+            throw error("port", 0, "a relay needs a fixed port: edges are configured with it");
+        }
+        return new GlobalSessionsSettings(roles, systemName, hostname, port, seedNodes, tls, hashing, requestTimeout,
+                relay, sibling, relief, edge, overrides, source);
+    }
+
+    private Tls tls() {
+        boolean enabled = get("tls.enabled", config::getBoolean);
+        Duration reload = positive("tls.reload-interval");
+        if (!enabled) {
+            return new Tls(false, null, null, null, reload, null, "", null, "");
+        }
+        Optional<Path> keyStore = optionalPath("tls.key-store");
+        if (keyStore.isPresent()) {
+            Path trustStore = optionalPath("tls.trust-store").orElseThrow(() ->
+                    error("tls.trust-store", "", "is required with tls.key-store: the CA certificates peers must chain to"));
+            return new Tls(true, null, null, null, reload, existing("tls.key-store", keyStore.get()),
+                    get("tls.key-store-password", config::getString), existing("tls.trust-store", trustStore),
+                    get("tls.trust-store-password", config::getString));
+        }
+        Path key = requiredFile("tls.key-file");
+        Path cert = requiredFile("tls.cert-file");
+        Path ca = requiredFile("tls.ca-file");
+        return new Tls(true, key, cert, ca, reload, null, "", null, "");
+    }
+
+    private Path requiredFile(String key) {
+        Path path = optionalPath(key).orElseThrow(() -> error(key, "",
+                "is required while tls.enabled = true (make certificates with `global-sessions certs --out DIR`, "
+                        + "or set tls.enabled = false explicitly to send sessions in clear text)"));
+        return existing(key, path);
+    }
+
+    private Path existing(String key, Path path) {
+        if (!Files.isReadable(path)) {
+            throw error(key, path, "no readable file there");
+        }
+        return path;
+    }
+
+    private Table table(String prefix) {
+        long elCount = get(prefix + ".el-count", config::getLong);
+        check(prefix + ".el-count", elCount, elCount >= 1 && elCount <= Integer.MAX_VALUE, "must be between 1 and " + Integer.MAX_VALUE);
+        int recordSize = intIn(prefix + ".record-size", 1, 65_534);
+        int segments = intIn(prefix + ".segments", 0, 65_536);
+        Duration lease = positive(prefix + ".lock-lease");
+        return new Table(optionalPath(prefix + ".path"), elCount, recordSize, segments, lease);
+    }
+
+    private List<HostPort> addresses(String key) {
+        List<String> texts = get(key, config::getStringList);
+        List<HostPort> addresses = new ArrayList<>();
+        for (String text : texts) {
+            try {
+                addresses.add(HostPort.parse(text));
+            } catch (IllegalArgumentException e) {
+                throw error(key, texts, e.getMessage());
+            }
+        }
+        return List.copyOf(addresses);
+    }
+
+    private Optional<Path> optionalPath(String key) {
+        String text = get(key, config::getString);
+        return text.isBlank() ? Optional.empty() : Optional.of(Path.of(text));
+    }
+
+    private int port(String key, boolean zeroAllowed) {
+        return intIn(key, zeroAllowed ? 0 : 1, 65_535);
+    }
+
+    private int intIn(String key, int min, int max) {
+        int value = get(key, config::getInt);
+        check(key, value, value >= min && value <= max, "must be between " + min + " and " + max);
+        return value;
+    }
+
+    private Duration positive(String key) {
+        Duration value = get(key, config::getDuration);
+        check(key, value, !value.isNegative() && !value.isZero(), "must be a positive duration, e.g. 2s");
+        return value;
+    }
+
+    private <T> T get(String key, Function<String, T> getter) {
+        String path = GlobalSessionsSettings.ROOT + "." + key;
+        try {
+            return getter.apply(path);
+        } catch (ConfigException.Missing e) {
+            throw new SettingsException(source + ": " + path + " is missing");
+        } catch (ConfigException e) {
+            throw new SettingsException(where(path) + path + " = " + render(path) + ": " + e.getMessage().replaceFirst("^.*?: ", ""), e);
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException(where(path) + path + " = " + render(path) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void check(String key, Object value, boolean ok, String rule) {
+        if (!ok) {
+            throw error(key, value, rule);
+        }
+    }
+
+    private SettingsException error(String key, Object value, String problem) {
+        String path = GlobalSessionsSettings.ROOT + "." + key;
+        return new SettingsException(where(path) + path + " = " + value + ": " + problem);
+    }
+
+    private String where(String path) {
+        if (!config.hasPathOrNull(path)) {
+            return source + ": ";
+        }
+        ConfigOrigin origin = config.getValue(path).origin();
+        String description = origin.filename() != null ? origin.filename() : source;
+        return description + (origin.lineNumber() > 0 ? ": line " + origin.lineNumber() : "") + ": ";
+    }
+
+    private String render(String path) {
+        return config.hasPath(path) ? config.getValue(path).render() : "null";
+    }
+}

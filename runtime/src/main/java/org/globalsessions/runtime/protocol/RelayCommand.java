@@ -1,0 +1,54 @@
+package org.globalsessions.runtime.protocol;
+
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** Messages a relay receives from edges, from its peer relays, and from the owners of a delete. */
+public interface RelayCommand {
+
+    /** Look {@code key} up; the answer ({@code Found} / {@code NotFound} / {@code Failed}) goes to {@code replyTo}. */
+    record Get(String key, long requestId, ActorRef<EdgeCommand> replyTo)
+            implements RelayCommand, SiblingCommand, Wire {
+    }
+
+    /** Store a version of a session; the owner answers {@code PutAck} or {@code PutRefused} to {@code replyTo}. */
+    record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo)
+            implements RelayCommand, SiblingCommand, Wire {
+    }
+
+    /** Log a session out: tombstones at the owners, invalidation everywhere; {@code DeleteAck} when done. */
+    record Delete(String key, long version, long requestId, ActorRef<EdgeCommand> replyTo) implements RelayCommand, Wire {
+    }
+
+    /** Slide a session's expiry at the relay and its owner; no answer. */
+    record Touch(String key) implements RelayCommand, SiblingCommand, Wire {
+    }
+
+    /** An edge's subscription and heartbeat; answered with {@code Welcome}. */
+    record Subscribe(ActorRef<EdgeCommand> edge) implements RelayCommand, Wire {
+    }
+
+    /** An edge leaving cleanly. */
+    record Unsubscribe(ActorRef<EdgeCommand> edge) implements RelayCommand, Wire {
+    }
+
+    /** An edge applied an {@code Invalidate}. */
+    record EdgeInvalidated(long token) implements RelayCommand, Wire {
+    }
+
+    /** The owner shards hold the tombstone of a delete this relay coordinates. */
+    record OwnersDeleted(long deleteId, String key, long version) implements RelayCommand, Wire {
+    }
+
+    /** From the relay coordinating a delete: tombstone {@code key} in L2, acknowledge with {@code PeerInvalidated}. */
+    record PeerInvalidate(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo)
+            implements RelayCommand, Wire {
+    }
+
+    /** A peer relay tombstoned the key of delete {@code deleteId}. */
+    record PeerInvalidated(long deleteId) implements RelayCommand, Wire {
+    }
+
+    /** From the relay that took a write: refresh L2 if it holds an older version. */
+    record PeerArrival(String key, byte[] value, long version, long ttlMillis) implements RelayCommand, Wire {
+    }
+}

@@ -1,0 +1,44 @@
+package org.globalsessions.runtime.protocol;
+
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Messages a relief shard entity (expansion or aging) receives through Cluster Sharding. One
+ * entity per shard per tier; the entity id is the shard number.
+ */
+public interface ShardCommand {
+
+    /**
+     * Look {@code key} up; answer {@code Found} to {@code replyTo} and {@code Promote} to
+     * {@code promoteTo}. On a miss, an expansion entity passes the lookup to the aging tier and an
+     * aging entity answers {@code NotFound}.
+     */
+    record ShardGet(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingCommand> promoteTo)
+            implements ShardCommand, Wire {
+    }
+
+    /** Store unless a newer version or tombstone is held; answer {@code PutAck} / {@code PutRefused}. */
+    record ShardPut(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo)
+            implements ShardCommand, Wire {
+    }
+
+    /**
+     * Write a tombstone; an expansion entity then passes the delete to the aging tier, and the
+     * aging entity answers {@code OwnersDeleted} to {@code replyTo}.
+     */
+    record ShardDelete(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo)
+            implements ShardCommand, Wire {
+    }
+
+    /** Slide the entry's expiry. */
+    record ShardTouch(String key) implements ShardCommand, Wire {
+    }
+
+    /** An entry the expansion tier evicted, handed to the aging tier. */
+    record Demote(String key, byte[] value, long version, long ttlMillis) implements ShardCommand, Wire {
+    }
+
+    /** An entry the aging tier served, handed back to the expansion tier as recent again. */
+    record Readmit(String key, byte[] value, long version, long ttlMillis) implements ShardCommand, Wire {
+    }
+}
