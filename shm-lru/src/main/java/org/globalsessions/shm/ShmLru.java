@@ -163,11 +163,11 @@ public final class ShmLru implements AutoCloseable {
             }
             if (SegmentOps.isTombstone(r)) {
                 SegmentOps.count(s, MISSES_OFFSET);
-                return new Entry(null, SegmentOps.version(r), SegmentOps.expiresAt(r), true);
+                return new Entry(null, SegmentOps.version(r), SegmentOps.expiresAt(r), SegmentOps.ttlMillis(r), true);
             }
             ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)));
             SegmentOps.count(s, HITS_OFFSET);
-            return new Entry(ops.value(r), SegmentOps.version(r), SegmentOps.expiresAt(r), false);
+            return new Entry(ops.value(r), SegmentOps.version(r), SegmentOps.expiresAt(r), SegmentOps.ttlMillis(r), false);
         });
     }
 
@@ -187,7 +187,7 @@ public final class ShmLru implements AutoCloseable {
         return locked(hash, s -> {
             int pos = ops.find(s, key, hash);
             long version = pos >= 0 ? SegmentOps.version(ops.record(s, slotRecordChecked(s, pos))) + 1 : 1;
-            write(s, pos, hash, key, value, version, ttlMillis);
+            write(s, pos, hash, key, value, version, ttlMillis, 0);
             SegmentOps.count(s, PUTS_OFFSET);
             return version;
         });
@@ -204,6 +204,15 @@ public final class ShmLru implements AutoCloseable {
      * @return true if stored, false if refused as stale
      */
     public boolean putIfNewer(byte[] key, byte[] value, long version, Duration ttl) {
+        return putIfNewer(key, value, version, ttl, 0);
+    }
+
+    /**
+     * As {@link #putIfNewer(byte[], byte[], long, Duration)}, keeping an expiry instant the
+     * value already has elsewhere (a promotion from a lower tier): it expires at
+     * {@code expiresAtMillis} (epoch ms; 0 for now + ttl), and {@link #touch} slides it by {@code ttl}.
+     */
+    public boolean putIfNewer(byte[] key, byte[] value, long version, Duration ttl, long expiresAtMillis) {
         checkEntry(key, value);
         long ttlMillis = ttlMillis(ttl);
         long hash = ops.hash(key);
@@ -213,7 +222,28 @@ public final class ShmLru implements AutoCloseable {
                 SegmentOps.count(s, STALE_REFUSED_OFFSET);
                 return false;
             }
-            write(s, pos, hash, key, value, version, ttlMillis);
+            write(s, pos, hash, key, value, version, ttlMillis, expiresAtMillis);
+            SegmentOps.count(s, PUTS_OFFSET);
+            return true;
+        });
+    }
+
+    /**
+     * Replaces the entry of {@code key} only if the table holds an older version of it (a value
+     * or a tombstone): refreshes what this host already caches, without caching a key it does not.
+     *
+     * @return true if replaced
+     */
+    public boolean replaceIfNewer(byte[] key, byte[] value, long version, Duration ttl, long expiresAtMillis) {
+        checkEntry(key, value);
+        long ttlMillis = ttlMillis(ttl);
+        long hash = ops.hash(key);
+        return locked(hash, s -> {
+            int pos = ops.find(s, key, hash);
+            if (pos < 0 || currentVersion(s, pos) >= version) {
+                return false;
+            }
+            write(s, pos, hash, key, value, version, ttlMillis, expiresAtMillis);
             SegmentOps.count(s, PUTS_OFFSET);
             return true;
         });
@@ -237,7 +267,7 @@ public final class ShmLru implements AutoCloseable {
                 SegmentOps.count(s, STALE_REFUSED_OFFSET);
                 return false;
             }
-            write(s, pos, hash, key, null, version, ttlMillis);
+            write(s, pos, hash, key, null, version, ttlMillis, 0);
             SegmentOps.count(s, REMOVES_OFFSET);
             return true;
         });
@@ -470,8 +500,8 @@ public final class ShmLru implements AutoCloseable {
     }
 
     /** Stores a record for key at {@code pos} (found) or into its probe sequence (not found), evicting if full. */
-    private void write(long s, int pos, long hash, byte[] key, byte[] value, long version, long ttlMillis) {
-        long expiresAt = ttlMillis == 0 ? 0 : clock.getAsLong() + ttlMillis;
+    private void write(long s, int pos, long hash, byte[] key, byte[] value, long version, long ttlMillis, long expiresAtMillis) {
+        long expiresAt = expiresAtMillis != 0 ? expiresAtMillis : ttlMillis == 0 ? 0 : clock.getAsLong() + ttlMillis;
         if (pos >= 0) {
             ops.replace(s, pos, hash, key, value, version, expiresAt, ttlMillis);
             return;

@@ -160,6 +160,35 @@ class ShmLruTest {
     }
 
     @Test
+    void replaceIfNewerOnlyRefreshesACopyAlreadyHeld() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            byte[] k = b("s");
+            assertFalse(t.replaceIfNewer(k, b("v2"), 2, null, 0), "absent: not cached here, stays absent");
+            assertNull(t.get(k));
+            t.putIfNewer(k, b("v1"), 1, null);
+            assertTrue(t.replaceIfNewer(k, b("v2"), 2, null, 0));
+            assertFalse(t.replaceIfNewer(k, b("v2b"), 2, null, 0));
+            assertArrayEquals(b("v2"), t.get(k));
+            t.removeIfNotNewer(k, 3, null);
+            assertFalse(t.replaceIfNewer(k, b("v3"), 3, null, 0), "not newer than the delete");
+            assertTrue(t.replaceIfNewer(k, b("v4"), 4, null, 0), "a newer write (a new login) replaces the tombstone");
+            assertArrayEquals(b("v4"), t.get(k));
+        }
+    }
+
+    @Test
+    void putIfNewerKeepsAGivenExpiryAndSlidesByTheTtl() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            byte[] k = b("s");
+            assertTrue(t.putIfNewer(k, b("v"), 1, Duration.ofMillis(1000), now.get() + 100));
+            assertEquals(now.get() + 100, t.getEntry(k).expiresAtMillis());
+            now.addAndGet(50);
+            assertTrue(t.touch(k));
+            assertEquals(now.get() + 1000, t.getEntry(k).expiresAtMillis());
+        }
+    }
+
+    @Test
     void plainPutOverATombstoneContinuesItsVersion() {
         try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
             t.removeIfNotNewer(b("s"), 41, null);

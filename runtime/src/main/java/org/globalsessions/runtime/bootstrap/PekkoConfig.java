@@ -74,6 +74,12 @@ public final class PekkoConfig {
         } else {
             c.put("pekko.remote.artery.transport", "tcp");
         }
+        if (kind == Kind.EDGE) {
+            // An edge uses remoting without cluster membership on purpose (front-end processes
+            // come and go; they must not take part in cluster decisions).
+            c.put("pekko.remote.warn-about-direct-use", "off");
+            c.put("pekko.remote.warn-unsafe-watch-outside-cluster", "off");
+        }
         if (kind == Kind.NODE) {
             List<String> roles = new ArrayList<>();
             for (Role role : settings.roles()) {

@@ -44,7 +44,10 @@ public interface EdgeCommand {
     record Arrival(String key, byte[] value, long version, long ttlMillis) implements EdgeCommand, Wire {
     }
 
-    /** A relay's answer to a subscription heartbeat. */
-    record Welcome(String relayAddress, long incarnation) implements EdgeCommand, Wire {
+    /**
+     * A relay's answer to a subscription heartbeat: {@code as} is the address the edge used,
+     * {@code incarnation} changes when the relay restarts.
+     */
+    record Welcome(String as, long incarnation) implements EdgeCommand, Wire {
     }
 }

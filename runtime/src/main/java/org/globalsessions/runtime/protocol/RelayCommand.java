@@ -12,7 +12,7 @@ public interface RelayCommand {
 
     /** Store a version of a session; the owner answers {@code PutAck} or {@code PutRefused} to {@code replyTo}. */
     record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo)
-            implements RelayCommand, SiblingCommand, Wire {
+            implements RelayCommand, Wire {
     }
 
     /** Log a session out: tombstones at the owners, invalidation everywhere; {@code DeleteAck} when done. */
@@ -23,8 +23,11 @@ public interface RelayCommand {
     record Touch(String key) implements RelayCommand, SiblingCommand, Wire {
     }
 
-    /** An edge's subscription and heartbeat; answered with {@code Welcome}. */
-    record Subscribe(ActorRef<EdgeCommand> edge) implements RelayCommand, Wire {
+    /**
+     * An edge's subscription and heartbeat; answered with {@code Welcome} carrying {@code as},
+     * the address the edge knows this relay by.
+     */
+    record Subscribe(ActorRef<EdgeCommand> edge, String as) implements RelayCommand, Wire {
     }
 
     /** An edge leaving cleanly. */
@@ -32,7 +35,14 @@ public interface RelayCommand {
     }
 
     /** An edge applied an {@code Invalidate}. */
-    record EdgeInvalidated(long token) implements RelayCommand, Wire {
+    record EdgeInvalidated(long token, ActorRef<EdgeCommand> edge) implements RelayCommand, Wire {
+    }
+
+    /**
+     * From the owner of a write this relay forwarded ({@code token} names it): {@code stored} is
+     * true if the owner took it. Only then does the relay write it into L2 and publish it.
+     */
+    record Stored(long token, String key, long version, boolean stored) implements RelayCommand, Wire {
     }
 
     /** The owner shards hold the tombstone of a delete this relay coordinates. */
@@ -45,7 +55,7 @@ public interface RelayCommand {
     }
 
     /** A peer relay tombstoned the key of delete {@code deleteId}. */
-    record PeerInvalidated(long deleteId) implements RelayCommand, Wire {
+    record PeerInvalidated(long deleteId, ActorRef<RelayCommand> peer) implements RelayCommand, Wire {
     }
 
     /** From the relay that took a write: refresh L2 if it holds an older version. */

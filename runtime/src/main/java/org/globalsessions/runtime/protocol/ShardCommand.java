@@ -17,9 +17,12 @@ public interface ShardCommand {
             implements ShardCommand, Wire {
     }
 
-    /** Store unless a newer version or tombstone is held; answer {@code PutAck} / {@code PutRefused}. */
-    record ShardPut(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo)
-            implements ShardCommand, Wire {
+    /**
+     * Store unless a newer version or tombstone is held; answer {@code PutAck} / {@code PutRefused}
+     * to {@code replyTo} and {@code Stored(token, …)} to {@code relay}.
+     */
+    record ShardPut(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,
+                    ActorRef<RelayCommand> relay, long token) implements ShardCommand, Wire {
     }
 
     /**
@@ -35,10 +38,10 @@ public interface ShardCommand {
     }
 
     /** An entry the expansion tier evicted, handed to the aging tier. */
-    record Demote(String key, byte[] value, long version, long ttlMillis) implements ShardCommand, Wire {
+    record Demote(String key, byte[] value, long version, long ttlMillis, long expiresAtMillis) implements ShardCommand, Wire {
     }
 
     /** An entry the aging tier served, handed back to the expansion tier as recent again. */
-    record Readmit(String key, byte[] value, long version, long ttlMillis) implements ShardCommand, Wire {
+    record Readmit(String key, byte[] value, long version, long ttlMillis, long expiresAtMillis) implements ShardCommand, Wire {
     }
 }

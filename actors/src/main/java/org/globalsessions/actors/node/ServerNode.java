@@ -1,0 +1,63 @@
+package org.globalsessions.actors.node;
+
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.globalsessions.actors.relay.RelayActor;
+import org.globalsessions.actors.relay.SiblingActor;
+import org.globalsessions.actors.relief.ReliefTiers;
+import org.globalsessions.actors.tables.Tables;
+import org.globalsessions.runtime.bootstrap.NodeBootstrap;
+import org.globalsessions.runtime.bootstrap.PekkoConfig;
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.Role;
+import org.globalsessions.shm.ShmLru;
+
+/**
+ * A server node: the guardian that starts the roles its settings name. A relay creates its L2
+ * table here, before its actor starts, so a sibling in the same JVM shares the handle; the
+ * relief tiers are initialised on relief nodes (hosting entities) and on sibling nodes
+ * (proxies). The table is closed when the node stops.
+ */
+public final class ServerNode {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerNode.class);
+
+    private ServerNode() {
+    }
+
+    public static Behavior<Void> create(GlobalSessionsSettings settings) {
+        return Behaviors.setup(context -> {
+            ShmLru l2 = settings.has(Role.RELAY) ? Tables.createRelayTable(settings) : null;
+            boolean sharding = settings.has(Role.SIBLING) || settings.has(Role.RELIEF_EXPANSION) || settings.has(Role.RELIEF_AGING);
+            ReliefTiers tiers = sharding ? ReliefTiers.init(context.getSystem(), settings) : null;
+            if (l2 != null) {
+                context.spawn(Behaviors.supervise(RelayActor.create(settings, l2)).onFailure(SupervisorStrategy.restart()),
+                        RelayActor.NAME);
+            }
+            if (settings.has(Role.SIBLING)) {
+                context.spawn(Behaviors.supervise(SiblingActor.create(settings, tiers, l2, Tables.siblingPath(settings)))
+                        .onFailure(SupervisorStrategy.restart()), SiblingActor.NAME);
+            }
+            log.info("node {} started with roles {}", settings.address(), settings.roles());
+            return Behaviors.receive(Void.class)
+                    .onSignal(PostStop.class, stop -> {
+                        if (l2 != null) {
+                            l2.close();
+                        }
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
+    }
+
+    /** Starts a node: its ActorSystem, cluster membership and roles. */
+    public static ActorSystem<Void> start(GlobalSessionsSettings settings) {
+        return NodeBootstrap.start(create(settings), settings, PekkoConfig.Kind.NODE);
+    }
+}

@@ -1,0 +1,406 @@
+package org.globalsessions.actors.relay;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.SiblingCommand;
+import org.globalsessions.runtime.protocol.Tier;
+import org.globalsessions.shm.Entry;
+import org.globalsessions.shm.ShmLru;
+
+/**
+ * The relay (the seed's {@code edge_supported_relay}): the entry point of edges into the
+ * cluster, with its own shared-memory table (L2) for its share of the keys.
+ *
+ * <h2>Paths</h2>
+ * <ul>
+ *   <li><b>get</b>: an L2 hit (or tombstone) is answered here; a miss goes to the sibling, which
+ *   asks the owner shard; the owner answers the edge directly, and the sibling writes the value
+ *   into L2. One remote hop from the edge for an L2 hit; three for a relief hit.</li>
+ *   <li><b>put</b>: goes to the owner through the sibling; the owner acknowledges to the edge
+ *   directly and reports {@code Stored} here; only then is the value written into L2 and
+ *   published to the other relays and to the edges, so nothing the owner refused is ever
+ *   cached or published.</li>
+ *   <li><b>delete</b> (logout): tombstone in L2 at once; then, in parallel, the owners record the
+ *   tombstone, every peer relay tombstones its L2, and every subscribed edge its L1; the edge
+ *   gets {@code DeleteAck} once the owners and everyone who answers within the invalidation
+ *   timeout have done so (stragglers are logged by address).</li>
+ * </ul>
+ *
+ * <h2>Concurrency</h2>
+ * One actor; L2 operations take well under a microsecond, so they run inline. Edges subscribe
+ * by heartbeat and are dropped when silent for {@code relay.edge-expiry}.
+ */
+public final class RelayActor extends AbstractBehavior<RelayCommand> {
+
+    public static final ServiceKey<RelayCommand> KEY = ServiceKey.create(RelayCommand.class, "global-sessions-relay");
+    public static final String NAME = "relay";
+    private static final Duration TICK = Duration.ofSeconds(1);
+
+    /** One adapter for both subscriptions: a message adapter is per class, so a second one would replace the first. */
+    private record ListingChanged(Receptionist.Listing listing) implements RelayCommand {
+    }
+
+    private enum Tick implements RelayCommand {
+        INSTANCE
+    }
+
+    private record InvalidationTimeout(long deleteId) implements RelayCommand {
+    }
+
+    private record OwnersTimeout(long deleteId) implements RelayCommand {
+    }
+
+    private record PendingPut(RelayCommand.Put put, long deadlineNanos) {
+    }
+
+    private static final class PendingDelete {
+        final RelayCommand.Delete delete;
+        final Set<ActorRef<RelayCommand>> peers;
+        final Set<ActorRef<EdgeCommand>> edges;
+        boolean ownersDone;
+        boolean invalidationDone;
+
+        PendingDelete(RelayCommand.Delete delete, Set<ActorRef<RelayCommand>> peers, Set<ActorRef<EdgeCommand>> edges) {
+            this.delete = delete;
+            this.peers = peers;
+            this.edges = edges;
+        }
+    }
+
+    private final GlobalSessionsSettings settings;
+    private final ShmLru l2;
+    private final TimerScheduler<RelayCommand> timers;
+    private final long incarnation = ThreadLocalRandom.current().nextLong();
+    private final Map<ActorRef<EdgeCommand>, Long> edges = new HashMap<>();
+    private final Map<Long, PendingPut> pendingPuts = new HashMap<>();
+    private final Map<Long, PendingDelete> deletes = new HashMap<>();
+    private Set<ActorRef<RelayCommand>> peers = Set.of();
+    private ActorRef<SiblingCommand> sibling;
+    private long nextToken = 1;
+
+    private RelayActor(ActorContext<RelayCommand> context, TimerScheduler<RelayCommand> timers,
+                       GlobalSessionsSettings settings, ShmLru l2) {
+        super(context);
+        this.settings = settings;
+        this.l2 = l2;
+        this.timers = timers;
+        var receptionist = context.getSystem().receptionist();
+        receptionist.tell(Receptionist.register(KEY, context.getSelf()));
+        ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, ListingChanged::new);
+        receptionist.tell(Receptionist.subscribe(SiblingActor.KEY, listings));
+        receptionist.tell(Receptionist.subscribe(KEY, listings));
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+    }
+
+    /** A relay serving from {@code l2}, a table the caller created and closes. */
+    public static Behavior<RelayCommand> create(GlobalSessionsSettings settings, ShmLru l2) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RelayActor(context, timers, settings, l2)));
+    }
+
+    @Override
+    public Receive<RelayCommand> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(RelayCommand.Get.class, this::onGet)
+                .onMessage(RelayCommand.Put.class, this::onPut)
+                .onMessage(RelayCommand.Delete.class, this::onDelete)
+                .onMessage(RelayCommand.Touch.class, this::onTouch)
+                .onMessage(RelayCommand.Subscribe.class, this::onSubscribe)
+                .onMessage(RelayCommand.Unsubscribe.class, u -> {
+                    edges.remove(u.edge());
+                    return this;
+                })
+                .onMessage(RelayCommand.Stored.class, this::onStored)
+                .onMessage(RelayCommand.OwnersDeleted.class, this::onOwnersDeleted)
+                .onMessage(RelayCommand.EdgeInvalidated.class, this::onEdgeInvalidated)
+                .onMessage(RelayCommand.PeerInvalidate.class, this::onPeerInvalidate)
+                .onMessage(RelayCommand.PeerInvalidated.class, this::onPeerInvalidated)
+                .onMessage(RelayCommand.PeerArrival.class, this::onPeerArrival)
+                .onMessage(ListingChanged.class, changed -> changed.listing().isForKey(KEY)
+                        ? onPeersChanged(changed.listing()) : onSiblingsChanged(changed.listing()))
+                .onMessage(InvalidationTimeout.class, this::onInvalidationTimeout)
+                .onMessage(OwnersTimeout.class, this::onOwnersTimeout)
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onSignal(PostStop.class, stop -> this)
+                .build();
+    }
+
+    // ---- get, put, touch --------------------------------------------------------------------
+
+    private Behavior<RelayCommand> onGet(RelayCommand.Get get) {
+        Entry entry = l2(get.key());
+        if (entry != null) {
+            if (entry.tombstone()) {
+                get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), entry.version()));
+            } else {
+                get.replyTo().tell(new EdgeCommand.Found(get.requestId(), get.key(), entry.value(), entry.version(),
+                        entry.expiresAtMillis(), entry.ttlMillis(), Tier.L2));
+            }
+            return this;
+        }
+        if (sibling == null) {
+            get.replyTo().tell(noSibling(get.requestId(), get.key()));
+        } else {
+            sibling.tell(get);
+        }
+        return this;
+    }
+
+    /** The L2 entry of {@code key}, or null; a key L2 cannot hold is simply not cached here. */
+    private Entry l2(String key) {
+        try {
+            return l2.getEntry(bytes(key));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private Behavior<RelayCommand> onPut(RelayCommand.Put put) {
+        if (sibling == null) {
+            put.replyTo().tell(noSibling(put.requestId(), put.key()));
+            return this;
+        }
+        long token = nextToken++;
+        pendingPuts.put(token, new PendingPut(put, System.nanoTime() + 2 * settings.requestTimeout().toNanos()));
+        sibling.tell(new SiblingCommand.StoreAtOwner(put, getContext().getSelf(), token));
+        return this;
+    }
+
+    private Behavior<RelayCommand> onStored(RelayCommand.Stored stored) {
+        PendingPut pending = pendingPuts.remove(stored.token());
+        if (pending == null || !stored.stored()) {
+            return this;
+        }
+        RelayCommand.Put put = pending.put();
+        cache(put.key(), put.value(), put.version(), put.ttlMillis());
+        if (settings.relay().publishArrivals()) {
+            RelayCommand.PeerArrival arrival = new RelayCommand.PeerArrival(put.key(), put.value(), put.version(), put.ttlMillis());
+            peers.forEach(peer -> peer.tell(arrival));
+            EdgeCommand.Arrival toEdges = new EdgeCommand.Arrival(put.key(), put.value(), put.version(), put.ttlMillis());
+            for (ActorRef<EdgeCommand> edge : edges.keySet()) {
+                if (!edge.equals(put.replyTo())) {
+                    edge.tell(toEdges);
+                }
+            }
+        }
+        return this;
+    }
+
+    private void cache(String key, byte[] value, long version, long ttlMillis) {
+        try {
+            l2.putIfNewer(bytes(key), value, version, Duration.ofMillis(ttlMillis), 0);
+        } catch (IllegalArgumentException e) {
+            getContext().getLog().debug("relay: not caching {} in L2: {}", key, e.getMessage());
+        }
+    }
+
+    private Behavior<RelayCommand> onPeerArrival(RelayCommand.PeerArrival arrival) {
+        try {
+            l2.replaceIfNewer(bytes(arrival.key()), arrival.value(), arrival.version(), Duration.ofMillis(arrival.ttlMillis()), 0);
+        } catch (IllegalArgumentException e) {
+            getContext().getLog().debug("relay: arrival of {} not cached: {}", arrival.key(), e.getMessage());
+        }
+        return this;
+    }
+
+    private Behavior<RelayCommand> onTouch(RelayCommand.Touch touch) {
+        try {
+            l2.touch(bytes(touch.key()));
+        } catch (IllegalArgumentException e) {
+            return this;
+        }
+        if (sibling != null) {
+            sibling.tell(touch);
+        }
+        return this;
+    }
+
+    // ---- delete -----------------------------------------------------------------------------
+
+    private Behavior<RelayCommand> onDelete(RelayCommand.Delete delete) {
+        if (sibling == null) {
+            delete.replyTo().tell(noSibling(delete.requestId(), delete.key()));
+            return this;
+        }
+        tombstone(delete.key(), delete.version());
+        long deleteId = nextToken++;
+        PendingDelete pending = new PendingDelete(delete, new HashSet<>(peers), new HashSet<>(edges.keySet()));
+        deletes.put(deleteId, pending);
+        sibling.tell(new SiblingCommand.DeleteAtOwners(delete.key(), delete.version(), deleteId, getContext().getSelf()));
+        RelayCommand.PeerInvalidate toPeers = new RelayCommand.PeerInvalidate(delete.key(), delete.version(), deleteId, getContext().getSelf());
+        pending.peers.forEach(peer -> peer.tell(toPeers));
+        EdgeCommand.Invalidate toEdges = new EdgeCommand.Invalidate(delete.key(), delete.version(), deleteId, getContext().getSelf());
+        pending.edges.forEach(edge -> edge.tell(toEdges));
+        pending.invalidationDone = pending.peers.isEmpty() && pending.edges.isEmpty();
+        if (!pending.invalidationDone) {
+            timers.startSingleTimer("invalidation-" + deleteId, new InvalidationTimeout(deleteId), settings.relay().invalidationTimeout());
+        }
+        timers.startSingleTimer("owners-" + deleteId, new OwnersTimeout(deleteId), settings.requestTimeout());
+        return this;
+    }
+
+    private void tombstone(String key, long version) {
+        try {
+            l2.removeIfNotNewer(bytes(key), version, settings.relief().tombstoneTtl());
+        } catch (IllegalArgumentException e) {
+            getContext().getLog().debug("relay: no L2 tombstone for {}: {}", key, e.getMessage());
+        }
+    }
+
+    private Behavior<RelayCommand> onOwnersDeleted(RelayCommand.OwnersDeleted done) {
+        PendingDelete pending = deletes.get(done.deleteId());
+        if (pending != null) {
+            pending.ownersDone = true;
+            timers.cancel("owners-" + done.deleteId());
+            completeIfDone(done.deleteId(), pending);
+        }
+        return this;
+    }
+
+    private Behavior<RelayCommand> onEdgeInvalidated(RelayCommand.EdgeInvalidated ack) {
+        PendingDelete pending = deletes.get(ack.token());
+        if (pending != null && pending.edges.remove(ack.edge())) {
+            invalidationProgress(ack.token(), pending);
+        }
+        return this;
+    }
+
+    private Behavior<RelayCommand> onPeerInvalidated(RelayCommand.PeerInvalidated ack) {
+        PendingDelete pending = deletes.get(ack.deleteId());
+        if (pending != null && pending.peers.remove(ack.peer())) {
+            invalidationProgress(ack.deleteId(), pending);
+        }
+        return this;
+    }
+
+    private void invalidationProgress(long deleteId, PendingDelete pending) {
+        if (!pending.invalidationDone && pending.peers.isEmpty() && pending.edges.isEmpty()) {
+            pending.invalidationDone = true;
+            timers.cancel("invalidation-" + deleteId);
+            completeIfDone(deleteId, pending);
+        }
+    }
+
+    private Behavior<RelayCommand> onInvalidationTimeout(InvalidationTimeout timeout) {
+        PendingDelete pending = deletes.get(timeout.deleteId());
+        if (pending != null && !pending.invalidationDone) {
+            getContext().getLog().warn("relay: delete of session {}: no confirmation within {} ms from {} peer relay(s) {} and "
+                            + "{} edge(s) {}; acknowledging it anyway (they drop their copies when the invalidation reaches them)",
+                    pending.delete.key(), settings.relay().invalidationTimeout().toMillis(), pending.peers.size(),
+                    addresses(pending.peers), pending.edges.size(), addresses(pending.edges));
+            pending.invalidationDone = true;
+            completeIfDone(timeout.deleteId(), pending);
+        }
+        return this;
+    }
+
+    private Behavior<RelayCommand> onOwnersTimeout(OwnersTimeout timeout) {
+        PendingDelete pending = deletes.remove(timeout.deleteId());
+        if (pending != null) {
+            timers.cancel("invalidation-" + timeout.deleteId());
+            pending.delete.replyTo().tell(new EdgeCommand.Failed(pending.delete.requestId(), pending.delete.key(),
+                    "relay " + settings.address() + ": the relief tiers did not confirm the tombstone within "
+                            + settings.requestTimeout().toMillis() + " ms; the delete may be incomplete, retry it"));
+        }
+        return this;
+    }
+
+    private void completeIfDone(long deleteId, PendingDelete pending) {
+        if (pending.ownersDone && pending.invalidationDone) {
+            deletes.remove(deleteId);
+            pending.delete.replyTo().tell(new EdgeCommand.DeleteAck(pending.delete.requestId(), pending.delete.key(), pending.delete.version()));
+        }
+    }
+
+    private Behavior<RelayCommand> onPeerInvalidate(RelayCommand.PeerInvalidate invalidate) {
+        tombstone(invalidate.key(), invalidate.version());
+        EdgeCommand.Invalidate toEdges = new EdgeCommand.Invalidate(invalidate.key(), invalidate.version(), 0, getContext().getSelf());
+        invalidate.replyTo().tell(new RelayCommand.PeerInvalidated(invalidate.deleteId(), getContext().getSelf()));
+        // Edges subscribe to every relay, so the coordinating relay reaches them itself; this
+        // copy only covers an edge that the coordinator does not know yet (token 0: no answer needed).
+        edges.keySet().forEach(edge -> edge.tell(toEdges));
+        return this;
+    }
+
+    // ---- membership -------------------------------------------------------------------------
+
+    private Behavior<RelayCommand> onSubscribe(RelayCommand.Subscribe subscribe) {
+        edges.put(subscribe.edge(), System.nanoTime());
+        subscribe.edge().tell(new EdgeCommand.Welcome(subscribe.as(), incarnation));
+        return this;
+    }
+
+    private Behavior<RelayCommand> onSiblingsChanged(Receptionist.Listing listing) {
+        Set<ActorRef<SiblingCommand>> siblings = listing.getServiceInstances(SiblingActor.KEY);
+        ActorRef<SiblingCommand> chosen = null;
+        for (ActorRef<SiblingCommand> candidate : siblings) {
+            var address = candidate.path().address();
+            boolean local = address.hasLocalScope()
+                    || address.host().filter(h -> h.equals(settings.hostname())).isDefined();
+            if (local && (chosen == null || address.hasLocalScope())) {
+                chosen = candidate;
+            }
+        }
+        if (chosen == null && sibling != null) {
+            getContext().getLog().warn("relay {}: its sibling is gone; misses, writes and deletes fail until a sibling on this host is back",
+                    settings.address());
+        }
+        sibling = chosen;
+        return this;
+    }
+
+    private Behavior<RelayCommand> onPeersChanged(Receptionist.Listing listing) {
+        Set<ActorRef<RelayCommand>> all = new HashSet<>(listing.getServiceInstances(KEY));
+        all.remove(getContext().getSelf());
+        peers = Set.copyOf(all);
+        return this;
+    }
+
+    private Behavior<RelayCommand> onTick() {
+        long now = System.nanoTime();
+        long expiry = settings.relay().edgeExpiry().toNanos();
+        edges.values().removeIf(lastSeen -> now - lastSeen > expiry);
+        for (Iterator<PendingPut> i = pendingPuts.values().iterator(); i.hasNext(); ) {
+            if (now - i.next().deadlineNanos() > 0) {
+                i.remove();
+            }
+        }
+        return this;
+    }
+
+    private EdgeCommand.Failed noSibling(long requestId, String key) {
+        return new EdgeCommand.Failed(requestId, key, "relay " + settings.address()
+                + " has no sibling: start one on this host (role sibling) to reach the relief tiers");
+    }
+
+    private static List<String> addresses(Set<? extends ActorRef<?>> refs) {
+        return refs.stream().map(r -> r.path().address().hostPort()).sorted().collect(Collectors.toCollection(ArrayList::new));
+    }
+
+    private static byte[] bytes(String key) {
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+}

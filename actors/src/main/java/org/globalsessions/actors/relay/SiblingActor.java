@@ -1,0 +1,177 @@
+package org.globalsessions.actors.relay;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+
+import org.globalsessions.actors.relief.ReliefTiers;
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.ShardCommand;
+import org.globalsessions.runtime.protocol.SiblingCommand;
+import org.globalsessions.shm.ShmLru;
+import org.globalsessions.shm.ShmLruException;
+
+/**
+ * The sibling (the seed's {@code half_edge}, SessionMidpointSibling): it owns the sharding
+ * proxies to the relief tiers and moves pressure downstream for its relay. It attaches to the
+ * relay host's L2 table (never creates it) to write the values the relief tiers promote.
+ *
+ * <p>By default it runs in the relay's JVM and shares its table handle; started alone (role
+ * {@code sibling}) on the relay host, it is the same actor, attaching to the table by path and
+ * retrying every second until the relay has created it. The relay finds it through the
+ * receptionist.
+ *
+ * <p>If no node with a relief role is up, a request fails at once with a message saying so,
+ * rather than waiting for the edge's timeout.
+ */
+public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
+
+    public static final ServiceKey<SiblingCommand> KEY = ServiceKey.create(SiblingCommand.class, "global-sessions-sibling");
+    public static final String NAME = "sibling";
+    private static final Duration ATTACH_RETRY = Duration.ofSeconds(1);
+
+    private enum AttachL2 implements SiblingCommand {
+        INSTANCE
+    }
+
+    private final GlobalSessionsSettings settings;
+    private final ReliefTiers tiers;
+    private final Path tablePath;
+    private final boolean ownsTable;
+    private final Cluster cluster;
+    private final TimerScheduler<SiblingCommand> timers;
+    private ShmLru l2;
+
+    private SiblingActor(ActorContext<SiblingCommand> context, TimerScheduler<SiblingCommand> timers,
+                         GlobalSessionsSettings settings, ReliefTiers tiers, ShmLru sharedL2, Path tablePath) {
+        super(context);
+        this.settings = settings;
+        this.tiers = tiers;
+        this.tablePath = tablePath;
+        this.cluster = Cluster.get(context.getSystem());
+        this.timers = timers;
+        this.l2 = sharedL2;
+        this.ownsTable = sharedL2 == null;
+        if (l2 == null && !attach()) {
+            timers.startTimerWithFixedDelay(AttachL2.INSTANCE, ATTACH_RETRY);
+        }
+        context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
+    }
+
+    /**
+     * @param sharedL2  the relay's table when the relay runs in this JVM, else null
+     * @param tablePath the table to attach to when {@code sharedL2} is null
+     */
+    public static Behavior<SiblingCommand> create(GlobalSessionsSettings settings, ReliefTiers tiers, ShmLru sharedL2,
+                                                  Path tablePath) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new SiblingActor(context, timers, settings, tiers, sharedL2, tablePath)));
+    }
+
+    @Override
+    public Receive<SiblingCommand> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(RelayCommand.Get.class, this::onGet)
+                .onMessage(SiblingCommand.StoreAtOwner.class, this::onStore)
+                .onMessage(SiblingCommand.DeleteAtOwners.class, this::onDelete)
+                .onMessage(RelayCommand.Touch.class, touch -> {
+                    tiers.expansionOwner(touch.key()).tell(new ShardCommand.ShardTouch(touch.key()));
+                    return this;
+                })
+                .onMessage(SiblingCommand.Promote.class, this::onPromote)
+                .onMessageEquals(AttachL2.INSTANCE, () -> {
+                    if (l2 == null && attach()) {
+                        timers.cancel(AttachL2.INSTANCE);
+                    }
+                    return this;
+                })
+                .onSignal(PostStop.class, stop -> {
+                    if (ownsTable && l2 != null) {
+                        l2.close();
+                    }
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<SiblingCommand> onGet(RelayCommand.Get get) {
+        if (!up(Role.RELIEF_EXPANSION)) {
+            get.replyTo().tell(noRelief(get.requestId(), get.key(), Role.RELIEF_EXPANSION));
+        } else {
+            tiers.expansionOwner(get.key()).tell(new ShardCommand.ShardGet(get.key(), get.requestId(), get.replyTo(),
+                    getContext().getSelf()));
+        }
+        return this;
+    }
+
+    private Behavior<SiblingCommand> onStore(SiblingCommand.StoreAtOwner store) {
+        RelayCommand.Put put = store.put();
+        if (!up(Role.RELIEF_EXPANSION)) {
+            put.replyTo().tell(noRelief(put.requestId(), put.key(), Role.RELIEF_EXPANSION));
+        } else {
+            tiers.expansionOwner(put.key()).tell(new ShardCommand.ShardPut(put.key(), put.value(), put.version(),
+                    put.ttlMillis(), put.requestId(), put.replyTo(), store.relay(), store.token()));
+        }
+        return this;
+    }
+
+    private Behavior<SiblingCommand> onDelete(SiblingCommand.DeleteAtOwners delete) {
+        // With no node up, the relay's own timeout fails the delete with its explanation.
+        tiers.expansionOwner(delete.key()).tell(new ShardCommand.ShardDelete(delete.key(), delete.version(),
+                delete.deleteId(), delete.replyTo()));
+        return this;
+    }
+
+    private Behavior<SiblingCommand> onPromote(SiblingCommand.Promote promote) {
+        if (l2 != null) {
+            try {
+                l2.putIfNewer(promote.key().getBytes(StandardCharsets.UTF_8), promote.value(), promote.version(),
+                        Duration.ofMillis(promote.ttlMillis()), promote.expiresAtMillis());
+            } catch (IllegalArgumentException e) {
+                getContext().getLog().debug("sibling: not promoting {} into L2: {}", promote.key(), e.getMessage());
+            }
+        }
+        return this;
+    }
+
+    private boolean attach() {
+        try {
+            l2 = ShmLru.attach(tablePath);
+            getContext().getLog().info("sibling: attached to the relay's L2 table {}", tablePath);
+            return true;
+        } catch (ShmLruException e) {
+            getContext().getLog().warn("sibling: cannot attach to the relay's L2 table yet ({}); retrying every {} s",
+                    e.getMessage(), ATTACH_RETRY.toSeconds());
+            return false;
+        }
+    }
+
+    private boolean up(Role role) {
+        for (var member : cluster.state().getMembers()) {
+            if (member.hasRole(role.id()) && member.status() == MemberStatus.up()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private EdgeCommand.Failed noRelief(long requestId, String key, Role role) {
+        return new EdgeCommand.Failed(requestId, key, "sibling of relay " + settings.address() + ": no " + role.id()
+                + " node is up in the cluster; start one (global-sessions --role " + role.id() + " --seed-node ...)");
+    }
+}

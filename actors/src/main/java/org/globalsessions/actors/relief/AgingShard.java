@@ -1,0 +1,81 @@
+package org.globalsessions.actors.relief;
+
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.ShardCommand;
+import org.globalsessions.runtime.protocol.Tier;
+
+/**
+ * A shard of the aging tier (the seed's "age-out" pressure relief): keeps what the expansion
+ * tier evicted in a slowly expiring LRU. An entry expires after the aging TTL or when its own
+ * session TTL runs out, whichever is first. A hit is served, promoted to L2, and readmitted to
+ * the expansion tier as recent again. The last stop of a lookup (it answers a miss) and of a
+ * delete (it confirms the tombstone to the relay).
+ */
+public final class AgingShard extends ReliefShard {
+
+    public static final EntityTypeKey<ShardCommand> KEY = EntityTypeKey.create(ShardCommand.class, "relief-aging");
+
+    private final EntityRef<ShardCommand> expansion;
+    private final long agingTtlMillis;
+    private final long tombstoneTtlMillis;
+
+    private AgingShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, String entityId,
+                       GlobalSessionsSettings settings) {
+        super(context, timers, entityId, Tier.AGING, settings.relief().agingEntriesPerShard());
+        this.expansion = ClusterSharding.get(context.getSystem()).entityRefFor(ExpansionShard.KEY, entityId);
+        this.agingTtlMillis = settings.relief().agingTtl().toMillis();
+        this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
+    }
+
+    public static Behavior<ShardCommand> create(String entityId, GlobalSessionsSettings settings) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new AgingShard(context, timers, entityId, settings)));
+    }
+
+    @Override
+    protected void onMiss(ShardCommand.ShardGet get) {
+        get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), 0));
+    }
+
+    @Override
+    protected void afterHit(String key, ReliefStore.Item item) {
+        expansion.tell(new ShardCommand.Readmit(key, item.value(), item.version(), item.ttlMillis(), item.expiresAt()));
+    }
+
+    @Override
+    protected Behavior<ShardCommand> onDemote(ShardCommand.Demote demote) {
+        long now = now();
+        long expiresAt = Math.min(demote.expiresAtMillis(), now + agingTtlMillis);
+        store.put(demote.key(), new ReliefStore.Item(demote.value(), demote.version(), demote.ttlMillis(), expiresAt), now);
+        return this; // what the aging LRU evicts in turn is gone: it was the oldest of the old
+    }
+
+    @Override
+    protected Behavior<ShardCommand> onDelete(ShardCommand.ShardDelete delete) {
+        long now = now();
+        store.delete(delete.key(), delete.version(), now + tombstoneTtlMillis, now);
+        delete.replyTo().tell(new RelayCommand.OwnersDeleted(delete.deleteId(), delete.key(), delete.version()));
+        return this;
+    }
+
+    @Override
+    protected Behavior<ShardCommand> onPut(ShardCommand.ShardPut put) {
+        getContext().getLog().warn("relief-aging shard {}: unexpected write; writes go to the expansion tier", entityId);
+        return this;
+    }
+
+    @Override
+    protected Behavior<ShardCommand> onReadmit(ShardCommand.Readmit readmit) {
+        getContext().getLog().warn("relief-aging shard {}: unexpected readmission; those go to the expansion tier", entityId);
+        return this;
+    }
+}

@@ -1,0 +1,166 @@
+package org.globalsessions.actors.relief;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The state of one relief shard entity: sessions in LRU order up to a capacity, and the
+ * tombstones of deleted sessions, each with a version.
+ *
+ * <h2>Versions and tombstones</h2>
+ * A write is stored only if it is newer than what the shard holds for its key, value or
+ * tombstone. Tombstones live apart from the LRU (they are small and must not be evicted by
+ * traffic): a tombstone refuses older writes until it expires, so a logged-out session is never
+ * written back by a late, stale copy. Tombstones beyond {@code maxTombstones} are dropped
+ * oldest first (and counted).
+ *
+ * <h2>Expiry</h2>
+ * Each entry expires at an instant; an expired entry is a miss and is dropped when seen, and
+ * {@link #sweep} drops the rest.
+ *
+ * <p>Not thread-safe: owned by one actor.
+ */
+final class ReliefStore {
+
+    /** A stored session; {@code expiresAt} in epoch ms (never 0 here: relief entries always expire). */
+    record Item(byte[] value, long version, long ttlMillis, long expiresAt) {
+    }
+
+    record Tombstone(long version, long expiresAt) {
+    }
+
+    /** A live entry the LRU pushed out. */
+    record Evicted(String key, Item item) {
+    }
+
+    /** What a write did: stored (with what it evicted) or refused because of a newer version. */
+    record WriteResult(boolean stored, long newerVersion, boolean deleted, List<Evicted> evicted) {
+        static final WriteResult NOTHING_EVICTED = new WriteResult(true, 0, false, List.of());
+    }
+
+    private final int capacity;
+    private final int maxTombstones;
+    private final LinkedHashMap<String, Item> lru = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<String, Tombstone> tombstones = new LinkedHashMap<>();
+    private long droppedTombstones;
+
+    ReliefStore(int capacity, int maxTombstones) {
+        this.capacity = capacity;
+        this.maxTombstones = maxTombstones;
+    }
+
+    /** The live entry for {@code key}, marking it recently used; null if absent or expired. */
+    Item get(String key, long now) {
+        Item item = lru.get(key);
+        if (item != null && now >= item.expiresAt()) {
+            lru.remove(key);
+            return null;
+        }
+        return item;
+    }
+
+    /** The tombstone of {@code key} if one is in force. */
+    Tombstone tombstone(String key, long now) {
+        Tombstone t = tombstones.get(key);
+        if (t != null && now >= t.expiresAt()) {
+            tombstones.remove(key);
+            return null;
+        }
+        return t;
+    }
+
+    /** Stores {@code item} unless a newer version or a tombstone at least as new is held. */
+    WriteResult put(String key, Item item, long now) {
+        Tombstone t = tombstone(key, now);
+        if (t != null && t.version() >= item.version()) {
+            return new WriteResult(false, t.version(), true, List.of());
+        }
+        Item current = lru.get(key);
+        if (current != null && now < current.expiresAt() && current.version() >= item.version()) {
+            return new WriteResult(false, current.version(), false, List.of());
+        }
+        if (t != null) {
+            tombstones.remove(key);
+        }
+        lru.put(key, item);
+        if (lru.size() <= capacity) {
+            return WriteResult.NOTHING_EVICTED;
+        }
+        List<Evicted> evicted = new ArrayList<>(1);
+        Iterator<Map.Entry<String, Item>> eldest = lru.entrySet().iterator();
+        while (lru.size() > capacity) {
+            Map.Entry<String, Item> e = eldest.next();
+            eldest.remove();
+            if (now < e.getValue().expiresAt()) {
+                evicted.add(new Evicted(e.getKey(), e.getValue()));
+            }
+        }
+        return new WriteResult(true, 0, false, evicted);
+    }
+
+    /**
+     * Records the deletion of {@code key} at {@code version}: drops a value that is not newer
+     * and keeps a tombstone. A newer value stays (it was written after the delete was made).
+     *
+     * @return true if a value was removed
+     */
+    boolean delete(String key, long version, long tombstoneExpiresAt, long now) {
+        Tombstone t = tombstone(key, now);
+        if (t == null || t.version() < version) {
+            tombstones.put(key, new Tombstone(version, tombstoneExpiresAt));
+            while (tombstones.size() > maxTombstones) {
+                Iterator<String> oldest = tombstones.keySet().iterator();
+                oldest.next();
+                oldest.remove();
+                droppedTombstones++;
+            }
+        }
+        Item current = lru.get(key);
+        if (current != null && current.version() <= version) {
+            lru.remove(key);
+            return true;
+        }
+        return false;
+    }
+
+    /** Slides the expiry of a live entry by its TTL. */
+    void touch(String key, long now) {
+        Item item = get(key, now);
+        if (item != null && item.ttlMillis() > 0) {
+            lru.put(key, new Item(item.value(), item.version(), item.ttlMillis(), now + item.ttlMillis()));
+        }
+    }
+
+    /** Drops expired entries and tombstones; returns how many entries expired. */
+    int sweep(long now) {
+        int expired = 0;
+        for (Iterator<Item> items = lru.values().iterator(); items.hasNext(); ) {
+            if (now >= items.next().expiresAt()) {
+                items.remove();
+                expired++;
+            }
+        }
+        tombstones.values().removeIf(t -> now >= t.expiresAt());
+        return expired;
+    }
+
+    int size() {
+        return lru.size();
+    }
+
+    int tombstones() {
+        return tombstones.size();
+    }
+
+    long droppedTombstones() {
+        return droppedTombstones;
+    }
+
+    /** For tests: the keys, least recently used first. */
+    List<String> keys() {
+        return new ArrayList<>(lru.keySet());
+    }
+}

@@ -1,0 +1,112 @@
+package org.globalsessions.actors;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+
+import org.globalsessions.actors.edge.EdgeCache;
+import org.globalsessions.actors.node.ServerNode;
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.HostPort;
+import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.protocol.HybridClock;
+import org.globalsessions.runtime.testing.TestNodes;
+
+/**
+ * A whole topology in one JVM, each part a real ActorSystem on 127.0.0.1 with mutual TLS: a
+ * relay with its sibling, an expansion node and an aging node, and edges with their own L1
+ * tables (one per simulated host) under a private /dev/shm directory. {@link #close} stops
+ * everything and deletes the tables.
+ */
+public final class TestCluster implements AutoCloseable {
+
+    public final TestNodes nodes;
+    public final Path shm;
+    public final HostPort relayAddress;
+    public final List<ActorSystem<Void>> servers = new ArrayList<>();
+    private final List<EdgeCache> edges = new ArrayList<>();
+    private final Map<String, Object> tuning;
+
+    /**
+     * @param certificates directory for the test CA and certificates
+     * @param tuning       extra settings (native keys under global-sessions) for every node and edge
+     */
+    public TestCluster(Path certificates, Map<String, Object> tuning) {
+        this.nodes = new TestNodes(certificates);
+        this.tuning = tuning;
+        try {
+            this.shm = Files.createTempDirectory(Path.of("/dev/shm"), "gs-cluster-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int relayPort = TestNodes.freePort();
+        this.relayAddress = new HostPort("127.0.0.1", relayPort);
+        List<HostPort> seed = List.of(relayAddress);
+        servers.add(ServerNode.start(settings(List.of(Role.RELAY, Role.SIBLING), relayPort, List.of(),
+                Map.of("relay.table.path", shm.resolve("relay.lru").toString()))));
+        servers.add(ServerNode.start(settings(List.of(Role.RELIEF_EXPANSION), TestNodes.freePort(), seed, Map.of())));
+        servers.add(ServerNode.start(settings(List.of(Role.RELIEF_AGING), TestNodes.freePort(), seed, Map.of())));
+        await().atMost(Duration.ofSeconds(60)).until(() -> servers.stream().allMatch(s -> upMembers(s) == servers.size()));
+    }
+
+    public GlobalSessionsSettings settings(List<Role> roles, int port, List<HostPort> seeds, Map<String, Object> extra) {
+        Map<String, Object> all = new java.util.HashMap<>(tuning);
+        all.putAll(extra);
+        return nodes.node(roles, port, seeds, all);
+    }
+
+    /** An edge on simulated host {@code host} (its own L1 table), talking to the relay. */
+    public EdgeCache edge(String host, boolean manageSection) {
+        return edge(host, manageSection, new HybridClock());
+    }
+
+    /** The same, with the clock that versions its writes. */
+    public EdgeCache edge(String host, boolean manageSection, HybridClock clock) {
+        GlobalSessionsSettings settings = settings(List.of(), TestNodes.freePort(), List.of(), Map.of(
+                "edge.relays", List.of(relayAddress.toString()),
+                "edge.table.path", shm.resolve("l1-" + host + ".lru").toString(),
+                "edge.table.manage-section", manageSection));
+        EdgeCache edge = EdgeCache.start(settings, clock);
+        edges.add(edge);
+        return edge;
+    }
+
+    private static long upMembers(ActorSystem<?> system) {
+        int n = 0;
+        for (var m : Cluster.get(system).state().getMembers()) {
+            if (m.status() == MemberStatus.up()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        edges.forEach(EdgeCache::close);
+        for (int i = servers.size() - 1; i >= 0; i--) {
+            servers.get(i).terminate();
+        }
+        servers.forEach(s -> s.getWhenTerminated().toCompletableFuture().join());
+        try (Stream<Path> files = Files.walk(shm)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package org.globalsessions.actors;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+
+import org.globalsessions.actors.edge.EdgeCache;
+import org.globalsessions.actors.edge.EdgeException;
+import org.globalsessions.runtime.bootstrap.PekkoConfig;
+import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.HybridClock;
+import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.SiblingCommand;
+import org.globalsessions.runtime.protocol.Tier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The data flow of DESIGN.md through real ActorSystems on 127.0.0.1 over mutual TLS: a relay
+ * with its sibling, one expansion and one aging node, and edges on two simulated hosts. The
+ * tables are small so that pressure moves values down the tiers within a test.
+ */
+class TierTest {
+
+    @TempDir
+    static Path certificates;
+
+    private static TestCluster cluster;
+    private static EdgeCache hostA;
+    private static EdgeCache hostB;
+
+    @BeforeAll
+    static void start() {
+        cluster = new TestCluster(certificates, Map.of(
+                "hashing.shards", 4,
+                "relay.table.el-count", 16,
+                "relay.table.segments", 1,
+                "relay.table.record-size", 256,
+                "edge.table.el-count", 4000,
+                "edge.table.record-size", 256,
+                "relief.expansion.entries-per-shard", 24,
+                "relief.aging.entries-per-shard", 1000));
+        hostA = cluster.edge("a", true);
+        hostB = cluster.edge("b", true);
+        // First contact includes TLS handshakes and shard allocation: wait until a write goes through.
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> hostA.set("warm-up", bytes("x"), null).get(10, TimeUnit.SECONDS) > 0);
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static <T> T done(CompletableFuture<T> future) throws Exception {
+        return future.get(15, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void setOnOneHostIsFoundOnAnotherThroughTheRelayThenFromItsL1() throws Exception {
+        long version = done(hostA.set("flow-1", bytes("alice"), Duration.ofMinutes(5)));
+        Optional<EdgeCache.Session> remote = done(hostB.get("flow-1"));
+        assertTrue(remote.isPresent());
+        assertArrayEquals(bytes("alice"), remote.get().value());
+        assertEquals(version, remote.get().version());
+        assertTrue(remote.get().tier() == Tier.L2 || remote.get().tier() == Tier.EXPANSION, remote.get().tier().toString());
+
+        Optional<EdgeCache.Session> local = done(hostB.get("flow-1"));
+        assertEquals(Tier.L1, local.get().tier(), "the value was written into host B's L1");
+        assertArrayEquals(bytes("alice"), hostB.getLocal("flow-1").orElseThrow().value());
+    }
+
+    @Test
+    void valueEvictedFromL2IsRecoveredFromExpansion() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            done(hostA.set("l2-pressure-" + i, bytes("v" + i), null));
+        }
+        Optional<EdgeCache.Session> first = done(hostB.get("l2-pressure-0"));
+        assertArrayEquals(bytes("v0"), first.orElseThrow().value());
+        assertEquals(Tier.EXPANSION, first.get().tier(), "the 16-entry L2 no longer holds the first of 40 keys");
+    }
+
+    @Test
+    void valueEvictedFromExpansionIsFoundInAging() throws Exception {
+        int n = 300; // 4 shards x 24 entries in expansion
+        for (int i = 0; i < n; i++) {
+            done(hostA.set("aging-" + i, bytes("old-" + i), null));
+        }
+        List<Tier> tiers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Optional<EdgeCache.Session> found = done(hostB.get("aging-" + i));
+            assertArrayEquals(bytes("old-" + i), found.orElseThrow().value(), "session aging-" + i);
+            tiers.add(found.get().tier());
+        }
+        assertTrue(tiers.stream().allMatch(t -> t == Tier.AGING), "the oldest sessions come from the aging tier: " + tiers);
+    }
+
+    @Test
+    void deleteMissesEverywhereAndAStaleCopyIsRefused() throws Exception {
+        long version = done(hostA.set("logout-1", bytes("bob"), null));
+        assertTrue(done(hostB.get("logout-1")).isPresent());
+        assertTrue(hostB.getLocal("logout-1").isPresent(), "host B caches it");
+
+        done(hostA.delete("logout-1"));
+        assertTrue(hostB.getLocal("logout-1").isEmpty(), "the acknowledged delete reached host B's L1");
+        assertTrue(done(hostB.get("logout-1")).isEmpty());
+        assertTrue(done(hostA.get("logout-1")).isEmpty());
+
+        // A late copy of the old version, sent straight to the relay, is refused by the owner.
+        ActorRefResolver resolver = ActorRefResolver.get(cluster.servers.get(0));
+        ActorRef<RelayCommand> relay = resolver.resolveActorRef(
+                PekkoConfig.address("global-sessions", cluster.relayAddress) + "/user/relay");
+        TestProbe<EdgeCommand> probe = TestProbe.create(cluster.servers.get(0));
+        relay.tell(new RelayCommand.Put("logout-1", bytes("bob-stale"), version, 60_000, 1, probe.getRef()));
+        EdgeCommand.PutRefused refused = probe.expectMessageClass(EdgeCommand.PutRefused.class, Duration.ofSeconds(10));
+        assertTrue(refused.deleted());
+        // A stale promotion into L2 is refused too: the relay still answers "deleted".
+        ActorRef<SiblingCommand> sibling = resolver.resolveActorRef(
+                PekkoConfig.address("global-sessions", cluster.relayAddress) + "/user/sibling");
+        sibling.tell(new SiblingCommand.Promote("logout-1", bytes("bob-stale"), version, 60_000, 0));
+        relay.tell(new RelayCommand.Get("logout-1", 2, probe.getRef()));
+        EdgeCommand.NotFound notFound = probe.expectMessageClass(EdgeCommand.NotFound.class, Duration.ofSeconds(10));
+        assertTrue(notFound.tombstoneVersion() > version);
+        assertTrue(done(hostB.get("logout-1")).isEmpty(), "the deleted session never comes back");
+
+        // And a new login after the logout is a newer write, which is accepted.
+        done(hostA.set("logout-1", bytes("bob-again"), null));
+        assertArrayEquals(bytes("bob-again"), done(hostB.get("logout-1")).orElseThrow().value());
+    }
+
+    @Test
+    void concurrentGetsOfOneMissingKeySendOneRequest() throws Exception {
+        done(hostA.set("single-flight", bytes("once"), null));
+        long before = hostB.remoteGets();
+        List<CompletableFuture<Optional<EdgeCache.Session>>> gets = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            gets.add(hostB.get("single-flight"));
+        }
+        for (CompletableFuture<Optional<EdgeCache.Session>> get : gets) {
+            assertArrayEquals(bytes("once"), done(get).orElseThrow().value());
+        }
+        assertEquals(1, hostB.remoteGets() - before, "100 concurrent gets of one missing key send one request");
+    }
+
+    @Test
+    void aSessionNobodyWroteIsEmpty() throws Exception {
+        assertTrue(done(hostB.get("never-written")).isEmpty());
+    }
+
+    @Test
+    void badKeysAreRefusedBeforeAnythingIsSent() {
+        long before = hostA.remoteGets();
+        assertEquals("key is empty", assertThrows(IllegalArgumentException.class, () -> hostA.get("")).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> hostA.set("a b", bytes("x"), null)).getMessage()
+                .contains("contains whitespace"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> hostA.set("k".repeat(300), bytes("x"), null)).getMessage()
+                .contains("exceeds the maximum of 256"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> hostA.set("big", new byte[1000], null)).getMessage()
+                .contains("exceeds record_size=256"));
+        assertEquals(before, hostA.remoteGets());
+    }
+
+    @Test
+    void staleWriteFailsTheFutureAndDropsTheLocalCopy() throws Exception {
+        // An edge whose wall clock runs an hour behind makes versions older than the delete.
+        EdgeCache late = cluster.edge("late", true, new HybridClock(() -> System.currentTimeMillis() - 3_600_000, 9));
+        done(hostA.set("race", bytes("first"), null));
+        done(hostA.delete("race"));
+        ExecutionException failure = assertThrows(ExecutionException.class,
+                () -> late.set("race", bytes("from-the-past"), null).get(15, TimeUnit.SECONDS));
+        EdgeException.StaleWrite stale = assertInstanceOf(EdgeException.StaleWrite.class, failure.getCause());
+        assertTrue(stale.deleted(), stale.getMessage());
+        assertTrue(late.getLocal("race").isEmpty(), "the refused write does not stay in L1");
+        assertTrue(done(hostB.get("race")).isEmpty());
+    }
+}
