@@ -2,18 +2,19 @@ package org.globalsessions.shm;
 
 /**
  * One segment: a header of two cache lines, the index slots, then the records. The first
- * line holds the lock word and the list heads, which every operation writes; the second
- * holds the statistics, updated under the lock. See {@code shm-lru/SPEC.md}, "Segments".
+ * line holds what every lookup writes (the lock word, the list heads, the hit and miss
+ * counters), so a get dirties one header line, not two; the second holds the other
+ * statistics. Counters are updated under the lock. See {@code shm-lru/SPEC.md}, "Segments".
  *
  * <pre>
- *   0               8       12      16      20      24      28 ........ 64
- *   +---------------+-------+-------+-------+-------+-------+----------+
- *   |   LOCK_WORD   | HEAD  | TAIL  | FREE  | COUNT | NEXT  | reserved |
- *   +---------------+-------+-------+-------+-------+-------+----------+
- *  64      72      80      88      96      104     112     120     128
- *   +-------+-------+-------+-------+-------+-------+-------+-------+
- *   | HITS  | MISS  | PUTS  | REMOV | EVICT | EXPIR | RECOV | STALE |
- *   +-------+-------+-------+-------+-------+-------+-------+-------+
+ *   0               8       12      16      20      24      28      32      40      48 .... 64
+ *   +---------------+-------+-------+-------+-------+-------+-------+-------+-------+------+
+ *   |   LOCK_WORD   | HEAD  | TAIL  | FREE  | COUNT | NEXT  |   -   | HITS  | MISS  |  -   |
+ *   +---------------+-------+-------+-------+-------+-------+-------+-------+-------+------+
+ *  64      72      80      88      96      104     112 ........ 128
+ *   +-------+-------+-------+-------+-------+-------+------------+
+ *   | PUTS  | REMOV | EVICT | EXPIR | RECOV | STALE |  reserved  |
+ *   +-------+-------+-------+-------+-------+-------+------------+
  *  128: SLOTS x int32, padded to 64 bytes; then (capacity + 1) records of RECORD_STRIDE.
  * </pre>
  *
@@ -40,9 +41,9 @@ final class SegmentLayout {
     static final int ENTRY_COUNT_OFFSET = FREE_HEAD_OFFSET + 4;
     static final int NEXT_UNUSED_OFFSET = ENTRY_COUNT_OFFSET + 4;
 
-    static final int HITS_OFFSET = 64;
+    static final int HITS_OFFSET = 32;
     static final int MISSES_OFFSET = HITS_OFFSET + 8;
-    static final int PUTS_OFFSET = MISSES_OFFSET + 8;
+    static final int PUTS_OFFSET = 64;
     static final int REMOVES_OFFSET = PUTS_OFFSET + 8;
     static final int EVICTIONS_OFFSET = REMOVES_OFFSET + 8;
     static final int EXPIRATIONS_OFFSET = EVICTIONS_OFFSET + 8;

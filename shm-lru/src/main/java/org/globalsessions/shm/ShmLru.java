@@ -126,21 +126,44 @@ public final class ShmLru implements AutoCloseable {
 
     // ---- reads ------------------------------------------------------------------------------
 
-    /** The value stored for {@code key}, or {@code null} if it is absent, expired or removed. */
+    /**
+     * The value stored for {@code key}, or {@code null} if it is absent, expired or removed.
+     * The hot path: written without the lambda the other operations use, so a hit allocates
+     * nothing but the returned array.
+     */
     public byte[] get(byte[] key) {
         checkKey(key);
+        checkOpen();
         long hash = ops.hash(key);
-        return locked(hash, s -> {
-            int pos = ops.find(s, key, hash);
-            long r = pos < 0 ? 0 : liveRecordAt(s, pos);
-            if (r == 0 || SegmentOps.isTombstone(r)) {
-                SegmentOps.count(s, MISSES_OFFSET);
-                return null;
+        int segment = ops.segmentOf(hash);
+        long s = ops.segment(segment);
+        lock(segment, s);
+        try {
+            try {
+                return getLocked(s, key, hash);
+            } catch (CorruptSegmentException first) {
+                repairCorrupt(segment, s, first);
+                try {
+                    return getLocked(s, key, hash);
+                } catch (CorruptSegmentException second) {
+                    throw stillCorrupt(segment, second);
+                }
             }
-            ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)));
-            SegmentOps.count(s, HITS_OFFSET);
-            return ops.value(r);
-        });
+        } finally {
+            unlock(s);
+        }
+    }
+
+    private byte[] getLocked(long s, byte[] key, long hash) {
+        int pos = ops.find(s, key, hash);
+        long r = pos < 0 ? 0 : liveRecordAt(s, pos);
+        if (r == 0 || SegmentOps.isTombstone(r)) {
+            SegmentOps.count(s, MISSES_OFFSET);
+            return null;
+        }
+        ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)));
+        SegmentOps.count(s, HITS_OFFSET);
+        return ops.value(r);
     }
 
     public byte[] get(String key) {
@@ -465,20 +488,33 @@ public final class ShmLru implements AutoCloseable {
             try {
                 return body.apply(s);
             } catch (CorruptSegmentException first) {
-                String account = SegmentRepair.repair(ops, s);
-                log.warn("{}: segment {} was inconsistent ({}); repaired it: {}", path, segment, first.getMessage(), account);
+                repairCorrupt(segment, s, first);
                 try {
                     return body.apply(s);
                 } catch (CorruptSegmentException second) {
-                    throw new ShmLruException(path + ": segment " + segment + " is corrupt and repair did not fix it: "
-                            + second.getMessage() + "; remove the file and let the managing process recreate it");
+                    throw stillCorrupt(segment, second);
                 }
             }
         } finally {
-            locks.release(s + LOCK_WORD_OFFSET);
-            if (listener != null) {
-                notifyEvictions();
-            }
+            unlock(s);
+        }
+    }
+
+    private void repairCorrupt(int segment, long s, CorruptSegmentException found) {
+        String account = SegmentRepair.repair(ops, s);
+        log.warn("{}: segment {} was inconsistent ({}); repaired it: {}", path, segment, found.getMessage(), account);
+    }
+
+    private ShmLruException stillCorrupt(int segment, CorruptSegmentException second) {
+        return new ShmLruException(path + ": segment " + segment + " is corrupt and repair did not fix it: "
+                + second.getMessage() + "; remove the file and let the managing process recreate it");
+    }
+
+    /** Releases the segment's lock, then tells the listener what the operation evicted. */
+    private void unlock(long s) {
+        locks.release(s + LOCK_WORD_OFFSET);
+        if (listener != null) {
+            notifyEvictions();
         }
     }
 

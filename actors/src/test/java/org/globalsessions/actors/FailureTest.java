@@ -1,0 +1,81 @@
+package org.globalsessions.actors;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+
+import org.globalsessions.actors.edge.EdgeCache;
+import org.globalsessions.actors.edge.EdgeException;
+import org.globalsessions.actors.node.ServerNode;
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.HostPort;
+import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.testing.TestNodes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the caller sees when a part of the cluster is missing: a clear failure, never a silent miss. */
+class FailureTest {
+
+    @TempDir
+    Path dir;
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aRelayThatDoesNotAnswerFailsTheRequestNamingIt() throws Exception {
+        TestNodes nodes = new TestNodes(dir.resolve("certs"));
+        HostPort nobody = new HostPort("127.0.0.1", TestNodes.freePort());
+        GlobalSessionsSettings settings = nodes.node(List.of(), 0, List.of(), Map.of(
+                "edge.relays", List.of(nobody.toString()),
+                "edge.first-contact-timeout", "2s",
+                "request-timeout", "1s",
+                "edge.table.path", dir.resolve("l1.lru").toString(),
+                "edge.table.el-count", 100));
+        try (EdgeCache edge = EdgeCache.start(settings)) {
+            ExecutionException failure = assertThrows(ExecutionException.class, () -> edge.get("anyone").get(20, TimeUnit.SECONDS));
+            EdgeException.Timeout timeout = assertInstanceOf(EdgeException.Timeout.class, failure.getCause());
+            assertTrue(timeout.getMessage().contains(nobody.toString()), timeout.getMessage());
+            failure = assertThrows(ExecutionException.class, () -> edge.set("anyone", bytes("x"), null).get(20, TimeUnit.SECONDS));
+            assertInstanceOf(EdgeException.Timeout.class, failure.getCause());
+        }
+    }
+
+    @Test
+    void withoutReliefNodesRequestsFailSayingSo() throws Exception {
+        TestNodes nodes = new TestNodes(dir.resolve("certs"));
+        int port = TestNodes.freePort();
+        ActorSystem<Void> relay = ServerNode.start(nodes.node(List.of(Role.RELAY, Role.SIBLING), port, List.of(),
+                Map.of("relay.table.path", dir.resolve("l2.lru").toString(), "relay.table.el-count", 100)));
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> Cluster.get(relay).selfMember().status() == MemberStatus.up());
+            GlobalSessionsSettings settings = nodes.node(List.of(), 0, List.of(), Map.of(
+                    "edge.relays", List.of("127.0.0.1:" + port),
+                    "edge.table.path", dir.resolve("l1.lru").toString(),
+                    "edge.table.el-count", 100));
+            try (EdgeCache edge = EdgeCache.start(settings)) {
+                ExecutionException failure = assertThrows(ExecutionException.class, () -> edge.get("s1").get(20, TimeUnit.SECONDS));
+                assertTrue(failure.getCause().getMessage().contains("no relief-expansion node is up in the cluster"),
+                        failure.getCause().getMessage());
+                failure = assertThrows(ExecutionException.class, () -> edge.set("s1", bytes("x"), null).get(20, TimeUnit.SECONDS));
+                assertTrue(failure.getCause().getMessage().contains("no relief-expansion node is up"), failure.getCause().getMessage());
+            }
+        } finally {
+            relay.terminate();
+            relay.getWhenTerminated().toCompletableFuture().join();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package org.globalsessions.actors.relief;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class ReliefStoreTest {
+
+    private static ReliefStore.Item item(String value, long version, long expiresAt) {
+        return new ReliefStore.Item(value.getBytes(StandardCharsets.UTF_8), version, 60_000, expiresAt);
+    }
+
+    @Test
+    void olderOrEqualVersionsAreRefused() {
+        ReliefStore store = new ReliefStore(10, 10);
+        assertTrue(store.put("k", item("v5", 5, 1_000), 0).stored());
+        ReliefStore.WriteResult older = store.put("k", item("v4", 4, 1_000), 0);
+        assertFalse(older.stored());
+        assertEquals(5, older.newerVersion());
+        assertFalse(older.deleted());
+        assertFalse(store.put("k", item("v5b", 5, 1_000), 0).stored());
+        assertTrue(store.put("k", item("v6", 6, 1_000), 0).stored());
+    }
+
+    @Test
+    void tombstoneRefusesOlderWritesEvenAfterTheValueIsGone() {
+        ReliefStore store = new ReliefStore(10, 10);
+        store.put("k", item("v5", 5, 1_000), 0);
+        assertTrue(store.delete("k", 7, 10_000, 0));
+        assertNull(store.get("k", 0));
+        ReliefStore.WriteResult stale = store.put("k", item("v6", 6, 1_000), 0);
+        assertFalse(stale.stored());
+        assertTrue(stale.deleted());
+        assertEquals(7, stale.newerVersion());
+        assertTrue(store.put("k", item("v8", 8, 1_000), 0).stored(), "a new login after the logout");
+        assertNull(store.tombstone("k", 0), "the newer write replaces the tombstone");
+    }
+
+    @Test
+    void tombstonesAreNotEvictedByTraffic() {
+        ReliefStore store = new ReliefStore(2, 100);
+        store.delete("gone", 10, 10_000, 0);
+        for (int i = 0; i < 50; i++) {
+            store.put("k" + i, item("v", 1, 1_000), 0);
+        }
+        assertFalse(store.put("gone", item("stale", 9, 1_000), 0).stored());
+    }
+
+    @Test
+    void anOlderDeleteLeavesANewerValue() {
+        ReliefStore store = new ReliefStore(10, 10);
+        store.put("k", item("v9", 9, 1_000), 0);
+        assertFalse(store.delete("k", 8, 10_000, 0));
+        assertEquals(9, store.get("k", 0).version());
+    }
+
+    @Test
+    void evictsTheLeastRecentlyUsedAndReportsIt() {
+        ReliefStore store = new ReliefStore(3, 10);
+        store.put("a", item("1", 1, 1_000), 0);
+        store.put("b", item("2", 1, 1_000), 0);
+        store.put("c", item("3", 1, 1_000), 0);
+        store.get("a", 0);
+        ReliefStore.WriteResult result = store.put("d", item("4", 1, 1_000), 0);
+        assertEquals(List.of("b"), result.evicted().stream().map(ReliefStore.Evicted::key).toList());
+        assertEquals(List.of("c", "a", "d"), store.keys());
+    }
+
+    @Test
+    void expiredEntriesAreMissesAndAreNotDemoted() {
+        ReliefStore store = new ReliefStore(1, 10);
+        store.put("a", item("1", 1, 100), 0);
+        assertNull(store.get("a", 100));
+        store.put("b", item("2", 1, 100), 0);
+        assertTrue(store.put("c", item("3", 1, 1_000), 150).evicted().isEmpty(), "an expired entry is dropped, not handed down");
+        assertEquals(List.of("c"), store.keys());
+    }
+
+    @Test
+    void touchSlidesTheExpiry() {
+        ReliefStore store = new ReliefStore(10, 10);
+        store.put("a", new ReliefStore.Item(new byte[] {1}, 1, 100, 100), 0);
+        store.touch("a", 90);
+        assertNotNull(store.get("a", 150));
+        assertNull(store.get("a", 190));
+    }
+
+    @Test
+    void tombstonesBeyondTheCapAreDroppedOldestFirstAndCounted() {
+        ReliefStore store = new ReliefStore(10, 2);
+        store.delete("a", 1, 10_000, 0);
+        store.delete("b", 1, 10_000, 0);
+        store.delete("c", 1, 10_000, 0);
+        assertEquals(2, store.tombstones());
+        assertEquals(1, store.droppedTombstones());
+        assertNull(store.tombstone("a", 0));
+        assertNotNull(store.tombstone("c", 0));
+    }
+
+    @Test
+    void sweepDropsExpiredEntriesAndTombstones() {
+        ReliefStore store = new ReliefStore(10, 10);
+        store.put("a", item("1", 1, 100), 0);
+        store.put("b", item("2", 1, 1_000), 0);
+        store.delete("c", 1, 100, 0);
+        assertEquals(1, store.sweep(500));
+        assertEquals(1, store.size());
+        assertEquals(0, store.tombstones());
+    }
+}
