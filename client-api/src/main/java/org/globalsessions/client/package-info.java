@@ -1,5 +1,6 @@
 /**
- * SessionCacheManager, the embeddable facade, and typed-session helpers; no Pekko types in its
- * public API. (Built in the client-api and launcher issue.)
+ * The embeddable client: {@link org.globalsessions.client.SessionCacheManager}. Its public
+ * types use only the JDK, Jackson (for typed sessions) and Micrometer (for meters); nothing of
+ * Pekko.
  */
 package org.globalsessions.client;

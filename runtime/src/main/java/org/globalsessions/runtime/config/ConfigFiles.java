@@ -82,6 +82,34 @@ public final class ConfigFiles {
                 + "the seed's role keys (" + String.join(", ", SeedFormat.MARKERS) + ")");
     }
 
+    /**
+     * Edge settings from a seed client's two configuration objects (the JSON a seed application
+     * passes to {@code new SessionCacheManager(conf.lru, conf.my_messages)}), as maps; relative
+     * tls paths are taken relative to {@code baseDirectory}. {@code overrides} win.
+     */
+    public static GlobalSessionsSettings seedClient(Map<String, ?> lru, Map<String, ?> relay, Path baseDirectory, Config overrides) {
+        Path origin = baseDirectory.resolve("(client configuration)");
+        SeedFormat.Lru lruConf;
+        SeedFormat.ClientRelay relayConf;
+        try {
+            lruConf = lru == null ? null : SEED_JSON.convertValue(lru, SeedFormat.Lru.class);
+            relayConf = relay == null ? null : SEED_JSON.convertValue(relay, SeedFormat.ClientRelay.class);
+        } catch (IllegalArgumentException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof UnrecognizedPropertyException u) {
+                throw new SettingsException("client configuration: unknown key \"" + u.getPropertyName() + "\" in "
+                        + path(u) + "; known keys there: " + u.getKnownPropertyIds(), e);
+            }
+            throw new SettingsException("client configuration: " + (cause != null ? cause.getMessage() : e.getMessage()), e);
+        }
+        Map<String, Object> keys = SeedFormat.clientToNative(lruConf, relayConf, "client configuration",
+                (tls, key, out) -> seedTls(tls, key, out, origin));
+        Map<String, Object> rooted = new HashMap<>();
+        keys.forEach((k, v) -> rooted.put(GlobalSessionsSettings.ROOT + "." + k, v));
+        return SettingsReader.read(overrides.withFallback(ConfigFactory.parseMap(rooted, "client configuration (seed format)")),
+                "client configuration");
+    }
+
     private static Config seed(String text, Path file) {
         SeedFormat.File seed;
         try {

@@ -73,6 +73,49 @@ final class SeedFormat {
                         @JsonProperty("tls") JsonNode tls) {
     }
 
+    /**
+     * The relay section a seed client passes to {@code new SessionCacheManager(lru, relay)}, e.g.
+     * {@code "my_messages": {"auth_path", "address", "port", "tls"}}; extension {@code relays}:
+     * several relays as "host:port".
+     */
+    record ClientRelay(@JsonProperty("auth_path") String authPath, @JsonProperty("address") String address,
+                       @JsonProperty("port") Integer port, @JsonProperty("tls") JsonNode tls,
+                       @JsonProperty("relays") List<String> relays) {
+    }
+
+    /** Maps a seed client's two sections onto native edge keys. */
+    static Map<String, Object> clientToNative(Lru lru, ClientRelay relay, String name, TlsReader tlsReader) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (lru == null) {
+            throw new SettingsException(name + ": the lru section is missing: it says whether this process creates the "
+                    + "host's table (manage_section) and its shape (cache)");
+        }
+        if (relay == null) {
+            throw new SettingsException(name + ": the relay section is missing: it names the relay (address, port) and tls");
+        }
+        if (lru.manageSection() != null) {
+            out.put("edge.table.manage-section", lru.manageSection());
+        }
+        Cache cache = lru.cache();
+        if (cache != null) {
+            table(cache, "edge.table", out, name);
+        }
+        List<String> relays = new java.util.ArrayList<>();
+        if (relay.relays() != null) {
+            relays.addAll(relay.relays());
+        }
+        if (relay.address() != null || relay.port() != null) {
+            relays.add(required(relay.address(), name, "relay address") + ":" + required(relay.port(), name, "relay port"));
+        }
+        if (relays.isEmpty()) {
+            throw new SettingsException(name + ": the relay section names no relay: give address and port (or relays)");
+        }
+        out.put("edge.relays", relays);
+        out.put("port", 0);
+        tlsReader.read(relay.tls(), "tls", out);
+        return out;
+    }
+
     /** A whole seed-format file. */
     record File(@JsonProperty("edge_supported_relay") Boolean edgeSupportedRelay,
                 @JsonProperty("half_edge") Boolean halfEdge, @JsonProperty("full_edge") Boolean fullEdge,

@@ -1,0 +1,392 @@
+package org.globalsessions.client;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.typesafe.config.ConfigFactory;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.globalsessions.actors.edge.EdgeCache;
+import org.globalsessions.actors.metrics.TableMetrics;
+import org.globalsessions.runtime.config.ConfigFiles;
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.SettingsException;
+import org.globalsessions.runtime.protocol.HybridClock;
+import org.globalsessions.runtime.protocol.Tier;
+
+/**
+ * The session cache of a front-end process: the host's shared-memory table (L1), backed by the
+ * relays and relief tiers of a global-sessions cluster. One instance per process; processes on
+ * one host share L1, and exactly one of them creates it ({@code manage_section: true}).
+ *
+ * <pre>{@code
+ * try (SessionCacheManager sessions = SessionCacheManager.builder()
+ *         .relays("10.0.0.5:25520")
+ *         .certificates(Path.of("/etc/global-sessions/certs"))
+ *         .build()) {
+ *     sessions.set(sessionId, new UserSession("alice", roles)).toCompletableFuture().join();
+ *     Optional<UserSession> s = sessions.get(sessionId, UserSession.class).toCompletableFuture().join();
+ *     sessions.delete(sessionId);                 // logout, in every tier
+ * }
+ * }</pre>
+ *
+ * <h2>Semantics</h2>
+ * <ul>
+ *   <li>{@code get} of a session this host holds completes before it returns (no network);
+ *   otherwise when the relay or a relief tier answers. Empty if no tier has it.</li>
+ *   <li>{@code set} is readable on this host at once; its stage completes with the write's
+ *   version once the owner stored it, or fails ({@link StaleSessionException} if a newer write or
+ *   a logout came first).</li>
+ *   <li>{@code delete} (logout) completes once the owners hold the tombstone and the other hosts
+ *   were told; from then on no tier returns the session.</li>
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * Thread-safe. Stages that wait for the network complete on the callback executor (by default
+ * two daemon threads of this manager), never on the threads that carry network traffic, so a
+ * callback may block without stalling the cache. Exceptions thrown by listeners are logged and
+ * never affect the cache.
+ */
+public final class SessionCacheManager implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionCacheManager.class);
+    private static final ObjectMapper SEED_JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA).build();
+
+    private final EdgeCache edge;
+    private final Executor callbacks;
+    private final ExecutorService ownedCallbacks;
+    private final ObjectMapper mapper;
+    private final Metrics metrics;
+
+    /**
+     * The seed's constructor: {@code lru} and {@code relay} are the two configuration objects a
+     * seed application passes ({@code conf.lru}, {@code conf.my_messages}), as parsed JSON
+     * (nested {@code Map}s). Relative certificate paths are relative to the working directory.
+     */
+    public SessionCacheManager(Map<String, ?> lru, Map<String, ?> relay) {
+        this(ConfigFiles.seedClient(lru, relay, Path.of("").toAbsolutePath(), ConfigFactory.empty()), null, null, null,
+                new HybridClock());
+    }
+
+    SessionCacheManager(GlobalSessionsSettings settings, Executor callbackExecutor, ObjectMapper mapper, MeterRegistry registry,
+                        HybridClock clock) {
+        this.ownedCallbacks = callbackExecutor == null ? Executors.newFixedThreadPool(2, daemonThreads()) : null;
+        this.callbacks = callbackExecutor != null ? callbackExecutor : ownedCallbacks;
+        this.mapper = mapper != null ? mapper : JsonMapper.builder().findAndAddModules().build();
+        try {
+            this.edge = EdgeCache.start(settings, clock);
+        } catch (RuntimeException e) {
+            if (ownedCallbacks != null) {
+                ownedCallbacks.shutdown();
+            }
+            throw e;
+        }
+        this.metrics = new Metrics(registry != null ? registry : new SimpleMeterRegistry());
+        TableMetrics.bind(metrics.registry, "l1", edge.l1());
+    }
+
+    public static SessionCacheManagerBuilder builder() {
+        return new SessionCacheManagerBuilder();
+    }
+
+    /**
+     * A manager from a configuration file: a native one (HOCON or JSON with a
+     * {@code global-sessions} section, see {@code reference.conf}, keys under
+     * {@code global-sessions.edge}), or a seed client file holding {@code lru} and one relay
+     * section (any name, e.g. {@code my_messages}).
+     */
+    public static SessionCacheManager fromConfig(Path file) {
+        return new SessionCacheManager(settingsOf(file), null, null, null, new HybridClock());
+    }
+
+    static GlobalSessionsSettings settingsOf(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new SettingsException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        JsonNode root;
+        try {
+            root = SEED_JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            root = null; // not JSON: a native HOCON file
+        }
+        if (root == null || !root.isObject() || root.has(GlobalSessionsSettings.ROOT) || !root.has("lru")) {
+            return ConfigFiles.load(file);
+        }
+        List<String> relaySections = new ArrayList<>();
+        for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!name.equals("lru") && root.get(name).isObject()) {
+                relaySections.add(name);
+            }
+        }
+        if (relaySections.size() != 1) {
+            throw new SettingsException(file + ": a seed client file holds \"lru\" and exactly one relay section; found "
+                    + relaySections);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> lru = SEED_JSON.convertValue(root.get("lru"), Map.class);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> relay = SEED_JSON.convertValue(root.get(relaySections.get(0)), Map.class);
+        Path dir = file.toAbsolutePath().getParent();
+        return ConfigFiles.seedClient(lru, relay, dir, ConfigFactory.empty());
+    }
+
+    // ---- sessions as bytes ------------------------------------------------------------------------
+
+    /** The session's bytes, if any tier holds it. */
+    public CompletionStage<Optional<byte[]>> get(String key) {
+        long start = System.nanoTime();
+        CompletableFuture<Optional<EdgeCache.Session>> found = edge.get(key);
+        if (found.isDone() && !found.isCompletedExceptionally()) {
+            Optional<EdgeCache.Session> session = found.join();
+            metrics.found(session, start);
+            return CompletableFuture.completedFuture(session.map(EdgeCache.Session::value));
+        }
+        return found.handleAsync((session, failure) -> {
+            if (failure != null) {
+                metrics.failed("get", start);
+                throw wrap(failure);
+            }
+            metrics.found(session, start);
+            return session.map(EdgeCache.Session::value);
+        }, callbacks);
+    }
+
+    /** The session's bytes if this host's table holds them; never waits for the network. */
+    public Optional<byte[]> getLocal(String key) {
+        return edge.getLocal(key).map(EdgeCache.Session::value);
+    }
+
+    /** Stores a session with the default TTL; completes with its version once the owner has it. */
+    public CompletionStage<Long> set(String key, byte[] value) {
+        return set(key, value, null);
+    }
+
+    /**
+     * Stores a session; completes with its version once the owner has it.
+     *
+     * @param ttl time to live, sliding with {@link #touch}; null for the configured default
+     * @throws IllegalArgumentException if the key is malformed or key + value exceed the table's record size
+     */
+    public CompletionStage<Long> set(String key, byte[] value, Duration ttl) {
+        long start = System.nanoTime();
+        return edge.set(key, value, ttl).handleAsync((version, failure) -> {
+            if (failure != null) {
+                metrics.setFailed.increment();
+                metrics.failed("set", start);
+                throw wrap(failure);
+            }
+            metrics.setAcknowledged.increment();
+            metrics.ok("set", start);
+            return version;
+        }, callbacks);
+    }
+
+    // ---- typed sessions ---------------------------------------------------------------------------
+
+    /** Stores {@code session} encoded as JSON (Jackson) with the default TTL. */
+    public CompletionStage<Long> set(String key, Object session) {
+        return set(key, session, null);
+    }
+
+    /**
+     * Stores {@code session} encoded as JSON (Jackson).
+     *
+     * @throws IllegalArgumentException if the encoded session is larger than the table's records
+     */
+    public CompletionStage<Long> set(String key, Object session, Duration ttl) {
+        byte[] encoded;
+        try {
+            encoded = mapper.writeValueAsBytes(session);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("session of " + session.getClass().getName() + " cannot be encoded as JSON: "
+                    + e.getOriginalMessage(), e);
+        }
+        int recordSize = edge.l1().settings().recordSize();
+        int keyBytes = key == null ? 0 : key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (keyBytes + encoded.length > recordSize) {
+            throw new IllegalArgumentException("session of " + session.getClass().getName() + " encodes to " + encoded.length
+                    + " bytes; with its " + keyBytes + "-byte key that exceeds record_size=" + recordSize
+                    + ": raise the table's record size or keep less in the session");
+        }
+        return set(key, encoded, ttl);
+    }
+
+    /** The session decoded from JSON as {@code type}, if any tier holds it. */
+    public <T> CompletionStage<Optional<T>> get(String key, Class<T> type) {
+        return get(key).thenApply(bytes -> bytes.map(b -> {
+            try {
+                return mapper.readValue(b, type);
+            } catch (IOException e) {
+                throw new SessionCacheException("session " + key + " cannot be decoded as " + type.getName() + ": " + e.getMessage());
+            }
+        }));
+    }
+
+    // ---- delete, touch, listeners ----------------------------------------------------------------
+
+    /** Logs the session out everywhere; completes once no tier will return it. */
+    public CompletionStage<Void> delete(String key) {
+        long start = System.nanoTime();
+        return edge.delete(key).handleAsync((done, failure) -> {
+            if (failure != null) {
+                metrics.failed("delete", start);
+                throw wrap(failure);
+            }
+            metrics.ok("delete", start);
+            return null;
+        }, callbacks);
+    }
+
+    /** Marks the session as used: slides its expiry here, at its relay and at its owner. */
+    public void touch(String key) {
+        edge.touch(key);
+    }
+
+    /** Tells {@code listener} about sessions invalidated (logged out) or written elsewhere. */
+    public void addListener(SessionListener listener) {
+        edge.addListener(new EdgeCache.Listener() {
+            @Override
+            public void onInvalidated(String key, long version) {
+                callbacks.execute(() -> {
+                    try {
+                        listener.onInvalidated(key);
+                    } catch (RuntimeException e) {
+                        log.warn("a session listener threw on the invalidation of {}; the cache is unaffected", key, e);
+                    }
+                });
+            }
+
+            @Override
+            public void onArrival(String key, byte[] value, long version) {
+                callbacks.execute(() -> {
+                    try {
+                        listener.onArrival(key, value);
+                    } catch (RuntimeException e) {
+                        log.warn("a session listener threw on the arrival of {}; the cache is unaffected", key, e);
+                    }
+                });
+            }
+        });
+    }
+
+    /** The meters this manager records into (request latency, sets, gets by tier, L1 table). */
+    public MeterRegistry meterRegistry() {
+        return metrics.registry;
+    }
+
+    /** Statistics of this host's shared-memory table. */
+    public TableStats tableStats() {
+        var s = edge.l1().stats();
+        return new TableStats(s.capacity(), s.entries(), s.hits(), s.misses(), s.evictions(), s.expirations(), s.lockRecoveries());
+    }
+
+    /** Stops talking to the cluster and unmaps the table (which stays for the host's other processes). */
+    @Override
+    public void close() {
+        edge.close();
+        if (ownedCallbacks != null) {
+            ownedCallbacks.shutdown();
+            try {
+                ownedCallbacks.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static RuntimeException wrap(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof org.globalsessions.actors.edge.EdgeException.StaleWrite stale) {
+            return new StaleSessionException(stale.getMessage(), stale.newerVersion(), stale.deleted());
+        }
+        if (cause instanceof org.globalsessions.actors.edge.EdgeException.Timeout timeout) {
+            return new SessionCacheException.Unavailable(timeout.getMessage());
+        }
+        if (cause instanceof RuntimeException runtime && !(cause instanceof org.globalsessions.actors.edge.EdgeException)) {
+            return runtime;
+        }
+        return new SessionCacheException(cause.getMessage());
+    }
+
+    private static ThreadFactory daemonThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, "global-sessions-callbacks-" + n.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Micrometer meters of this client. */
+    private static final class Metrics {
+        final MeterRegistry registry;
+        final Counter setAcknowledged;
+        final Counter setFailed;
+        private final Map<Tier, Counter> found = new java.util.EnumMap<>(Tier.class);
+        private final Counter miss;
+
+        Metrics(MeterRegistry registry) {
+            this.registry = registry;
+            this.setAcknowledged = Counter.builder("global_sessions_client_sets").tag("outcome", "acknowledged")
+                    .description("sets the owner stored").register(registry);
+            this.setFailed = Counter.builder("global_sessions_client_sets").tag("outcome", "failed")
+                    .description("sets that failed or were refused").register(registry);
+            for (Tier tier : Tier.values()) {
+                found.put(tier, Counter.builder("global_sessions_client_gets").tag("tier", tier.name().toLowerCase())
+                        .description("gets by the tier that answered").register(registry));
+            }
+            this.miss = Counter.builder("global_sessions_client_gets").tag("tier", "none")
+                    .description("gets no tier could answer").register(registry);
+        }
+
+        void found(Optional<EdgeCache.Session> session, long start) {
+            session.ifPresentOrElse(s -> found.get(s.tier()).increment(), miss::increment);
+            ok("get", start);
+        }
+
+        void ok(String path, long start) {
+            timer(path, "ok").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+
+        void failed(String path, long start) {
+            timer(path, "error").record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+
+        private Timer timer(String path, String outcome) {
+            return Timer.builder("global_sessions_client_request").tag("path", path).tag("outcome", outcome)
+                    .publishPercentileHistogram().description("request latency as the application sees it")
+                    .register(registry);
+        }
+    }
+}

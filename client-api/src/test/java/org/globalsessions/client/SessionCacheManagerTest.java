@@ -1,0 +1,215 @@
+package org.globalsessions.client;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import org.globalsessions.actors.TestCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SessionCacheManager against a real cluster (ActorSystems over mutual TLS in this JVM). */
+class SessionCacheManagerTest {
+
+    @TempDir
+    static Path certificates;
+
+    private static TestCluster cluster;
+    private static SessionCacheManager hostA;
+    private static SessionCacheManager hostB;
+    private static final MeterRegistry registryA = new SimpleMeterRegistry();
+
+    record Cart(String user, List<String> items) {
+    }
+
+    @BeforeAll
+    static void start() {
+        cluster = new TestCluster(certificates, Map.of("hashing.shards", 8));
+        var files = cluster.nodes.files();
+        hostA = SessionCacheManager.builder()
+                .relays(cluster.relayAddress.toString())
+                .certificates(files.keyFile(), files.certFile(), files.caFile())
+                .table(cluster.shm.resolve("client-a.lru"))
+                .elCount(1000).recordSize(512)
+                .meterRegistry(registryA)
+                .build();
+        // Host B is built the seed's way: new SessionCacheManager(conf.lru, conf.my_messages).
+        Map<String, Object> lru = Map.of("manage_section", true, "cache", Map.of(
+                "token_path", cluster.shm.resolve("client-b.conf").toString(), "seed", 9849381, "record_size", 512, "el_count", 1000));
+        Map<String, Object> relay = Map.of("auth_path", "auths", "address", cluster.relayAddress.host(),
+                "port", cluster.relayAddress.port(), "tls", Map.of("server_key", files.keyFile().toString(),
+                        "server_cert", files.certFile().toString(), "client_cert", files.caFile().toString()));
+        hostB = new SessionCacheManager(lru, relay);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> hostA.set("warm-up", new byte[] {1}).toCompletableFuture().get(10, TimeUnit.SECONDS) > 0);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (hostA != null) {
+            hostA.close();
+        }
+        if (hostB != null) {
+            hostB.close();
+        }
+        cluster.close();
+        Path.of("/dev/shm/global-sessions-client-b.lru").toFile().delete();
+    }
+
+    private static <T> T done(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(15, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void typedSessionWrittenOnOneHostIsReadOnAnother() throws Exception {
+        Cart cart = new Cart("alice", List.of("book", "lamp"));
+        long version = done(hostA.set("cart-1", cart, Duration.ofMinutes(10)));
+        assertTrue(version > 0);
+        assertEquals(Optional.of(cart), done(hostB.get("cart-1", Cart.class)));
+        assertTrue(hostB.getLocal("cart-1").isPresent(), "now cached on host B");
+        assertEquals(Optional.of(cart), done(hostA.get("cart-1", Cart.class)));
+    }
+
+    @Test
+    void bytesRoundTripAndDeleteReachesTheOtherHost() throws Exception {
+        done(hostA.set("s-1", "token".getBytes(StandardCharsets.UTF_8)));
+        assertArrayEquals("token".getBytes(StandardCharsets.UTF_8), done(hostB.get("s-1")).orElseThrow());
+        done(hostA.delete("s-1"));
+        assertTrue(hostB.getLocal("s-1").isEmpty());
+        assertTrue(done(hostB.get("s-1")).isEmpty());
+    }
+
+    @Test
+    void oversizedTypedSessionIsRefusedWithTheSizes() {
+        Cart huge = new Cart("bob", List.of("x".repeat(600)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> hostA.set("cart-2", huge));
+        assertTrue(e.getMessage().contains("exceeds record_size=512"), e.getMessage());
+        assertTrue(e.getMessage().contains(Cart.class.getName()), e.getMessage());
+        assertTrue(hostA.getLocal("cart-2").isEmpty());
+    }
+
+    @Test
+    void listenersHearInvalidationsAndTheirExceptionsAreContained() throws Exception {
+        List<String> heard = new CopyOnWriteArrayList<>();
+        hostB.addListener(new SessionListener() {
+            @Override
+            public void onInvalidated(String key) {
+                heard.add(key);
+                throw new IllegalStateException("listener bug");
+            }
+        });
+        done(hostA.set("s-2", new byte[] {2}));
+        done(hostA.delete("s-2"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains("s-2"));
+        done(hostA.set("s-3", new byte[] {3}));
+        assertArrayEquals(new byte[] {3}, done(hostB.get("s-3")).orElseThrow(), "the cache keeps working");
+    }
+
+    @Test
+    void metricsCountGetsByTierAndAcknowledgedSets() throws Exception {
+        double sets = registryA.get("global_sessions_client_sets").tag("outcome", "acknowledged").counter().count();
+        done(hostA.set("m-1", new byte[] {1}));
+        done(hostA.get("m-1"));
+        assertEquals(sets + 1, registryA.get("global_sessions_client_sets").tag("outcome", "acknowledged").counter().count());
+        assertTrue(registryA.get("global_sessions_client_gets").tag("tier", "l1").counter().count() >= 1);
+        assertTrue(registryA.get("global_sessions_client_request").tag("path", "set").timer().count() >= 1);
+        assertTrue(registryA.get("global_sessions_table_entries").tag("table", "l1").gauge().value() >= 1);
+        assertEquals(hostA.tableStats().hits(), registryA.get("global_sessions_table_hits").tag("table", "l1").functionCounter().count());
+    }
+
+    @Test
+    void badKeysFailFastWithTheReason() {
+        assertEquals("key is empty", assertThrows(IllegalArgumentException.class, () -> hostA.get("")).getMessage());
+        assertThrows(NullPointerException.class, () -> hostA.set(null, new byte[1]));
+    }
+
+    @Test
+    void publicApiHasNoPekkoTypes() {
+        List<String> leaks = new ArrayList<>();
+        for (Class<?> type : List.of(SessionCacheManager.class, SessionCacheManagerBuilder.class, SessionListener.class,
+                SessionCacheException.class, StaleSessionException.class, TableStats.class)) {
+            for (Method m : type.getMethods()) {
+                if (!Modifier.isPublic(m.getModifiers())) {
+                    continue;
+                }
+                List<Type> types = new ArrayList<>(List.of(m.getGenericParameterTypes()));
+                types.add(m.getGenericReturnType());
+                for (Type t : types) {
+                    if (t.getTypeName().contains("org.apache.pekko")) {
+                        leaks.add(type.getSimpleName() + "." + m.getName() + ": " + t.getTypeName());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), leaks);
+    }
+
+    @Test
+    void configFileInTheSeedClientShapeLoads() throws Exception {
+        var files = cluster.nodes.files();
+        Path file = certificates.resolve("client.json");
+        java.nio.file.Files.writeString(file, """
+                {
+                    "lru" : {
+                        "manage_section" : false,
+                        "cache" : { "seed" : 9849381, "token_path" : "./shared.conf" }
+                    },
+                    "my_messages" : {
+                        "auth_path" : "auths",
+                        "address" : "%s",
+                        "port" : %d,    // the relay
+                        "tls" : { "server_key" : "%s", "server_cert" : "%s", "client_cert" : "%s" }
+                    }
+                }
+                """.formatted(cluster.relayAddress.host(), cluster.relayAddress.port(), files.keyFile(), files.certFile(), files.caFile()));
+        var settings = SessionCacheManager.settingsOf(file);
+        assertFalse(settings.edge().manageSection());
+        assertEquals(List.of(cluster.relayAddress), settings.edge().relays());
+        assertEquals(Optional.of(Path.of("/dev/shm/global-sessions-shared.lru")), settings.edge().table().path());
+    }
+
+    @Test
+    void seedConstructorNamesAMistypedKey() {
+        var e = assertThrows(org.globalsessions.runtime.config.SettingsException.class,
+                () -> new SessionCacheManager(Map.of("manage_section", true, "cahce", Map.of()), Map.of("address", "h", "port", 1)));
+        assertTrue(e.getMessage().contains("unknown key \"cahce\""), e.getMessage());
+    }
+
+    @Test
+    void aWriteOlderThanALogoutFailsWithStaleSessionException() throws Exception {
+        var files = cluster.nodes.files();
+        try (SessionCacheManager late = SessionCacheManager.builder()
+                .relays(cluster.relayAddress.toString())
+                .certificates(files.keyFile(), files.certFile(), files.caFile())
+                .table(cluster.shm.resolve("client-late.lru"))
+                .elCount(100).recordSize(512)
+                .clock(new org.globalsessions.runtime.protocol.HybridClock(() -> System.currentTimeMillis() - 3_600_000, 3))
+                .build()) {
+            done(hostA.set("s-late", new byte[] {1}));
+            done(hostA.delete("s-late"));
+            CompletionException e = assertThrows(CompletionException.class,
+                    () -> late.set("s-late", new byte[] {2}).toCompletableFuture().join());
+            StaleSessionException stale = assertInstanceOf(StaleSessionException.class, e.getCause());
+            assertTrue(stale.loggedOut());
+            assertTrue(late.getLocal("s-late").isEmpty());
+        }
+    }
+}
