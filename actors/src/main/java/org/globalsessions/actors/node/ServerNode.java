@@ -8,6 +8,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.actors.metrics.TableMetrics;
 import org.globalsessions.actors.relay.RelayActor;
 import org.globalsessions.actors.relay.SiblingActor;
 import org.globalsessions.actors.relief.ReliefTiers;
@@ -19,8 +21,8 @@ import org.globalsessions.runtime.config.Role;
 import org.globalsessions.shm.ShmLru;
 
 /**
- * A server node: the guardian that starts the roles its settings name. A relay creates its L2
- * table here, before its actor starts, so a sibling in the same JVM shares the handle; the
+ * A server node: the guardian that starts the roles its settings name. A relay's L2 table is
+ * created before the node starts, so a sibling in the same JVM shares the handle; the
  * relief tiers are initialised on relief nodes (hosting entities) and on sibling nodes
  * (proxies). The table is closed when the node stops.
  */
@@ -31,20 +33,21 @@ public final class ServerNode {
     private ServerNode() {
     }
 
-    public static Behavior<Void> create(GlobalSessionsSettings settings) {
+    /** The guardian; {@code l2} is the relay's table (created by the caller, closed when the node stops), or null. */
+    public static Behavior<Void> create(GlobalSessionsSettings settings, NodeMetrics metrics, ShmLru l2) {
         return Behaviors.setup(context -> {
-            ShmLru l2 = settings.has(Role.RELAY) ? Tables.createRelayTable(settings) : null;
             boolean sharding = settings.has(Role.SIBLING) || settings.has(Role.RELIEF_EXPANSION) || settings.has(Role.RELIEF_AGING);
-            ReliefTiers tiers = sharding ? ReliefTiers.init(context.getSystem(), settings) : null;
+            ReliefTiers tiers = sharding ? ReliefTiers.init(context.getSystem(), settings, metrics) : null;
             if (l2 != null) {
-                context.spawn(Behaviors.supervise(RelayActor.create(settings, l2)).onFailure(SupervisorStrategy.restart()),
+                TableMetrics.bind(metrics.registry(), "l2", l2);
+                context.spawn(Behaviors.supervise(RelayActor.create(settings, l2, metrics)).onFailure(SupervisorStrategy.restart()),
                         RelayActor.NAME);
             }
             if (settings.has(Role.SIBLING)) {
                 context.spawn(Behaviors.supervise(SiblingActor.create(settings, tiers, l2, Tables.siblingPath(settings)))
                         .onFailure(SupervisorStrategy.restart()), SiblingActor.NAME);
             }
-            log.info("node {} started with roles {}", settings.address(), settings.roles());
+            log.debug("node {} started with roles {}", settings.address(), settings.roles());
             return Behaviors.receive(Void.class)
                     .onSignal(PostStop.class, stop -> {
                         if (l2 != null) {
@@ -58,6 +61,22 @@ public final class ServerNode {
 
     /** Starts a node: its ActorSystem, cluster membership and roles. */
     public static ActorSystem<Void> start(GlobalSessionsSettings settings) {
-        return NodeBootstrap.start(create(settings), settings, PekkoConfig.Kind.NODE);
+        return start(settings, NodeMetrics.unregistered());
+    }
+
+    /**
+     * The same, recording into {@code metrics}. A relay's table is created before the
+     * ActorSystem starts, so a table that cannot be used fails here, with its reason.
+     */
+    public static ActorSystem<Void> start(GlobalSessionsSettings settings, NodeMetrics metrics) {
+        ShmLru l2 = settings.has(Role.RELAY) ? Tables.createRelayTable(settings) : null;
+        try {
+            return NodeBootstrap.start(create(settings, metrics, l2), settings, PekkoConfig.Kind.NODE);
+        } catch (RuntimeException e) {
+            if (l2 != null) {
+                l2.close();
+            }
+            throw e;
+        }
     }
 }

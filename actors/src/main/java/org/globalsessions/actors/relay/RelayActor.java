@@ -23,6 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
+import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
@@ -79,6 +80,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     private static final class PendingDelete {
         final RelayCommand.Delete delete;
+        final long startNanos = System.nanoTime();
         final Set<ActorRef<RelayCommand>> peers;
         final Set<ActorRef<EdgeCommand>> edges;
         boolean ownersDone;
@@ -92,6 +94,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private final GlobalSessionsSettings settings;
+    private final NodeMetrics metrics;
     private final ShmLru l2;
     private final TimerScheduler<RelayCommand> timers;
     private final long incarnation = ThreadLocalRandom.current().nextLong();
@@ -103,9 +106,10 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private long nextToken = 1;
 
     private RelayActor(ActorContext<RelayCommand> context, TimerScheduler<RelayCommand> timers,
-                       GlobalSessionsSettings settings, ShmLru l2) {
+                       GlobalSessionsSettings settings, ShmLru l2, NodeMetrics metrics) {
         super(context);
         this.settings = settings;
+        this.metrics = metrics;
         this.l2 = l2;
         this.timers = timers;
         var receptionist = context.getSystem().receptionist();
@@ -117,8 +121,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     /** A relay serving from {@code l2}, a table the caller created and closes. */
-    public static Behavior<RelayCommand> create(GlobalSessionsSettings settings, ShmLru l2) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RelayActor(context, timers, settings, l2)));
+    public static Behavior<RelayCommand> create(GlobalSessionsSettings settings, ShmLru l2, NodeMetrics metrics) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RelayActor(context, timers, settings, l2, metrics)));
     }
 
     @Override
@@ -152,6 +156,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     private Behavior<RelayCommand> onGet(RelayCommand.Get get) {
         Entry entry = l2(get.key());
+        metrics.relayRequest(entry != null ? "get_l2" : "get_forwarded");
         if (entry != null) {
             if (entry.tombstone()) {
                 get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), entry.version()));
@@ -179,6 +184,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private Behavior<RelayCommand> onPut(RelayCommand.Put put) {
+        metrics.relayRequest("put");
         if (sibling == null) {
             put.replyTo().tell(noSibling(put.requestId(), put.key()));
             return this;
@@ -227,6 +233,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private Behavior<RelayCommand> onTouch(RelayCommand.Touch touch) {
+        metrics.relayRequest("touch");
         try {
             l2.touch(bytes(touch.key()));
         } catch (IllegalArgumentException e) {
@@ -241,6 +248,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     // ---- delete -----------------------------------------------------------------------------
 
     private Behavior<RelayCommand> onDelete(RelayCommand.Delete delete) {
+        metrics.relayRequest("delete");
         if (sibling == null) {
             delete.replyTo().tell(noSibling(delete.requestId(), delete.key()));
             return this;
@@ -311,6 +319,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                             + "{} edge(s) {}; acknowledging it anyway (they drop their copies when the invalidation reaches them)",
                     pending.delete.key(), settings.relay().invalidationTimeout().toMillis(), pending.peers.size(),
                     addresses(pending.peers), pending.edges.size(), addresses(pending.edges));
+            metrics.invalidationStragglers(pending.peers.size() + pending.edges.size());
             pending.invalidationDone = true;
             completeIfDone(timeout.deleteId(), pending);
         }
@@ -321,6 +330,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         PendingDelete pending = deletes.remove(timeout.deleteId());
         if (pending != null) {
             timers.cancel("invalidation-" + timeout.deleteId());
+            metrics.deleteDone(false, pending.startNanos);
             pending.delete.replyTo().tell(new EdgeCommand.Failed(pending.delete.requestId(), pending.delete.key(),
                     "relay " + settings.address() + ": the relief tiers did not confirm the tombstone within "
                             + settings.requestTimeout().toMillis() + " ms; the delete may be incomplete, retry it"));
@@ -331,6 +341,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private void completeIfDone(long deleteId, PendingDelete pending) {
         if (pending.ownersDone && pending.invalidationDone) {
             deletes.remove(deleteId);
+            metrics.deleteDone(true, pending.startNanos);
             pending.delete.replyTo().tell(new EdgeCommand.DeleteAck(pending.delete.requestId(), pending.delete.key(), pending.delete.version()));
         }
     }

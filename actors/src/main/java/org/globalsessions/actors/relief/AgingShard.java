@@ -8,6 +8,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
+import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
@@ -30,15 +31,15 @@ public final class AgingShard extends ReliefShard {
     private final long tombstoneTtlMillis;
 
     private AgingShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, String entityId,
-                       GlobalSessionsSettings settings) {
-        super(context, timers, entityId, Tier.AGING, settings.relief().agingEntriesPerShard());
+                       GlobalSessionsSettings settings, NodeMetrics metrics) {
+        super(context, timers, entityId, Tier.AGING, metrics, settings.relief().agingEntriesPerShard());
         this.expansion = ClusterSharding.get(context.getSystem()).entityRefFor(ExpansionShard.KEY, entityId);
         this.agingTtlMillis = settings.relief().agingTtl().toMillis();
         this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
     }
 
-    public static Behavior<ShardCommand> create(String entityId, GlobalSessionsSettings settings) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new AgingShard(context, timers, entityId, settings)));
+    public static Behavior<ShardCommand> create(String entityId, GlobalSessionsSettings settings, NodeMetrics metrics) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new AgingShard(context, timers, entityId, settings, metrics)));
     }
 
     @Override
@@ -55,7 +56,10 @@ public final class AgingShard extends ReliefShard {
     protected Behavior<ShardCommand> onDemote(ShardCommand.Demote demote) {
         long now = now();
         long expiresAt = Math.min(demote.expiresAtMillis(), now + agingTtlMillis);
-        store.put(demote.key(), new ReliefStore.Item(demote.value(), demote.version(), demote.ttlMillis(), expiresAt), now);
+        ReliefStore.WriteResult result = store.put(demote.key(),
+                new ReliefStore.Item(demote.value(), demote.version(), demote.ttlMillis(), expiresAt), now);
+        metrics.write(Tier.AGING, result.stored());
+        metrics.evictions(Tier.AGING, result.evicted().size());
         return this; // what the aging LRU evicts in turn is gone: it was the oldest of the old
     }
 

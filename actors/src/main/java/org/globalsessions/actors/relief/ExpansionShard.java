@@ -8,6 +8,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
+import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
@@ -30,15 +31,15 @@ public final class ExpansionShard extends ReliefShard {
     private final long tombstoneTtlMillis;
 
     private ExpansionShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, String entityId,
-                           GlobalSessionsSettings settings) {
-        super(context, timers, entityId, Tier.EXPANSION, settings.relief().expansionEntriesPerShard());
+                           GlobalSessionsSettings settings, NodeMetrics metrics) {
+        super(context, timers, entityId, Tier.EXPANSION, metrics, settings.relief().expansionEntriesPerShard());
         this.aging = ClusterSharding.get(context.getSystem()).entityRefFor(AgingShard.KEY, entityId);
         this.defaultTtlMillis = settings.relief().defaultSessionTtl().toMillis();
         this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
     }
 
-    public static Behavior<ShardCommand> create(String entityId, GlobalSessionsSettings settings) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new ExpansionShard(context, timers, entityId, settings)));
+    public static Behavior<ShardCommand> create(String entityId, GlobalSessionsSettings settings, NodeMetrics metrics) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new ExpansionShard(context, timers, entityId, settings, metrics)));
     }
 
     @Override
@@ -51,6 +52,7 @@ public final class ExpansionShard extends ReliefShard {
         long now = now();
         long ttl = put.ttlMillis() > 0 ? put.ttlMillis() : defaultTtlMillis;
         ReliefStore.WriteResult result = store.put(put.key(), new ReliefStore.Item(put.value(), put.version(), ttl, now + ttl), now);
+        metrics.write(Tier.EXPANSION, result.stored());
         if (result.stored()) {
             put.replyTo().tell(new EdgeCommand.PutAck(put.requestId(), put.key(), put.version()));
             demote(result);
@@ -84,6 +86,7 @@ public final class ExpansionShard extends ReliefShard {
     }
 
     private void demote(ReliefStore.WriteResult result) {
+        metrics.evictions(Tier.EXPANSION, result.evicted().size());
         for (ReliefStore.Evicted evicted : result.evicted()) {
             ReliefStore.Item item = evicted.item();
             aging.tell(new ShardCommand.Demote(evicted.key(), item.value(), item.version(), item.ttlMillis(), item.expiresAt()));

@@ -3,12 +3,14 @@ package org.globalsessions.actors.relief;
 import java.time.Duration;
 
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
+import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.ShardCommand;
 import org.globalsessions.runtime.protocol.SiblingCommand;
@@ -30,15 +32,18 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
 
     protected final String entityId;
     protected final ReliefStore store;
+    protected final NodeMetrics metrics;
     private final Tier tier;
 
     ReliefShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, String entityId,
-                Tier tier, int capacity) {
+                Tier tier, NodeMetrics metrics, int capacity) {
         super(context);
         this.entityId = entityId;
         this.tier = tier;
+        this.metrics = metrics;
         this.store = new ReliefStore(capacity, Math.max(1_000, capacity * 4));
         timers.startTimerWithFixedDelay(Sweep.INSTANCE, SWEEP_INTERVAL);
+        metrics.shardStarted(tier, entityId, store::size);
     }
 
     static long now() {
@@ -58,7 +63,11 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
                 .onMessage(ShardCommand.Demote.class, this::onDemote)
                 .onMessage(ShardCommand.Readmit.class, this::onReadmit)
                 .onMessageEquals(Sweep.INSTANCE, () -> {
-                    store.sweep(now());
+                    metrics.expirations(tier, store.sweep(now()));
+                    return this;
+                })
+                .onSignal(PostStop.class, stop -> {
+                    metrics.shardStopped(tier, entityId);
                     return this;
                 });
         return builder.build();
@@ -73,13 +82,16 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
             get.promoteTo().tell(new SiblingCommand.Promote(get.key(), item.value(), item.version(), item.ttlMillis(),
                     item.expiresAt()));
             afterHit(get.key(), item);
+            metrics.lookup(tier, "hit");
             return this;
         }
         ReliefStore.Tombstone tombstone = store.tombstone(get.key(), now);
         if (tombstone != null) {
             get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), tombstone.version()));
+            metrics.lookup(tier, "deleted");
             return this;
         }
+        metrics.lookup(tier, "miss");
         onMiss(get);
         return this;
     }

@@ -9,6 +9,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
+import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.hashing.KeyHashing;
@@ -32,15 +33,15 @@ public final class ReliefTiers {
     }
 
     /** Starts both entity types (hosting them where this node has the role, else as proxies). */
-    public static ReliefTiers init(ActorSystem<?> system, GlobalSessionsSettings settings) {
+    public static ReliefTiers init(ActorSystem<?> system, GlobalSessionsSettings settings, NodeMetrics metrics) {
         ClusterSharding sharding = ClusterSharding.get(system);
         ClusterShardingSettings shardingSettings = ClusterShardingSettings.create(system).withNoPassivationStrategy();
         ShardingMessageExtractor<ShardingEnvelope<ShardCommand>, ShardCommand> extractor = new OneEntityPerShard();
-        sharding.init(Entity.of(ExpansionShard.KEY, ctx -> ExpansionShard.create(ctx.getEntityId(), settings))
+        sharding.init(Entity.of(ExpansionShard.KEY, ctx -> ExpansionShard.create(ctx.getEntityId(), settings, metrics))
                 .withRole(Role.RELIEF_EXPANSION.id())
                 .withSettings(shardingSettings)
                 .withMessageExtractor(extractor));
-        sharding.init(Entity.of(AgingShard.KEY, ctx -> AgingShard.create(ctx.getEntityId(), settings))
+        sharding.init(Entity.of(AgingShard.KEY, ctx -> AgingShard.create(ctx.getEntityId(), settings, metrics))
                 .withRole(Role.RELIEF_AGING.id())
                 .withSettings(shardingSettings)
                 .withMessageExtractor(extractor));

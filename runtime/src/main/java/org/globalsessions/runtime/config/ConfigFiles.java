@@ -66,8 +66,8 @@ public final class ConfigFiles {
         }
         Config parsed;
         try {
-            ConfigSyntax syntax = file.toString().endsWith(".json") ? ConfigSyntax.JSON : ConfigSyntax.CONF;
-            parsed = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(syntax)
+            // HOCON is a superset of JSON with // comments: it reads both shapes.
+            parsed = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)
                     .setOriginDescription(file.toString()));
         } catch (ConfigException e) {
             throw new SettingsException(file + ": malformed: " + e.getMessage().replace(file + ": ", "line "), e);

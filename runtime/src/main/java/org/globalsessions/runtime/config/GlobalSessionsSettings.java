@@ -18,7 +18,7 @@ import com.typesafe.config.Config;
  * @param source where the settings came from (a file name, "defaults", …), for messages
  */
 public record GlobalSessionsSettings(Set<Role> roles, String systemName, String hostname, int port,
-                                     List<HostPort> seedNodes, Tls tls, Hashing hashing, Duration requestTimeout,
+                                     List<HostPort> seedNodes, Tls tls, Hashing hashing, Metrics metrics, Duration requestTimeout,
                                      Relay relay, Sibling sibling, Relief relief, Edge edge,
                                      Config config, String source) {
 
@@ -52,6 +52,10 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
         public static Tls disabled() {
             return new Tls(false, null, null, null, Duration.ofMinutes(5), null, "", null, "");
         }
+    }
+
+    /** The Prometheus endpoint: {@code port} 0 for none. */
+    public record Metrics(String hostname, int port) {
     }
 
     /** Key hashing shared by every node: {@code shard = hash(key, seed) mod shards}. */

@@ -71,6 +71,8 @@ public final class SettingsReader {
         List<HostPort> seedNodes = addresses("seed-nodes");
         Tls tls = tls();
         Hashing hashing = new Hashing(get("hashing.seed", config::getLong), intIn("hashing.shards", 1, 65_536));
+        GlobalSessionsSettings.Metrics metrics = new GlobalSessionsSettings.Metrics(get("metrics.hostname", config::getString),
+                port("metrics.port", true));
         Duration requestTimeout = positive("request-timeout");
         Relay relay = new Relay(table("relay.table"), get("relay.publish-arrivals", config::getBoolean),
                 positive("relay.invalidation-timeout"), positive("relay.edge-expiry"));
@@ -85,7 +87,7 @@ public final class SettingsReader {
         if (roles.contains(Role.RELAY) && port == 0) {
             throw error("port", 0, "a relay needs a fixed port: edges are configured with it");
         }
-        return new GlobalSessionsSettings(roles, systemName, hostname, port, seedNodes, tls, hashing, requestTimeout,
+        return new GlobalSessionsSettings(roles, systemName, hostname, port, seedNodes, tls, hashing, metrics, requestTimeout,
                 relay, sibling, relief, edge, overrides, source);
     }
 

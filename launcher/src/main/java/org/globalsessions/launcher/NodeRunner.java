@@ -1,0 +1,82 @@
+package org.globalsessions.launcher;
+
+import java.util.List;
+import java.util.function.Consumer;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.actors.node.ServerNode;
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.metrics.PrometheusEndpoint;
+
+/**
+ * Runs a node until it is told to stop: CLI → settings → {@link ServerNode} → shutdown hook.
+ * SIGTERM or SIGINT runs Pekko's coordinated shutdown (the node leaves the cluster, its shards
+ * hand off, the relay's table is closed), then the process exits 0.
+ */
+final class NodeRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeRunner.class);
+
+    private NodeRunner() {
+    }
+
+    /**
+     * @param started told the node's address once it is up (e.g. to print how to reach it); may be null
+     */
+    static int run(GlobalSessionsSettings settings, Consumer<String> started) {
+        PrometheusMeterRegistry registry = PrometheusEndpoint.newRegistry();
+        ActorSystem<Void> system;
+        try {
+            system = ServerNode.start(settings, new NodeMetrics(registry));
+        } catch (RuntimeException e) {
+            throw new Main.CommandFailure("cannot start " + roles(settings) + " on " + settings.address() + ": " + reason(e), e);
+        }
+        PrometheusEndpoint endpoint = null;
+        if (settings.metrics().port() > 0) {
+            try {
+                endpoint = PrometheusEndpoint.start(registry, settings.metrics().hostname(), settings.metrics().port());
+            } catch (RuntimeException e) {
+                system.terminate();
+                throw new Main.CommandFailure(e.getMessage() + "; choose another --metrics-port", e);
+            }
+        }
+        String address = settings.hostname() + ":" + system.address().getPort().orElse(settings.port());
+        String cluster = settings.seedNodes().isEmpty() ? "started a new cluster" : "joining through " + settings.seedNodes();
+        log.info("{} listening on {} ({}); {}{}", roles(settings), address,
+                settings.tls().enabled() ? "mutual TLS" : "CLEAR TEXT", cluster,
+                endpoint == null ? "" : "; metrics on http://" + settings.metrics().hostname() + ":" + endpoint.port() + "/metrics");
+        if (started != null) {
+            started.accept(address);
+        }
+        PrometheusEndpoint metricsEndpoint = endpoint;
+        system.getWhenTerminated().toCompletableFuture().join();
+        if (metricsEndpoint != null) {
+            metricsEndpoint.close();
+        }
+        log.info("{} on {} stopped", roles(settings), address);
+        return Main.OK;
+    }
+
+    static String roles(GlobalSessionsSettings settings) {
+        List<String> ids = settings.roles().stream().map(Role::id).toList();
+        return String.join("+", ids);
+    }
+
+    private static String reason(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (root instanceof java.net.BindException) {
+            return "the port is in use (" + root.getMessage() + "); is another node running there? choose another --port";
+        }
+        return root == e ? message : message + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+}
