@@ -55,12 +55,31 @@ final class NodeRunner {
             started.accept(address);
         }
         PrometheusEndpoint metricsEndpoint = endpoint;
+        stopOnSignal("TERM", system);
+        stopOnSignal("INT", system);
         system.getWhenTerminated().toCompletableFuture().join();
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }
         log.info("{} on {} stopped", roles(settings), address);
         return Main.OK;
+    }
+
+    /**
+     * SIGTERM and SIGINT start Pekko's coordinated shutdown (leave the cluster, hand shards off,
+     * close the table) instead of the JVM's own shutdown, so the process ends through
+     * {@code main} with exit status 0. Pekko's JVM shutdown hook still covers other exits.
+     */
+    @SuppressWarnings("removal")
+    private static void stopOnSignal(String name, ActorSystem<Void> system) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                log.info("SIG{}: leaving the cluster and stopping", name);
+                system.terminate();
+            });
+        } catch (IllegalArgumentException e) {
+            log.debug("cannot handle SIG{} here: {}", name, e.getMessage());
+        }
     }
 
     static String roles(GlobalSessionsSettings settings) {
