@@ -24,7 +24,8 @@ import java.util.Map;
  *   duplicate slot from an interrupted backward shift, which is finished in place with the same
  *   crash-safe deletion. Only an index scribbled on by something else is rebuilt wholesale.</li>
  *   <li>Rebuild the LRU list: walk the old list from its head as long as it leads to indexed,
- *   unvisited records, then append the indexed records it missed (as least recently used).</li>
+ *   unvisited records, and (if that walk broke) back from its tail the same way; what neither
+ *   walk reached goes between the two, so both ends keep their order.</li>
  *   <li>Rebuild the free list from every used record the index does not hold; reset the count.</li>
  * </ol>
  * Every step derives from the index and none changes what it holds, so a process that dies
@@ -66,7 +67,8 @@ final class SegmentRepair {
             }
         }
 
-        // LRU order: the old list's consistent prefix, then whatever it lost.
+        // LRU order: the old list's consistent prefix (most recent first), its consistent
+        // suffix (walked back from the tail), and in between whatever neither walk reached.
         int[] order = new int[keptSlots.size()];
         int n = 0;
         boolean[] visited = new boolean[records];
@@ -81,12 +83,25 @@ final class SegmentRepair {
             order[n++] = cursor;
             cursor = MEMORY.readInt(ops.record(s, cursor) + LRU_NEXT_OFFSET);
         }
+        List<Integer> suffix = new ArrayList<>();
+        if (lruBroken == 1) {
+            cursor = MEMORY.readInt(s + LRU_TAIL_OFFSET);
+            while (cursor != NIL && n + suffix.size() < order.length
+                    && cursor >= 0 && cursor < records && kept[cursor] && !visited[cursor]) {
+                visited[cursor] = true;
+                suffix.add(cursor);
+                cursor = MEMORY.readInt(ops.record(s, cursor) + LRU_PREV_OFFSET);
+            }
+        }
         int appended = 0;
         for (int index : keptSlots) {
             if (!visited[index]) {
                 order[n++] = index;
                 appended++;
             }
+        }
+        for (int i = suffix.size() - 1; i >= 0; i--) {
+            order[n++] = suffix.get(i);
         }
         for (int i = 0; i < n; i++) {
             long r = ops.record(s, order[i]);

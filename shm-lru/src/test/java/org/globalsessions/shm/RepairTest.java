@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -83,6 +84,28 @@ class RepairTest {
         assertAllPresentAndSound(ENTRIES, -1);
         assertEquals(1, table.stats().lockRecoveries());
         table.close();
+    }
+
+    @Test
+    void aBrokenLinkInTheMiddleKeepsBothEndsOfTheLruOrder() throws Exception {
+        fill();
+        List<String> before = keys(table.keysByRecency(0));
+        int head = ops.lruHead(s);
+        int cursor = head;
+        for (int i = 0; i < 10; i++) {
+            cursor = ops.lruNext(s, cursor);
+        }
+        MEMORY.writeInt(ops.record(s, cursor) + RecordLayout.LRU_NEXT_OFFSET, 99_999); // broken after the 11th
+        lockByDeadProcess();
+        List<String> after = keys(table.keysByRecency(0));
+        // The forward walk keeps the first 11, the backward walk (prev links are intact) the rest.
+        assertEquals(before, after, "one broken link loses no order");
+        assertTrue(table.verify().ok());
+        table.close();
+    }
+
+    private static List<String> keys(List<byte[]> raw) {
+        return raw.stream().map(k -> new String(k, StandardCharsets.UTF_8)).toList();
     }
 
     @Test
