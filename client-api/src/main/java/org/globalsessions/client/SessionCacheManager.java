@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -179,6 +180,26 @@ public final class SessionCacheManager implements AutoCloseable {
             metrics.found(session, start);
             return session.map(EdgeCache.Session::value);
         }, callbacks);
+    }
+
+    /**
+     * The session with its version, expiry and the tier that answered ({@code l1}, {@code l2},
+     * {@code expansion}, {@code aging}), if any tier holds it.
+     */
+    public CompletionStage<Optional<SessionInfo>> lookup(String key) {
+        return edge.get(key).handleAsync((session, failure) -> {
+            if (failure != null) {
+                throw wrap(failure);
+            }
+            return session.map(s -> new SessionInfo(s.value(), s.version(),
+                    s.expiresAtMillis() == 0 ? null : Instant.ofEpochMilli(s.expiresAtMillis()),
+                    s.tier().name().toLowerCase()));
+        }, callbacks);
+    }
+
+    /** The relays this manager currently considers reachable, "host:port". */
+    public List<String> liveRelays() {
+        return edge.liveRelays().stream().map(Object::toString).toList();
     }
 
     /** The session's bytes if this host's table holds them; never waits for the network. */

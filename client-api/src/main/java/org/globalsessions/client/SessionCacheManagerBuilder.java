@@ -1,12 +1,14 @@
 package org.globalsessions.client;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
@@ -120,6 +122,16 @@ public final class SessionCacheManagerBuilder {
     /** The clock that versions this process's writes (tests skew it). */
     SessionCacheManagerBuilder clock(HybridClock clock) {
         this.clock = clock;
+        return this;
+    }
+
+    /**
+     * The wall clock (epoch milliseconds) that versions this process's writes; default the
+     * system clock. Hosts whose clocks disagree still agree on order through the versions they
+     * observe, but a write from a host far behind can lose to an earlier logout, as it should.
+     */
+    public SessionCacheManagerBuilder wallClock(LongSupplier millis) {
+        this.clock = new HybridClock(millis, new SecureRandom().nextInt(256));
         return this;
     }
 

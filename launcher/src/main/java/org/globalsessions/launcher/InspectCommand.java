@@ -64,5 +64,13 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("expirations      %d%n", stats.expirations());
         out.printf("lock recoveries  %d%n", stats.lockRecoveries());
         out.printf("stale refused    %d%n", stats.staleRefused());
+        long[] holders = table.lockHolders();
+        StringBuilder held = new StringBuilder();
+        for (int segment = 0; segment < holders.length; segment++) {
+            if (holders[segment] != 0) {
+                held.append(held.length() == 0 ? "" : ", ").append("segment ").append(segment).append(" by pid ").append(holders[segment]);
+            }
+        }
+        out.printf("locks held       %s%n", held.length() == 0 ? "none" : held);
     }
 }

@@ -435,6 +435,19 @@ public final class ShmLru implements AutoCloseable {
         }
     }
 
+    /**
+     * For each segment, the pid of the process holding its lock, 0 where it is free: a
+     * diagnostic (a lock held for long by one pid points at a stopped or dying process).
+     */
+    public long[] lockHolders() {
+        checkOpen();
+        long[] pids = new long[settings.segments()];
+        for (int segment = 0; segment < pids.length; segment++) {
+            pids[segment] = lockOwnerPid(segment);
+        }
+        return pids;
+    }
+
     /** The pid holding {@code segment}'s lock, or 0 if it is free. */
     long lockOwnerPid(int segment) {
         return OwnerTag.pid(locks.owner(ops.segment(segment) + LOCK_WORD_OFFSET));

@@ -1,10 +1,13 @@
 package org.globalsessions.actors.node;
 
+import io.micrometer.core.instrument.Gauge;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +41,16 @@ public final class ServerNode {
         return Behaviors.setup(context -> {
             boolean sharding = settings.has(Role.SIBLING) || settings.has(Role.RELIEF_EXPANSION) || settings.has(Role.RELIEF_AGING);
             ReliefTiers tiers = sharding ? ReliefTiers.init(context.getSystem(), settings, metrics) : null;
+            Cluster cluster = Cluster.get(context.getSystem());
+            Gauge.builder("global_sessions_cluster_members", cluster, c -> {
+                int up = 0;
+                for (var member : c.state().getMembers()) {
+                    if (member.status() == MemberStatus.up()) {
+                        up++;
+                    }
+                }
+                return up;
+            }).tag("status", "up").description("cluster members this node sees up").register(metrics.registry());
             if (l2 != null) {
                 TableMetrics.bind(metrics.registry(), "l2", l2);
                 context.spawn(Behaviors.supervise(RelayActor.create(settings, l2, metrics)).onFailure(SupervisorStrategy.restart()),

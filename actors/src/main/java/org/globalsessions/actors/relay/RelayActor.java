@@ -24,6 +24,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.actors.tables.Tables;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
@@ -94,6 +95,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private final GlobalSessionsSettings settings;
+    private final ServiceKey<SiblingCommand> siblingKey;
     private final NodeMetrics metrics;
     private final ShmLru l2;
     private final TimerScheduler<RelayCommand> timers;
@@ -109,13 +111,14 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                        GlobalSessionsSettings settings, ShmLru l2, NodeMetrics metrics) {
         super(context);
         this.settings = settings;
+        this.siblingKey = SiblingActor.key(settings.hostname(), Tables.relayPath(settings));
         this.metrics = metrics;
         this.l2 = l2;
         this.timers = timers;
         var receptionist = context.getSystem().receptionist();
         receptionist.tell(Receptionist.register(KEY, context.getSelf()));
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, ListingChanged::new);
-        receptionist.tell(Receptionist.subscribe(SiblingActor.KEY, listings));
+        receptionist.tell(Receptionist.subscribe(siblingKey, listings));
         receptionist.tell(Receptionist.subscribe(KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
     }
@@ -365,14 +368,10 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private Behavior<RelayCommand> onSiblingsChanged(Receptionist.Listing listing) {
-        Set<ActorRef<SiblingCommand>> siblings = listing.getServiceInstances(SiblingActor.KEY);
         ActorRef<SiblingCommand> chosen = null;
-        for (ActorRef<SiblingCommand> candidate : siblings) {
-            var address = candidate.path().address();
-            boolean local = address.hasLocalScope()
-                    || address.host().filter(h -> h.equals(settings.hostname())).isDefined();
-            if (local && (chosen == null || address.hasLocalScope())) {
-                chosen = candidate;
+        for (ActorRef<SiblingCommand> candidate : listing.getServiceInstances(siblingKey)) {
+            if (chosen == null || candidate.path().address().hasLocalScope()) {
+                chosen = candidate; // prefer the one in this JVM
             }
         }
         if (chosen == null && sibling != null) {

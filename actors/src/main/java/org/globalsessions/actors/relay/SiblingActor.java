@@ -34,14 +34,13 @@ import org.globalsessions.shm.ShmLruException;
  * <p>By default it runs in the relay's JVM and shares its table handle; started alone (role
  * {@code sibling}) on the relay host, it is the same actor, attaching to the table by path and
  * retrying every second until the relay has created it. The relay finds it through the
- * receptionist.
+ * receptionist, under a key naming the host and the table ({@link #key}).
  *
  * <p>If no node with a relief role is up, a request fails at once with a message saying so,
  * rather than waiting for the edge's timeout.
  */
 public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
 
-    public static final ServiceKey<SiblingCommand> KEY = ServiceKey.create(SiblingCommand.class, "global-sessions-sibling");
     public static final String NAME = "sibling";
     private static final Duration ATTACH_RETRY = Duration.ofSeconds(1);
 
@@ -70,7 +69,15 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
         if (l2 == null && !attach()) {
             timers.startTimerWithFixedDelay(AttachL2.INSTANCE, ATTACH_RETRY);
         }
-        context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
+        context.getSystem().receptionist().tell(Receptionist.register(key(settings.hostname(), tablePath), context.getSelf()));
+    }
+
+    /**
+     * The receptionist key of the sibling serving the relay table {@code table} on {@code host}:
+     * a relay looks up its own, so two relays on one host never borrow each other's sibling.
+     */
+    public static ServiceKey<SiblingCommand> key(String host, Path table) {
+        return ServiceKey.create(SiblingCommand.class, "global-sessions-sibling " + host + " " + table.toAbsolutePath().normalize());
     }
 
     /**

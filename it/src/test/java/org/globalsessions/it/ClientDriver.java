@@ -1,0 +1,332 @@
+package org.globalsessions.it;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.globalsessions.client.SessionCacheManager;
+import org.globalsessions.client.SessionInfo;
+import org.globalsessions.client.StaleSessionException;
+
+/**
+ * A front-end process for the multi-process tests: a real {@link SessionCacheManager} in its
+ * own JVM, driven line by line on stdin; each command answers one line on stdout.
+ *
+ * <pre>
+ *   args: relays(comma) certsDir tableFile manageSection(true|false) elCount recordSize clockOffsetMillis
+ *   set KEY VALUE [TTL_SECONDS]       → ok VERSION | error TYPE MESSAGE
+ *   get KEY                           → found TIER VALUE | none | error TYPE MESSAGE
+ *   local KEY                         → found l1 VALUE | none
+ *   del KEY                           → ok | error TYPE MESSAGE
+ *   fill PREFIX FROM TO SIZE          → ok acked=N failed=M stale=S (writes PREFIX-i, 32 in flight;
+ *                                                                   stale: refused as older than a write or logout)
+ *   delall PREFIX FROM TO             → ok deleted=N failed=M
+ *   localcheck PREFIX FROM TO         → ok present=N              (this host's table only)
+ *   checkfile FILE                    → ok found=N missing=M errors=E  (the keys listed in FILE)
+ *   check PREFIX FROM TO              → ok found=N missing=M errors=E l1=a l2=b expansion=c aging=d
+ *   load PREFIX FILE                  → ok                        (steady writes + reads until loadstop;
+ *                                                                   acknowledged keys are appended to FILE)
+ *   loadstop                          → ok acked=N failed=M reads=R readfailed=F
+ *   hammer PREFIX                     → (writes forever, answers nothing; for kill tests)
+ *   relays                            → ok RELAY,RELAY…
+ *   quit
+ * </pre>
+ */
+public final class ClientDriver {
+
+    private static final PrintStream OUT = System.out;
+
+    public static void main(String[] args) throws Exception {
+        long offset = Long.parseLong(args[6]);
+        String[] relays = args[0].split(",");
+        try (SessionCacheManager sessions = SessionCacheManager.builder()
+                .relays(relays)
+                .certificates(Path.of(args[1]))
+                .table(Path.of(args[2]))
+                .manageSection(Boolean.parseBoolean(args[3]))
+                .elCount(Long.parseLong(args[4]))
+                .recordSize(Integer.parseInt(args[5]))
+                .wallClock(() -> System.currentTimeMillis() + offset)
+                .callbackExecutor(Runnable::run)
+                .build()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (sessions.liveRelays().size() < relays.length && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            OUT.println("ready " + String.join(",", sessions.liveRelays()));
+            OUT.flush();
+            new ClientDriver(sessions).serve(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+        }
+    }
+
+    private final SessionCacheManager sessions;
+    private Load load;
+
+    private ClientDriver(SessionCacheManager sessions) {
+        this.sessions = sessions;
+    }
+
+    private void serve(BufferedReader in) throws Exception {
+        String line;
+        while ((line = in.readLine()) != null) {
+            String[] w = line.trim().split(" ");
+            String answer;
+            try {
+                answer = switch (w[0]) {
+                    case "set" -> "ok " + join(sessions.set(w[1], bytes(w[2]), w.length > 3 ? Duration.ofSeconds(Long.parseLong(w[3])) : null));
+                    case "get" -> describe(join(sessions.lookup(w[1])));
+                    case "local" -> sessions.getLocal(w[1]).map(v -> "found l1 " + text(v)).orElse("none");
+                    case "del" -> {
+                        join(sessions.delete(w[1]));
+                        yield "ok";
+                    }
+                    case "fill" -> fill(w[1], Integer.parseInt(w[2]), Integer.parseInt(w[3]), Integer.parseInt(w[4]));
+                    case "check" -> check(w[1], Integer.parseInt(w[2]), Integer.parseInt(w[3]));
+                    case "delall" -> deleteAll(w[1], Integer.parseInt(w[2]), Integer.parseInt(w[3]));
+                    case "checkfile" -> checkFile(Path.of(w[1]));
+                    case "localcheck" -> {
+                        int present = 0;
+                        for (int i = Integer.parseInt(w[2]); i < Integer.parseInt(w[3]); i++) {
+                            present += sessions.getLocal(w[1] + "-" + i).isPresent() ? 1 : 0;
+                        }
+                        yield "ok present=" + present;
+                    }
+                    case "load" -> {
+                        load = new Load(sessions, w[1], Path.of(w[2]));
+                        yield "ok";
+                    }
+                    case "loadstop" -> load.stop();
+                    case "hammer" -> hammer(w[1]);
+                    case "relays" -> "ok " + String.join(",", sessions.liveRelays());
+                    case "quit" -> {
+                        OUT.println("bye");
+                        OUT.flush();
+                        yield null;
+                    }
+                    default -> "error IllegalArgumentException unknown command " + w[0];
+                };
+            } catch (RuntimeException e) {
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                answer = "error " + cause.getClass().getSimpleName() + " " + String.valueOf(cause.getMessage()).replace('\n', ' ');
+            }
+            if (answer == null) {
+                return;
+            }
+            OUT.println(answer);
+            OUT.flush();
+        }
+    }
+
+    private String fill(String prefix, int from, int to, int size) throws InterruptedException {
+        Semaphore inFlight = new Semaphore(32);
+        AtomicLong acked = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        AtomicLong stale = new AtomicLong();
+        for (int i = from; i < to; i++) {
+            inFlight.acquire();
+            sessions.set(prefix + "-" + i, value(prefix + "-" + i, size), null).whenComplete((v, e) -> {
+                if (e == null) {
+                    acked.incrementAndGet();
+                } else {
+                    failed.incrementAndGet();
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (cause instanceof StaleSessionException) {
+                        stale.incrementAndGet();
+                    }
+                }
+                inFlight.release();
+            });
+        }
+        inFlight.acquire(32);
+        return "ok acked=" + acked + " failed=" + failed + " stale=" + stale;
+    }
+
+    private String deleteAll(String prefix, int from, int to) throws InterruptedException {
+        Semaphore inFlight = new Semaphore(32);
+        AtomicLong deleted = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        for (int i = from; i < to; i++) {
+            inFlight.acquire();
+            sessions.delete(prefix + "-" + i).whenComplete((v, e) -> {
+                (e == null ? deleted : failed).incrementAndGet();
+                inFlight.release();
+            });
+        }
+        inFlight.acquire(32);
+        return "ok deleted=" + deleted + " failed=" + failed;
+    }
+
+    private String check(String prefix, int from, int to) throws InterruptedException {
+        Map<String, Integer> tiers = new TreeMap<>(Map.of("l1", 0, "l2", 0, "expansion", 0, "aging", 0));
+        int found = 0;
+        int missing = 0;
+        int errors = 0;
+        List<String> wrong = new ArrayList<>();
+        Semaphore inFlight = new Semaphore(32);
+        List<CompletableFuture<Optional<SessionInfo>>> all = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            inFlight.acquire();
+            CompletableFuture<Optional<SessionInfo>> f = sessions.lookup(prefix + "-" + i).toCompletableFuture();
+            f.whenComplete((s, e) -> inFlight.release());
+            all.add(f);
+        }
+        for (int i = from; i < to; i++) {
+            try {
+                Optional<SessionInfo> s = all.get(i - from).join();
+                if (s.isEmpty()) {
+                    missing++;
+                } else if (!text(s.get().value()).startsWith(prefix + "-" + i + ":")) {
+                    wrong.add(prefix + "-" + i);
+                } else {
+                    found++;
+                    tiers.merge(s.get().tier(), 1, Integer::sum);
+                }
+            } catch (CompletionException e) {
+                errors++;
+            }
+        }
+        StringBuilder b = new StringBuilder("ok found=" + found + " missing=" + missing + " errors=" + errors + " wrong=" + wrong.size());
+        tiers.forEach((tier, n) -> b.append(' ').append(tier).append('=').append(n));
+        return b.toString();
+    }
+
+    private String checkFile(Path file) throws Exception {
+        List<String> keys = Files.readAllLines(file);
+        Semaphore inFlight = new Semaphore(32);
+        AtomicLong found = new AtomicLong();
+        AtomicLong missing = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        for (String key : keys) {
+            inFlight.acquire();
+            sessions.lookup(key).whenComplete((s, e) -> {
+                (e != null ? errors : s.isPresent() ? found : missing).incrementAndGet();
+                inFlight.release();
+            });
+        }
+        inFlight.acquire(32);
+        return "ok found=" + found + " missing=" + missing + " errors=" + errors;
+    }
+
+    /**
+     * Works the host's table forever, answering nothing: this process exists to be killed while
+     * it holds a table lock. Mostly local reads (each takes a segment lock), with a write
+     * whenever fewer than 64 are in flight.
+     */
+    private String hammer(String prefix) {
+        Semaphore inFlight = new Semaphore(64);
+        for (long i = 0; ; i++) {
+            String key = prefix + "-" + (i % 200);
+            sessions.getLocal(key);
+            if (inFlight.tryAcquire()) {
+                try {
+                    sessions.set(key, value(key, 64), null).whenComplete((v, e) -> inFlight.release());
+                } catch (RuntimeException e) {
+                    inFlight.release();
+                }
+            }
+        }
+    }
+
+    /** Steady writes and reads in the background; the keys the owner acknowledged are appended to a file. */
+    private static final class Load {
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicLong acked = new AtomicLong();
+        private final AtomicLong failed = new AtomicLong();
+        private final AtomicLong reads = new AtomicLong();
+        private final AtomicLong readFailed = new AtomicLong();
+        private final ConcurrentLinkedQueue<String> ackedKeys = new ConcurrentLinkedQueue<>();
+        private final Thread thread;
+        private final Path file;
+
+        Load(SessionCacheManager sessions, String prefix, Path file) {
+            this.file = file;
+            this.thread = new Thread(() -> {
+                Semaphore inFlight = new Semaphore(16);
+                for (int i = 0; running.get(); i++) {
+                    try {
+                        inFlight.acquire();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    String key = prefix + "-" + i;
+                    sessions.set(key, value(key, 100), null).whenComplete((v, e) -> {
+                        if (e == null) {
+                            acked.incrementAndGet();
+                            ackedKeys.add(key);
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                        inFlight.release();
+                    });
+                    if (i % 4 == 0 && i > 0) {
+                        String old = prefix + "-" + (i / 2);
+                        sessions.lookup(old).whenComplete((s, e) -> {
+                            reads.incrementAndGet();
+                            if (e != null) {
+                                readFailed.incrementAndGet();
+                            }
+                        });
+                    }
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                try {
+                    inFlight.acquire(16);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "load");
+            thread.start();
+        }
+
+        String stop() throws Exception {
+            running.set(false);
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+            Files.write(file, ackedKeys);
+            return "ok acked=" + acked + " failed=" + failed + " reads=" + reads + " readfailed=" + readFailed;
+        }
+    }
+
+    static byte[] value(String key, int size) {
+        StringBuilder b = new StringBuilder(key).append(':');
+        while (b.length() < size) {
+            b.append('x');
+        }
+        return bytes(b.toString());
+    }
+
+    private static String describe(Optional<SessionInfo> session) {
+        return session.map(s -> "found " + s.tier() + " " + text(s.value())).orElse("none");
+    }
+
+    private static <T> T join(java.util.concurrent.CompletionStage<T> stage) {
+        return stage.toCompletableFuture().join();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

@@ -1,4 +1,0 @@
-/**
- * Multi-process tests of whole topologies on loopback. (Built in the it/ issue.)
- */
-package org.globalsessions.it;
