@@ -29,6 +29,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,7 @@ import org.globalsessions.actors.metrics.TableMetrics;
 import org.globalsessions.runtime.config.ConfigFiles;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.SettingsException;
+import org.globalsessions.runtime.metrics.PrometheusEndpoint;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.Tier;
 
@@ -84,6 +86,7 @@ public final class SessionCacheManager implements AutoCloseable {
     private final ExecutorService ownedCallbacks;
     private final ObjectMapper mapper;
     private final Metrics metrics;
+    private final PrometheusEndpoint endpoint;
 
     /**
      * The seed's constructor: {@code lru} and {@code relay} are the two configuration objects a
@@ -108,8 +111,19 @@ public final class SessionCacheManager implements AutoCloseable {
             }
             throw e;
         }
-        this.metrics = new Metrics(registry != null ? registry : new SimpleMeterRegistry());
-        TableMetrics.bind(metrics.registry, "l1", edge.l1());
+        int metricsPort = settings.metrics().port();
+        MeterRegistry meters = registry != null ? registry
+                : metricsPort > 0 ? PrometheusEndpoint.newRegistry() : new SimpleMeterRegistry();
+        this.metrics = new Metrics(meters);
+        TableMetrics.bind(meters, "l1", edge.l1());
+        if (metricsPort > 0 && meters instanceof PrometheusMeterRegistry prometheus) {
+            this.endpoint = PrometheusEndpoint.start(prometheus, settings.metrics().hostname(), metricsPort);
+        } else {
+            if (metricsPort > 0) {
+                log.warn("metrics.port = {} ignored: the registry given to the builder is not a Prometheus registry", metricsPort);
+            }
+            this.endpoint = null;
+        }
     }
 
     public static SessionCacheManagerBuilder builder() {
@@ -334,6 +348,9 @@ public final class SessionCacheManager implements AutoCloseable {
     /** Stops talking to the cluster and unmaps the table (which stays for the host's other processes). */
     @Override
     public void close() {
+        if (endpoint != null) {
+            endpoint.close();
+        }
         edge.close();
         if (ownedCallbacks != null) {
             ownedCallbacks.shutdown();

@@ -89,6 +89,11 @@ public final class SessionCacheManagerBuilder {
         return set("request-timeout", timeout.toMillis() + "ms");
     }
 
+    /** Serves this process's meters for Prometheus on 127.0.0.1:{@code port}/metrics. */
+    public SessionCacheManagerBuilder prometheusPort(int port) {
+        return set("metrics.port", port);
+    }
+
     /** A configuration file (native or seed client shape) under the settings of this builder. */
     public SessionCacheManagerBuilder config(Path file) {
         this.configFile = file;

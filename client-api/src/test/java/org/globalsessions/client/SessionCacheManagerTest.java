@@ -136,6 +136,29 @@ class SessionCacheManagerTest {
     }
 
     @Test
+    void aClientServesItsMetricsWhenGivenAPort() throws Exception {
+        var files = cluster.nodes.files();
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        try (SessionCacheManager client = SessionCacheManager.builder()
+                .relays(cluster.relayAddress.toString())
+                .certificates(files.keyFile(), files.certFile(), files.caFile())
+                .table(cluster.shm.resolve("client-metrics.lru"))
+                .elCount(100).recordSize(512)
+                .prometheusPort(port)
+                .build()) {
+            done(client.set("metered", new byte[] {1}));
+            String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(body.contains("global_sessions_client_sets_total{outcome=\"acknowledged\"} 1.0"), body);
+            assertTrue(body.contains("global_sessions_table_entries{table=\"l1\"} 1.0"), body);
+        }
+    }
+
+    @Test
     void badKeysFailFastWithTheReason() {
         assertEquals("key is empty", assertThrows(IllegalArgumentException.class, () -> hostA.get("")).getMessage());
         assertThrows(NullPointerException.class, () -> hostA.set(null, new byte[1]));

@@ -29,7 +29,7 @@ import org.globalsessions.client.StaleSessionException;
  * own JVM, driven line by line on stdin; each command answers one line on stdout.
  *
  * <pre>
- *   args: relays(comma) certsDir tableFile manageSection(true|false) elCount recordSize clockOffsetMillis
+ *   args: relays(comma) certsDir|plaintext tableFile manageSection(true|false) elCount recordSize clockOffsetMillis
  *   set KEY VALUE [TTL_SECONDS]       → ok VERSION | error TYPE MESSAGE
  *   get KEY                           → found TIER VALUE | none | error TYPE MESSAGE
  *   local KEY                         → found l1 VALUE | none
@@ -55,9 +55,13 @@ public final class ClientDriver {
     public static void main(String[] args) throws Exception {
         long offset = Long.parseLong(args[6]);
         String[] relays = args[0].split(",");
-        try (SessionCacheManager sessions = SessionCacheManager.builder()
-                .relays(relays)
-                .certificates(Path.of(args[1]))
+        var builder = SessionCacheManager.builder().relays(relays);
+        if (args[1].equals("plaintext")) {
+            builder.plaintext();
+        } else {
+            builder.certificates(Path.of(args[1]));
+        }
+        try (SessionCacheManager sessions = builder
                 .table(Path.of(args[2]))
                 .manageSection(Boolean.parseBoolean(args[3]))
                 .elCount(Long.parseLong(args[4]))

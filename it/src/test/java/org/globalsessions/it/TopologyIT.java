@@ -177,6 +177,12 @@ class TopologyIT {
         assertTrue(answer.startsWith("error "), "a client of another CA is refused: " + answer);
         stranger.close();
 
+        // A client speaking plain TCP to the TLS cluster gets nowhere either.
+        Processes.Client plain = topology.client("plain", "P", true, topology.relays(), Path.of("plaintext"), 0);
+        String plainAnswer = plain.ask("get s1", 60);
+        assertTrue(plainAnswer.startsWith("error "), "a plaintext client is refused: " + plainAnswer);
+        plain.close();
+
         // A node whose certificate another CA signed does not join.
         Path config = topology.dir.resolve("intruder.conf");
         int metrics = Processes.freePort();
@@ -210,8 +216,8 @@ class TopologyIT {
         assertTrue(other.waitFor(10, TimeUnit.SECONDS));
         assertNotEquals(0, other.exitValue(), "user nobody could read the table: " + output);
         assertTrue(output.contains("Permission denied"), output);
-        log.info("scenario 10: foreign-CA client refused ({}), foreign-CA node not admitted, table unreadable by another user",
-                answer);
+        log.info("scenario 10: foreign-CA client refused ({}), plaintext client refused ({}), foreign-CA node not admitted, "
+                + "table unreadable by another user", answer, plainAnswer);
     }
 
     @Test
