@@ -8,12 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -40,9 +43,10 @@ import org.globalsessions.client.StaleSessionException;
  *   localcheck PREFIX FROM TO         → ok present=N              (this host's table only)
  *   checkfile FILE                    → ok found=N missing=M errors=E  (the keys listed in FILE)
  *   check PREFIX FROM TO              → ok found=N missing=M errors=E l1=a l2=b expansion=c aging=d
- *   load PREFIX FILE                  → ok                        (steady writes + reads until loadstop;
- *                                                                   acknowledged keys are appended to FILE)
- *   loadstop                          → ok acked=N failed=M reads=R readfailed=F
+ *   load PREFIX FILE                  → ok                        (steady writes, reads and deletes until loadstop)
+ *   loadmark                          → ok writes=N failed=M p50ms= p99ms= maxms=   (writes since the last mark)
+ *   loadstop                          → ok acked=N failed=M deleted=D reads=R readfailed=F p50ms= p99ms= maxms=
+ *                                       (FILE: keys acknowledged and not deleted; FILE.deleted: keys deleted)
  *   hammer PREFIX                     → (writes forever, answers nothing; for kill tests)
  *   relays                            → ok RELAY,RELAY…
  *   quit
@@ -115,6 +119,7 @@ public final class ClientDriver {
                         load = new Load(sessions, w[1], Path.of(w[2]));
                         yield "ok";
                     }
+                    case "loadmark" -> load.mark();
                     case "loadstop" -> load.stop();
                     case "hammer" -> hammer(w[1]);
                     case "relays" -> "ok " + String.join(",", sessions.liveRelays());
@@ -247,14 +252,24 @@ public final class ClientDriver {
         }
     }
 
-    /** Steady writes and reads in the background; the keys the owner acknowledged are appended to a file. */
+    /**
+     * Steady load in the background until {@code loadstop}: a write every 2 ms (at most 16 in
+     * flight), a read of an older key every fourth write, and a delete of every tenth
+     * acknowledged key. At the end the keys whose write was acknowledged (and not deleted since)
+     * go to FILE, the keys whose delete was acknowledged to FILE.deleted, and the answer gives
+     * the write latencies as the writer saw them.
+     */
     private static final class Load {
         private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicLong acked = new AtomicLong();
         private final AtomicLong failed = new AtomicLong();
+        private final AtomicLong failedSinceMark = new AtomicLong();
         private final AtomicLong reads = new AtomicLong();
         private final AtomicLong readFailed = new AtomicLong();
-        private final ConcurrentLinkedQueue<String> ackedKeys = new ConcurrentLinkedQueue<>();
+        private final Set<String> acked = ConcurrentHashMap.newKeySet();
+        private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+        private final Set<String> uncertain = ConcurrentHashMap.newKeySet();
+        private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        private final ConcurrentLinkedQueue<Long> sinceMark = new ConcurrentLinkedQueue<>();
         private final Thread thread;
         private final Path file;
 
@@ -262,6 +277,7 @@ public final class ClientDriver {
             this.file = file;
             this.thread = new Thread(() -> {
                 Semaphore inFlight = new Semaphore(16);
+                AtomicLong acks = new AtomicLong();
                 for (int i = 0; running.get(); i++) {
                     try {
                         inFlight.acquire();
@@ -269,18 +285,33 @@ public final class ClientDriver {
                         return;
                     }
                     String key = prefix + "-" + i;
+                    long start = System.nanoTime();
                     sessions.set(key, value(key, 100), null).whenComplete((v, e) -> {
                         if (e == null) {
-                            acked.incrementAndGet();
-                            ackedKeys.add(key);
+                            long took = System.nanoTime() - start;
+                            latencies.add(took);
+                            sinceMark.add(took);
+                            if (acks.incrementAndGet() % 10 == 0) {
+                                uncertain.add(key);
+                                sessions.delete(key).whenComplete((d, de) -> {
+                                    uncertain.remove(key);
+                                    if (de == null) {
+                                        deleted.add(key);
+                                    } else {
+                                        uncertain.add(key);
+                                    }
+                                });
+                            } else {
+                                acked.add(key);
+                            }
                         } else {
                             failed.incrementAndGet();
+                            failedSinceMark.incrementAndGet();
                         }
                         inFlight.release();
                     });
                     if (i % 4 == 0 && i > 0) {
-                        String old = prefix + "-" + (i / 2);
-                        sessions.lookup(old).whenComplete((s, e) -> {
+                        sessions.lookup(prefix + "-" + (i / 2)).whenComplete((s, e) -> {
                             reads.incrementAndGet();
                             if (e != null) {
                                 readFailed.incrementAndGet();
@@ -302,11 +333,37 @@ public final class ClientDriver {
             thread.start();
         }
 
+        /** The write latencies and failures since the previous mark (one phase of a test). */
+        String mark() {
+            List<Long> window = new ArrayList<>();
+            for (Long took; (took = sinceMark.poll()) != null; ) {
+                window.add(took);
+            }
+            return "ok writes=" + window.size() + " failed=" + failedSinceMark.getAndSet(0) + latencySummary(window);
+        }
+
         String stop() throws Exception {
             running.set(false);
-            thread.join(TimeUnit.SECONDS.toMillis(30));
-            Files.write(file, ackedKeys);
-            return "ok acked=" + acked + " failed=" + failed + " reads=" + reads + " readfailed=" + readFailed;
+            thread.join(TimeUnit.SECONDS.toMillis(60));
+            Thread.sleep(3_000); // let the last deletes finish or fail
+            List<String> ackedNow = new ArrayList<>(acked);
+            ackedNow.removeAll(uncertain);
+            Files.write(file, ackedNow);
+            Files.write(Path.of(file + ".deleted"), new ArrayList<>(deleted));
+            return "ok acked=" + (ackedNow.size() + deleted.size()) + " failed=" + failed + " deleted=" + deleted.size()
+                    + " reads=" + reads + " readfailed=" + readFailed + latencySummary(latencies);
+        }
+
+        private static String latencySummary(Collection<Long> latencies) {
+            long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+            return " p50ms=" + percentile(sorted, 0.50) + " p99ms=" + percentile(sorted, 0.99) + " maxms=" + percentile(sorted, 1.0);
+        }
+
+        private static long percentile(long[] sorted, double q) {
+            if (sorted.length == 0) {
+                return 0;
+            }
+            return TimeUnit.NANOSECONDS.toMillis(sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
         }
     }
 

@@ -41,6 +41,20 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
     private static final Logger log = LoggerFactory.getLogger(Topology.class);
     static final List<String> NODES = List.of("r1", "r2", "s2", "e1", "e2", "a1");
 
+    private final List<String> startNodes;
+    private final String agingTtl;
+
+    /** The full topology, with an aging TTL longer than any test runs. */
+    Topology() {
+        this(NODES, "10m");
+    }
+
+    /** A subset of {@link #NODES} (r1 always), and the aging tier's TTL. */
+    Topology(List<String> startNodes, String agingTtl) {
+        this.startNodes = startNodes;
+        this.agingTtl = agingTtl;
+    }
+
     Path dir;
     Path certs;
     Path foreignCerts;
@@ -63,37 +77,59 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
         define("e1", List.of("relief-expansion"), Processes.freePort(), List.of(r1), "");
         define("e2", List.of("relief-expansion"), Processes.freePort(), List.of(r1), "");
         define("a1", List.of("relief-aging"), Processes.freePort(), List.of(r1), "");
+        define("e3", List.of("relief-expansion"), Processes.freePort(), List.of(r1), ""); // joins later, in a test
         node("r1").start();
         awaitUp(List.of(node("r1")), 1);
-        for (String name : NODES.subList(1, NODES.size())) {
+        for (String name : startNodes.subList(1, startNodes.size())) {
             node(name).start();
         }
-        awaitUp(nodes.values(), NODES.size());
+        // e3 (and any node not in startNodes) is defined but started by a test.
+        awaitUp(running(), startNodes.size());
         awaitShardsSettled();
-        log.info("topology up: {}", nodes.values());
+        log.info("topology up: {}", running());
     }
 
+    static final int SHARDS = 16;
+    static final int COPIES = 2;
+    static final String EXPANSION_HOSTED = "global_sessions_relief_shards_hosted\\{tier=\"expansion\"\\}";
+    static final String AGING_HOSTED = "global_sessions_relief_shards_hosted\\{tier=\"aging\"\\}";
+
     /**
-     * Waits until every shard of both tiers is hosted, the two expansion nodes hold half each,
-     * and the placement has stopped changing. Until then Cluster Sharding may still move shards,
-     * and a moved shard does not carry its sessions along (replicated shards are a later step):
-     * tests must not start while that can happen. Shards are allocated when a message reaches
-     * them, so a warm-up client reads keys of every shard meanwhile.
+     * Waits until every copy of every shard of both tiers is hosted, spread over the running
+     * expansion nodes as the placement wants ({@code SHARDS x COPIES} copies, none of a shard's
+     * copies on the same node while there are enough nodes), and the placement has stopped
+     * changing. Shards are allocated when a message reaches them, so a warm-up client reads keys
+     * of every shard meanwhile. Returns how long it took.
      */
-    void awaitShardsSettled() {
-        String expansion = "global_sessions_relief_shards_hosted\\{tier=\"expansion\"\\}";
-        String aging = "global_sessions_relief_shards_hosted\\{tier=\"aging\"\\}";
-        try (Processes.Client warmUp = Processes.Client.start("warm-up", dir.resolve("logs").resolve("client-warm-up.log"),
-                relays(), certs, table("host-warm-up"), true, 100, 600, 0)) {
-            double[] last = {-1};
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+    Duration awaitShardsSettled() {
+        long start = System.nanoTime();
+        try (Processes.Client warmUp = Processes.Client.start("warm-up-" + System.nanoTime(),
+                dir.resolve("logs").resolve("client-warm-up.log"), relays(), certs, table("host-warm-up"), true, 100, 600, 0)) {
+            String[] last = {""};
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(2)).until(() -> {
                 warmUp.ask("check warm 0 256");
-                double e1 = node("e1").metric(expansion);
-                double e2 = node("e2").metric(expansion);
-                boolean settled = e1 == 8 && e2 == 8 && node("a1").metric(aging) == 16 && e1 == last[0];
-                last[0] = e1;
+                List<Processes.Node> expansion = nodes.values().stream()
+                        .filter(n -> n.name.startsWith("e") && n.alive()).toList();
+                double total = 0;
+                StringBuilder placement = new StringBuilder();
+                boolean eachHasItsShare = true;
+                for (Processes.Node node : expansion) {
+                    double hosted = node.metric(EXPANSION_HOSTED);
+                    total += hosted;
+                    placement.append(node.name).append('=').append(hosted).append(' ');
+                    eachHasItsShare &= hosted >= (double) SHARDS * COPIES / expansion.size() - 4
+                            && hosted <= SHARDS * Math.ceil((double) COPIES / expansion.size()); // copies apart when possible
+                }
+                placement.append("a1=").append(node("a1").metric(AGING_HOSTED));
+                log.debug("shard placement: {}", placement);
+                boolean settled = total == SHARDS * COPIES && eachHasItsShare
+                        && node("a1").metric(AGING_HOSTED) == SHARDS * COPIES && placement.toString().equals(last[0]);
+                last[0] = placement.toString();
                 return settled;
             });
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            log.info("shard placement settled in {} s: {}", took.toSeconds(), last[0].trim());
+            return took;
         }
     }
 
@@ -109,7 +145,7 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
                   hashing { seed = 9849381, shards = 16 }
                   relay.table { el-count = 200, record-size = 600 }
                   relief.expansion.entries-per-shard = 60
-                  relief.aging { entries-per-shard = 20000, ttl = 20s }
+                  relief.aging { entries-per-shard = 20000, ttl = %s }
                   relief.default-session-ttl = 1h
                   request-timeout = 3s
                   relay.invalidation-timeout = 2s
@@ -120,7 +156,7 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
                 pekko.cluster.sharding.rebalance-interval = 2s
                 """.formatted(String.join(", ", roles), port,
                 seeds.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ")),
-                certs.resolve("node.key"), certs.resolve("node.crt"), certs.resolve("ca.crt"), metrics, extra);
+                certs.resolve("node.key"), certs.resolve("node.crt"), certs.resolve("ca.crt"), agingTtl, metrics, extra);
         Path file = dir.resolve(name + ".conf");
         Files.writeString(file, config);
         nodes.put(name, new Processes.Node(name, file, dir.resolve("logs").resolve(name + ".log"), port, metrics));
@@ -130,12 +166,18 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
         return nodes.get(name);
     }
 
+    /** The nodes whose process is running. */
+    List<Processes.Node> running() {
+        return nodes.values().stream().filter(Processes.Node::alive).toList();
+    }
+
     Path table(String name) {
         return dir.resolve(name + ".lru");
     }
 
+    /** The relays that are running. */
     List<String> relays() {
-        return List.of(node("r1").address(), node("r2").address());
+        return running().stream().filter(n -> n.name.startsWith("r")).map(Processes.Node::address).toList();
     }
 
     /** Waits until every node in {@code which} sees {@code members} cluster members up. */

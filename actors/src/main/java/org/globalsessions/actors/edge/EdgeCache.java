@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.pekko.actor.typed.ActorRef;
@@ -44,8 +45,8 @@ import org.globalsessions.shm.ShmLru;
  *   thread ({@code tell} is thread-safe): concurrent gets of one key share it (single-flight).
  *   The answer arrives at the actor, which writes the value into L1 and completes the future.</li>
  *   <li><b>set</b>: a new version from the hybrid clock, written into L1 at once (so this host
- *   reads its own write), then sent to the relay; the future completes when the owner
- *   acknowledges. If the owner refuses (a newer write or a delete exists), the L1 copy is
+ *   reads its own write), then sent to the relay; the future completes when every copy of the
+ *   owner shard acknowledged it (a retry is idempotent: a copy that has the version says so). If the owner refuses (a newer write or a delete exists), the L1 copy is
  *   dropped and the future fails with {@link EdgeException.StaleWrite}.</li>
  *   <li><b>delete</b>: a tombstone in L1 at once, then the relay carries it everywhere; the
  *   future completes when the owners hold it and the relays and edges were told.</li>
@@ -98,7 +99,7 @@ public final class EdgeCache implements AutoCloseable {
     }
 
     private record Pending(Kind kind, String key, RelayCommand message, CompletableFuture<?> future,
-                           List<HostPort> tried, long deadlineNanos, long version) {
+                           List<HostPort> tried, long deadlineNanos, long version, AtomicInteger acks) {
     }
 
     private final GlobalSessionsSettings settings;
@@ -187,7 +188,7 @@ public final class EdgeCache implements AutoCloseable {
         created.whenComplete((session, failure) -> inflight.remove(key, created));
         remoteGets.incrementAndGet();
         long id = requestIds.incrementAndGet();
-        send(id, Kind.GET, key, new RelayCommand.Get(key, id, system), created, 0, new ArrayList<>());
+        send(id, Kind.GET, key, new RelayCommand.Get(key, id, system, 0), created, 0, new ArrayList<>());
         return created;
     }
 
@@ -300,8 +301,11 @@ public final class EdgeCache implements AutoCloseable {
         tried.add(relay.address);
         long timeout = relay.everWelcomed ? settings.requestTimeout().toNanos() + 500_000_000L
                 : settings.edge().firstContactTimeout().toNanos();
-        pending.put(id, new Pending(kind, key, message, future, tried, System.nanoTime() + timeout, version));
-        relay.ref.tell(message);
+        // A retried lookup asks another copy of the owner shard.
+        RelayCommand attempt = message instanceof RelayCommand.Get get
+                ? new RelayCommand.Get(get.key(), get.requestId(), get.replyTo(), tried.size() - 1) : message;
+        pending.put(id, new Pending(kind, key, attempt, future, tried, System.nanoTime() + timeout, version, new AtomicInteger()));
+        relay.ref.tell(attempt);
     }
 
     /** The first live relay on the ring from {@code key} that was not tried yet; null if none. */
@@ -395,7 +399,12 @@ public final class EdgeCache implements AutoCloseable {
         }
     }
 
+    /** One copy of the owner stored the write; it is done when every copy has. */
     void onPutAck(EdgeCommand.PutAck ack) {
+        Pending p = pending.get(ack.requestId());
+        if (p == null || p.acks().incrementAndGet() < ack.acksNeeded()) {
+            return;
+        }
         CompletableFuture<Long> future = take(ack.requestId(), Kind.PUT);
         if (future != null) {
             future.complete(ack.version());

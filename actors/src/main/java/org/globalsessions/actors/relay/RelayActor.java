@@ -84,6 +84,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         final long startNanos = System.nanoTime();
         final Set<ActorRef<RelayCommand>> peers;
         final Set<ActorRef<EdgeCommand>> edges;
+        int ownerAcks;
         boolean ownersDone;
         boolean invalidationDone;
 
@@ -199,8 +200,11 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private Behavior<RelayCommand> onStored(RelayCommand.Stored stored) {
-        PendingPut pending = pendingPuts.remove(stored.token());
-        if (pending == null || !stored.stored()) {
+        if (!stored.stored()) {
+            return this;
+        }
+        PendingPut pending = pendingPuts.remove(stored.token()); // the first copy that stored it publishes it
+        if (pending == null) {
             return this;
         }
         RelayCommand.Put put = pending.put();
@@ -283,7 +287,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     private Behavior<RelayCommand> onOwnersDeleted(RelayCommand.OwnersDeleted done) {
         PendingDelete pending = deletes.get(done.deleteId());
-        if (pending != null) {
+        if (pending != null && ++pending.ownerAcks >= done.acksNeeded()) {
             pending.ownersDone = true;
             timers.cancel("owners-" + done.deleteId());
             completeIfDone(done.deleteId(), pending);

@@ -97,7 +97,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
                 .onMessage(SiblingCommand.StoreAtOwner.class, this::onStore)
                 .onMessage(SiblingCommand.DeleteAtOwners.class, this::onDelete)
                 .onMessage(RelayCommand.Touch.class, touch -> {
-                    tiers.expansionOwner(touch.key()).tell(new ShardCommand.ShardTouch(touch.key()));
+                    tiers.expansionReplicas(touch.key()).forEach(copy -> copy.tell(new ShardCommand.ShardTouch(touch.key())));
                     return this;
                 })
                 .onMessage(SiblingCommand.Promote.class, this::onPromote)
@@ -120,8 +120,9 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
         if (!up(Role.RELIEF_EXPANSION)) {
             get.replyTo().tell(noRelief(get.requestId(), get.key(), Role.RELIEF_EXPANSION));
         } else {
-            tiers.expansionOwner(get.key()).tell(new ShardCommand.ShardGet(get.key(), get.requestId(), get.replyTo(),
-                    getContext().getSelf()));
+            // One copy answers; a retry (the edge's next attempt) asks the next copy.
+            tiers.expansionReplica(get.key(), get.attempt()).tell(new ShardCommand.ShardGet(get.key(), get.requestId(),
+                    get.replyTo(), getContext().getSelf(), 0));
         }
         return this;
     }
@@ -131,16 +132,18 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
         if (!up(Role.RELIEF_EXPANSION)) {
             put.replyTo().tell(noRelief(put.requestId(), put.key(), Role.RELIEF_EXPANSION));
         } else {
-            tiers.expansionOwner(put.key()).tell(new ShardCommand.ShardPut(put.key(), put.value(), put.version(),
-                    put.ttlMillis(), put.requestId(), put.replyTo(), store.relay(), store.token()));
+            ShardCommand.ShardPut toCopies = new ShardCommand.ShardPut(put.key(), put.value(), put.version(),
+                    put.ttlMillis(), put.requestId(), put.replyTo(), store.relay(), store.token(), tiers.replicas());
+            tiers.expansionReplicas(put.key()).forEach(copy -> copy.tell(toCopies));
         }
         return this;
     }
 
     private Behavior<SiblingCommand> onDelete(SiblingCommand.DeleteAtOwners delete) {
         // With no node up, the relay's own timeout fails the delete with its explanation.
-        tiers.expansionOwner(delete.key()).tell(new ShardCommand.ShardDelete(delete.key(), delete.version(),
-                delete.deleteId(), delete.replyTo()));
+        ShardCommand.ShardDelete toCopies = new ShardCommand.ShardDelete(delete.key(), delete.version(),
+                delete.deleteId(), delete.replyTo(), tiers.replicas());
+        tiers.expansionReplicas(delete.key()).forEach(copy -> copy.tell(toCopies));
         return this;
     }
 

@@ -16,30 +16,36 @@ import org.globalsessions.runtime.protocol.ShardCommand;
 import org.globalsessions.runtime.protocol.Tier;
 
 /**
- * A shard of the aging tier (the seed's "age-out" pressure relief): keeps what the expansion
- * tier evicted in a slowly expiring LRU. An entry expires after the aging TTL or when its own
- * session TTL runs out, whichever is first. A hit is served, promoted to L2, and readmitted to
- * the expansion tier as recent again. The last stop of a lookup (it answers a miss) and of a
- * delete (it confirms the tombstone to the relay).
+ * A copy of a shard of the aging tier (the seed's "age-out" pressure relief): keeps what the
+ * same copy of the expansion shard evicted, in a slowly expiring LRU. An entry expires after the
+ * aging TTL or when its own session TTL runs out, whichever is first. A hit is served, promoted
+ * to L2, and readmitted to the expansion copy as recent again. The last stop of a lookup (it
+ * answers a miss) and of a delete (it confirms the tombstone to the relay).
  */
 public final class AgingShard extends ReliefShard {
-
-    public static final EntityTypeKey<ShardCommand> KEY = EntityTypeKey.create(ShardCommand.class, "relief-aging");
 
     private final EntityRef<ShardCommand> expansion;
     private final long agingTtlMillis;
     private final long tombstoneTtlMillis;
 
     private AgingShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, String entityId,
-                       GlobalSessionsSettings settings, NodeMetrics metrics) {
-        super(context, timers, entityId, Tier.AGING, metrics, settings.relief().agingEntriesPerShard());
-        this.expansion = ClusterSharding.get(context.getSystem()).entityRefFor(ExpansionShard.KEY, entityId);
+                       int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
+        super(context, timers, entityId, replica, Tier.AGING, metrics, settings.relief().agingEntriesPerShard(),
+                settings.relief().replicationFactor(), key(replica),
+                key((replica + 1) % settings.relief().replicationFactor()));
+        this.expansion = ClusterSharding.get(context.getSystem()).entityRefFor(ExpansionShard.key(replica), entityId);
         this.agingTtlMillis = settings.relief().agingTtl().toMillis();
         this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
     }
 
-    public static Behavior<ShardCommand> create(String entityId, GlobalSessionsSettings settings, NodeMetrics metrics) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new AgingShard(context, timers, entityId, settings, metrics)));
+    /** The entity type of copy {@code replica}. */
+    public static EntityTypeKey<ShardCommand> key(int replica) {
+        return EntityTypeKey.create(ShardCommand.class, "relief-aging-" + replica);
+    }
+
+    public static Behavior<ShardCommand> create(String entityId, int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new AgingShard(context, timers, entityId, replica, settings, metrics)));
     }
 
     @Override
@@ -64,10 +70,15 @@ public final class AgingShard extends ReliefShard {
     }
 
     @Override
+    protected void afterCopy(ReliefStore.WriteResult result) {
+        metrics.evictions(Tier.AGING, result.evicted().size());
+    }
+
+    @Override
     protected Behavior<ShardCommand> onDelete(ShardCommand.ShardDelete delete) {
         long now = now();
         store.delete(delete.key(), delete.version(), now + tombstoneTtlMillis, now);
-        delete.replyTo().tell(new RelayCommand.OwnersDeleted(delete.deleteId(), delete.key(), delete.version()));
+        delete.replyTo().tell(new RelayCommand.OwnersDeleted(delete.deleteId(), delete.key(), delete.version(), delete.acksNeeded()));
         return this;
     }
 

@@ -16,30 +16,36 @@ import org.globalsessions.runtime.protocol.ShardCommand;
 import org.globalsessions.runtime.protocol.Tier;
 
 /**
- * A shard of the expansion tier (the seed's "replicating" pressure relief): the owner of its
- * keys' current versions. It stores writes (refusing versions older than what it holds,
- * tombstones included), serves lookups, hands what its LRU evicts to the same shard of the
- * aging tier, passes lookups it cannot serve on to the aging tier, and carries deletes there
- * after recording their tombstone.
+ * A copy of a shard of the expansion tier (the seed's "replicating" pressure relief): an owner
+ * of its keys' current versions. It stores writes (refusing versions older than what it holds,
+ * tombstones included), serves lookups, hands what its LRU evicts to the same copy of the same
+ * shard of the aging tier, passes lookups it cannot serve on to the aging tier, and carries
+ * deletes there after recording their tombstone.
  */
 public final class ExpansionShard extends ReliefShard {
-
-    public static final EntityTypeKey<ShardCommand> KEY = EntityTypeKey.create(ShardCommand.class, "relief-expansion");
 
     private final EntityRef<ShardCommand> aging;
     private final long defaultTtlMillis;
     private final long tombstoneTtlMillis;
 
     private ExpansionShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, String entityId,
-                           GlobalSessionsSettings settings, NodeMetrics metrics) {
-        super(context, timers, entityId, Tier.EXPANSION, metrics, settings.relief().expansionEntriesPerShard());
-        this.aging = ClusterSharding.get(context.getSystem()).entityRefFor(AgingShard.KEY, entityId);
+                           int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
+        super(context, timers, entityId, replica, Tier.EXPANSION, metrics, settings.relief().expansionEntriesPerShard(),
+                settings.relief().replicationFactor(), key(replica),
+                key((replica + 1) % settings.relief().replicationFactor()));
+        this.aging = ClusterSharding.get(context.getSystem()).entityRefFor(AgingShard.key(replica), entityId);
         this.defaultTtlMillis = settings.relief().defaultSessionTtl().toMillis();
         this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
     }
 
-    public static Behavior<ShardCommand> create(String entityId, GlobalSessionsSettings settings, NodeMetrics metrics) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new ExpansionShard(context, timers, entityId, settings, metrics)));
+    /** The entity type of copy {@code replica}. */
+    public static EntityTypeKey<ShardCommand> key(int replica) {
+        return EntityTypeKey.create(ShardCommand.class, "relief-expansion-" + replica);
+    }
+
+    public static Behavior<ShardCommand> create(String entityId, int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+                new ExpansionShard(context, timers, entityId, replica, settings, metrics)));
     }
 
     @Override
@@ -54,7 +60,7 @@ public final class ExpansionShard extends ReliefShard {
         ReliefStore.WriteResult result = store.put(put.key(), new ReliefStore.Item(put.value(), put.version(), ttl, now + ttl), now);
         metrics.write(Tier.EXPANSION, result.stored());
         if (result.stored()) {
-            put.replyTo().tell(new EdgeCommand.PutAck(put.requestId(), put.key(), put.version()));
+            put.replyTo().tell(new EdgeCommand.PutAck(put.requestId(), put.key(), put.version(), put.acksNeeded()));
             demote(result);
         } else {
             put.replyTo().tell(new EdgeCommand.PutRefused(put.requestId(), put.key(), result.newerVersion(), result.deleted()));
@@ -67,16 +73,20 @@ public final class ExpansionShard extends ReliefShard {
     protected Behavior<ShardCommand> onDelete(ShardCommand.ShardDelete delete) {
         long now = now();
         store.delete(delete.key(), delete.version(), now + tombstoneTtlMillis, now);
-        aging.tell(delete); // the aging shard records the tombstone too, and answers the relay
+        aging.tell(delete); // the aging copy records the tombstone too, and answers the relay
         return this;
     }
 
     @Override
     protected Behavior<ShardCommand> onReadmit(ShardCommand.Readmit readmit) {
-        long now = now();
         demote(store.put(readmit.key(), new ReliefStore.Item(readmit.value(), readmit.version(), readmit.ttlMillis(),
-                readmit.expiresAtMillis()), now));
+                readmit.expiresAtMillis()), now()));
         return this;
+    }
+
+    @Override
+    protected void afterCopy(ReliefStore.WriteResult result) {
+        demote(result);
     }
 
     @Override

@@ -72,14 +72,20 @@ final class ReliefStore {
         return t;
     }
 
-    /** Stores {@code item} unless a newer version or a tombstone at least as new is held. */
+    /**
+     * Stores {@code item} unless a newer version or a tombstone at least as new is held; the
+     * same version again counts as stored (writes are retried, and copied between replicas).
+     */
     WriteResult put(String key, Item item, long now) {
         Tombstone t = tombstone(key, now);
         if (t != null && t.version() >= item.version()) {
             return new WriteResult(false, t.version(), true, List.of());
         }
         Item current = lru.get(key);
-        if (current != null && now < current.expiresAt() && current.version() >= item.version()) {
+        if (current != null && now < current.expiresAt() && current.version() == item.version()) {
+            return WriteResult.NOTHING_EVICTED; // the same write again (a retry, or a copy from a peer): done
+        }
+        if (current != null && now < current.expiresAt() && current.version() > item.version()) {
             return new WriteResult(false, current.version(), false, List.of());
         }
         if (t != null) {
@@ -149,6 +155,20 @@ final class ReliefStore {
 
     int size() {
         return lru.size();
+    }
+
+    /** Every live entry and tombstone, for copying the shard to a replica or its next home. */
+    void forEach(java.util.function.BiConsumer<String, Item> entries, java.util.function.BiConsumer<String, Tombstone> deletes, long now) {
+        lru.forEach((key, item) -> {
+            if (now < item.expiresAt()) {
+                entries.accept(key, item);
+            }
+        });
+        tombstones.forEach((key, t) -> {
+            if (now < t.expiresAt()) {
+                deletes.accept(key, t);
+            }
+        });
     }
 
     int tombstones() {

@@ -79,7 +79,7 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
     public record Sibling(Optional<Path> tablePath) {
     }
 
-    public record Relief(int expansionEntriesPerShard, int agingEntriesPerShard, Duration agingTtl,
+    public record Relief(int replicationFactor, int expansionEntriesPerShard, int agingEntriesPerShard, Duration agingTtl,
                          Duration defaultSessionTtl, Duration tombstoneTtl) {
     }
 

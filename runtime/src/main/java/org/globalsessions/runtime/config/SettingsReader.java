@@ -77,7 +77,7 @@ public final class SettingsReader {
         Relay relay = new Relay(table("relay.table"), get("relay.publish-arrivals", config::getBoolean),
                 positive("relay.invalidation-timeout"), positive("relay.edge-expiry"));
         Sibling sibling = new Sibling(optionalPath("sibling.table-path"));
-        Relief relief = new Relief(intIn("relief.expansion.entries-per-shard", 1, 100_000_000),
+        Relief relief = new Relief(intIn("relief.replication-factor", 1, 3), intIn("relief.expansion.entries-per-shard", 1, 100_000_000),
                 intIn("relief.aging.entries-per-shard", 1, 100_000_000), positive("relief.aging.ttl"),
                 positive("relief.default-session-ttl"), positive("relief.tombstone-ttl"));
         List<HostPort> relays = addresses("edge.relays");

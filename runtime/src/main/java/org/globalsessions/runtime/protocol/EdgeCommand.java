@@ -17,8 +17,8 @@ public interface EdgeCommand {
     record NotFound(long requestId, String key, long tombstoneVersion) implements EdgeCommand, Wire {
     }
 
-    /** The owner stored a {@code Put}. */
-    record PutAck(long requestId, String key, long version) implements EdgeCommand, Wire {
+    /** A replica of the owner stored a {@code Put}; the write is done when {@code acksNeeded} replicas said so. */
+    record PutAck(long requestId, String key, long version, int acksNeeded) implements EdgeCommand, Wire {
     }
 
     /**

@@ -5,8 +5,11 @@ import org.apache.pekko.actor.typed.ActorRef;
 /** Messages a relay receives from edges, from its peer relays, and from the owners of a delete. */
 public interface RelayCommand {
 
-    /** Look {@code key} up; the answer ({@code Found} / {@code NotFound} / {@code Failed}) goes to {@code replyTo}. */
-    record Get(String key, long requestId, ActorRef<EdgeCommand> replyTo)
+    /**
+     * Look {@code key} up; the answer ({@code Found} / {@code NotFound} / {@code Failed}) goes to
+     * {@code replyTo}. {@code attempt} counts the edge's retries: each goes to another replica.
+     */
+    record Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, int attempt)
             implements RelayCommand, SiblingCommand, Wire {
     }
 
@@ -45,8 +48,8 @@ public interface RelayCommand {
     record Stored(long token, String key, long version, boolean stored) implements RelayCommand, Wire {
     }
 
-    /** The owner shards hold the tombstone of a delete this relay coordinates. */
-    record OwnersDeleted(long deleteId, String key, long version) implements RelayCommand, Wire {
+    /** One replica of the owner shards holds the tombstone of a delete this relay coordinates (of {@code acksNeeded}). */
+    record OwnersDeleted(long deleteId, String key, long version, int acksNeeded) implements RelayCommand, Wire {
     }
 
     /** From the relay coordinating a delete: tombstone {@code key} in L2, acknowledge with {@code PeerInvalidated}. */

@@ -11,26 +11,44 @@ public interface ShardCommand {
     /**
      * Look {@code key} up; answer {@code Found} to {@code replyTo} and {@code Promote} to
      * {@code promoteTo}. On a miss, an expansion entity passes the lookup to the aging tier and an
-     * aging entity answers {@code NotFound}.
+     * aging entity answers {@code NotFound}. A replica still copying its state from its peer
+     * passes the lookup to the peer once ({@code hops} counts that).
      */
-    record ShardGet(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingCommand> promoteTo)
+    record ShardGet(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingCommand> promoteTo, int hops)
             implements ShardCommand, Wire {
     }
 
     /**
      * Store unless a newer version or tombstone is held; answer {@code PutAck} / {@code PutRefused}
-     * to {@code replyTo} and {@code Stored(token, …)} to {@code relay}.
+     * to {@code replyTo} and {@code Stored(token, …)} to {@code relay}. The same write goes to every
+     * replica of the shard; the writer waits for {@code acksNeeded} acknowledgements.
      */
     record ShardPut(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,
-                    ActorRef<RelayCommand> relay, long token) implements ShardCommand, Wire {
+                    ActorRef<RelayCommand> relay, long token, int acksNeeded) implements ShardCommand, Wire {
     }
 
     /**
      * Write a tombstone; an expansion entity then passes the delete to the aging tier, and the
-     * aging entity answers {@code OwnersDeleted} to {@code replyTo}.
+     * aging entity answers {@code OwnersDeleted} to {@code replyTo}. Sent to every replica; the
+     * relay waits for {@code acksNeeded} answers.
      */
-    record ShardDelete(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo)
+    record ShardDelete(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo, int acksNeeded)
             implements ShardCommand, Wire {
+    }
+
+    /** From a replica that started empty: send me what you hold ({@code SyncChunk}s, the last one marked). */
+    record SyncRequest(ActorRef<ShardCommand> replyTo) implements ShardCommand, Wire {
+    }
+
+    /**
+     * Part of a shard's state, merged by version (newer wins, tombstones included): the answer to a
+     * {@code SyncRequest}, or a shard handing its state to its next home.
+     */
+    record SyncChunk(java.util.List<SyncEntry> entries, boolean last) implements ShardCommand, Wire {
+    }
+
+    /** One session or tombstone ({@code value == null}) in a {@link SyncChunk}. */
+    record SyncEntry(String key, byte[] value, long version, long ttlMillis, long expiresAtMillis) implements Wire {
     }
 
     /** Slide the entry's expiry. */

@@ -192,6 +192,8 @@ class ConfigFilesTest {
     void outOfRangeValueIsNamed() throws IOException {
         String message = error(write("range.conf", "global-sessions { tls.enabled = false, hashing.shards = 0 }"));
         assertTrue(message.contains("global-sessions.hashing.shards = 0: must be between 1 and 65536"), message);
+        message = error(write("copies.conf", "global-sessions { tls.enabled = false, relief.replication-factor = 4 }"));
+        assertTrue(message.contains("global-sessions.relief.replication-factor = 4: must be between 1 and 3"), message);
     }
 
     @Test

@@ -1,0 +1,113 @@
+package org.globalsessions.actors.relief;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import net.openhft.hashing.LongHashFunction;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.sharding.ShardCoordinator;
+import org.apache.pekko.dispatch.Futures;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.immutable.IndexedSeq;
+import scala.concurrent.Future;
+
+/**
+ * Where replica {@code k} of each relief shard lives: rendezvous (highest-random-weight)
+ * hashing over the nodes hosting the tier. Every node gets a score {@code hash(shard, node)};
+ * replica {@code k} goes to the node ranked {@code k}. So the copies of a shard sit on
+ * different nodes whenever there are at least as many nodes as copies; a joining node takes
+ * just the replicas it now ranks for (about 1/n of them), and a leaving node's replicas move to
+ * the next node in each shard's ranking. With fewer nodes than copies, replica {@code k} shares
+ * node {@code k mod n} with another replica (still correct, not fault-tolerant; logged).
+ *
+ * <p>Runs inside the shard coordinator (a cluster singleton); the ranking depends only on node
+ * addresses, so a coordinator that moves to another node computes the same placement.
+ */
+final class ReplicaPlacement extends ShardCoordinator.AbstractShardAllocationStrategy
+        implements ShardCoordinator.ActorSystemDependentAllocationStrategy {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaPlacement.class);
+    private static final LongHashFunction HASH = LongHashFunction.xx3(0x72656c696566L);
+    /** Moves per rebalance round: a shard's copy is copied from its peer when it lands, so move a few at a time. */
+    private static final int MOVES_PER_ROUND = 2;
+
+    private final String tier;
+    private final int replica;
+    private final int copies;
+    private Function<ActorRef, String> nodeOf;
+    private int warnedFor = -1;
+
+    ReplicaPlacement(String tier, int replica, int copies) {
+        this(tier, replica, copies, region -> region.path().address().toString());
+    }
+
+    /** @param nodeOf the node a region lives on: the ranking must depend on nodes only, never on the entity type */
+    ReplicaPlacement(String tier, int replica, int copies, Function<ActorRef, String> nodeOf) {
+        this.tier = tier;
+        this.replica = replica;
+        this.copies = copies;
+        this.nodeOf = nodeOf;
+    }
+
+    @Override
+    public void start(ActorSystem system) {
+        Address self = Cluster.get(system).selfAddress();
+        Function<ActorRef, String> remote = nodeOf;
+        // The coordinator's own region has a local address; it stands for this node.
+        nodeOf = region -> region.path().address().hasLocalScope() ? self.toString() : remote.apply(region);
+    }
+
+    @Override
+    public Future<ActorRef> allocateShard(ActorRef requester, String shardId, Map<ActorRef, IndexedSeq<String>> current) {
+        return Futures.successful(choose(shardId, current.keySet()));
+    }
+
+    @Override
+    public Future<Set<String>> rebalance(Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
+        Set<String> moves = new HashSet<>();
+        for (Map.Entry<ActorRef, IndexedSeq<String>> region : current.entrySet()) {
+            for (String shard : scala.jdk.javaapi.CollectionConverters.asJava(region.getValue())) {
+                if (moves.size() < MOVES_PER_ROUND && !inProgress.contains(shard)
+                        && !choose(shard, current.keySet()).equals(region.getKey())) {
+                    moves.add(shard);
+                }
+            }
+        }
+        return Futures.successful(moves);
+    }
+
+    /** The region (node) that replica {@code replica} of {@code shard} belongs on. */
+    ActorRef choose(String shard, Set<ActorRef> regions) {
+        List<ActorRef> ranked = rank(shard, regions);
+        if (ranked.size() < copies && warnedFor != ranked.size()) {
+            warnedFor = ranked.size();
+            log.warn("{}: {} node(s) for {} copies of each shard: copies share nodes, and losing a node loses sessions "
+                    + "(degraded until more {} nodes join)", tier, ranked.size(), copies, tier);
+        }
+        return ranked.get(replica % ranked.size());
+    }
+
+    /** Regions ordered by their score for {@code shard}, best first; ties broken by address. */
+    List<ActorRef> rank(String shard, Set<ActorRef> regions) {
+        List<ActorRef> ranked = new ArrayList<>(regions);
+        // By node only: the copies of a shard are separate entity types with separate
+        // coordinators, and they agree on the ranking because it ignores the type.
+        ranked.sort(Comparator.comparingLong((ActorRef r) -> score(shard, nodeOf.apply(r))).reversed()
+                .thenComparing(r -> nodeOf.apply(r)));
+        return ranked;
+    }
+
+    static long score(String shard, String node) {
+        return HASH.hashBytes((shard + "|" + node).getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,97 @@
+package org.globalsessions.actors.relief;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.testkit.javadsl.TestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Copies of a shard land on different nodes, and a joining node takes only about 1/n of them. */
+class ReplicaPlacementTest {
+
+    private static ActorSystem system;
+
+    /** Stand-ins for shard regions: the strategy only looks at their addresses. */
+    static final class Region extends AbstractActor {
+        @Override
+        public Receive createReceive() {
+            return receiveBuilder().build();
+        }
+    }
+
+    @BeforeAll
+    static void start() {
+        system = ActorSystem.create("placement");
+    }
+
+    @AfterAll
+    static void stop() {
+        TestKit.shutdownActorSystem(system);
+    }
+
+    private static Set<ActorRef> regions(int n) {
+        Set<ActorRef> regions = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            regions.add(system.actorOf(Props.create(Region.class), "node-" + n + "-" + i + "-" + System.nanoTime()));
+        }
+        return regions;
+    }
+
+    /** The copies' placements, as two coordinators of two entity types see one set of nodes. */
+    private static ReplicaPlacement copy(int k) {
+        return new ReplicaPlacement("t", k, 2, region -> region.path().name()); // the test's "node" of a region
+    }
+
+    @Test
+    void copiesOfAShardAreOnDifferentNodes() {
+        Set<ActorRef> three = regions(3);
+        ReplicaPlacement first = copy(0);
+        ReplicaPlacement second = copy(1);
+        Map<ActorRef, Integer> load = new HashMap<>();
+        for (int shard = 0; shard < 300; shard++) {
+            ActorRef a = first.choose(Integer.toString(shard), three);
+            ActorRef b = second.choose(Integer.toString(shard), three);
+            assertNotEquals(a, b, "shard " + shard);
+            load.merge(a, 1, Integer::sum);
+        }
+        load.values().forEach(n -> assertTrue(n > 60 && n < 140, "balanced: " + load.values()));
+    }
+
+    @Test
+    void aJoiningNodeTakesAboutItsShareAndNothingElseMoves() {
+        Set<ActorRef> three = regions(3);
+        Set<ActorRef> four = new HashSet<>(three);
+        ActorRef joiner = regions(1).iterator().next();
+        four.add(joiner);
+        ReplicaPlacement first = copy(0);
+        int moved = 0;
+        for (int shard = 0; shard < 400; shard++) {
+            ActorRef before = first.choose(Integer.toString(shard), three);
+            ActorRef after = first.choose(Integer.toString(shard), four);
+            if (!before.equals(after)) {
+                moved++;
+                assertEquals(joiner, after, "a shard moves only to the new node");
+            }
+        }
+        assertTrue(moved > 60 && moved < 140, "about a quarter moves: " + moved);
+    }
+
+    @Test
+    void withFewerNodesThanCopiesCopiesShareANode() {
+        Set<ActorRef> one = regions(1);
+        assertEquals(copy(0).choose("7", one), copy(1).choose("7", one));
+        List<ActorRef> ranked = copy(0).rank("7", regions(2));
+        assertEquals(2, ranked.size());
+    }
+}

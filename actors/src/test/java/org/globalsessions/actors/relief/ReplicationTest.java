@@ -1,0 +1,162 @@
+package org.globalsessions.actors.relief;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+import org.globalsessions.actors.TestCluster;
+import org.globalsessions.actors.edge.EdgeCache;
+import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.actors.node.ServerNode;
+import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.runtime.config.Role;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Relief shards keep their sessions when relief nodes join and leave: real ActorSystems on
+ * 127.0.0.1 over mutual TLS, one JVM. With one copy per shard, only the graceful handoff can
+ * carry a shard's sessions to its new node, so a leave that lost them fails the first test;
+ * with two copies, a node joins and then the two original nodes leave one after the other, so
+ * every copy ends up on the newcomer, built from handoffs and from its peer copy.
+ * (it/ kills relief nodes with SIGKILL under load.)
+ */
+class ReplicationTest {
+
+    private static final int SESSIONS = 300;
+
+    @TempDir
+    Path certificates;
+
+    private record ReliefNode(ActorSystem<Void> system, SimpleMeterRegistry registry) {
+        double hosted() {
+            return gauge("global_sessions_relief_shards_hosted");
+        }
+
+        double entries() {
+            return gauge("global_sessions_relief_entries");
+        }
+
+        private double gauge(String name) {
+            return registry.get(name).tag("tier", "expansion").gauge().value();
+        }
+
+        void leave() {
+            system.terminate(); // runs coordinated shutdown: leave the cluster, hand shards off
+            system.getWhenTerminated().toCompletableFuture().join();
+        }
+    }
+
+    private static TestCluster cluster(Path certificates, int copies) {
+        return new TestCluster(certificates, Map.of(
+                "hashing.shards", 8,
+                "relief.replication-factor", copies,
+                "relay.table.el-count", 16,
+                "relay.table.segments", 1,
+                "relay.table.record-size", 256,
+                "edge.table.el-count", 4000,
+                "edge.table.record-size", 256,
+                "relief.expansion.entries-per-shard", 1000));
+    }
+
+    private static ReliefNode join(TestCluster cluster) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ActorSystem<Void> system = ServerNode.start(cluster.settings(List.of(Role.RELIEF_EXPANSION), TestNodes.freePort(),
+                List.of(cluster.relayAddress), Map.of()), new NodeMetrics(registry));
+        cluster.servers.add(system);
+        return new ReliefNode(system, registry);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes the sessions (each acknowledged), then deletes every tenth. */
+    private static void write(EdgeCache host) throws Exception {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> host.set("warm-up", bytes("x"), null).get(10, TimeUnit.SECONDS) > 0);
+        for (int i = 0; i < SESSIONS; i++) {
+            host.set("s-" + i, bytes("v-" + i), null).get(15, TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < SESSIONS; i += 10) {
+            host.delete("s-" + i).get(15, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A fresh host (empty L1) reads every session: the written ones are there, the deleted ones are not. */
+    private static void assertNothingLostOrResurrected(TestCluster cluster, String hostName) throws Exception {
+        EdgeCache reader = cluster.edge(hostName, true);
+        List<String> lost = new ArrayList<>();
+        List<String> resurrected = new ArrayList<>();
+        for (int i = 0; i < SESSIONS; i++) {
+            Optional<EdgeCache.Session> found = reader.get("s-" + i).get(15, TimeUnit.SECONDS);
+            if (i % 10 == 0) {
+                found.ifPresent(s -> resurrected.add(s.tier() + ":" + new String(s.value(), StandardCharsets.UTF_8)));
+            } else if (found.isEmpty()) {
+                lost.add("s-" + i);
+            } else {
+                assertArrayEquals(bytes("v-" + i), found.get().value());
+            }
+        }
+        assertEquals(List.of(), lost, "acknowledged sessions lost");
+        assertEquals(List.of(), resurrected, "deleted sessions read back");
+    }
+
+    /** Waits until {@code node}'s hosted shard count is positive and the same for three polls in a row. */
+    private static void awaitSettled(ReliefNode node) {
+        double[] last = {-1};
+        int[] same = {0};
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+            double now = node.hosted();
+            same[0] = now == last[0] ? same[0] + 1 : 0;
+            last[0] = now;
+            return now > 0 && same[0] >= 3;
+        });
+    }
+
+    @Test
+    void withOneCopyAGracefulLeaveHandsEveryShardsSessionsToItsNewNode() throws Exception {
+        try (TestCluster cluster = cluster(certificates, 1)) {
+            ReliefNode second = join(cluster);
+            write(cluster.edge("writer", true));
+            awaitSettled(second);
+            assertTrue(second.entries() > 0, "the leaving node holds sessions of its own (one copy each)");
+
+            second.leave();
+            assertNothingLostOrResurrected(cluster, "reader");
+        }
+    }
+
+    @Test
+    void withTwoCopiesANodeJoinsAndTheOriginalNodesLeaveWithoutLoss() throws Exception {
+        try (TestCluster cluster = cluster(certificates, 2)) {
+            ReliefNode second = join(cluster);
+            write(cluster.edge("writer", true));
+
+            ReliefNode newcomer = join(cluster);
+            awaitSettled(newcomer);
+            assertTrue(newcomer.entries() > 0, "the joining node took copies, with their sessions");
+
+            second.leave();
+            // The first relief node (TestCluster's) leaves too: every copy now lives on the newcomer.
+            ActorSystem<Void> first = cluster.servers.get(1);
+            first.terminate();
+            first.getWhenTerminated().toCompletableFuture().join();
+            await().atMost(Duration.ofSeconds(60)).until(() -> newcomer.hosted() == 16);
+            assertNothingLostOrResurrected(cluster, "reader");
+        }
+    }
+}

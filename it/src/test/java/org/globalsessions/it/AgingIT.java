@@ -1,0 +1,48 @@
+package org.globalsessions.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.globalsessions.it.Processes.field;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scenario 4 in a topology of its own (relay r1, expansion e1, aging a1) whose aging tier
+ * forgets after 10 s; the main suite's aging TTL is long, so that nothing it writes expires
+ * while it checks for losses.
+ */
+class AgingIT {
+
+    private static final Logger log = LoggerFactory.getLogger(AgingIT.class);
+
+    @RegisterExtension
+    static final Topology topology = new Topology(List.of("r1", "e1", "a1"), "10s");
+
+    @Test
+    void anEntryEvictedFromExpansionIsFoundInAgingAndExpiresAfterTheAgingTtl() {
+        Processes.Client writer = topology.client("w4", "W4", true, topology.relays());
+        assertTrue(writer.ask("set p4-read found-me").startsWith("ok "));
+        assertTrue(writer.ask("set p4-idle forget-me").startsWith("ok "));
+        String fill = writer.ask("fill p4x 0 2500 100"); // expansion holds 16 x 60: both are pushed into aging
+        assertEquals(2500, field(fill, "acked"), fill);
+        Processes.Client reader = topology.client("c4", "C4", true, topology.relays());
+        assertEquals("found aging found-me", reader.ask("get p4-read"));
+        long start = System.nanoTime();
+        // p4-idle was never read, so nothing brought it back from the aging tier: it expires there.
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> reader.ask("get p4-idle").equals("none"));
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        log.info("scenario 4: an aged-out session found in aging; an untouched one expired from the aging tier {} s after "
+                + "the check began (aging TTL 10 s)", seconds);
+        assertTrue(seconds <= 15, "it expires within the aging TTL (plus a little)");
+        reader.close();
+        writer.close();
+    }
+}
