@@ -50,15 +50,7 @@ public class ChronicleMapBench extends BenchBase {
             values = Keys.values(SEED + 2, PUT_VALUES, VALUE_SIZE);
             path = BenchFiles.fresh("chroniclemap", entries, "cm3");
             long start = System.nanoTime();
-            map = ChronicleMap.of(String.class, byte[].class)
-                    .name("gs-bench")
-                    .entries(entries)
-                    .constantKeySizeBySample(keys[0])
-                    .constantValueSizeBySample(new byte[VALUE_SIZE])
-                    .putReturnsNull(true)
-                    .removeReturnsNull(true)
-                    .checksumEntries(checksumEntries)
-                    .createPersistedTo(path.toFile());
+            map = create(path, entries, keys[0], checksumEntries);
             long opened = System.nanoTime();
             for (int i = 0; i < entries; i++) {
                 map.put(keys[i], values[i & (PUT_VALUES - 1)]);
@@ -84,6 +76,24 @@ public class ChronicleMapBench extends BenchBase {
                 BenchFiles.delete(path);
             }
         }
+    }
+
+    /**
+     * The map every Chronicle Map measurement uses (this suite and the end-to-end load
+     * generator): {@code entries} entries of constant-size keys like {@code sampleKey} and
+     * {@value #VALUE_SIZE}-byte values, persisted to {@code path}.
+     */
+    public static ChronicleMap<String, byte[]> create(Path path, int entries, String sampleKey, boolean checksumEntries)
+            throws IOException {
+        return ChronicleMap.of(String.class, byte[].class)
+                .name("gs-bench")
+                .entries(entries)
+                .constantKeySizeBySample(sampleKey)
+                .constantValueSizeBySample(new byte[VALUE_SIZE])
+                .putReturnsNull(true)
+                .removeReturnsNull(true)
+                .checksumEntries(checksumEntries)
+                .createPersistedTo(path.toFile());
     }
 
     @State(Scope.Thread)

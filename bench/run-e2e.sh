@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# End-to-end load generator (issue 6): global-sessions against Redis (plaintext and mutual
+# TLS), Chronicle Map and Caffeine, on this machine, in one run. See bench/README.md,
+# "End-to-end load generator".
+#
+#   bench/run-e2e.sh            full matrix (about 30-40 minutes on 2 quiet cores)
+#   bench/run-e2e.sh --quick    a few tiny cells (smoke test, a few minutes)
+#   bench/run-e2e.sh [--quick] [E2eBench options...]   e.g. --paths l2,redis-tls --jfr bench/results/jfr
+#
+# Needs Java 17 and Maven; installs Debian's redis-server with apt-get if it is missing.
+# Everything it starts binds 127.0.0.1 and is stopped on exit (also on Ctrl-C): the Redis
+# servers, the load generator and the cluster nodes and table owner it started. Its files live
+# in a private directory under /dev/shm, removed on exit. Results: bench/results/e2e-*.md|png.
+# Environment: MVN_ARGS (extra Maven arguments for the build, e.g. -Dmaven.repo.local=...),
+# BENCH_HEAP (heap of the load generator, default 3g; 1g with --quick).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+launcher="$root/launcher/target/global-sessions.jar"
+flags_file="$root/launcher/target/jvm.flags"
+bench_jar="$here/target/benchmarks.jar"
+
+quick=false
+if [ "${1:-}" = "--quick" ]; then
+  quick=true
+  shift
+fi
+
+log() { echo "run-e2e: $*" >&2; }
+
+# ---- build --------------------------------------------------------------------------------
+if [ ! -f "$launcher" ] || [ ! -f "$bench_jar" ] || [ ! -f "$flags_file" ] \
+   || [ -n "$(find "$root"/*/src/main "$root"/pom.xml "$root"/*/pom.xml -newer "$bench_jar" -print -quit 2>/dev/null)" ]; then
+  log "building the launcher and benchmarks.jar (mvn package -DskipTests)..."
+  # shellcheck disable=SC2086
+  (cd "$root" && mvn -B -q ${MVN_ARGS:-} -DskipTests package) \
+    || { log "the build failed; run 'mvn -B -DskipTests package' to see why"; exit 1; }
+fi
+flags="$(cat "$flags_file")"
+
+# ---- redis-server -------------------------------------------------------------------------
+if ! command -v redis-server >/dev/null 2>&1; then
+  log "installing redis-server (apt-get)..."
+  sudo_cmd=""
+  if [ "$(id -u)" != 0 ]; then sudo_cmd="sudo"; fi
+  $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server >/dev/null \
+    || { $sudo_cmd apt-get update >/dev/null && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server >/dev/null; }
+fi
+
+work="$(mktemp -d /dev/shm/gs-e2e-XXXXXX)"
+chmod 700 "$work"
+pids=()
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do
+    # the load generator's own children (cluster nodes, the table owner) first
+    for child in $(pgrep -P "$pid" 2>/dev/null || true); do kill "$child" 2>/dev/null || true; done
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+  exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  local port
+  while true; do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+}
+
+# ---- certificates (the cluster's, also used by Redis TLS and its clients) -----------------
+# shellcheck disable=SC2086
+java $flags -jar "$launcher" certs --out "$work/certs" --hosts 127.0.0.1 >/dev/null
+certs="$work/certs"
+
+# ---- Redis: one plaintext, one mutual TLS ------------------------------------------------
+redis_port="$(free_port)"
+redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --dir "$work" \
+  --logfile "$work/redis.log" --daemonize no &
+pids+=($!)
+redis_tls_port="$(free_port)"
+while [ "$redis_tls_port" = "$redis_port" ]; do redis_tls_port="$(free_port)"; done
+redis-server --bind 127.0.0.1 --port 0 --tls-port "$redis_tls_port" --save '' --appendonly no --dir "$work" \
+  --tls-cert-file "$certs/node.crt" --tls-key-file "$certs/node.key" --tls-ca-cert-file "$certs/ca.crt" \
+  --tls-auth-clients yes --logfile "$work/redis-tls.log" --daemonize no &
+pids+=($!)
+for _ in $(seq 100); do
+  if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1 \
+     && redis-cli -h 127.0.0.1 -p "$redis_tls_port" --tls --cert "$certs/node.crt" --key "$certs/node.key" \
+          --cacert "$certs/ca.crt" ping >/dev/null 2>&1; then
+    break
+  fi
+  sleep 0.1
+done
+log "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on 127.0.0.1:$redis_port (plaintext) and :$redis_tls_port (TLS)"
+
+# ---- the run --------------------------------------------------------------------------------
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if $quick; then
+  matrix=(--keys 10000 --mixes 95 --popularity uniform --clients 1,8 --throughput-clients 8 --cost-keys 0
+          --relief-nodes 1,2 --warmup 1 --measure 2)
+  heap="${BENCH_HEAP:-1g}"
+  command_text="bench/run-e2e.sh --quick $* (commit $commit)"
+else
+  matrix=()
+  heap="${BENCH_HEAP:-3g}"
+  command_text="bench/run-e2e.sh $* (commit $commit)"
+fi
+# shellcheck disable=SC2086
+java $flags -Xms"$heap" -Xmx"$heap" -XX:+UseParallelGC -Djava.awt.headless=true \
+  -cp "$bench_jar" org.globalsessions.bench.e2e.E2eBench \
+  --certs "$certs" --launcher "$launcher" --work "$work" --results "$here/results" \
+  --redis-port "$redis_port" --redis-tls-port "$redis_tls_port" --command "$command_text" \
+  "${matrix[@]}" "$@" &
+pids+=($!)
+wait "${pids[-1]}"

@@ -1,0 +1,201 @@
+package org.globalsessions.bench.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+
+import org.globalsessions.bench.BenchBase;
+
+/**
+ * A global-sessions cluster in real processes on 127.0.0.1, mutual TLS, started with the
+ * launcher's shaded jar as it/'s {@code Topology} does: relay {@code r1} with its sibling in the
+ * same JVM (it starts the cluster), {@code n} expansion nodes and one aging node. {@link Shape}
+ * sizes the relay's L2 and the relief tiers so that one path can be isolated.
+ *
+ * <p>Readiness is asked of the nodes (their metrics: members up, shards hosted), never slept for.
+ * {@link #close} sends SIGTERM to every node (relief nodes first), which also makes a JVM that
+ * records a flight recording write it, and SIGKILLs a node that has not exited within 20 s.
+ */
+final class Cluster implements AutoCloseable {
+
+    /** Shards per relief tier: 24 divides evenly over 1, 2 and 3 expansion nodes. */
+    static final int SHARDS = 24;
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+    private static final String MEMBERS_UP = "global_sessions_cluster_members\\{status=\"up\"\\}";
+    private static final String EXPANSION_SHARDS = "global_sessions_relief_shards_hosted\\{tier=\"expansion\"\\}";
+    private static final String AGING_SHARDS = "global_sessions_relief_shards_hosted\\{tier=\"aging\"\\}";
+
+    /**
+     * How a cluster is sized: {@code relayEntries} is the relay's L2 {@code el-count} (1: nothing
+     * stays in L2), the relief tiers hold {@code SHARDS ×} their entries per shard.
+     */
+    record Shape(String name, int expansionNodes, long relayEntries, int expansionEntriesPerShard, int agingEntriesPerShard) {
+    }
+
+    /** Where nodes run from and with what: the launcher jar, the Chronicle flags, node JVM options, certificates. */
+    record Launch(Path launcherJar, List<String> jvmFlags, List<String> nodeOptions, Path certs, Path directory, Path jfrDirectory) {
+    }
+
+    private record Node(String name, int port, int metricsPort, Process process, Path log) {
+    }
+
+    private final Shape shape;
+    private final Launch launch;
+    private final List<Node> nodes = new ArrayList<>();
+
+    private Cluster(Shape shape, Launch launch) {
+        this.shape = shape;
+        this.launch = launch;
+    }
+
+    /** Starts the relay, then the relief nodes, and waits until every node sees all members up. */
+    static Cluster start(Shape shape, Launch launch) {
+        Cluster cluster = new Cluster(shape, launch);
+        try {
+            Node relay = cluster.startNode("r1", List.of("relay", "sibling"), null);
+            cluster.awaitMembers(1);
+            for (int i = 1; i <= shape.expansionNodes(); i++) {
+                cluster.startNode("e" + i, List.of("relief-expansion"), relay);
+            }
+            cluster.startNode("a1", List.of("relief-aging"), relay);
+            cluster.awaitMembers(cluster.nodes.size());
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    String relayAddress() {
+        return "127.0.0.1:" + nodes.get(0).port();
+    }
+
+    /** The relay's L2 table file. */
+    Path relayTable() {
+        return launch.directory().resolve(shape.name() + "-r1-l2.lru");
+    }
+
+    /**
+     * Waits until every shard of both tiers is hosted, the expansion nodes hold them evenly
+     * (within one) and the placement did not change between two polls: Cluster Sharding does not
+     * carry a moved shard's sessions along, so loading must not start before. Shards are
+     * allocated when a message reaches them: {@code client} looks up absent keys meanwhile.
+     */
+    void awaitSettled(GlobalSessionsTarget client) {
+        SplittableRandom random = new SplittableRandom(shape.name().hashCode());
+        String[] absent = new String[8 * SHARDS];
+        String previous = "";
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < absent.length; i++) {
+                absent[i] = "absent-" + Long.toHexString(random.nextLong());
+            }
+            client.probe(absent);
+            List<Double> expansion = nodes.stream().filter(n -> n.name().startsWith("e"))
+                    .map(n -> Jvm.metric(n.metricsPort(), EXPANSION_SHARDS)).toList();
+            double aging = Jvm.metric(nodes.get(nodes.size() - 1).metricsPort(), AGING_SHARDS);
+            double sum = expansion.stream().mapToDouble(Double::doubleValue).sum();
+            double spread = expansion.stream().mapToDouble(Double::doubleValue).max().orElse(0)
+                    - expansion.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+            String placement = expansion + " aging=" + aging;
+            if (sum == SHARDS && spread <= 1 && aging == SHARDS && placement.equals(previous)) {
+                System.out.printf("cluster %s settled: expansion shards per node %s%n", shape.name(), placement);
+                return;
+            }
+            previous = placement;
+            sleep(Duration.ofSeconds(2));
+        }
+        throw new IllegalStateException("cluster " + shape.name() + ": shard placement did not settle within " + START_TIMEOUT
+                + " (last: " + previous + "); node logs in " + launch.directory());
+    }
+
+    private Node startNode(String name, List<String> roles, Node seed) {
+        int port = Jvm.freePort();
+        int metricsPort = Jvm.freePort();
+        Path certs = launch.certs();
+        String config = """
+                global-sessions {
+                  roles = [%s]
+                  hostname = "127.0.0.1"
+                  port = %d
+                  seed-nodes = [%s]
+                  tls { key-file = "%s", cert-file = "%s", ca-file = "%s" }
+                  hashing.shards = %d
+                  relay.table { path = "%s", el-count = %d, record-size = %d }
+                  relief.expansion.entries-per-shard = %d
+                  relief.aging { entries-per-shard = %d, ttl = 1h }
+                  relief.default-session-ttl = 1h
+                  request-timeout = 5s
+                  metrics.port = %d
+                }
+                pekko.cluster.sharding.rebalance-interval = 2s
+                """.formatted(roles.stream().map(r -> "\"" + r + "\"").collect(Collectors.joining(", ")), port,
+                seed == null ? "" : "\"127.0.0.1:" + seed.port() + "\"", certs.resolve("node.key"), certs.resolve("node.crt"),
+                certs.resolve("ca.crt"), SHARDS, relayTable(), shape.relayEntries(), BenchBase.RECORD_SIZE,
+                shape.expansionEntriesPerShard(), shape.agingEntriesPerShard(), metricsPort);
+        String id = shape.name() + "-" + name;
+        Path file = launch.directory().resolve(id + ".conf");
+        Path log = launch.directory().resolve(id + ".log");
+        try {
+            Files.writeString(file, config);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> options = new ArrayList<>(launch.nodeOptions());
+        if (launch.jfrDirectory() != null) {
+            options.add("-XX:StartFlightRecording=filename=" + launch.jfrDirectory().resolve(id + ".jfr") + ",settings=profile");
+        }
+        List<String> command = Jvm.java(launch.jvmFlags(), options);
+        command.addAll(List.of("-jar", launch.launcherJar().toString(), file.toString()));
+        Node node = new Node(name, port, metricsPort, Jvm.start(command, log), log);
+        nodes.add(node);
+        return node;
+    }
+
+    private void awaitMembers(int members) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (true) {
+            boolean all = true;
+            for (Node node : nodes) {
+                if (!node.process().isAlive()) {
+                    throw new IllegalStateException("node " + shape.name() + "-" + node.name() + " exited with "
+                            + node.process().exitValue() + "; see " + node.log());
+                }
+                all &= Jvm.metric(node.metricsPort(), MEMBERS_UP) == members;
+            }
+            if (all) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("cluster " + shape.name() + ": not every node saw " + members
+                        + " members up within " + START_TIMEOUT + "; logs in " + launch.directory());
+            }
+            sleep(Duration.ofMillis(500));
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = nodes.size() - 1; i >= 1; i--) {
+            nodes.get(i).process().destroy();
+        }
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Jvm.stop(nodes.get(i).process(), Duration.ofSeconds(20));
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,327 @@
+package org.globalsessions.bench.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+import org.HdrHistogram.Histogram;
+
+import org.globalsessions.bench.ChronicleFlags;
+import org.globalsessions.shm.ShmLru;
+
+/**
+ * The end-to-end load generator of issue 6: global-sessions (L1 from an attached process, L2,
+ * L3, aging, acknowledged sets, and 1–3 expansion nodes), Redis (plaintext and mutual TLS,
+ * through Jedis) and the in-process peers (Chronicle Map, Caffeine) on one machine, in one run,
+ * on the same workload, with the closed loop of {@link ClosedLoop}. Writes
+ * {@code e2e-<timestamp>.md} (the table of every cell, the targets) and
+ * {@code e2e-<timestamp>-latency.png} to the results directory and prints the table.
+ *
+ * <p>Phases, each with the environment it needs, torn down before the next: the local stores;
+ * Redis (started by {@code run-e2e.sh}); cluster {@code l2} (L2 as large as the largest key
+ * space, filled directly; L1 paths against a table another JVM created and filled); clusters
+ * {@code relief-1..3} (L2 of one entry, expansion twice the key space, loaded with
+ * acknowledged sets); cluster {@code aging} (L2 of one entry, expansion about 1 % of the key
+ * space, aging twice it). Every cluster is mutual TLS on 127.0.0.1. See bench/README.md.
+ */
+public final class E2eBench {
+
+    private static final int LOAD_IN_FLIGHT = 256;
+    private static final List<String> NODE_OPTIONS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseParallelGC");
+
+    private final Options options;
+    private final String[] keys;
+    private final byte[][] values = E2eData.values();
+    private final List<ClosedLoop.Result> results = new ArrayList<>();
+    private final ClosedLoop loop;
+    private int planned;
+
+    private E2eBench(Options options) {
+        this.options = options;
+        int most = options.keys().get(options.keys().size() - 1);
+        this.keys = E2eData.keys(Math.max(most, options.costKeys()));
+        this.loop = new ClosedLoop(options.warmup(), options.measure(), options.maxOps());
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        new E2eBench(options).run();
+        System.exit(0); // the Jedis and Pekko threads left are daemons, but be sure
+    }
+
+    private void run() throws Exception {
+        String started = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        String loadBefore = loadAverage();
+        Files.createDirectories(options.resultsDirectory());
+        Files.createDirectories(options.workDirectory());
+        planned = countCells();
+        System.out.printf("e2e: %d cells, %s s warm-up + %s s each%n", planned, seconds(options.warmup()), seconds(options.measure()));
+        runLocal();
+        runRedis();
+        runL2Cluster();
+        for (int n : options.reliefNodes()) {
+            runReliefCluster(n);
+        }
+        runAgingCluster();
+        writeResults(started, loadBefore);
+    }
+
+    private int countCells() {
+        int n = 0;
+        for (Cell.Path path : options.paths()) {
+            boolean scaled = path == Cell.Path.L3 || path == Cell.Path.SET;
+            for (int nodes : scaled ? options.reliefNodes() : List.of(1)) {
+                n += Plan.cells(options, path, nodes).size();
+            }
+        }
+        return n;
+    }
+
+    // ---- phases ------------------------------------------------------------------------------
+
+    private void runLocal() throws InterruptedException {
+        measure(Cell.Path.CHRONICLE_MAP, 0, k -> LocalTargets.chronicleMap(prefix(k), values));
+        measure(Cell.Path.CAFFEINE, 0, k -> LocalTargets.caffeine(prefix(k), values));
+    }
+
+    private void runRedis() throws InterruptedException {
+        if (options.redisPort() > 0) {
+            RedisTarget redis = new RedisTarget(options.redisPort(), null);
+            measure(Cell.Path.REDIS, 0, k -> loaded(redis, k));
+        }
+        if (options.redisTlsPort() > 0) {
+            RedisTarget redis = new RedisTarget(options.redisTlsPort(), options.certs());
+            measure(Cell.Path.REDIS_TLS, 0, k -> loaded(redis, k));
+        }
+    }
+
+    private Target loaded(RedisTarget redis, int k) {
+        redis.load(prefix(k), values);
+        return redis;
+    }
+
+    /**
+     * L2 sized for the largest key space and filled by attaching to the relay's table on this
+     * host (as a sibling does); the measuring client's own L1 holds one entry. L1 cells attach to
+     * a table a {@link HostTableOwner} JVM created and filled, one per key space.
+     */
+    private void runL2Cluster() throws Exception {
+        if (!options.paths().contains(Cell.Path.L1) && !options.paths().contains(Cell.Path.L2)) {
+            return;
+        }
+        int most = Math.max(options.keys().get(options.keys().size() - 1), options.costKeys());
+        Cluster.Shape shape = new Cluster.Shape("l2", 1, oversized(most), 4_000, 8_000);
+        try (Cluster cluster = Cluster.start(shape, launch());
+             GlobalSessionsTarget client = tinyL1Client(cluster, "l2")) {
+            cluster.awaitSettled(client);
+            if (options.paths().contains(Cell.Path.L2)) {
+                try (ShmLru l2 = ShmLru.attach(cluster.relayTable())) {
+                    HostTableOwner.fill(l2, prefix(most), values);
+                    System.out.printf("l2: relay table filled directly with %,d sessions (%,d resident)%n", most, l2.stats().entries());
+                }
+                measure(Cell.Path.L2, 0, k -> borrowed(client));
+            }
+            measure(Cell.Path.L1, 0, k -> attachedL1(cluster.relayAddress(), k));
+        }
+    }
+
+    /** L3 reads and acknowledged sets on a cluster of {@code nodes} expansion nodes whose L2 holds one entry. */
+    private void runReliefCluster(int nodes) throws Exception {
+        if (!options.paths().contains(Cell.Path.L3) && !options.paths().contains(Cell.Path.SET)) {
+            return;
+        }
+        int k = options.keys().get(0);
+        Cluster.Shape shape = new Cluster.Shape("relief-" + nodes, nodes, 1, 2 * k / Cluster.SHARDS + 16, 8_000);
+        try (Cluster cluster = Cluster.start(shape, launch());
+             GlobalSessionsTarget client = tinyL1Client(cluster, shape.name())) {
+            cluster.awaitSettled(client);
+            load(client, k, shape.name());
+            measure(Cell.Path.L3, nodes, n -> borrowed(client));
+            measure(Cell.Path.SET, nodes, n -> borrowed(client));
+        }
+    }
+
+    /** Aging reads on a cluster whose L2 holds one entry and whose expansion tier holds about 1 % of the key space. */
+    private void runAgingCluster() throws Exception {
+        if (!options.paths().contains(Cell.Path.AGING)) {
+            return;
+        }
+        int k = options.keys().get(0);
+        Cluster.Shape shape = new Cluster.Shape("aging", 1, 1, Math.max(2, k / 100 / Cluster.SHARDS), 2 * k / Cluster.SHARDS + 16);
+        try (Cluster cluster = Cluster.start(shape, launch());
+             GlobalSessionsTarget client = tinyL1Client(cluster, shape.name())) {
+            cluster.awaitSettled(client);
+            load(client, k, shape.name());
+            measure(Cell.Path.AGING, 1, n -> borrowed(client));
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    /** Runs the planned cells of {@code path}, one target per key space (closed after its cells). */
+    private void measure(Cell.Path path, int reliefNodes, IntFunction<Target> targetForKeys) throws InterruptedException {
+        if (!options.paths().contains(path)) {
+            return;
+        }
+        Map<Integer, List<Cell>> byKeys = new LinkedHashMap<>();
+        for (Cell cell : Plan.cells(options, path, Math.max(1, reliefNodes))) {
+            byKeys.computeIfAbsent(cell.workload().keys(), k -> new ArrayList<>()).add(cell);
+        }
+        for (Map.Entry<Integer, List<Cell>> group : byKeys.entrySet()) {
+            try (Target target = targetForKeys.apply(group.getKey())) {
+                for (Cell cell : group.getValue()) {
+                    ClosedLoop.Result result = loop.run(cell, target, keys, values);
+                    results.add(result);
+                    System.out.printf(Locale.ROOT, "[%d/%d] %s: %s, %,d keys, %s %s, %d clients%s:%s%s %s%n",
+                            results.size(), planned, path.system, path.description, cell.workload().keys(), cell.workload().mix(),
+                            cell.workload().popularity().label(), cell.clients(),
+                            reliefNodes > 0 ? ", " + reliefNodes + " relief nodes" : "",
+                            progress("get", result, result.reads()), progress("set", result, result.writes()), Report.answers(result));
+                }
+            }
+        }
+    }
+
+    private static String progress(String op, ClosedLoop.Result result, Histogram h) {
+        return h.getTotalCount() == 0 ? "" : String.format(Locale.ROOT, " %s %,.0f/s p50 %s µs p99 %s µs;", op,
+                result.opsPerSecond(h), Report.micros(h.getValueAtPercentile(50)), Report.micros(h.getValueAtPercentile(99)));
+    }
+
+    private Cluster.Launch launch() throws IOException {
+        if (options.jfrDirectory() != null) {
+            Files.createDirectories(options.jfrDirectory());
+        }
+        return new Cluster.Launch(options.launcherJar(), ChronicleFlags.ALL, NODE_OPTIONS, options.certs(),
+                options.workDirectory(), options.jfrDirectory());
+    }
+
+    /** A client whose L1 holds one entry, so that its reads reach the relay. */
+    private GlobalSessionsTarget tinyL1Client(Cluster cluster, String name) {
+        return GlobalSessionsTarget.ownTable(cluster.relayAddress(), options.certs(),
+                options.workDirectory().resolve(name + "-client-l1.lru"), 1, GlobalSessionsTarget.Reads.LOOKUP);
+    }
+
+    /** The L1 path: a {@link HostTableOwner} JVM creates and fills a table of {@code k} sessions; a client attaches to it. */
+    private Target attachedL1(String relay, int k) {
+        Path table = options.workDirectory().resolve("l1-host-" + k + ".lru");
+        List<String> command = Jvm.java(ChronicleFlags.ALL, List.of("-Xmx256m"));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), HostTableOwner.class.getName(),
+                table.toString(), Long.toString(oversized(k)), Integer.toString(k)));
+        Process owner;
+        try {
+            owner = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(owner.getInputStream(), StandardCharsets.UTF_8));
+            String ready = out.readLine();
+            if (ready == null || !ready.startsWith("ready")) {
+                owner.destroyForcibly();
+                throw new IllegalStateException("the host-table owner JVM did not start: " + ready);
+            }
+            System.out.printf("l1: host table %s created and filled by pid %d (%s)%n", table, owner.pid(), ready);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the host-table owner JVM", e);
+        }
+        GlobalSessionsTarget client = GlobalSessionsTarget.attached(relay, options.certs(), table, GlobalSessionsTarget.Reads.GET);
+        return Target.sharing(client, () -> {
+            client.close();
+            stopOwner(owner, table);
+        });
+    }
+
+    /** Closes the owner's standard input (it unmaps the table and exits), then removes the table file. */
+    private static void stopOwner(Process owner, Path table) {
+        try {
+            owner.getOutputStream().close();
+            if (!owner.waitFor(20, TimeUnit.SECONDS)) {
+                owner.destroyForcibly();
+            }
+            Files.deleteIfExists(table);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot remove " + table, e);
+        } catch (InterruptedException e) {
+            owner.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** {@code target} for one group of cells, left open for the next. */
+    private static Target borrowed(Target target) {
+        return Target.sharing(target, () -> { });
+    }
+
+    private void load(GlobalSessionsTarget client, int k, String cluster) throws InterruptedException {
+        long start = System.nanoTime();
+        client.load(prefix(k), values, LOAD_IN_FLIGHT);
+        System.out.printf("%s: %,d sessions written through the cluster and acknowledged in %.1f s%n", cluster, k,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private String[] prefix(int k) {
+        return Arrays.copyOf(keys, k);
+    }
+
+    /** A table size that holds {@code k} keys whatever the imbalance of its segments. */
+    private static long oversized(int k) {
+        return k + k / 4 + 256;
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.3g", d.toMillis() / 1000.0);
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private void writeResults(String started, String loadBefore) throws IOException {
+        Path markdown = options.resultsDirectory().resolve("e2e-" + started + ".md");
+        Path png = options.resultsDirectory().resolve("e2e-" + started + "-latency.png");
+        Workload reference = options.reference();
+        List<ClosedLoop.Result> plotted = results.stream().filter(r -> r.cell().clients() == 1 && r.cell().reliefNodes() <= 1
+                && (r.cell().workload().equals(reference) || r.cell().path() == Cell.Path.SET
+                && r.cell().workload().equals(new Workload(reference.keys(), 0, Workload.Popularity.UNIFORM)))).toList();
+        String title = String.format(Locale.ROOT, "1 client, %,d keys, %s, uniform (sets: writes only)", reference.keys(), reference.mix());
+        LatencyPlot.write(plotted, title, png);
+        String table = Report.table(results);
+        String document = "# End-to-end load generator, run of " + started + " UTC\n\n"
+                + "Command: `" + options.command() + "`\n\n"
+                + String.format(Locale.ROOT, "Machine: %d CPUs; load average before `%s`, after `%s`. Per cell: %s s warm-up, %s s measured (or %,d operations).%n%n",
+                Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(), seconds(options.warmup()), seconds(options.measure()), options.maxOps())
+                + Report.isolation()
+                + "\n## Targets (reference workload: " + String.format(Locale.ROOT, "%,d keys, %s, uniform", reference.keys(), reference.mix())
+                + ")\n\n" + Report.targets(results, reference, options.throughputClients())
+                + "\n## Cells\n\nLatencies in µs (two `System.nanoTime()` calls, ≈ 30 ns, are inside every sample); ops/s of that operation in the cell; "
+                + "answers: where the cell's reads were answered.\n\n" + table
+                + "\n![latency](" + png.getFileName() + ")\n";
+        Files.writeString(markdown, document);
+        System.out.println();
+        System.out.println(table);
+        System.out.println(Report.targets(results, reference, options.throughputClients()));
+        System.out.println("e2e: wrote " + markdown + " and " + png);
+    }
+}

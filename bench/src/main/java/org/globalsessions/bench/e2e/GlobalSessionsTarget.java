@@ -1,0 +1,131 @@
+package org.globalsessions.bench.e2e;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.globalsessions.bench.BenchBase;
+import org.globalsessions.client.SessionCacheManager;
+import org.globalsessions.client.SessionInfo;
+
+/**
+ * A front-end process of global-sessions: one {@link SessionCacheManager} (mutual TLS, one
+ * relay), shared by every client thread as an application shares it.
+ *
+ * <p>How reads are issued depends on the path measured:
+ * <ul>
+ *   <li>{@link Reads#GET} ({@code get(key)}): an L1 hit completes in the caller's thread, with no
+ *   hand-off, which is what the L1 path measures. A read whose stage was already complete on
+ *   return is counted as {@code l1}; any other as {@code remote}.</li>
+ *   <li>{@link Reads#LOOKUP} ({@code lookup(key)}): the answer names the tier that served it,
+ *   which the remote paths need to prove the path; lookup always completes on the manager's
+ *   callback executor, as {@code get} does for every remote answer, so the cost is the same.</li>
+ * </ul>
+ * Writes are {@code set(key, value)} awaited until the owner acknowledged them.
+ */
+final class GlobalSessionsTarget implements Target {
+
+    /** How reads are issued; see the class comment. */
+    enum Reads { GET, LOOKUP }
+
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    private final SessionCacheManager manager;
+    private final Reads reads;
+
+    private GlobalSessionsTarget(SessionCacheManager manager, Reads reads) {
+        this.manager = manager;
+        this.reads = reads;
+    }
+
+    /**
+     * A client with a table of its own of {@code elCount} entries ({@code 1} keeps the L1 out of
+     * the remote paths: a key stays in it only until the next answer replaces it).
+     */
+    static GlobalSessionsTarget ownTable(String relay, Path certs, Path table, long elCount, Reads reads) {
+        return new GlobalSessionsTarget(builder(relay, certs, table).manageSection(true).elCount(elCount).build(), reads);
+    }
+
+    /** A client attached to a table another process created. */
+    static GlobalSessionsTarget attached(String relay, Path certs, Path table, Reads reads) {
+        return new GlobalSessionsTarget(builder(relay, certs, table).manageSection(false).build(), reads);
+    }
+
+    private static org.globalsessions.client.SessionCacheManagerBuilder builder(String relay, Path certs, Path table) {
+        return SessionCacheManager.builder().relays(relay).certificates(certs).table(table)
+                .recordSize(BenchBase.RECORD_SIZE).requestTimeout(REQUEST_TIMEOUT).defaultTtl(Duration.ofHours(1));
+    }
+
+    /**
+     * Writes every key through the cluster ({@code set}, at most {@code inFlight} outstanding)
+     * and waits for the owners' acknowledgements; fails if any write failed.
+     */
+    void load(String[] keys, byte[][] values, int inFlight) throws InterruptedException {
+        Semaphore permits = new Semaphore(inFlight);
+        AtomicLong failed = new AtomicLong();
+        StringBuilder firstFailure = new StringBuilder();
+        for (int i = 0; i < keys.length; i++) {
+            permits.acquire();
+            manager.set(keys[i], values[i % values.length]).whenComplete((version, failure) -> {
+                if (failure != null && failed.getAndIncrement() == 0) {
+                    synchronized (firstFailure) {
+                        firstFailure.append(failure);
+                    }
+                }
+                permits.release();
+            });
+        }
+        if (!permits.tryAcquire(inFlight, 2 * REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            throw new IllegalStateException("loading " + keys.length + " sessions: writes still outstanding after "
+                    + 2 * REQUEST_TIMEOUT.toSeconds() + " s");
+        }
+        if (failed.get() > 0) {
+            synchronized (firstFailure) {
+                throw new IllegalStateException("loading " + keys.length + " sessions: " + failed.get() + " writes failed, first: "
+                        + firstFailure);
+            }
+        }
+    }
+
+    /** Issues {@code lookup}s of {@code keys} (absent ones: misses that reach every relief tier) and waits for them. */
+    void probe(String[] keys) {
+        CompletableFuture<?>[] all = new CompletableFuture<?>[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            all[i] = manager.lookup(keys[i]).toCompletableFuture();
+        }
+        try {
+            CompletableFuture.allOf(all).get(2 * REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // placement not settled yet: the caller polls again
+        }
+    }
+
+    @Override
+    public Connection connect() {
+        return new Connection() {
+            @Override
+            public String get(String key) {
+                if (reads == Reads.LOOKUP) {
+                    return manager.lookup(key).toCompletableFuture().join().map(SessionInfo::tier).orElse(MISS);
+                }
+                CompletableFuture<Optional<byte[]>> answer = manager.get(key).toCompletableFuture();
+                boolean inCallerThread = answer.isDone();
+                return answer.join().isEmpty() ? MISS : inCallerThread ? "l1" : "remote";
+            }
+
+            @Override
+            public void set(String key, byte[] value) {
+                manager.set(key, value).toCompletableFuture().join();
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
