@@ -130,7 +130,7 @@ class SessionCacheManagerTest {
         done(hostA.get("m-1"));
         assertEquals(sets + 1, registryA.get("global_sessions_client_sets").tag("outcome", "acknowledged").counter().count());
         assertTrue(registryA.get("global_sessions_client_gets").tag("tier", "l1").counter().count() >= 1);
-        assertTrue(registryA.get("global_sessions_client_request").tag("path", "set").timer().count() >= 1);
+        assertTrue(registryA.get("global_sessions_client_request").tag("path", "set").tag("outcome", "ok").timer().count() >= 1);
         assertTrue(registryA.get("global_sessions_table_entries").tag("table", "l1").gauge().value() >= 1);
         assertEquals(hostA.tableStats().hits(), registryA.get("global_sessions_table_hits").tag("table", "l1").functionCounter().count());
     }

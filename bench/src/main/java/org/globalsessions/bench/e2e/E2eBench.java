@@ -220,7 +220,7 @@ public final class E2eBench {
     /** A client whose L1 holds one entry, so that its reads reach the relay. */
     private GlobalSessionsTarget tinyL1Client(Cluster cluster, String name) {
         return GlobalSessionsTarget.ownTable(cluster.relayAddress(), options.certs(),
-                options.workDirectory().resolve(name + "-client-l1.lru"), 1, GlobalSessionsTarget.Reads.LOOKUP);
+                options.workDirectory().resolve(name + "-client-l1.lru"), 1);
     }
 
     /** The L1 path: a {@link HostTableOwner} JVM creates and fills a table of {@code k} sessions; a client attaches to it. */
@@ -242,7 +242,7 @@ public final class E2eBench {
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the host-table owner JVM", e);
         }
-        GlobalSessionsTarget client = GlobalSessionsTarget.attached(relay, options.certs(), table, GlobalSessionsTarget.Reads.GET);
+        GlobalSessionsTarget client = GlobalSessionsTarget.attached(relay, options.certs(), table);
         return Target.sharing(client, () -> {
             client.close();
             stopOwner(owner, table);

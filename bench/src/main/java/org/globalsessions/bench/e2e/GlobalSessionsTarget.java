@@ -2,7 +2,6 @@ package org.globalsessions.bench.e2e;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -16,43 +15,32 @@ import org.globalsessions.client.SessionInfo;
  * A front-end process of global-sessions: one {@link SessionCacheManager} (mutual TLS, one
  * relay), shared by every client thread as an application shares it.
  *
- * <p>How reads are issued depends on the path measured:
- * <ul>
- *   <li>{@link Reads#GET} ({@code get(key)}): an L1 hit completes in the caller's thread, with no
- *   hand-off, which is what the L1 path measures. A read whose stage was already complete on
- *   return is counted as {@code l1}; any other as {@code remote}.</li>
- *   <li>{@link Reads#LOOKUP} ({@code lookup(key)}): the answer names the tier that served it,
- *   which the remote paths need to prove the path; lookup always completes on the manager's
- *   callback executor, as {@code get} does for every remote answer, so the cost is the same.</li>
- * </ul>
+ * <p>Reads are {@code lookup(key)}: its answer names the tier that served it, so every cell
+ * proves the path it claims. An L1 hit completes in the caller's thread, already done, with no
+ * hand-off; any other answer arrives on the manager's callback executor, as an application
+ * sees it.
  * Writes are {@code set(key, value)} awaited until the owner acknowledged them.
  */
 final class GlobalSessionsTarget implements Target {
 
-    /** How reads are issued; see the class comment. */
-    enum Reads { GET, LOOKUP }
-
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     private final SessionCacheManager manager;
-    private final Reads reads;
-
-    private GlobalSessionsTarget(SessionCacheManager manager, Reads reads) {
+    private GlobalSessionsTarget(SessionCacheManager manager) {
         this.manager = manager;
-        this.reads = reads;
     }
 
     /**
      * A client with a table of its own of {@code elCount} entries ({@code 1} keeps the L1 out of
      * the remote paths: a key stays in it only until the next answer replaces it).
      */
-    static GlobalSessionsTarget ownTable(String relay, Path certs, Path table, long elCount, Reads reads) {
-        return new GlobalSessionsTarget(builder(relay, certs, table).manageSection(true).elCount(elCount).build(), reads);
+    static GlobalSessionsTarget ownTable(String relay, Path certs, Path table, long elCount) {
+        return new GlobalSessionsTarget(builder(relay, certs, table).manageSection(true).elCount(elCount).build());
     }
 
     /** A client attached to a table another process created. */
-    static GlobalSessionsTarget attached(String relay, Path certs, Path table, Reads reads) {
-        return new GlobalSessionsTarget(builder(relay, certs, table).manageSection(false).build(), reads);
+    static GlobalSessionsTarget attached(String relay, Path certs, Path table) {
+        return new GlobalSessionsTarget(builder(relay, certs, table).manageSection(false).build());
     }
 
     private static org.globalsessions.client.SessionCacheManagerBuilder builder(String relay, Path certs, Path table) {
@@ -109,12 +97,7 @@ final class GlobalSessionsTarget implements Target {
         return new Connection() {
             @Override
             public String get(String key) {
-                if (reads == Reads.LOOKUP) {
-                    return manager.lookup(key).toCompletableFuture().join().map(SessionInfo::tier).orElse(MISS);
-                }
-                CompletableFuture<Optional<byte[]>> answer = manager.get(key).toCompletableFuture();
-                boolean inCallerThread = answer.isDone();
-                return answer.join().isEmpty() ? MISS : inCallerThread ? "l1" : "remote";
+                return manager.lookup(key).toCompletableFuture().join().map(SessionInfo::tier).orElse(MISS);
             }
 
             @Override

@@ -28,8 +28,8 @@ final class Report {
                 ## How each path is isolated
 
                 - **L1 hit, attached process**: another JVM (`HostTableOwner`) creates the host's table (1.25 × the key space) and \
-                fills it; the measuring process attaches to it (`manage-section = false`) and reads with `SessionCacheManager.get`, \
-                whose L1 hits complete in the caller's thread. A read counts as `l1` when its stage was complete on return.
+                fills it; the measuring process attaches to it (`manage-section = false`) and reads with `SessionCacheManager.lookup`, \
+                whose L1 hits complete in the caller's thread and name the tier `l1`.
                 - **L2 hit**: the relay's table holds every key (filled by attaching to it on this host, as a sibling does); the \
                 client's own L1 holds **one** entry (the client API has no L1 bypass), so a read reaches the relay unless it repeats \
                 the key read just before. Reads use `lookup`, whose answer names the tier.
