@@ -12,7 +12,8 @@
 # servers, the load generator and the cluster nodes and table owner it started. Its files live
 # in a private directory under /dev/shm, removed on exit. Results: bench/results/e2e-*.md|png.
 # Environment: MVN_ARGS (extra Maven arguments for the build, e.g. -Dmaven.repo.local=...),
-# BENCH_HEAP (heap of the load generator, default 3g; 1g with --quick).
+# BENCH_HEAP (heap of the load generator, default 3g; 1g with --quick), E2E_JAVA_OPTS (more
+# options for the load generator's JVM, e.g. -XX:StartFlightRecording=filename=client.jfr).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -114,7 +115,7 @@ else
   command_text="bench/run-e2e.sh $* (commit $commit)"
 fi
 # shellcheck disable=SC2086
-java $flags -Xms"$heap" -Xmx"$heap" -XX:+UseParallelGC -Djava.awt.headless=true \
+java $flags -Xms"$heap" -Xmx"$heap" -XX:+UseParallelGC -Djava.awt.headless=true ${E2E_JAVA_OPTS:-} \
   -cp "$bench_jar" org.globalsessions.bench.e2e.E2eBench \
   --certs "$certs" --launcher "$launcher" --work "$work" --results "$here/results" \
   --redis-port "$redis_port" --redis-tls-port "$redis_tls_port" --command "$command_text" \

@@ -200,7 +200,7 @@ public final class SessionCacheManager implements AutoCloseable {
         long start = System.nanoTime();
         CompletableFuture<Optional<EdgeCache.Session>> found = edge.get(key);
         if (found.isDone() && !found.isCompletedExceptionally()) {
-            metrics.found(found.join(), start);
+            metrics.answered(found.join()); // an L1 hit is counted, not timed: timing it would cost more than the hit
             return found;
         }
         return found.handleAsync((session, failure) -> {
@@ -413,8 +413,12 @@ public final class SessionCacheManager implements AutoCloseable {
         }
 
         void found(Optional<EdgeCache.Session> session, long start) {
-            session.ifPresentOrElse(s -> found.get(s.tier()).increment(), miss::increment);
+            answered(session);
             ok("get", start);
+        }
+
+        void answered(Optional<EdgeCache.Session> session) {
+            session.ifPresentOrElse(s -> found.get(s.tier()).increment(), miss::increment);
         }
 
         void ok(String path, long start) {

@@ -23,6 +23,7 @@ public final class NodeMetrics {
     private final MeterRegistry registry;
     private final Map<String, IntSupplier> expansionShards = new ConcurrentHashMap<>();
     private final Map<String, IntSupplier> agingShards = new ConcurrentHashMap<>();
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public NodeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -56,26 +57,25 @@ public final class NodeMetrics {
 
     /** A lookup at a relief tier: {@code result} is hit, miss or deleted. */
     public void lookup(Tier tier, String result) {
-        Counter.builder("global_sessions_relief_lookups").tag("tier", tag(tier)).tag("result", result)
-                .description("lookups at the relief tiers by result").register(registry).increment();
+        counter("global_sessions_relief_lookups", "lookups at the relief tiers by result", "tier", tag(tier), "result", result)
+                .increment();
     }
 
     public void write(Tier tier, boolean stored) {
-        Counter.builder("global_sessions_relief_writes").tag("tier", tag(tier)).tag("outcome", stored ? "stored" : "refused")
-                .description("writes at the relief tiers").register(registry).increment();
+        counter("global_sessions_relief_writes", "writes at the relief tiers", "tier", tag(tier), "outcome",
+                stored ? "stored" : "refused").increment();
     }
 
     public void evictions(Tier tier, int count) {
         if (count > 0) {
-            Counter.builder("global_sessions_relief_evictions").tag("tier", tag(tier))
-                    .description("sessions the tier's LRU evicted (expansion: handed to aging)").register(registry).increment(count);
+            counter("global_sessions_relief_evictions", "sessions the tier's LRU evicted (expansion: handed to aging)",
+                    "tier", tag(tier)).increment(count);
         }
     }
 
     public void expirations(Tier tier, int count) {
         if (count > 0) {
-            Counter.builder("global_sessions_relief_expirations").tag("tier", tag(tier))
-                    .description("sessions that expired in the tier").register(registry).increment(count);
+            counter("global_sessions_relief_expirations", "sessions that expired in the tier", "tier", tag(tier)).increment(count);
         }
     }
 
@@ -83,8 +83,7 @@ public final class NodeMetrics {
 
     /** A request at the relay: get_l2 (answered from L2), get_forwarded, put, delete, touch. */
     public void relayRequest(String type) {
-        Counter.builder("global_sessions_relay_requests").tag("type", type)
-                .description("requests a relay received, by what it did").register(registry).increment();
+        counter("global_sessions_relay_requests", "requests a relay received, by what it did", "type", type).increment();
     }
 
     public void deleteDone(boolean acknowledged, long startNanos) {
@@ -96,6 +95,15 @@ public final class NodeMetrics {
     public void invalidationStragglers(int count) {
         Counter.builder("global_sessions_relay_invalidation_stragglers")
                 .description("peers and edges that did not confirm an invalidation in time").register(registry).increment(count);
+    }
+
+    /**
+     * The counter with these tags, registered on first use and then taken from a local map:
+     * asking the registry on every request costs an id, a tag sort and a lookup per message.
+     */
+    private Counter counter(String name, String description, String... tags) {
+        return counters.computeIfAbsent(name + String.join("|", tags), key -> Counter.builder(name).tags(tags)
+                .description(description).register(registry));
     }
 
     private Map<String, IntSupplier> shards(Tier tier) {

@@ -26,6 +26,8 @@ final class Cluster implements AutoCloseable {
 
     /** Shards per relief tier: 24 divides evenly over 1, 2 and 3 expansion nodes. */
     static final int SHARDS = 24;
+    /** Copies of each relief shard ({@code relief.replication-factor}, the default). */
+    static final int COPIES = 2;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
     private static final String MEMBERS_UP = "global_sessions_cluster_members\\{status=\"up\"\\}";
     private static final String EXPANSION_SHARDS = "global_sessions_relief_shards_hosted\\{tier=\"expansion\"\\}";
@@ -82,10 +84,10 @@ final class Cluster implements AutoCloseable {
     }
 
     /**
-     * Waits until every shard of both tiers is hosted, the expansion nodes hold them evenly
-     * (within one) and the placement did not change between two polls: Cluster Sharding does not
-     * carry a moved shard's sessions along, so loading must not start before. Shards are
-     * allocated when a message reaches them: {@code client} looks up absent keys meanwhile.
+     * Waits until every copy of every shard of both tiers is hosted, no expansion node holds two
+     * copies of a shard while there are enough nodes, and the placement did not change between
+     * two polls, so that loading does not race shard moves. Shards are allocated when a message
+     * reaches them: {@code client} looks up absent keys meanwhile.
      */
     void awaitSettled(GlobalSessionsTarget client) {
         SplittableRandom random = new SplittableRandom(shape.name().hashCode());
@@ -101,10 +103,10 @@ final class Cluster implements AutoCloseable {
                     .map(n -> Jvm.metric(n.metricsPort(), EXPANSION_SHARDS)).toList();
             double aging = Jvm.metric(nodes.get(nodes.size() - 1).metricsPort(), AGING_SHARDS);
             double sum = expansion.stream().mapToDouble(Double::doubleValue).sum();
-            double spread = expansion.stream().mapToDouble(Double::doubleValue).max().orElse(0)
-                    - expansion.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+            double most = SHARDS * Math.ceil((double) COPIES / expansion.size());
+            boolean apart = expansion.stream().allMatch(hosted -> hosted > 0 && hosted <= most);
             String placement = expansion + " aging=" + aging;
-            if (sum == SHARDS && spread <= 1 && aging == SHARDS && placement.equals(previous)) {
+            if (sum == SHARDS * COPIES && apart && aging == SHARDS * COPIES && placement.equals(previous)) {
                 System.out.printf("cluster %s settled: expansion shards per node %s%n", shape.name(), placement);
                 return;
             }
