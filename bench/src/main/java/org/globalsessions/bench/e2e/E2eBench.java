@@ -243,6 +243,7 @@ public final class E2eBench {
             throw new IllegalStateException("cannot start the host-table owner JVM", e);
         }
         GlobalSessionsTarget client = GlobalSessionsTarget.attached(relay, options.certs(), table);
+        client.touchTable(prefix(k));
         return Target.sharing(client, () -> {
             client.close();
             stopOwner(owner, table);

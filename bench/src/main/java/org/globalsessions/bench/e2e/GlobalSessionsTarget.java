@@ -79,6 +79,18 @@ final class GlobalSessionsTarget implements Target {
         }
     }
 
+    /**
+     * Reads every key from this host's table once, in this process: a process that has just
+     * attached to a table has touched none of its pages, and each first touch is a page fault
+     * (microseconds). The cells measure a process in its steady state, as the in-process peers
+     * are (their prefill touched every page).
+     */
+    void touchTable(String[] keys) {
+        for (String key : keys) {
+            manager.getLocal(key);
+        }
+    }
+
     /** Issues {@code lookup}s of {@code keys} (absent ones: misses that reach every relief tier) and waits for them. */
     void probe(String[] keys) {
         CompletableFuture<?>[] all = new CompletableFuture<?>[keys.length];

@@ -29,7 +29,9 @@ final class Report {
 
                 - **L1 hit, attached process**: another JVM (`HostTableOwner`) creates the host's table (1.25 × the key space) and \
                 fills it; the measuring process attaches to it (`manage-section = false`) and reads with `SessionCacheManager.lookup`, \
-                whose L1 hits complete in the caller's thread and name the tier `l1`.
+                whose L1 hits complete in the caller's thread and name the tier `l1`. It reads every key once before \
+                the cells (`getLocal`), so its first touch of each page of the mapping (a page fault) is not measured: the \
+                in-process peers' prefill touched theirs.
                 - **L2 hit**: the relay's table holds every key (filled by attaching to it on this host, as a sibling does); the \
                 client's own L1 holds **one** entry (the client API has no L1 bypass), so a read reaches the relay unless it repeats \
                 the key read just before. Reads use `lookup`, whose answer names the tier.
