@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.globalsessions.runtime.protocol.HybridClock;
+
 /**
  * The state of one relief shard entity: sessions in LRU order up to a capacity, and the
  * tombstones of deleted sessions, each with a version.
@@ -13,8 +15,8 @@ import java.util.Map;
  * <h2>Versions and tombstones</h2>
  * A write is stored only if it is newer than what the shard holds for its key, value or
  * tombstone. Tombstones live apart from the LRU (they are small and must not be evicted by
- * traffic): a tombstone refuses older writes until it expires, so a logged-out session is never
- * written back by a late, stale copy. Tombstones beyond {@code maxTombstones} are dropped
+ * traffic): a tombstone refuses older writes, and writes of its own tick, until it expires, so a
+ * logged-out session is never written back by a late, stale copy. Tombstones beyond {@code maxTombstones} are dropped
  * oldest first (and counted).
  *
  * <h2>Expiry</h2>
@@ -73,12 +75,13 @@ final class ReliefStore {
     }
 
     /**
-     * Stores {@code item} unless a newer version or a tombstone at least as new is held; the
+     * Stores {@code item} unless a newer version or a tombstone of the same tick or newer is held
+     * ({@link HybridClock#deleteOutranks}); the
      * same version again counts as stored (writes are retried, and copied between replicas).
      */
     WriteResult put(String key, Item item, long now) {
         Tombstone t = tombstone(key, now);
-        if (t != null && t.version() >= item.version()) {
+        if (t != null && HybridClock.deleteOutranks(t.version(), item.version())) {
             return new WriteResult(false, t.version(), true, List.of());
         }
         Item current = lru.get(key);
@@ -108,8 +111,8 @@ final class ReliefStore {
     }
 
     /**
-     * Records the deletion of {@code key} at {@code version}: drops a value that is not newer
-     * and keeps a tombstone. A newer value stays (it was written after the delete was made).
+     * Records the deletion of {@code key} at {@code version}: drops a value that is not of a later
+     * tick and keeps a tombstone. A newer value stays (it was written after the delete was made).
      *
      * @return true if a value was removed
      */
@@ -125,7 +128,7 @@ final class ReliefStore {
             }
         }
         Item current = lru.get(key);
-        if (current != null && current.version() <= version) {
+        if (current != null && HybridClock.deleteOutranks(version, current.version())) {
             lru.remove(key);
             return true;
         }
