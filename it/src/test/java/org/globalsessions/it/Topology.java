@@ -103,8 +103,7 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
      */
     Duration awaitShardsSettled() {
         long start = System.nanoTime();
-        try (Processes.Client warmUp = Processes.Client.start("warm-up-" + System.nanoTime(),
-                dir.resolve("logs").resolve("client-warm-up.log"), relays(), certs, table("host-warm-up"), true, 100, 600, 0)) {
+        try (Processes.Client warmUp = warmUpClient()) {
             String[] last = {""};
             await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(2)).until(() -> {
                 warmUp.ask("check warm 0 256");
@@ -131,6 +130,26 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
             log.info("shard placement settled in {} s: {}", took.toSeconds(), last[0].trim());
             return took;
         }
+    }
+
+    /**
+     * A client that reads keys of every shard while the placement settles, on a table of its own
+     * (a previous warm-up client may still be exiting). Under load with nodes joining, its first
+     * contact can miss its deadline: one more attempt then.
+     */
+    private Processes.Client warmUpClient() {
+        AssertionError first = null;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            String name = "warm-up-" + System.nanoTime();
+            try {
+                return Processes.Client.start(name, dir.resolve("logs").resolve("client-" + name + ".log"), relays(), certs,
+                        table("host-" + name), true, 100, 600, 0);
+            } catch (AssertionError e) {
+                log.warn("{}; trying once more", e.getMessage());
+                first = e;
+            }
+        }
+        throw first;
     }
 
     private void define(String name, List<String> roles, int port, List<Integer> seeds, String extra) throws IOException {
