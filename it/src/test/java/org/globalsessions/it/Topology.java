@@ -105,7 +105,7 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
         long start = System.nanoTime();
         try (Processes.Client warmUp = warmUpClient()) {
             String[] last = {""};
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+            await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofSeconds(2)).until(() -> {
                 warmUp.ask("check warm 0 256");
                 List<Processes.Node> expansion = nodes.values().stream()
                         .filter(n -> n.name.startsWith("e") && n.alive()).toList();
