@@ -268,6 +268,7 @@ public final class ClientDriver {
         private final Set<String> acked = ConcurrentHashMap.newKeySet();
         private final Set<String> deleted = ConcurrentHashMap.newKeySet();
         private final Set<String> uncertain = ConcurrentHashMap.newKeySet();
+        private final AtomicLong deletesInFlight = new AtomicLong();
         private final ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         private final ConcurrentLinkedQueue<Long> sinceMark = new ConcurrentLinkedQueue<>();
         private final Thread thread;
@@ -293,7 +294,9 @@ public final class ClientDriver {
                             sinceMark.add(took);
                             if (acks.incrementAndGet() % 10 == 0) {
                                 uncertain.add(key);
+                                deletesInFlight.incrementAndGet();
                                 sessions.delete(key).whenComplete((d, de) -> {
+                                    deletesInFlight.decrementAndGet();
                                     uncertain.remove(key);
                                     if (de == null) {
                                         deleted.add(key);
@@ -345,7 +348,11 @@ public final class ClientDriver {
         String stop() throws Exception {
             running.set(false);
             thread.join(TimeUnit.SECONDS.toMillis(60));
-            Thread.sleep(3_000); // let the last deletes finish or fail
+            // The last deletes finish or fail within the client's timeouts; then the sets are final.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (deletesInFlight.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             List<String> ackedNow = new ArrayList<>(acked);
             ackedNow.removeAll(uncertain);
             Files.write(file, ackedNow);

@@ -4,9 +4,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -23,7 +25,7 @@ public final class NodeMetrics {
     private final MeterRegistry registry;
     private final Map<String, IntSupplier> expansionShards = new ConcurrentHashMap<>();
     private final Map<String, IntSupplier> agingShards = new ConcurrentHashMap<>();
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Meter> meters = new ConcurrentHashMap<>();
 
     public NodeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -87,23 +89,28 @@ public final class NodeMetrics {
     }
 
     public void deleteDone(boolean acknowledged, long startNanos) {
-        Timer.builder("global_sessions_relay_delete").tag("outcome", acknowledged ? "acknowledged" : "failed")
-                .publishPercentileHistogram().description("delete coordination: owners, peers and edges")
-                .register(registry).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        String outcome = acknowledged ? "acknowledged" : "failed";
+        meter("global_sessions_relay_delete|" + outcome, () -> Timer.builder("global_sessions_relay_delete")
+                .tag("outcome", outcome).publishPercentileHistogram().description("delete coordination: owners, peers and edges")
+                .register(registry), Timer.class).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
     public void invalidationStragglers(int count) {
-        Counter.builder("global_sessions_relay_invalidation_stragglers")
-                .description("peers and edges that did not confirm an invalidation in time").register(registry).increment(count);
+        counter("global_sessions_relay_invalidation_stragglers", "peers and edges that did not confirm an invalidation in time")
+                .increment(count);
+    }
+
+    private Counter counter(String name, String description, String... tags) {
+        return meter(name + "|" + String.join("|", tags), () -> Counter.builder(name).tags(tags).description(description)
+                .register(registry), Counter.class);
     }
 
     /**
-     * The counter with these tags, registered on first use and then taken from a local map:
+     * The meter under {@code key}, registered on first use and then taken from a local map:
      * asking the registry on every request costs an id, a tag sort and a lookup per message.
      */
-    private Counter counter(String name, String description, String... tags) {
-        return counters.computeIfAbsent(name + String.join("|", tags), key -> Counter.builder(name).tags(tags)
-                .description(description).register(registry));
+    private <M extends Meter> M meter(String key, Supplier<M> register, Class<M> type) {
+        return type.cast(meters.computeIfAbsent(key, k -> register.get()));
     }
 
     private Map<String, IntSupplier> shards(Tier tier) {

@@ -15,9 +15,9 @@ import org.globalsessions.runtime.protocol.HybridClock;
  * <h2>Versions and tombstones</h2>
  * A write is stored only if it is newer than what the shard holds for its key, value or
  * tombstone. Tombstones live apart from the LRU (they are small and must not be evicted by
- * traffic): a tombstone refuses older writes, and writes of its own tick, until it expires, so a
- * logged-out session is never written back by a late, stale copy. Tombstones beyond {@code maxTombstones} are dropped
- * oldest first (and counted).
+ * traffic): a tombstone refuses older writes, and writes of its own tick, until it expires, so
+ * a logged-out session is never written back by a late, stale copy. Tombstones beyond
+ * {@code maxTombstones} are dropped oldest first (and counted).
  *
  * <h2>Expiry</h2>
  * Each entry expires at an instant; an expired entry is a miss and is dropped when seen, and
@@ -76,8 +76,8 @@ final class ReliefStore {
 
     /**
      * Stores {@code item} unless a newer version or a tombstone of the same tick or newer is held
-     * ({@link HybridClock#deleteOutranks}); the
-     * same version again counts as stored (writes are retried, and copied between replicas).
+     * ({@link HybridClock#deleteOutranks}); the same version again counts as stored (writes are
+     * retried, and copied between replicas).
      */
     WriteResult put(String key, Item item, long now) {
         Tombstone t = tombstone(key, now);

@@ -26,7 +26,7 @@ final class Cluster implements AutoCloseable {
 
     /** Shards per relief tier: 24 divides evenly over 1, 2 and 3 expansion nodes. */
     static final int SHARDS = 24;
-    /** Copies of each relief shard ({@code relief.replication-factor}, the default). */
+    /** Copies of each relief shard: the nodes' {@code relief.replication-factor}. */
     static final int COPIES = 2;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
     private static final String MEMBERS_UP = "global_sessions_cluster_members\\{status=\"up\"\\}";
@@ -130,6 +130,7 @@ final class Cluster implements AutoCloseable {
                   tls { key-file = "%s", cert-file = "%s", ca-file = "%s" }
                   hashing.shards = %d
                   relay.table { path = "%s", el-count = %d, record-size = %d }
+                  relief.replication-factor = %d
                   relief.expansion.entries-per-shard = %d
                   relief.aging { entries-per-shard = %d, ttl = 1h }
                   relief.default-session-ttl = 1h
@@ -139,7 +140,7 @@ final class Cluster implements AutoCloseable {
                 pekko.cluster.sharding.rebalance-interval = 2s
                 """.formatted(roles.stream().map(r -> "\"" + r + "\"").collect(Collectors.joining(", ")), port,
                 seed == null ? "" : "\"127.0.0.1:" + seed.port() + "\"", certs.resolve("node.key"), certs.resolve("node.crt"),
-                certs.resolve("ca.crt"), SHARDS, relayTable(), shape.relayEntries(), BenchBase.RECORD_SIZE,
+                certs.resolve("ca.crt"), SHARDS, relayTable(), shape.relayEntries(), BenchBase.RECORD_SIZE, COPIES,
                 shape.expansionEntriesPerShard(), shape.agingEntriesPerShard(), metricsPort);
         String id = shape.name() + "-" + name;
         Path file = launch.directory().resolve(id + ".conf");

@@ -26,6 +26,7 @@ final class GlobalSessionsTarget implements Target {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     private final SessionCacheManager manager;
+
     private GlobalSessionsTarget(SessionCacheManager manager) {
         this.manager = manager;
     }

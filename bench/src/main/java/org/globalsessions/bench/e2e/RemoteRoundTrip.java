@@ -1,7 +1,6 @@
 package org.globalsessions.bench.e2e;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +16,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.SettingsReader;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
@@ -64,7 +64,7 @@ public final class RemoteRoundTrip {
                 }).build();
         ActorSystem<EdgeCommand> system = NodeBootstrap.start(answers, settings(0, certs), PekkoConfig.Kind.EDGE);
         ActorRef<RelayCommand> server = ActorRefResolver.get(system).resolveActorRef(
-                PekkoConfig.address(system.name(), new org.globalsessions.runtime.config.HostPort("127.0.0.1", port)) + "/user");
+                PekkoConfig.address(system.name(), new HostPort("127.0.0.1", port)) + "/user");
         Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
         int warmUp = requests / 5;
         for (long id = 0; id < warmUp + requests; id++) {
@@ -81,7 +81,7 @@ public final class RemoteRoundTrip {
                         + "p99.9 %.1f µs, max %.1f µs%n", requests, histogram.getValueAtPercentile(50) / 1e3,
                 histogram.getValueAtPercentile(99) / 1e3, histogram.getValueAtPercentile(99.9) / 1e3, histogram.getMaxValue() / 1e3);
         system.terminate();
-        system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(10).toSeconds(), TimeUnit.SECONDS);
+        system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     private static GlobalSessionsSettings settings(int port, Path certs) {
