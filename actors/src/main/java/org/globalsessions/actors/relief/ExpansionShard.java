@@ -3,6 +3,7 @@ package org.globalsessions.actors.relief;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -28,9 +29,10 @@ public final class ExpansionShard extends ReliefShard {
     private final long defaultTtlMillis;
     private final long tombstoneTtlMillis;
 
-    private ExpansionShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, String entityId,
+    private ExpansionShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers,
+                       StashBuffer<ShardCommand> stash, String entityId,
                            int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
-        super(context, timers, entityId, replica, Tier.EXPANSION, metrics, settings.relief().expansionEntriesPerShard(),
+        super(context, timers, stash, entityId, replica, Tier.EXPANSION, metrics, settings.relief().expansionEntriesPerShard(),
                 settings.relief().replicationFactor(), key(replica),
                 key((replica + 1) % settings.relief().replicationFactor()));
         this.aging = ClusterSharding.get(context.getSystem()).entityRefFor(AgingShard.key(replica), entityId);
@@ -44,8 +46,8 @@ public final class ExpansionShard extends ReliefShard {
     }
 
     public static Behavior<ShardCommand> create(String entityId, int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new ExpansionShard(context, timers, entityId, replica, settings, metrics)));
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(STASH,
+                stash -> new ExpansionShard(context, timers, stash, entityId, replica, settings, metrics))));
     }
 
     @Override

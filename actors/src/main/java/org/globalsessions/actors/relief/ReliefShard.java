@@ -10,6 +10,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -32,7 +33,9 @@ import org.globalsessions.runtime.protocol.Tier;
  * node, a node that crashed, a moved shard) starts empty and asks its peer for everything it
  * holds ({@code SyncRequest}); the answer arrives as {@code SyncChunk}s, merged by version.
  * Until the last chunk (or {@link #SYNC_TIMEOUT}), a lookup it cannot answer goes to the peer
- * once instead of down the tiers; writes are applied as they come (merging is order-free).
+ * once instead of down the tiers, and writes wait (stashed, up to {@link #STASH}): a copy that
+ * does not yet know the shard's tombstones must not acknowledge a write they would refuse.
+ * Deletes, demotions and readmissions are applied at once (merging by version is order-free).
  *
  * <h2>Moving</h2>
  * When Cluster Sharding moves the shard (a node leaving, a rebalance), the entity gets
@@ -60,6 +63,8 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     static final Duration SYNC_TIMEOUT = Duration.ofSeconds(10);
     /** Entries per SyncChunk: a few hundred sessions stay well below Artery's frame size. */
     static final int CHUNK = 200;
+    /** Writes held while a copy is still copying from its peer; beyond that they are applied at once (logged). */
+    static final int STASH = 10_000;
 
     protected final String entityId;
     protected final int replica;
@@ -69,9 +74,11 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     private final EntityRef<ShardCommand> peer;
     private final EntityRef<ShardCommand> nextHome;
     private final TimerScheduler<ShardCommand> timers;
+    private final StashBuffer<ShardCommand> stash;
     private boolean syncing;
 
-    ReliefShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, String entityId, int replica,
+    ReliefShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, StashBuffer<ShardCommand> stash,
+                String entityId, int replica,
                 Tier tier, NodeMetrics metrics, int capacity, int copies, EntityTypeKey<ShardCommand> ownKey,
                 EntityTypeKey<ShardCommand> peerKey) {
         super(context);
@@ -80,6 +87,7 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
         this.tier = tier;
         this.metrics = metrics;
         this.timers = timers;
+        this.stash = stash;
         this.store = new ReliefStore(capacity, Math.max(1_000, capacity * 4));
         ClusterSharding sharding = ClusterSharding.get(context.getSystem());
         this.peer = copies > 1 ? sharding.entityRefFor(peerKey, entityId) : null;
@@ -105,7 +113,7 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     public Receive<ShardCommand> createReceive() {
         return newReceiveBuilder()
                 .onMessage(ShardCommand.ShardGet.class, this::onGet)
-                .onMessage(ShardCommand.ShardPut.class, this::onPut)
+                .onMessage(ShardCommand.ShardPut.class, this::onPutUnlessSyncing)
                 .onMessage(ShardCommand.ShardDelete.class, this::onDelete)
                 .onMessage(ShardCommand.ShardTouch.class, t -> {
                     store.touch(t.key(), now());
@@ -116,12 +124,12 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
                 .onMessage(ShardCommand.SyncRequest.class, this::onSyncRequest)
                 .onMessage(ShardCommand.SyncChunk.class, this::onSyncChunk)
                 .onMessageEquals(SyncTimeout.INSTANCE, () -> {
-                    if (syncing) {
-                        syncing = false;
-                        getContext().getLog().info("{} shard {} copy {}: no answer from its peer copy within {} s; "
-                                + "serving what it has", tier.name().toLowerCase(), entityId, replica, SYNC_TIMEOUT.toSeconds());
+                    if (!syncing) {
+                        return this;
                     }
-                    return this;
+                    getContext().getLog().info("{} shard {} copy {}: no answer from its peer copy within {} s; "
+                            + "serving what it has", tier.name().toLowerCase(), entityId, replica, SYNC_TIMEOUT.toSeconds());
+                    return synced();
                 })
                 .onMessageEquals(Sweep.INSTANCE, () -> {
                     metrics.expirations(tier, store.sweep(now()));
@@ -178,9 +186,28 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
             }
         }
         if (chunk.last() && syncing) {
-            syncing = false;
             timers.cancel(SyncTimeout.INSTANCE);
+            return synced();
         }
+        return this;
+    }
+
+    /** The copy knows what its peer knew: the writes that waited are applied, in order. */
+    private Behavior<ShardCommand> synced() {
+        syncing = false;
+        return stash.unstashAll(this);
+    }
+
+    private Behavior<ShardCommand> onPutUnlessSyncing(ShardCommand.ShardPut put) {
+        if (!syncing) {
+            return onPut(put);
+        }
+        if (stash.isFull()) {
+            getContext().getLog().warn("{} shard {} copy {}: {} writes wait for the copy from its peer; applying {} now",
+                    tier.name().toLowerCase(), entityId, replica, STASH, put.key());
+            return onPut(put);
+        }
+        stash.stash(put);
         return this;
     }
 
