@@ -68,6 +68,7 @@ public final class AgingShard extends ReliefShard {
                 new ReliefStore.Item(demote.value(), demote.version(), demote.ttlMillis(), expiresAt), now);
         metrics.write(Tier.AGING, result.stored());
         metrics.evictions(Tier.AGING, result.evicted().size());
+        demote.replyTo().tell(new ShardCommand.Demoted(demote.key(), demote.seq())); // stored, or older than what is here
         return this; // what the aging LRU evicts in turn is gone: it was the oldest of the old
     }
 
