@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.pekko.actor.typed.ActorSystem;
 
+import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.edge.EdgeCache;
 import org.globalsessions.actors.metrics.NodeMetrics;
@@ -54,9 +55,9 @@ class ReplicationTest {
             return registry.get(name).tag("tier", "expansion").gauge().value();
         }
 
-        void leave() {
+        void leave() throws InterruptedException {
             system.terminate(); // runs coordinated shutdown: leave the cluster, hand shards off
-            system.getWhenTerminated().toCompletableFuture().join();
+            NodeBootstrap.awaitTermination(system, TestCluster.STOP_BOUND);
         }
     }
 
@@ -154,7 +155,7 @@ class ReplicationTest {
             // The first relief node (TestCluster's) leaves too: every copy now lives on the newcomer.
             ActorSystem<Void> first = cluster.servers.get(1);
             first.terminate();
-            first.getWhenTerminated().toCompletableFuture().join();
+            NodeBootstrap.awaitTermination(first, TestCluster.STOP_BOUND);
             await().atMost(Duration.ofSeconds(60)).until(() -> newcomer.hosted() == 16);
             assertNothingLostOrResurrected(cluster, "reader");
         }
