@@ -120,12 +120,19 @@ class ReplicationTest {
     private static void awaitSettled(ReliefNode node) {
         double[] last = {-1};
         int[] same = {0};
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() -> {
-            double now = node.hosted();
-            same[0] = now == last[0] ? same[0] + 1 : 0;
-            last[0] = now;
-            return now > 0 && same[0] >= 3;
-        });
+        List<Double> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+                double now = node.hosted();
+                seen.add(now);
+                same[0] = now == last[0] ? same[0] + 1 : 0;
+                last[0] = now;
+                return now > 0 && same[0] >= 3;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the joined node's hosted shard count did not settle above 0 in 120 s; polled every 2 s: "
+                    + seen, e);
+        }
     }
 
     @Test
