@@ -15,7 +15,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
-import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.actors.edge.EdgeCache;
 import org.globalsessions.actors.edge.EdgeException;
 import org.globalsessions.actors.node.ServerNode;
@@ -76,7 +75,7 @@ class FailureTest {
             }
         } finally {
             relay.terminate();
-            NodeBootstrap.awaitTermination(relay, TestCluster.STOP_BOUND);
+            relay.getWhenTerminated().toCompletableFuture().join();
         }
     }
 }

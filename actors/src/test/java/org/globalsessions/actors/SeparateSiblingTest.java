@@ -15,7 +15,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
-import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.actors.edge.EdgeCache;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
@@ -76,9 +75,7 @@ class SeparateSiblingTest {
             }
         } finally {
             servers.forEach(ActorSystem::terminate);
-            for (ActorSystem<Void> server : servers) {
-                NodeBootstrap.awaitTermination(server, TestCluster.STOP_BOUND);
-            }
+            servers.forEach(s -> s.getWhenTerminated().toCompletableFuture().join());
         }
     }
 }

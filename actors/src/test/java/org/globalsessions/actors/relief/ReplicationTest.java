@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.pekko.actor.typed.ActorSystem;
 
-import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.edge.EdgeCache;
 import org.globalsessions.actors.metrics.NodeMetrics;
@@ -55,9 +54,9 @@ class ReplicationTest {
             return registry.get(name).tag("tier", "expansion").gauge().value();
         }
 
-        void leave() throws InterruptedException {
+        void leave() {
             system.terminate(); // runs coordinated shutdown: leave the cluster, hand shards off
-            NodeBootstrap.awaitTermination(system, TestCluster.STOP_BOUND);
+            system.getWhenTerminated().toCompletableFuture().join();
         }
     }
 
@@ -120,19 +119,12 @@ class ReplicationTest {
     private static void awaitSettled(ReliefNode node) {
         double[] last = {-1};
         int[] same = {0};
-        List<Double> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try {
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() -> {
-                double now = node.hosted();
-                seen.add(now);
-                same[0] = now == last[0] ? same[0] + 1 : 0;
-                last[0] = now;
-                return now > 0 && same[0] >= 3;
-            });
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("the joined node's hosted shard count did not settle above 0 in 120 s; polled every 2 s: "
-                    + seen, e);
-        }
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+            double now = node.hosted();
+            same[0] = now == last[0] ? same[0] + 1 : 0;
+            last[0] = now;
+            return now > 0 && same[0] >= 3;
+        });
     }
 
     @Test
@@ -162,7 +154,7 @@ class ReplicationTest {
             // The first relief node (TestCluster's) leaves too: every copy now lives on the newcomer.
             ActorSystem<Void> first = cluster.servers.get(1);
             first.terminate();
-            NodeBootstrap.awaitTermination(first, TestCluster.STOP_BOUND);
+            first.getWhenTerminated().toCompletableFuture().join();
             await().atMost(Duration.ofSeconds(60)).until(() -> newcomer.hosted() == 16);
             assertNothingLostOrResurrected(cluster, "reader");
         }

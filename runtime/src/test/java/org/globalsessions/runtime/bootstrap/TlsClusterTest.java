@@ -34,11 +34,9 @@ class TlsClusterTest {
     private final List<ActorSystem<?>> systems = new ArrayList<>();
 
     @AfterEach
-    void stop() throws InterruptedException {
+    void stop() {
         systems.forEach(ActorSystem::terminate);
-        for (ActorSystem<?> system : systems) {
-            NodeBootstrap.awaitTermination(system, Duration.ofSeconds(60));
-        }
+        systems.forEach(s -> s.getWhenTerminated().toCompletableFuture().join());
     }
 
     private ActorSystem<Void> start(GlobalSessionsSettings settings) {

@@ -65,11 +65,10 @@ public final class TestNodes {
         return SettingsReader.read(ConfigFactory.parseString(config), "test node " + port);
     }
 
-    /** The same, from a map of extra keys: under global-sessions, except those that start with {@code pekko.}. */
+    /** The same, from a map of extra keys. */
     public GlobalSessionsSettings node(List<Role> roles, int port, List<HostPort> seeds, Map<String, Object> extra) {
         Config base = ConfigFactory.parseMap(extra.entrySet().stream().collect(Collectors.toMap(
-                e -> e.getKey().startsWith("pekko.") ? e.getKey() : GlobalSessionsSettings.ROOT + "." + e.getKey(),
-                Map.Entry::getValue)));
+                e -> GlobalSessionsSettings.ROOT + "." + e.getKey(), Map.Entry::getValue)));
         GlobalSessionsSettings plain = node(roles, port, seeds, "");
         return SettingsReader.read(base.withFallback(plain.config()), plain.source());
     }
