@@ -15,6 +15,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
+import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.actors.edge.EdgeCache;
 import org.globalsessions.actors.edge.EdgeException;
 import org.globalsessions.actors.node.ServerNode;
@@ -75,7 +76,7 @@ class FailureTest {
             }
         } finally {
             relay.terminate();
-            relay.getWhenTerminated().toCompletableFuture().join();
+            NodeBootstrap.awaitTermination(relay, TestCluster.STOP_BOUND);
         }
     }
 }

@@ -15,6 +15,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
+import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.actors.edge.EdgeCache;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
@@ -75,7 +76,9 @@ class SeparateSiblingTest {
             }
         } finally {
             servers.forEach(ActorSystem::terminate);
-            servers.forEach(s -> s.getWhenTerminated().toCompletableFuture().join());
+            for (ActorSystem<Void> server : servers) {
+                NodeBootstrap.awaitTermination(server, TestCluster.STOP_BOUND);
+            }
         }
     }
 }

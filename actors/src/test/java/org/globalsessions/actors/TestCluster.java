@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
+import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.actors.edge.EdgeCache;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
@@ -33,6 +34,9 @@ import org.globalsessions.runtime.testing.TestNodes;
  * everything and deletes the tables.
  */
 public final class TestCluster implements AutoCloseable {
+
+    /** How long a node may take to stop once its shutdown began (see {@link NodeBootstrap#awaitTermination}). */
+    public static final Duration STOP_BOUND = Duration.ofSeconds(60);
 
     public final TestNodes nodes;
     public final Path shm;
@@ -102,7 +106,14 @@ public final class TestCluster implements AutoCloseable {
         for (int i = servers.size() - 1; i >= 0; i--) {
             servers.get(i).terminate();
         }
-        servers.forEach(s -> s.getWhenTerminated().toCompletableFuture().join());
+        for (ActorSystem<Void> server : servers) {
+            try {
+                NodeBootstrap.awaitTermination(server, STOP_BOUND);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         try (Stream<Path> files = Files.walk(shm)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

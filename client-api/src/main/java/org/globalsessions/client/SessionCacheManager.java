@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -18,6 +19,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
@@ -179,7 +182,7 @@ public final class SessionCacheManager implements AutoCloseable {
 
     /** The session's bytes, if any tier holds it. */
     public CompletionStage<Optional<byte[]>> get(String key) {
-        return fetch(key).thenApply(session -> session.map(EdgeCache.Session::value));
+        return fetch(key, EdgeCache.Session::value);
     }
 
     /**
@@ -187,30 +190,49 @@ public final class SessionCacheManager implements AutoCloseable {
      * {@code expansion}, {@code aging}), if any tier holds it.
      */
     public CompletionStage<Optional<SessionInfo>> lookup(String key) {
-        return fetch(key).thenApply(session -> session.map(s -> new SessionInfo(s.value(), s.version(),
+        return fetch(key, s -> new SessionInfo(s.value(), s.version(),
                 s.expiresAtMillis() == 0 ? null : Instant.ofEpochMilli(s.expiresAtMillis()),
-                s.tier().name().toLowerCase())));
+                s.tier().name().toLowerCase()));
     }
 
     /**
      * An L1 hit completes in the caller's thread, already done; anything else completes on the
-     * callback executor (never on a Pekko thread), with the meters recorded either way.
+     * thread that has the answer, its callbacks on the callback executor ({@link CallbackFuture}),
+     * with the meters recorded either way. {@code view} (ours, cheap) is applied before completing.
      */
-    private CompletableFuture<Optional<EdgeCache.Session>> fetch(String key) {
+    private <T> CompletionStage<Optional<T>> fetch(String key, Function<EdgeCache.Session, T> view) {
         long start = System.nanoTime();
         CompletableFuture<Optional<EdgeCache.Session>> found = edge.get(key);
         if (found.isDone() && !found.isCompletedExceptionally()) {
-            metrics.answered(found.join()); // an L1 hit is counted, not timed: timing it would cost more than the hit
-            return found;
+            Optional<EdgeCache.Session> session = found.join();
+            metrics.answered(session); // an L1 hit is counted, not timed: timing it would cost more than the hit
+            return CompletableFuture.completedFuture(session.map(view));
         }
-        return found.handleAsync((session, failure) -> {
+        return answer(found, (session, failure) -> {
             if (failure != null) {
                 metrics.failed("get", start);
                 throw wrap(failure);
             }
             metrics.found(session, start);
-            return session;
-        }, callbacks);
+            return session.map(view);
+        });
+    }
+
+    /**
+     * What {@code handler} makes of the edge's answer, as a {@link CallbackFuture} completed on the
+     * answering thread; an exception {@code handler} throws fails it (wrapped as
+     * {@code handleAsync} would).
+     */
+    private <E, T> CompletionStage<T> answer(CompletableFuture<E> edgeAnswer, BiFunction<E, Throwable, T> handler) {
+        CallbackFuture<T> result = new CallbackFuture<>(callbacks);
+        edgeAnswer.whenComplete((value, failure) -> {
+            try {
+                result.complete(handler.apply(value, failure));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(new CompletionException(e));
+            }
+        });
+        return result;
     }
 
     /** The relays this manager currently considers reachable, "host:port". */
@@ -236,7 +258,7 @@ public final class SessionCacheManager implements AutoCloseable {
      */
     public CompletionStage<Long> set(String key, byte[] value, Duration ttl) {
         long start = System.nanoTime();
-        return edge.set(key, value, ttl).handleAsync((version, failure) -> {
+        return answer(edge.set(key, value, ttl), (version, failure) -> {
             if (failure != null) {
                 metrics.setFailed.increment();
                 metrics.failed("set", start);
@@ -245,7 +267,7 @@ public final class SessionCacheManager implements AutoCloseable {
             metrics.setAcknowledged.increment();
             metrics.ok("set", start);
             return version;
-        }, callbacks);
+        });
     }
 
     // ---- typed sessions ---------------------------------------------------------------------------
@@ -294,14 +316,14 @@ public final class SessionCacheManager implements AutoCloseable {
     /** Logs the session out everywhere; completes once no tier will return it. */
     public CompletionStage<Void> delete(String key) {
         long start = System.nanoTime();
-        return edge.delete(key).handleAsync((done, failure) -> {
+        return answer(edge.delete(key), (done, failure) -> {
             if (failure != null) {
                 metrics.failed("delete", start);
                 throw wrap(failure);
             }
             metrics.ok("delete", start);
             return null;
-        }, callbacks);
+        });
     }
 
     /** Marks the session as used: slides its expiry here, at its relay and at its owner. */

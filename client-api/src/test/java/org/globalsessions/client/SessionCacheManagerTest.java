@@ -89,6 +89,13 @@ class SessionCacheManagerTest {
     }
 
     @Test
+    void callbacksOnARemoteAnswerRunOnTheCallbackThreadsNotOnPekkoThreads() throws Exception {
+        done(hostA.set("cb-1", new byte[] {7}));
+        String thread = done(hostB.get("cb-1").thenApply(v -> Thread.currentThread().getName()));
+        assertTrue(thread.startsWith("global-sessions-callbacks-"), "ran on " + thread);
+    }
+
+    @Test
     void bytesRoundTripAndDeleteReachesTheOtherHost() throws Exception {
         done(hostA.set("s-1", "token".getBytes(StandardCharsets.UTF_8)));
         assertArrayEquals("token".getBytes(StandardCharsets.UTF_8), done(hostB.get("s-1")).orElseThrow());

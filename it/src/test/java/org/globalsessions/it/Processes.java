@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,14 +35,6 @@ final class Processes {
         command.addAll(Arrays.asList(System.getProperty("gs.jvm.flags").trim().split("\\s+")));
         command.add("-XX:+UseSerialGC");
         return command;
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** A node started with the launcher's shaded jar, its output in a log file. */

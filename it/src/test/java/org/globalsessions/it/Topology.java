@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.awaitility.core.ConditionTimeoutException;
+import org.globalsessions.actors.relief.ReplicaPlacement;
+import org.globalsessions.runtime.testing.TestNodes;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -70,14 +73,14 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
         foreignCerts = dir.resolve("foreign");
         launcher("certs", "--out", certs.toString(), "--hosts", "127.0.0.1");
         launcher("certs", "--out", foreignCerts.toString(), "--hosts", "127.0.0.1");
-        int r1 = Processes.freePort();
+        int r1 = TestNodes.freePort();
         define("r1", List.of("relay", "sibling"), r1, List.of(), "relay.table.path = \"" + table("r1-l2") + "\"");
-        define("r2", List.of("relay"), Processes.freePort(), List.of(r1), "relay.table.path = \"" + table("r2-l2") + "\"");
-        define("s2", List.of("sibling"), Processes.freePort(), List.of(r1), "sibling.table-path = \"" + table("r2-l2") + "\"");
-        define("e1", List.of("relief-expansion"), Processes.freePort(), List.of(r1), "");
-        define("e2", List.of("relief-expansion"), Processes.freePort(), List.of(r1), "");
-        define("a1", List.of("relief-aging"), Processes.freePort(), List.of(r1), "");
-        define("e3", List.of("relief-expansion"), Processes.freePort(), List.of(r1), ""); // joins later, in a test
+        define("r2", List.of("relay"), TestNodes.freePort(), List.of(r1), "relay.table.path = \"" + table("r2-l2") + "\"");
+        define("s2", List.of("sibling"), TestNodes.freePort(), List.of(r1), "sibling.table-path = \"" + table("r2-l2") + "\"");
+        define("e1", List.of("relief-expansion"), TestNodes.freePort(), List.of(r1), "");
+        define("e2", List.of("relief-expansion"), TestNodes.freePort(), List.of(r1), "");
+        define("a1", List.of("relief-aging"), TestNodes.freePort(), List.of(r1), "");
+        define("e3", List.of("relief-expansion"), TestNodes.freePort(), List.of(r1), ""); // joins later, in a test
         node("r1").start();
         awaitUp(List.of(node("r1")), 1);
         for (String name : startNodes.subList(1, startNodes.size())) {
@@ -95,41 +98,57 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
     static final String AGING_HOSTED = "global_sessions_relief_shards_hosted\\{tier=\"aging\"\\}";
 
     /**
-     * Waits until every copy of every shard of both tiers is hosted, spread over the running
-     * expansion nodes as the placement wants ({@code SHARDS x COPIES} copies, none of a shard's
-     * copies on the same node while there are enough nodes), and the placement has stopped
-     * changing. Shards are allocated when a message reaches them, so a warm-up client reads keys
-     * of every shard meanwhile. Returns how long it took.
+     * Waits until every copy of every shard of both tiers is hosted where the placement puts it:
+     * each running expansion node hosts exactly the copies {@link ReplicaPlacement#home} gives it
+     * (rendezvous hashing over the nodes' addresses, so the count depends on the ports drawn), and
+     * the aging node all of its tier's. Shards are allocated when a message reaches them, so a
+     * warm-up client reads keys of every shard meanwhile. Returns how long it took; on a timeout,
+     * says what each node hosted and should host.
      */
     Duration awaitShardsSettled() {
         long start = System.nanoTime();
         try (Processes.Client warmUp = warmUpClient()) {
             String[] last = {""};
-            await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofSeconds(2)).until(() -> {
-                warmUp.ask("check warm 0 256");
-                List<Processes.Node> expansion = nodes.values().stream()
-                        .filter(n -> n.name.startsWith("e") && n.alive()).toList();
-                double total = 0;
-                StringBuilder placement = new StringBuilder();
-                boolean eachHasItsShare = true;
-                for (Processes.Node node : expansion) {
-                    double hosted = node.metric(EXPANSION_HOSTED);
-                    total += hosted;
-                    placement.append(node.name).append('=').append(hosted).append(' ');
-                    eachHasItsShare &= hosted >= (double) SHARDS * COPIES / expansion.size() - 4
-                            && hosted <= SHARDS * Math.ceil((double) COPIES / expansion.size()); // copies apart when possible
-                }
-                placement.append("a1=").append(node("a1").metric(AGING_HOSTED));
-                log.debug("shard placement: {}", placement);
-                boolean settled = total == SHARDS * COPIES && eachHasItsShare
-                        && node("a1").metric(AGING_HOSTED) == SHARDS * COPIES && placement.toString().equals(last[0]);
-                last[0] = placement.toString();
-                return settled;
-            });
+            String[] expected = {""};
+            try {
+                await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+                    warmUp.ask("check warm 0 256");
+                    List<Processes.Node> expansion = nodes.values().stream()
+                            .filter(n -> n.name.startsWith("e") && n.alive()).toList();
+                    Map<String, Integer> wanted = expectedCopies(expansion);
+                    StringBuilder placement = new StringBuilder();
+                    for (Processes.Node node : expansion) {
+                        placement.append(node.name).append('=').append((int) node.metric(EXPANSION_HOSTED)).append(' ');
+                    }
+                    placement.append("a1=").append((int) node("a1").metric(AGING_HOSTED));
+                    last[0] = placement.toString();
+                    expected[0] = expansion.stream().map(n -> n.name + "=" + wanted.get(n.name))
+                            .collect(Collectors.joining(" ")) + " a1=" + SHARDS * COPIES;
+                    log.debug("shard placement: {} (wanted: {})", last[0], expected[0]);
+                    return last[0].equals(expected[0]);
+                });
+            } catch (ConditionTimeoutException e) {
+                throw new AssertionError("shard placement did not settle in 300 s: hosted " + last[0]
+                        + ", wanted " + expected[0], e);
+            }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            log.info("shard placement settled in {} s: {}", took.toSeconds(), last[0].trim());
+            log.info("shard placement settled in {} s: {}", took.toSeconds(), last[0]);
             return took;
         }
+    }
+
+    /** How many expansion copies each of these nodes should host, by the relief tier's own placement function. */
+    private static Map<String, Integer> expectedCopies(List<Processes.Node> expansion) {
+        Map<String, String> nameOf = expansion.stream()
+                .collect(Collectors.toMap(n -> "pekko://global-sessions@" + n.address(), n -> n.name));
+        Map<String, Integer> copies = new LinkedHashMap<>();
+        expansion.forEach(n -> copies.put(n.name, 0));
+        for (int shard = 0; shard < SHARDS; shard++) {
+            for (int replica = 0; replica < COPIES; replica++) {
+                copies.merge(nameOf.get(ReplicaPlacement.home(Integer.toString(shard), replica, nameOf.keySet())), 1, Integer::sum);
+            }
+        }
+        return copies;
     }
 
     /**
@@ -153,7 +172,7 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
     }
 
     private void define(String name, List<String> roles, int port, List<Integer> seeds, String extra) throws IOException {
-        int metrics = Processes.freePort();
+        int metrics = TestNodes.freePort();
         String config = """
                 global-sessions {
                   roles = [%s]

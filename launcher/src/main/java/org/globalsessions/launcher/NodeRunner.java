@@ -1,15 +1,18 @@
 package org.globalsessions.launcher;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.node.ServerNode;
+import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.metrics.PrometheusEndpoint;
@@ -57,7 +60,7 @@ final class NodeRunner {
         PrometheusEndpoint metricsEndpoint = endpoint;
         stopOnSignal("TERM", system);
         stopOnSignal("INT", system);
-        system.getWhenTerminated().toCompletableFuture().join();
+        awaitStopped(system);
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }
@@ -79,6 +82,16 @@ final class NodeRunner {
             });
         } catch (IllegalArgumentException e) {
             log.debug("cannot handle SIG{} here: {}", name, e.getMessage());
+        }
+    }
+
+    /** Until the node has stopped; once its shutdown began, at most its phases' total timeout plus a margin. */
+    private static void awaitStopped(ActorSystem<Void> system) {
+        Duration bound = Duration.ofMillis(CoordinatedShutdown.get(system).totalTimeout().toMillis()).plusSeconds(10);
+        try {
+            NodeBootstrap.awaitTermination(system, bound);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -7,7 +7,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.globalsessions.runtime.testing.TestNodes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,12 +85,6 @@ class LauncherIT {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 
@@ -155,8 +149,8 @@ class LauncherIT {
 
     @Test
     void upAnswersAClientInAnotherJvmAndStopsCleanlyOnSigterm() throws Exception {
-        relayPort = freePort();
-        int metricsPort = freePort();
+        relayPort = TestNodes.freePort();
+        int metricsPort = TestNodes.freePort();
         Process up = command("up", "--port", Integer.toString(relayPort), "--metrics-port", Integer.toString(metricsPort)).start();
         started.add(up);
         BufferedReader out = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8));

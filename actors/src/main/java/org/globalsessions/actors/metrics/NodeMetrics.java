@@ -81,6 +81,20 @@ public final class NodeMetrics {
         }
     }
 
+    /** Demotions to the aging tier sent again because the aging copy had not confirmed them in time. */
+    public void demotionsRedelivered(int count) {
+        if (count > 0) {
+            counter("global_sessions_relief_demotions_redelivered", "demotions to the aging tier sent again (unconfirmed after 3 s)")
+                    .increment(count);
+        }
+    }
+
+    /** Unconfirmed demotions given up because too many were waiting (the aging tier unreachable): sessions lost. */
+    public void demotionsGivenUp(int count) {
+        counter("global_sessions_relief_demotions_given_up", "unconfirmed demotions to the aging tier given up (sessions lost)")
+                .increment(count);
+    }
+
     // ---- relay --------------------------------------------------------------------------------
 
     /** A request at the relay: get_l2 (answered from L2), get_forwarded, put, delete, touch. */

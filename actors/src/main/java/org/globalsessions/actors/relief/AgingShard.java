@@ -3,6 +3,7 @@ package org.globalsessions.actors.relief;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -28,9 +29,10 @@ public final class AgingShard extends ReliefShard {
     private final long agingTtlMillis;
     private final long tombstoneTtlMillis;
 
-    private AgingShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, String entityId,
+    private AgingShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers,
+                       StashBuffer<ShardCommand> stash, String entityId,
                        int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
-        super(context, timers, entityId, replica, Tier.AGING, metrics, settings.relief().agingEntriesPerShard(),
+        super(context, timers, stash, entityId, replica, Tier.AGING, metrics, settings.relief().agingEntriesPerShard(),
                 settings.relief().replicationFactor(), key(replica),
                 key((replica + 1) % settings.relief().replicationFactor()));
         this.expansion = ClusterSharding.get(context.getSystem()).entityRefFor(ExpansionShard.key(replica), entityId);
@@ -44,8 +46,8 @@ public final class AgingShard extends ReliefShard {
     }
 
     public static Behavior<ShardCommand> create(String entityId, int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new AgingShard(context, timers, entityId, replica, settings, metrics)));
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(STASH,
+                stash -> new AgingShard(context, timers, stash, entityId, replica, settings, metrics))));
     }
 
     @Override
@@ -66,6 +68,7 @@ public final class AgingShard extends ReliefShard {
                 new ReliefStore.Item(demote.value(), demote.version(), demote.ttlMillis(), expiresAt), now);
         metrics.write(Tier.AGING, result.stored());
         metrics.evictions(Tier.AGING, result.evicted().size());
+        demote.replyTo().tell(new ShardCommand.Demoted(demote.key(), demote.seq())); // stored, or older than what is here
         return this; // what the aging LRU evicts in turn is gone: it was the oldest of the old
     }
 

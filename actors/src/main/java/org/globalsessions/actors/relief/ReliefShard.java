@@ -2,7 +2,10 @@ package org.globalsessions.actors.relief;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -10,6 +13,8 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -30,9 +35,13 @@ import org.globalsessions.runtime.protocol.Tier;
  * Copy {@code k} of a shard is entity type {@code <tier>-k}; its peer is copy {@code k+1} (mod
  * the number of copies). Every write and delete reaches every copy. A copy that starts (a new
  * node, a node that crashed, a moved shard) starts empty and asks its peer for everything it
- * holds ({@code SyncRequest}); the answer arrives as {@code SyncChunk}s, merged by version.
- * Until the last chunk (or {@link #SYNC_TIMEOUT}), a lookup it cannot answer goes to the peer
- * once instead of down the tiers; writes are applied as they come (merging is order-free).
+ * holds ({@code SyncRequest}); the answer arrives as numbered {@code SyncChunk}s, merged by
+ * version. Until it has every chunk (or {@link #SYNC_TIMEOUT}), a lookup it cannot answer goes to the peer
+ * once instead of down the tiers, and writes wait (stashed, up to {@link #STASH}): a copy that
+ * does not yet know the shard's tombstones must not acknowledge a write they would refuse.
+ * Deletes, demotions and readmissions are applied at once (merging by version is order-free).
+ * If some chunks were lost on the way (Artery drops messages when a connection's send queue is
+ * full), the copy asks once more at the timeout, and serves meanwhile.
  *
  * <h2>Moving</h2>
  * When Cluster Sharding moves the shard (a node leaving, a rebalance), the entity gets
@@ -60,6 +69,8 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     static final Duration SYNC_TIMEOUT = Duration.ofSeconds(10);
     /** Entries per SyncChunk: a few hundred sessions stay well below Artery's frame size. */
     static final int CHUNK = 200;
+    /** Writes held while a copy is still copying from its peer; beyond that they are applied at once (logged). */
+    static final int STASH = 10_000;
 
     protected final String entityId;
     protected final int replica;
@@ -69,9 +80,15 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     private final EntityRef<ShardCommand> peer;
     private final EntityRef<ShardCommand> nextHome;
     private final TimerScheduler<ShardCommand> timers;
+    private final StashBuffer<ShardCommand> stash;
     private boolean syncing;
+    /** The id of this copy's last {@code SyncRequest}, the chunks of its answer received so far, and how many there are. */
+    private long syncId;
+    private final BitSet chunksReceived = new BitSet();
+    private int chunksExpected = -1;
 
-    ReliefShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, String entityId, int replica,
+    ReliefShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, StashBuffer<ShardCommand> stash,
+                String entityId, int replica,
                 Tier tier, NodeMetrics metrics, int capacity, int copies, EntityTypeKey<ShardCommand> ownKey,
                 EntityTypeKey<ShardCommand> peerKey) {
         super(context);
@@ -80,6 +97,7 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
         this.tier = tier;
         this.metrics = metrics;
         this.timers = timers;
+        this.stash = stash;
         this.store = new ReliefStore(capacity, Math.max(1_000, capacity * 4));
         ClusterSharding sharding = ClusterSharding.get(context.getSystem());
         this.peer = copies > 1 ? sharding.entityRefFor(peerKey, entityId) : null;
@@ -88,8 +106,7 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
         metrics.shardStarted(tier, key(replica), store::size);
         if (peer != null) {
             syncing = true;
-            peer.tell(new ShardCommand.SyncRequest(context.getSelf()));
-            timers.startSingleTimer(SyncTimeout.INSTANCE, SYNC_TIMEOUT);
+            requestSync();
         }
     }
 
@@ -103,9 +120,9 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
 
     @Override
     public Receive<ShardCommand> createReceive() {
-        return newReceiveBuilder()
+        return withOwnMessages(newReceiveBuilder())
                 .onMessage(ShardCommand.ShardGet.class, this::onGet)
-                .onMessage(ShardCommand.ShardPut.class, this::onPut)
+                .onMessage(ShardCommand.ShardPut.class, this::onPutUnlessSyncing)
                 .onMessage(ShardCommand.ShardDelete.class, this::onDelete)
                 .onMessage(ShardCommand.ShardTouch.class, t -> {
                     store.touch(t.key(), now());
@@ -115,14 +132,7 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
                 .onMessage(ShardCommand.Readmit.class, this::onReadmit)
                 .onMessage(ShardCommand.SyncRequest.class, this::onSyncRequest)
                 .onMessage(ShardCommand.SyncChunk.class, this::onSyncChunk)
-                .onMessageEquals(SyncTimeout.INSTANCE, () -> {
-                    if (syncing) {
-                        syncing = false;
-                        getContext().getLog().info("{} shard {} copy {}: no answer from its peer copy within {} s; "
-                                + "serving what it has", tier.name().toLowerCase(), entityId, replica, SYNC_TIMEOUT.toSeconds());
-                    }
-                    return this;
-                })
+                .onMessageEquals(SyncTimeout.INSTANCE, this::onSyncTimeout)
                 .onMessageEquals(Sweep.INSTANCE, () -> {
                     metrics.expirations(tier, store.sweep(now()));
                     return this;
@@ -138,6 +148,15 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     private Behavior<ShardCommand> onGet(ShardCommand.ShardGet get) {
         long now = now();
         ReliefStore.Item item = store.get(get.key(), now);
+        if (item == null) {
+            ReliefStore.Tombstone tombstone = store.tombstone(get.key(), now);
+            if (tombstone != null) {
+                get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), tombstone.version()));
+                metrics.lookup(tier, "deleted");
+                return this;
+            }
+            item = inTransit(get.key(), now);
+        }
         if (item != null) {
             get.replyTo().tell(new EdgeCommand.Found(get.requestId(), get.key(), item.value(), item.version(),
                     item.expiresAt(), item.ttlMillis(), tier));
@@ -145,12 +164,6 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
                     item.expiresAt()));
             afterHit(get.key(), item);
             metrics.lookup(tier, "hit");
-            return this;
-        }
-        ReliefStore.Tombstone tombstone = store.tombstone(get.key(), now);
-        if (tombstone != null) {
-            get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), tombstone.version()));
-            metrics.lookup(tier, "deleted");
             return this;
         }
         if (syncing && get.hops() == 0) {
@@ -163,8 +176,16 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
         return this;
     }
 
+    private void requestSync() {
+        syncId++;
+        chunksReceived.clear();
+        chunksExpected = -1;
+        peer.tell(new ShardCommand.SyncRequest(getContext().getSelf(), syncId));
+        timers.startSingleTimer(SyncTimeout.INSTANCE, SYNC_TIMEOUT);
+    }
+
     private Behavior<ShardCommand> onSyncRequest(ShardCommand.SyncRequest request) {
-        sendState(request.replyTo()::tell);
+        sendState(request.syncId(), request.replyTo()::tell);
         return this;
     }
 
@@ -177,40 +198,92 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
                 afterCopy(store.put(e.key(), new ReliefStore.Item(e.value(), e.version(), e.ttlMillis(), e.expiresAtMillis()), now));
             }
         }
-        if (chunk.last() && syncing) {
-            syncing = false;
+        if (chunk.syncId() != syncId || chunk.syncId() == 0) {
+            return this; // a handed-off state, or the answer to an earlier request: merged, nothing to track
+        }
+        chunksReceived.set(chunk.index());
+        chunksExpected = chunk.count();
+        if (chunksReceived.cardinality() == chunksExpected) {
             timers.cancel(SyncTimeout.INSTANCE);
+            chunksExpected = -1;
+            syncId++; // later duplicates are merged only
+            return syncing ? synced() : this;
         }
         return this;
     }
 
-    /** Sends everything this copy holds, in chunks, the last one marked. */
-    private void sendState(java.util.function.Consumer<ShardCommand> to) {
-        List<ShardCommand.SyncEntry> chunk = new ArrayList<>(CHUNK);
-        List<List<ShardCommand.SyncEntry>> chunks = new ArrayList<>();
-        store.forEach((key, item) -> {
-            chunk.add(new ShardCommand.SyncEntry(key, item.value(), item.version(), item.ttlMillis(), item.expiresAt()));
-            if (chunk.size() == CHUNK) {
-                chunks.add(new ArrayList<>(chunk));
-                chunk.clear();
-            }
-        }, (key, t) -> {
-            chunk.add(new ShardCommand.SyncEntry(key, null, t.version(), 0, t.expiresAt()));
-            if (chunk.size() == CHUNK) {
-                chunks.add(new ArrayList<>(chunk));
-                chunk.clear();
-            }
-        }, now());
-        chunks.add(chunk);
-        for (int i = 0; i < chunks.size(); i++) {
-            to.accept(new ShardCommand.SyncChunk(chunks.get(i), i == chunks.size() - 1));
+    /**
+     * The peer's state did not all arrive in time. If some of it came while the copy was still
+     * syncing, chunks were lost on the way: ask once more (merging again is harmless). Otherwise
+     * (no answer: the peer is not up yet, or the second answer was incomplete too) give up. The
+     * copy serves what it has either way.
+     */
+    private Behavior<ShardCommand> onSyncTimeout() {
+        String received = chunksExpected < 0 ? "no answer" : chunksReceived.cardinality() + " of " + chunksExpected + " chunks";
+        if (chunksExpected >= 0 && syncing) {
+            getContext().getLog().warn("{} shard {} copy {}: {} of its peer copy's state within {} s; asking again, serving meanwhile",
+                    tier.name().toLowerCase(), entityId, replica, received, SYNC_TIMEOUT.toSeconds());
+            requestSync();
+        } else {
+            getContext().getLog().info("{} shard {} copy {}: {} of its peer copy's state within {} s; serving what it has",
+                    tier.name().toLowerCase(), entityId, replica, received, SYNC_TIMEOUT.toSeconds());
+            chunksExpected = -1;
+        }
+        return syncing ? synced() : this;
+    }
+
+    /** The copy knows what its peer knew: the writes that waited are applied, in order. */
+    private Behavior<ShardCommand> synced() {
+        syncing = false;
+        return stash.unstashAll(this);
+    }
+
+    private Behavior<ShardCommand> onPutUnlessSyncing(ShardCommand.ShardPut put) {
+        if (!syncing) {
+            return onPut(put);
+        }
+        if (stash.isFull()) {
+            getContext().getLog().warn("{} shard {} copy {}: {} writes wait for the copy from its peer; applying {} now",
+                    tier.name().toLowerCase(), entityId, replica, STASH, put.key());
+            return onPut(put);
+        }
+        stash.stash(put);
+        return this;
+    }
+
+    /** Sends everything this copy holds (entries in transit to another tier included), in numbered chunks. */
+    private void sendState(long id, Consumer<ShardCommand> to) {
+        List<ShardCommand.SyncEntry> all = new ArrayList<>();
+        BiConsumer<String, ReliefStore.Item> entries = (key, item) ->
+                all.add(new ShardCommand.SyncEntry(key, item.value(), item.version(), item.ttlMillis(), item.expiresAt()));
+        long now = now();
+        store.forEach(entries, (key, t) -> all.add(new ShardCommand.SyncEntry(key, null, t.version(), 0, t.expiresAt())), now);
+        forEachInTransit(entries, now);
+        int count = Math.max(1, (all.size() + CHUNK - 1) / CHUNK);
+        for (int i = 0; i < count; i++) {
+            to.accept(new ShardCommand.SyncChunk(List.copyOf(all.subList(i * CHUNK, Math.min(all.size(), (i + 1) * CHUNK))),
+                    id, i, count));
         }
     }
 
     private Behavior<ShardCommand> onHandOff() {
-        sendState(nextHome::tell);
+        sendState(0, nextHome::tell);
         getContext().getLog().debug("{} shard {} copy {}: handed {} sessions to its next home", tier, entityId, replica, store.size());
         return Behaviors.stopped();
+    }
+
+    /** Adds the handlers of messages only this tier receives. */
+    protected ReceiveBuilder<ShardCommand> withOwnMessages(ReceiveBuilder<ShardCommand> builder) {
+        return builder;
+    }
+
+    /** An entry this copy handed to another tier and still answers for; null if none. */
+    protected ReliefStore.Item inTransit(String key, long now) {
+        return null;
+    }
+
+    /** Every entry {@link #inTransit} would answer, for copying the shard. */
+    protected void forEachInTransit(BiConsumer<String, ReliefStore.Item> entries, long now) {
     }
 
     /** A hit was served. */

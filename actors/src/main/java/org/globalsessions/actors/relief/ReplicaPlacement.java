@@ -2,7 +2,9 @@ package org.globalsessions.actors.relief;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +35,7 @@ import scala.concurrent.Future;
  * <p>Runs inside the shard coordinator (a cluster singleton); the ranking depends only on node
  * addresses, so a coordinator that moves to another node computes the same placement.
  */
-final class ReplicaPlacement extends ShardCoordinator.AbstractShardAllocationStrategy
+public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAllocationStrategy
         implements ShardCoordinator.ActorSystemDependentAllocationStrategy {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaPlacement.class);
@@ -88,22 +90,33 @@ final class ReplicaPlacement extends ShardCoordinator.AbstractShardAllocationStr
 
     /** The region (node) that replica {@code replica} of {@code shard} belongs on. */
     ActorRef choose(String shard, Set<ActorRef> regions) {
-        List<ActorRef> ranked = rank(shard, regions);
-        if (ranked.size() < copies && warnedFor != ranked.size()) {
-            warnedFor = ranked.size();
+        if (regions.size() < copies && warnedFor != regions.size()) {
+            warnedFor = regions.size();
             log.warn("{}: {} node(s) for {} copies of each shard: copies share nodes, and losing a node loses sessions "
-                    + "(degraded until more {} nodes join)", tier, ranked.size(), copies, tier);
+                    + "(degraded until more {} nodes join)", tier, regions.size(), copies, tier);
         }
+        Map<String, ActorRef> byNode = new HashMap<>();
+        regions.forEach(region -> byNode.put(nodeOf.apply(region), region));
+        return byNode.get(home(shard, replica, byNode.keySet()));
+    }
+
+    /**
+     * The node that copy {@code replica} of {@code shard} belongs on, among {@code nodes} (their
+     * addresses, {@code pekko://system@host:port}): the placement as a function of membership
+     * only, so an operator or a test can tell where every copy should settle.
+     */
+    public static String home(String shard, int replica, Collection<String> nodes) {
+        List<String> ranked = rank(shard, nodes);
         return ranked.get(replica % ranked.size());
     }
 
-    /** Regions ordered by their score for {@code shard}, best first; ties broken by address. */
-    List<ActorRef> rank(String shard, Set<ActorRef> regions) {
-        List<ActorRef> ranked = new ArrayList<>(regions);
+    /** Nodes ordered by their score for {@code shard}, best first; ties broken by address. */
+    static List<String> rank(String shard, Collection<String> nodes) {
+        List<String> ranked = new ArrayList<>(nodes);
         // By node only: the copies of a shard are separate entity types with separate
         // coordinators, and they agree on the ranking because it ignores the type.
-        ranked.sort(Comparator.comparingLong((ActorRef r) -> score(shard, nodeOf.apply(r))).reversed()
-                .thenComparing(r -> nodeOf.apply(r)));
+        ranked.sort(Comparator.comparingLong((String node) -> score(shard, node)).reversed()
+                .thenComparing(Comparator.naturalOrder()));
         return ranked;
     }
 

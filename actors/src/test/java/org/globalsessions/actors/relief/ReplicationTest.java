@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.typed.Cluster;
 
+import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.edge.EdgeCache;
 import org.globalsessions.actors.metrics.NodeMetrics;
@@ -37,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicationTest {
 
     private static final int SESSIONS = 300;
+    /** Enough shards that a joining node is all but sure to be given some (8 left it none once in 256 draws). */
+    private static final int SHARDS = 16;
 
     @TempDir
     Path certificates;
@@ -54,15 +58,15 @@ class ReplicationTest {
             return registry.get(name).tag("tier", "expansion").gauge().value();
         }
 
-        void leave() {
+        void leave() throws InterruptedException {
             system.terminate(); // runs coordinated shutdown: leave the cluster, hand shards off
-            system.getWhenTerminated().toCompletableFuture().join();
+            NodeBootstrap.awaitTermination(system, TestCluster.STOP_BOUND);
         }
     }
 
     private static TestCluster cluster(Path certificates, int copies) {
         return new TestCluster(certificates, Map.of(
-                "hashing.shards", 8,
+                "hashing.shards", SHARDS,
                 "relief.replication-factor", copies,
                 "relay.table.el-count", 16,
                 "relay.table.segments", 1,
@@ -115,16 +119,34 @@ class ReplicationTest {
         assertEquals(List.of(), resurrected, "deleted sessions read back");
     }
 
-    /** Waits until {@code node}'s hosted shard count is positive and the same for three polls in a row. */
-    private static void awaitSettled(ReliefNode node) {
-        double[] last = {-1};
-        int[] same = {0};
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() -> {
-            double now = node.hosted();
-            same[0] = now == last[0] ? same[0] + 1 : 0;
-            last[0] = now;
-            return now > 0 && same[0] >= 3;
-        });
+    /**
+     * Waits until {@code node} hosts exactly the copies the placement gives it among the cluster's
+     * relief nodes (a rendezvous hash of their addresses, so the number depends on the ports drawn).
+     */
+    private static void awaitSettled(ReliefNode node, TestCluster cluster, int copies) {
+        List<String> relief = cluster.servers.stream()
+                .filter(s -> Cluster.get(s).selfMember().hasRole(Role.RELIEF_EXPANSION.id()))
+                .map(s -> s.address().toString()).toList();
+        String self = node.system().address().toString();
+        int wanted = 0;
+        for (int shard = 0; shard < SHARDS; shard++) {
+            for (int replica = 0; replica < copies; replica++) {
+                wanted += ReplicaPlacement.home(Integer.toString(shard), replica, relief).equals(self) ? 1 : 0;
+            }
+        }
+        assertTrue(wanted > 0, "the placement gives the joined node no copy among " + relief);
+        int expected = wanted;
+        List<Double> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+                double now = node.hosted();
+                seen.add(now);
+                return now == expected;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("the joined node did not come to host its " + expected + " copies in 120 s; "
+                    + "polled every 2 s: " + seen, e);
+        }
     }
 
     @Test
@@ -132,7 +154,7 @@ class ReplicationTest {
         try (TestCluster cluster = cluster(certificates, 1)) {
             ReliefNode second = join(cluster);
             write(cluster.edge("writer", true));
-            awaitSettled(second);
+            awaitSettled(second, cluster, 1);
             assertTrue(second.entries() > 0, "the leaving node holds sessions of its own (one copy each)");
 
             second.leave();
@@ -147,15 +169,15 @@ class ReplicationTest {
             write(cluster.edge("writer", true));
 
             ReliefNode newcomer = join(cluster);
-            awaitSettled(newcomer);
+            awaitSettled(newcomer, cluster, 2);
             assertTrue(newcomer.entries() > 0, "the joining node took copies, with their sessions");
 
             second.leave();
             // The first relief node (TestCluster's) leaves too: every copy now lives on the newcomer.
             ActorSystem<Void> first = cluster.servers.get(1);
             first.terminate();
-            first.getWhenTerminated().toCompletableFuture().join();
-            await().atMost(Duration.ofSeconds(60)).until(() -> newcomer.hosted() == 16);
+            NodeBootstrap.awaitTermination(first, TestCluster.STOP_BOUND);
+            await().atMost(Duration.ofSeconds(60)).until(() -> newcomer.hosted() == SHARDS * 2);
             assertNothingLostOrResurrected(cluster, "reader");
         }
     }

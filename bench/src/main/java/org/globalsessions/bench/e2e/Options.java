@@ -79,6 +79,11 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
         return new Workload(keys.get(0), readPercents.get(0), Workload.Popularity.UNIFORM);
     }
 
+    /** The reference workload with reads only: the L1-versus-Chronicle-Map comparison (a hit against a get). */
+    Workload readsOnly() {
+        return new Workload(keys.get(0), 100, Workload.Popularity.UNIFORM);
+    }
+
     private static Path path(String value, String name) {
         if (value == null) {
             throw new IllegalArgumentException("--" + name + " is required\n" + USAGE);

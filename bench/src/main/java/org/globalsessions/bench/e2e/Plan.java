@@ -9,7 +9,11 @@ import java.util.List;
  *   <li>the hit paths that compare with a peer (Chronicle Map, Caffeine, Redis plain and TLS,
  *   L1 and L2 of global-sessions): every key space × mix × popularity × client count, one
  *   cost-per-operation cell on a small key space, and for Redis and L2 one throughput cell at
- *   {@code throughputClients};</li>
+ *   {@code throughputClients}; for the in-process paths (Chronicle Map, Caffeine, L1) one
+ *   reads-only cell ({@link Options#readsOnly()}), the L1 target's comparison: in a mixed cell
+ *   an L1 client's writes go over the network (and their answers' threads share the cores with
+ *   the reads), the peers' writes stay in memory, so a mixed cell does not compare a hit with a
+ *   get;</li>
  *   <li>the relief paths (L3, aging, set), whose loading goes through the cluster: the first key
  *   space only; aging with uniform popularity only (a popular key read from aging is promoted
  *   back to expansion, so under Zipf it stops being an aging hit);</li>
@@ -32,6 +36,10 @@ final class Plan {
                 cross(cells, path, o.keys(), o.readPercents(), o.popularities(), o.clients(), 0);
                 if (o.costKeys() > 0 && !o.keys().contains(o.costKeys())) {
                     cross(cells, path, List.of(o.costKeys()), o.readPercents().subList(0, 1), uniform, List.of(1), 0);
+                }
+                boolean local = path == Cell.Path.CHRONICLE_MAP || path == Cell.Path.CAFFEINE || path == Cell.Path.L1;
+                if (local && !o.readPercents().contains(100)) {
+                    cells.add(new Cell(path, o.readsOnly(), 1, 0));
                 }
                 boolean throughput = path == Cell.Path.REDIS || path == Cell.Path.REDIS_TLS || path == Cell.Path.L2;
                 if (throughput && !o.clients().contains(o.throughputClients())) {

@@ -1,5 +1,12 @@
 package org.globalsessions.runtime.bootstrap;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -30,5 +37,37 @@ public final class NodeBootstrap {
             cluster.manager().tell(Join.create(cluster.selfMember().address()));
         }
         return system;
+    }
+
+    /**
+     * Waits until {@code system} has terminated: without a bound while nothing has started its
+     * coordinated shutdown, then at most {@code bound}. Pekko 1.7's Artery can wait forever for a
+     * remoting stream to complete while the system terminates (apache/pekko#3247, bounded only in
+     * later Pekko versions); by then the node has left the cluster and handed its shards off, so
+     * the caller goes on (a process exits, a test closes the next node) instead of hanging.
+     *
+     * @return true if the system terminated, false if the bound ran out (logged)
+     */
+    public static boolean awaitTermination(ActorSystem<?> system, Duration bound) throws InterruptedException {
+        CompletableFuture<?> terminated = system.getWhenTerminated().toCompletableFuture();
+        CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+        try {
+            while (!terminated.isDone() && shutdown.getShutdownReason().isEmpty()) {
+                try {
+                    terminated.get(1, TimeUnit.SECONDS);
+                } catch (TimeoutException notYet) {
+                    // still running: keep waiting for a shutdown to begin
+                }
+            }
+            terminated.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            log.warn("{}: Pekko did not finish stopping within {} s of the start of its shutdown (its remoting streams can "
+                    + "stall on termination in Pekko 1.7, apache/pekko#3247); going on without waiting longer",
+                    system.address(), bound.toSeconds());
+            return false;
+        } catch (ExecutionException e) {
+            return true; // terminated, with a failure Pekko has logged
+        }
     }
 }

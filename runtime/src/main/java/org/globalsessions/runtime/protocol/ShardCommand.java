@@ -36,15 +36,17 @@ public interface ShardCommand {
             implements ShardCommand, Wire {
     }
 
-    /** From a replica that started empty: send me what you hold ({@code SyncChunk}s, the last one marked). */
-    record SyncRequest(ActorRef<ShardCommand> replyTo) implements ShardCommand, Wire {
+    /** From a replica that started empty: send me what you hold, as {@code SyncChunk}s carrying {@code syncId}. */
+    record SyncRequest(ActorRef<ShardCommand> replyTo, long syncId) implements ShardCommand, Wire {
     }
 
     /**
-     * Part of a shard's state, merged by version (newer wins, tombstones included): the answer to a
-     * {@code SyncRequest}, or a shard handing its state to its next home.
+     * Chunk {@code index} of {@code count} of a shard's state, merged by version (newer wins,
+     * tombstones included): the answer to the {@code SyncRequest} {@code syncId}, or (syncId 0) a
+     * shard handing its state to its next home. Numbered so that the receiver knows whether one
+     * was lost on the way.
      */
-    record SyncChunk(java.util.List<SyncEntry> entries, boolean last) implements ShardCommand, Wire {
+    record SyncChunk(java.util.List<SyncEntry> entries, long syncId, int index, int count) implements ShardCommand, Wire {
     }
 
     /** One session or tombstone ({@code value == null}) in a {@link SyncChunk}. */
@@ -55,8 +57,17 @@ public interface ShardCommand {
     record ShardTouch(String key) implements ShardCommand, Wire {
     }
 
-    /** An entry the expansion tier evicted, handed to the aging tier. */
-    record Demote(String key, byte[] value, long version, long ttlMillis, long expiresAtMillis) implements ShardCommand, Wire {
+    /**
+     * An entry the expansion tier evicted, handed to the aging tier, which answers
+     * {@code Demoted(key, seq)} to {@code replyTo}; until then the expansion copy keeps the entry
+     * (serves it, and sends it again): a demotion is the only copy of a session in transit.
+     */
+    record Demote(String key, byte[] value, long version, long ttlMillis, long expiresAtMillis, long seq,
+                  ActorRef<ShardCommand> replyTo) implements ShardCommand, Wire {
+    }
+
+    /** The aging copy has the demotion {@code seq} of {@code key} (stored, or refused as older than what it holds). */
+    record Demoted(String key, long seq) implements ShardCommand, Wire {
     }
 
     /** An entry the aging tier served, handed back to the expansion tier as recent again. */

@@ -34,9 +34,11 @@ class TlsClusterTest {
     private final List<ActorSystem<?>> systems = new ArrayList<>();
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         systems.forEach(ActorSystem::terminate);
-        systems.forEach(s -> s.getWhenTerminated().toCompletableFuture().join());
+        for (ActorSystem<?> system : systems) {
+            NodeBootstrap.awaitTermination(system, Duration.ofSeconds(60));
+        }
     }
 
     private ActorSystem<Void> start(GlobalSessionsSettings settings) {

@@ -6,6 +6,8 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 import com.typesafe.config.Config;
@@ -22,6 +24,8 @@ import org.globalsessions.runtime.tls.Certificates;
  * {@link TestNodes} instance, one certificate for all its nodes, free ports.
  */
 public final class TestNodes {
+
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private final Path dir;
     private final Certificates.NodeFiles files;
@@ -41,12 +45,20 @@ public final class TestNodes {
         return files;
     }
 
+    /**
+     * A port that is free now and that this JVM never handed out before. Tests pick the ports of
+     * several nodes before any of them binds, and the kernel can give the same free port twice
+     * in a row; a port handed out once is never handed out again.
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        while (true) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
@@ -65,10 +77,11 @@ public final class TestNodes {
         return SettingsReader.read(ConfigFactory.parseString(config), "test node " + port);
     }
 
-    /** The same, from a map of extra keys. */
+    /** The same, from a map of extra keys: under global-sessions, except those that start with {@code pekko.}. */
     public GlobalSessionsSettings node(List<Role> roles, int port, List<HostPort> seeds, Map<String, Object> extra) {
         Config base = ConfigFactory.parseMap(extra.entrySet().stream().collect(Collectors.toMap(
-                e -> GlobalSessionsSettings.ROOT + "." + e.getKey(), Map.Entry::getValue)));
+                e -> e.getKey().startsWith("pekko.") ? e.getKey() : GlobalSessionsSettings.ROOT + "." + e.getKey(),
+                Map.Entry::getValue)));
         GlobalSessionsSettings plain = node(roles, port, seeds, "");
         return SettingsReader.read(base.withFallback(plain.config()), plain.source());
     }

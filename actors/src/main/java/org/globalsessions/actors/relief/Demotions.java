@@ -1,0 +1,153 @@
+package org.globalsessions.actors.relief;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The entries an expansion copy evicted and handed to its aging copy, kept until the aging copy
+ * confirms them: while a demotion travels it is the only copy of its session in the pair of tiers,
+ * and Artery drops messages when a connection's send queue is full.
+ *
+ * <p>Flow control: at most {@code window} demotions are unconfirmed at a time; the rest wait here
+ * (still answered for by lookups) and go out as confirmations come back, so a burst of writes is
+ * paced to what the aging tier absorbs instead of flooding the connection. A demotion not
+ * confirmed within {@code redeliverAfterMillis} is sent again. At most {@code max} entries are
+ * kept (an aging tier that stays unreachable); beyond that the oldest are given up.
+ *
+ * <p>Not thread-safe: owned by one actor.
+ */
+final class Demotions {
+
+    /** A demotion to send: {@code seq} comes back in the confirmation. */
+    record Outgoing(String key, ReliefStore.Item item, long seq) {
+    }
+
+    private static final class Entry {
+        final ReliefStore.Item item;
+        final long seq;
+        long sentAt; // 0: waiting for a place in the window
+
+        Entry(ReliefStore.Item item, long seq) {
+            this.item = item;
+            this.seq = seq;
+        }
+    }
+
+    private final int window;
+    private final int max;
+    private final long redeliverAfterMillis;
+    /** Every entry, oldest first. */
+    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
+    /** Keys waiting to be sent, in order (may hold keys since dropped or sent: skipped when polled). */
+    private final ArrayDeque<String> waiting = new ArrayDeque<>();
+    private int unconfirmed;
+    private long lastSeq;
+
+    Demotions(int window, int max, long redeliverAfterMillis) {
+        this.window = window;
+        this.max = max;
+        this.redeliverAfterMillis = redeliverAfterMillis;
+    }
+
+    /**
+     * Keeps an evicted entry (replacing an older demotion of the same key) until confirmed.
+     *
+     * @return how many of the oldest entries were given up to stay within {@code max}
+     */
+    int add(String key, ReliefStore.Item item) {
+        remove(key);
+        entries.put(key, new Entry(item, ++lastSeq));
+        waiting.add(key);
+        int givenUp = 0;
+        while (entries.size() > max) {
+            remove(entries.keySet().iterator().next());
+            givenUp++;
+        }
+        if (waiting.size() > 2 * max) {
+            waiting.removeIf(k -> {
+                Entry e = entries.get(k);
+                return e == null || e.sentAt != 0;
+            });
+        }
+        return givenUp;
+    }
+
+    /** Forgets the demotion of {@code key} (written again, or deleted here). */
+    void remove(String key) {
+        Entry e = entries.remove(key);
+        if (e != null && e.sentAt != 0) {
+            unconfirmed--;
+        }
+    }
+
+    /** The aging copy has demotion {@code seq} of {@code key}; false if it was not the current one. */
+    boolean confirm(String key, long seq) {
+        Entry e = entries.get(key);
+        if (e == null || e.seq != seq) {
+            return false;
+        }
+        remove(key);
+        return true;
+    }
+
+    /** The entry in transit for {@code key}, if any and not expired. */
+    ReliefStore.Item get(String key, long now) {
+        Entry e = entries.get(key);
+        return e != null && now < e.item.expiresAt() ? e.item : null;
+    }
+
+    /** Waiting entries for which the window has room, marked sent at {@code now}. */
+    List<Outgoing> sendable(long now) {
+        List<Outgoing> out = new ArrayList<>();
+        while (unconfirmed < window && !waiting.isEmpty()) {
+            String key = waiting.poll();
+            Entry e = entries.get(key);
+            if (e != null && e.sentAt == 0) {
+                e.sentAt = now;
+                unconfirmed++;
+                out.add(new Outgoing(key, e.item, e.seq));
+            }
+        }
+        return out;
+    }
+
+    /** Sent entries unconfirmed for {@code redeliverAfterMillis}, marked sent again; expired entries are dropped. */
+    List<Outgoing> overdue(long now) {
+        List<Outgoing> out = new ArrayList<>();
+        for (Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Entry> me = it.next();
+            Entry e = me.getValue();
+            if (now >= e.item.expiresAt()) {
+                it.remove();
+                if (e.sentAt != 0) {
+                    unconfirmed--;
+                }
+            } else if (e.sentAt != 0 && now - e.sentAt >= redeliverAfterMillis) {
+                e.sentAt = now;
+                out.add(new Outgoing(me.getKey(), e.item, e.seq));
+            }
+        }
+        return out;
+    }
+
+    void forEach(BiConsumer<String, ReliefStore.Item> action, long now) {
+        entries.forEach((key, e) -> {
+            if (now < e.item.expiresAt()) {
+                action.accept(key, e.item);
+            }
+        });
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    int unconfirmed() {
+        return unconfirmed;
+    }
+}
