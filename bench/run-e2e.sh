@@ -106,7 +106,7 @@ log "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on 127
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if $quick; then
   matrix=(--keys 10000 --mixes 95 --popularity uniform --clients 1,8 --throughput-clients 8 --cost-keys 0
-          --relief-nodes 1,2 --warmup 1 --measure 2)
+          --relief-nodes 1,2 --warmup 1 --path-warmup 2 --measure 2)
   heap="${BENCH_HEAP:-1g}"
   command_text="bench/run-e2e.sh --quick $* (commit $commit)"
 else

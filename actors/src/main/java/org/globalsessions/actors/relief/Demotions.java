@@ -16,8 +16,14 @@ import java.util.function.BiConsumer;
  * <p>Flow control: at most {@code window} demotions are unconfirmed at a time; the rest wait here
  * (still answered for by lookups) and go out as confirmations come back, so a burst of writes is
  * paced to what the aging tier absorbs instead of flooding the connection. A demotion not
- * confirmed within {@code redeliverAfterMillis} is sent again. At most {@code max} entries are
- * kept (an aging tier that stays unreachable); beyond that the oldest are given up.
+ * confirmed within {@code redeliverAfterMillis} is sent again.
+ *
+ * <p>Backpressure: while half of {@code max} entries wait and the aging copy is answering (a
+ * confirmation within three redelivery periods), the copy is {@link #backlogged}: its owner
+ * holds new writes until confirmations bring the backlog down, so a burst of writes is slowed to
+ * the aging tier's pace instead of outrunning it. An aging tier that stopped answering does not
+ * hold writes back; then at most {@code max} entries are kept and beyond that the oldest are
+ * given up (sessions lost, counted and logged by the owner).
  *
  * <p>Not thread-safe: owned by one actor.
  */
@@ -47,6 +53,8 @@ final class Demotions {
     private final ArrayDeque<String> waiting = new ArrayDeque<>();
     private int unconfirmed;
     private long lastSeq;
+    /** When the aging copy last confirmed anything (0: never). */
+    private long lastHeardAt;
 
     Demotions(int window, int max, long redeliverAfterMillis) {
         this.window = window;
@@ -85,8 +93,9 @@ final class Demotions {
         }
     }
 
-    /** The aging copy has demotion {@code seq} of {@code key}; false if it was not the current one. */
-    boolean confirm(String key, long seq) {
+    /** The aging copy has demotion {@code seq} of {@code key} (at {@code now}); false if it was not the current one. */
+    boolean confirm(String key, long seq, long now) {
+        lastHeardAt = now;
         Entry e = entries.get(key);
         if (e == null || e.seq != seq) {
             return false;
@@ -145,6 +154,11 @@ final class Demotions {
 
     int size() {
         return entries.size();
+    }
+
+    /** Whether new writes should wait: half of {@code max} entries wait and the aging copy is answering. */
+    boolean backlogged(long now) {
+        return entries.size() >= max / 2 && lastHeardAt != 0 && now - lastHeardAt < 3 * redeliverAfterMillis;
     }
 
     int unconfirmed() {

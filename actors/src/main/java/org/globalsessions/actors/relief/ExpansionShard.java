@@ -174,15 +174,21 @@ public final class ExpansionShard extends ReliefShard {
         }
     }
 
+    /** Too many demotions wait for an aging tier that answers: writes wait until it catches up. */
+    @Override
+    protected boolean holdWrites() {
+        return demotions.backlogged(now());
+    }
+
     private Behavior<ShardCommand> onDemoted(ShardCommand.Demoted confirmed) {
-        if (demotions.confirm(confirmed.key(), confirmed.seq())) {
+        if (demotions.confirm(confirmed.key(), confirmed.seq(), now())) {
             send(demotions.sendable(now()));
             if (givingUp && demotions.size() == 0) {
                 givingUp = false;
                 getContext().getLog().info("relief-expansion shard {} copy {}: the aging tier confirms demotions again", entityId, replica);
             }
         }
-        return this;
+        return releaseWrites();
     }
 
     private Behavior<ShardCommand> onRedeliver() {
@@ -191,6 +197,6 @@ public final class ExpansionShard extends ReliefShard {
         metrics.demotionsRedelivered(again.size());
         send(again);
         send(demotions.sendable(now));
-        return this;
+        return releaseWrites(); // the aging tier may have gone quiet: writes no longer wait for it
     }
 }

@@ -122,7 +122,7 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     public Receive<ShardCommand> createReceive() {
         return withOwnMessages(newReceiveBuilder())
                 .onMessage(ShardCommand.ShardGet.class, this::onGet)
-                .onMessage(ShardCommand.ShardPut.class, this::onPutUnlessSyncing)
+                .onMessage(ShardCommand.ShardPut.class, this::onPutUnlessHeld)
                 .onMessage(ShardCommand.ShardDelete.class, this::onDelete)
                 .onMessage(ShardCommand.ShardTouch.class, t -> {
                     store.touch(t.key(), now());
@@ -232,19 +232,25 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
         return syncing ? synced() : this;
     }
 
-    /** The copy knows what its peer knew: the writes that waited are applied, in order. */
+    /** The copy knows what its peer knew: the writes that waited are applied, in order (unless {@link #holdWrites}). */
     private Behavior<ShardCommand> synced() {
         syncing = false;
-        return stash.unstashAll(this);
+        return releaseWrites();
     }
 
-    private Behavior<ShardCommand> onPutUnlessSyncing(ShardCommand.ShardPut put) {
-        if (!syncing) {
+    /** Applies the writes that waited, in order, unless the copy must still hold them. */
+    protected Behavior<ShardCommand> releaseWrites() {
+        return syncing || stash.isEmpty() || holdWrites() ? this : stash.unstashAll(this);
+    }
+
+    private Behavior<ShardCommand> onPutUnlessHeld(ShardCommand.ShardPut put) {
+        if (!syncing && !holdWrites()) {
             return onPut(put);
         }
         if (stash.isFull()) {
-            getContext().getLog().warn("{} shard {} copy {}: {} writes wait for the copy from its peer; applying {} now",
-                    tier.name().toLowerCase(), entityId, replica, STASH, put.key());
+            getContext().getLog().warn("{} shard {} copy {}: {} writes wait ({}); applying {} now",
+                    tier.name().toLowerCase(), entityId, replica, STASH,
+                    syncing ? "for the copy from its peer" : "for the aging tier to confirm demotions", put.key());
             return onPut(put);
         }
         stash.stash(put);
@@ -270,6 +276,11 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
         sendState(0, nextHome::tell);
         getContext().getLog().debug("{} shard {} copy {}: handed {} sessions to its next home", tier, entityId, replica, store.size());
         return Behaviors.stopped();
+    }
+
+    /** Whether writes must wait (besides while syncing); {@link #releaseWrites} applies them once it is false. */
+    protected boolean holdWrites() {
+        return false;
     }
 
     /** Adds the handlers of messages only this tier receives. */

@@ -21,16 +21,21 @@ class DemotionsTest {
         return outgoing.stream().map(Demotions.Outgoing::key).toList();
     }
 
+    /** Demotes k0 … k(n-1) (versions 1 … n) and sends what the window allows at T0. */
+    private static List<Demotions.Outgoing> addAndSend(Demotions demotions, int n) {
+        for (int i = 0; i < n; i++) {
+            demotions.add("k" + i, item(i + 1));
+        }
+        return demotions.sendable(T0);
+    }
+
     @Test
     void atMostAWindowIsUnconfirmedAndEachConfirmationLetsTheNextOneGo() {
         Demotions demotions = new Demotions(2, 100, 3_000);
-        for (int i = 0; i < 5; i++) {
-            demotions.add("k" + i, item(i + 1));
-        }
-        List<Demotions.Outgoing> first = demotions.sendable(T0);
+        List<Demotions.Outgoing> first = addAndSend(demotions, 5);
         assertEquals(List.of("k0", "k1"), keys(first));
         assertEquals(List.of(), demotions.sendable(T0), "the window is full");
-        assertTrue(demotions.confirm("k0", first.get(0).seq()));
+        assertTrue(demotions.confirm("k0", first.get(0).seq(), T0));
         assertEquals(List.of("k2"), keys(demotions.sendable(T0)));
         assertEquals(4, demotions.size(), "k0 confirmed; k1..k4 kept until confirmed");
         assertEquals(2, demotions.unconfirmed());
@@ -42,11 +47,11 @@ class DemotionsTest {
         demotions.add("k", item(1));
         long firstSeq = demotions.sendable(T0).get(0).seq();
         demotions.add("k", item(2)); // evicted again, newer, before the first demotion was confirmed
-        assertFalse(demotions.confirm("k", firstSeq), "the confirmation of the older demotion");
+        assertFalse(demotions.confirm("k", firstSeq, T0), "the confirmation of the older demotion");
         assertEquals(2, demotions.get("k", T0).version());
         Demotions.Outgoing second = demotions.sendable(T0).get(0);
         assertEquals(2, second.item().version());
-        assertTrue(demotions.confirm("k", second.seq()));
+        assertTrue(demotions.confirm("k", second.seq(), T0));
         assertNull(demotions.get("k", T0));
         assertEquals(0, demotions.unconfirmed());
     }
@@ -77,5 +82,21 @@ class DemotionsTest {
         assertEquals(1, demotions.add("e", item(5)), "one over the limit of 3 given up");
         assertNull(demotions.get("b", T0), "the oldest given up");
         assertEquals(List.of("c"), keys(demotions.sendable(T0)));
+    }
+
+    @Test
+    void writesWaitWhileHalfTheLimitWaitsForAnAgingTierThatAnswersAndNotForOneThatStopped() {
+        Demotions demotions = new Demotions(4, 10, 3_000);
+        List<Demotions.Outgoing> sent = addAndSend(demotions, 4);
+        demotions.add("k4", item(5));
+        assertFalse(demotions.backlogged(T0), "5 waiting, but nothing heard from the aging copy yet");
+        assertTrue(demotions.confirm("k0", sent.get(0).seq(), T0));
+        demotions.add("k5", item(6));
+        assertTrue(demotions.backlogged(T0 + 100), "5 of at most 10 wait and the aging copy answers");
+        assertTrue(demotions.confirm("k1", sent.get(1).seq(), T0 + 200));
+        assertFalse(demotions.backlogged(T0 + 200), "4 wait: below half the limit");
+        demotions.add("k6", item(7));
+        assertTrue(demotions.backlogged(T0 + 200));
+        assertFalse(demotions.backlogged(T0 + 200 + 9_000), "the aging copy has been quiet for three redelivery periods");
     }
 }

@@ -34,6 +34,11 @@ record Cell(Path path, Workload workload, int clients, int reliefNodes) {
             this.claim = claim;
         }
 
+        /** A path with a network hop: its JVMs (the client's included) warm up only as requests cross it. */
+        boolean networked() {
+            return this != CHRONICLE_MAP && this != CAFFEINE && this != L1;
+        }
+
         boolean globalSessions() {
             return system.equals("global-sessions");
         }

@@ -42,6 +42,7 @@ import org.globalsessions.shm.ShmLru;
 public final class E2eBench {
 
     private static final int LOAD_IN_FLIGHT = 256;
+    private static final int PATH_WARMUP_CLIENTS = 8;
     private static final List<String> NODE_OPTIONS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseParallelGC");
 
     private final Options options;
@@ -49,6 +50,8 @@ public final class E2eBench {
     private final byte[][] values = E2eData.values();
     private final List<ClosedLoop.Result> results = new ArrayList<>();
     private final ClosedLoop loop;
+    /** Runs a path's warm-up (options' path-warmup, nothing recorded). */
+    private final ClosedLoop pathWarmUp;
     private int planned;
 
     private E2eBench(Options options) {
@@ -56,6 +59,7 @@ public final class E2eBench {
         int most = options.keys().get(options.keys().size() - 1);
         this.keys = E2eData.keys(Math.max(most, options.costKeys()));
         this.loop = new ClosedLoop(options.warmup(), options.measure(), options.maxOps());
+        this.pathWarmUp = new ClosedLoop(options.pathWarmup(), Duration.ZERO, 0);
     }
 
     public static void main(String[] args) throws Exception {
@@ -77,7 +81,8 @@ public final class E2eBench {
         Files.createDirectories(options.resultsDirectory());
         Files.createDirectories(options.workDirectory());
         planned = countCells();
-        System.out.printf("e2e: %d cells, %s s warm-up + %s s each%n", planned, seconds(options.warmup()), seconds(options.measure()));
+        System.out.printf("e2e: %d cells, %s s warm-up + %s s each, %s s of warm-up per networked path%n", planned,
+                seconds(options.warmup()), seconds(options.measure()), seconds(options.pathWarmup()));
         runLocal();
         runRedis();
         runL2Cluster();
@@ -189,8 +194,16 @@ public final class E2eBench {
         for (Cell cell : Plan.cells(options, path, Math.max(1, reliefNodes))) {
             byKeys.computeIfAbsent(cell.workload().keys(), k -> new ArrayList<>()).add(cell);
         }
+        boolean warm = !path.networked() || options.pathWarmup().isZero();
         for (Map.Entry<Integer, List<Cell>> group : byKeys.entrySet()) {
             try (Target target = targetForKeys.apply(group.getKey())) {
+                if (!warm) {
+                    Cell first = group.getValue().get(0);
+                    System.out.printf(Locale.ROOT, "%s: %s: warming up the path for %s s (8 clients, not recorded)%n",
+                            path.system, path.description, seconds(options.pathWarmup()));
+                    pathWarmUp.run(new Cell(path, first.workload(), PATH_WARMUP_CLIENTS, first.reliefNodes()), target, keys, values);
+                    warm = true;
+                }
                 for (Cell cell : group.getValue()) {
                     ClosedLoop.Result result = loop.run(cell, target, keys, values);
                     results.add(result);
@@ -311,8 +324,9 @@ public final class E2eBench {
         String table = Report.table(results);
         String document = "# End-to-end load generator, run of " + started + " UTC\n\n"
                 + "Command: `" + options.command() + "`\n\n"
-                + String.format(Locale.ROOT, "Machine: %d CPUs; load average before `%s`, after `%s`. Per cell: %s s warm-up, %s s measured (or %,d operations).%n%n",
-                Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(), seconds(options.warmup()), seconds(options.measure()), options.maxOps())
+                + String.format(Locale.ROOT, "Machine: %d CPUs; load average before `%s`, after `%s`. Per cell: %s s warm-up, %s s measured (or %,d operations); before the first cell of each networked path, %s s of warm-up with 8 clients.%n%n",
+                Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(), seconds(options.warmup()), seconds(options.measure()), options.maxOps(),
+                seconds(options.pathWarmup()))
                 + Report.isolation()
                 + "\n## Targets (reference workload: " + String.format(Locale.ROOT, "%,d keys, %s, uniform", reference.keys(), reference.mix())
                 + ")\n\n" + Report.targets(results, reference, options.throughputClients())

@@ -16,7 +16,7 @@ import java.util.Set;
 record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDirectory, int redisPort, int redisTlsPort,
                List<Integer> keys, List<Integer> readPercents, List<Workload.Popularity> popularities, List<Integer> clients,
                int throughputClients, int costKeys, List<Integer> reliefNodes, Set<Cell.Path> paths, Duration warmup,
-               Duration measure, long maxOps, Path jfrDirectory, String command) {
+               Duration pathWarmup, Duration measure, long maxOps, Path jfrDirectory, String command) {
 
     static final String USAGE = """
             usage: E2eBench --certs DIR --launcher JAR --work DIR [options]
@@ -35,6 +35,9 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
               --relief-nodes LIST      expansion node counts for the scaling cells, e.g. 1,2,3
               --paths LIST             all, or some of: chronicle-map caffeine redis redis-tls l1 l2 l3 aging set
               --warmup SECONDS         per cell, not recorded (default 2)
+              --path-warmup SECONDS    once per networked path (Redis, L2, L3, aging, set), before its first cell:
+                                       that cell's workload with 8 clients, not recorded, so every JVM on the path
+                                       has compiled it (default 30; 0: none)
               --measure SECONDS        per cell (default 5)
               --max-ops N              recorded operations after which a cell stops early (default 20000000)
               --jfr DIR                record every node JVM with JFR (settings=profile) into DIR
@@ -61,13 +64,14 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
                 Integer.parseInt(given.getOrDefault("cost-keys", "10000")),
                 ints(given.getOrDefault("relief-nodes", "1,2,3")),
                 paths(given.getOrDefault("paths", "all")),
-                Duration.ofMillis((long) (1000 * Double.parseDouble(given.getOrDefault("warmup", "2")))),
-                Duration.ofMillis((long) (1000 * Double.parseDouble(given.getOrDefault("measure", "5")))),
+                seconds(given.getOrDefault("warmup", "2")),
+                seconds(given.getOrDefault("path-warmup", "30")),
+                seconds(given.getOrDefault("measure", "5")),
                 Long.parseLong(given.getOrDefault("max-ops", "20000000")),
                 given.containsKey("jfr") ? Path.of(given.get("jfr")) : null,
                 given.getOrDefault("command", "(not given)"));
         given.keySet().removeAll(List.of("results", "redis-port", "redis-tls-port", "keys", "mixes", "popularity", "clients",
-                "throughput-clients", "cost-keys", "relief-nodes", "paths", "warmup", "measure", "max-ops", "jfr", "command"));
+                "throughput-clients", "cost-keys", "relief-nodes", "paths", "warmup", "path-warmup", "measure", "max-ops", "jfr", "command"));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s) " + given.keySet() + "\n" + USAGE);
         }
@@ -89,6 +93,10 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
             throw new IllegalArgumentException("--" + name + " is required\n" + USAGE);
         }
         return Path.of(value);
+    }
+
+    private static Duration seconds(String value) {
+        return Duration.ofMillis((long) (1000 * Double.parseDouble(value)));
     }
 
     private static List<Integer> ints(String list) {

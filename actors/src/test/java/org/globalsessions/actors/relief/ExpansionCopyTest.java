@@ -19,7 +19,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,14 +36,19 @@ import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.testing.TestNodes;
 
 /**
- * A copy of an expansion shard that starts (a new node, a crash, a move) must not acknowledge a
- * write before it has its peer copy's state: the peer may hold the tombstone of a logout that
- * refuses it. The copy under test is the real {@link ExpansionShard} (copy 1) in a one-node
- * cluster over mutual TLS; its peer (copy 0) is a probe, so the test decides when the peer's
- * state arrives. A write that came first waits, then is refused by the tombstone; a read it
- * cannot answer meanwhile goes to the peer; once synced, writes are answered at once.
+ * When an expansion copy must hold writes back. The copy under test is the real
+ * {@link ExpansionShard} in a one-node cluster over mutual TLS; the copies it talks to (its peer,
+ * its aging copy) are probes, so the test decides when they answer.
+ * <ul>
+ * <li>A copy that starts (a new node, a crash, a move) must not acknowledge a write before it has
+ * its peer copy's state: the peer may hold the tombstone of a logout that refuses it. A write
+ * that came first waits, then is refused by the tombstone; a read it cannot answer meanwhile
+ * goes to the peer; once synced, writes are answered at once.
+ * <li>A copy whose demotions pile up faster than an answering aging copy confirms them holds new
+ * writes until confirmations come back, instead of giving up (losing) the oldest demotions.
+ * </ul>
  */
-class SyncBeforeServingTest {
+class ExpansionCopyTest {
 
     private static final String SHARD = "0";
     private static final Duration ALLOCATION = Duration.ofSeconds(30);
@@ -54,23 +58,29 @@ class SyncBeforeServingTest {
 
     private ActorSystem<Void> system;
     private TestProbe<ShardCommand> peer;
+    private TestProbe<ShardCommand> aging;
     private TestProbe<EdgeCommand> client;
     private TestProbe<RelayCommand> relay;
     private final HybridClock clock = new HybridClock();
 
-    @BeforeEach
-    void start() {
+    /** A one-node cluster whose expansion copy {@code underTest} is real and whose other copies forward to probes. */
+    private void start(int copies, int underTest, int entriesPerShard) {
         GlobalSessionsSettings settings = new TestNodes(certificates).node(List.of(Role.RELIEF_EXPANSION), TestNodes.freePort(),
-                List.of(), Map.of("relief.replication-factor", 2, "hashing.shards", 1));
+                List.of(), Map.of("relief.replication-factor", copies, "hashing.shards", 1,
+                        "relief.expansion.entries-per-shard", entriesPerShard));
         system = NodeBootstrap.start(Behaviors.empty(), settings, PekkoConfig.Kind.NODE);
         peer = TestProbe.create(system);
+        aging = TestProbe.create(system);
         client = TestProbe.create(system);
         relay = TestProbe.create(system);
         ClusterSharding sharding = ClusterSharding.get(system);
-        sharding.init(Entity.of(ExpansionShard.key(0), ctx -> forwardTo(peer.ref())));
-        sharding.init(Entity.of(AgingShard.key(1), ctx -> Behaviors.ignore()));
+        if (copies > 1) {
+            sharding.init(Entity.of(ExpansionShard.key((underTest + 1) % copies), ctx -> forwardTo(peer.ref())));
+        }
+        sharding.init(Entity.of(AgingShard.key(underTest), ctx -> forwardTo(aging.ref())));
         NodeMetrics metrics = new NodeMetrics(new SimpleMeterRegistry());
-        sharding.init(Entity.of(ExpansionShard.key(1), ctx -> ExpansionShard.create(ctx.getEntityId(), 1, settings, metrics)));
+        sharding.init(Entity.of(ExpansionShard.key(underTest),
+                ctx -> ExpansionShard.create(ctx.getEntityId(), underTest, settings, metrics)));
     }
 
     @AfterEach
@@ -93,6 +103,7 @@ class SyncBeforeServingTest {
 
     @Test
     void aWriteWaitsForThePeersTombstoneAndAReadGoesToThePeerUntilTheCopyIsSynced() {
+        start(2, 1, 1_000);
         EntityRef<ShardCommand> copy = ClusterSharding.get(system).entityRefFor(ExpansionShard.key(1), SHARD);
         long stale = clock.next();
         long logout = clock.next();
@@ -119,5 +130,30 @@ class SyncBeforeServingTest {
         EdgeCommand.PutAck ack = client.expectMessageClass(EdgeCommand.PutAck.class);
         assertEquals(3, ack.requestId());
         assertEquals(fresh, ack.version());
+    }
+
+    @Test
+    void writesWaitWhileDemotionsPileUpBeforeAnAgingCopyThatAnswersAndGoOnAsItConfirms() {
+        start(1, 0, 1); // one entry per shard: every write evicts the previous session into aging
+        EntityRef<ShardCommand> copy = ClusterSharding.get(system).entityRefFor(ExpansionShard.key(0), SHARD);
+        copy.tell(put("s-0", clock.next(), 0));
+        client.expectMessageClass(EdgeCommand.PutAck.class, ALLOCATION);
+        copy.tell(put("s-1", clock.next(), 1));
+        client.expectMessageClass(EdgeCommand.PutAck.class);
+        ShardCommand.Demote first = aging.expectMessageClass(ShardCommand.Demote.class);
+        first.replyTo().tell(new ShardCommand.Demoted(first.key(), first.seq())); // the aging copy answers
+
+        // The kept limit is max(1 000, 4 x 1): from 500 waiting demotions on, writes wait.
+        for (int i = 2; i <= 501; i++) {
+            copy.tell(put("s-" + i, clock.next(), i));
+        }
+        assertEquals(500, client.receiveSeveralMessages(500, Duration.ofSeconds(30)).size(), "acknowledged up to the backlog");
+        copy.tell(put("s-502", clock.next(), 502));
+        client.expectNoMessage(Duration.ofMillis(500)); // 500 demotions wait for an aging copy that answers: this write waits
+
+        ShardCommand.Demote next = aging.expectMessageClass(ShardCommand.Demote.class);
+        next.replyTo().tell(new ShardCommand.Demoted(next.key(), next.seq()));
+        EdgeCommand.PutAck released = client.expectMessageClass(EdgeCommand.PutAck.class);
+        assertEquals(502, released.requestId(), "a confirmation brings the backlog down: the write that waited goes on");
     }
 }
