@@ -23,6 +23,7 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +40,7 @@ class FailureTest {
     @Test
     void aRelayThatDoesNotAnswerFailsTheRequestNamingIt() throws Exception {
         TestNodes nodes = new TestNodes(dir.resolve("certs"));
-        HostPort nobody = new HostPort("127.0.0.1", TestNodes.freePort());
+        HostPort nobody = new HostPort("127.0.0.1", FreePorts.next());
         GlobalSessionsSettings settings = nodes.node(List.of(), 0, List.of(), Map.of(
                 "edge.relays", List.of(nobody.toString()),
                 "edge.first-contact-timeout", "2s",
@@ -58,7 +59,7 @@ class FailureTest {
     @Test
     void withoutReliefNodesRequestsFailSayingSo() throws Exception {
         TestNodes nodes = new TestNodes(dir.resolve("certs"));
-        int port = TestNodes.freePort();
+        int port = FreePorts.next();
         ActorSystem<Void> relay = ServerNode.start(nodes.node(List.of(Role.RELAY, Role.SIBLING), port, List.of(),
                 Map.of("relay.table.path", dir.resolve("l2.lru").toString(), "relay.table.el-count", 100)));
         try {

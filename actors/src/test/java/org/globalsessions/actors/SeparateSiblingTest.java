@@ -23,6 +23,7 @@ import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.shm.ShmLru;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,16 +41,16 @@ class SeparateSiblingTest {
     void aSiblingOnItsOwnNodeServesItsRelay() throws Exception {
         TestNodes nodes = new TestNodes(dir.resolve("certs"));
         Path l2 = dir.resolve("l2.lru");
-        int relayPort = TestNodes.freePort();
+        int relayPort = FreePorts.next();
         List<HostPort> seed = List.of(new HostPort("127.0.0.1", relayPort));
         List<ActorSystem<Void>> servers = new ArrayList<>();
         try {
             // The sibling starts first, before the relay has created the table: it retries.
-            servers.add(ServerNode.start(nodes.node(List.of(Role.SIBLING), TestNodes.freePort(), seed,
+            servers.add(ServerNode.start(nodes.node(List.of(Role.SIBLING), FreePorts.next(), seed,
                     Map.of("sibling.table-path", l2.toString()))));
             servers.add(ServerNode.start(nodes.node(List.of(Role.RELAY), relayPort, List.of(),
                     Map.of("relay.table.path", l2.toString(), "relay.table.el-count", 100))));
-            servers.add(ServerNode.start(nodes.node(List.of(Role.RELIEF_EXPANSION, Role.RELIEF_AGING), TestNodes.freePort(), seed, Map.of())));
+            servers.add(ServerNode.start(nodes.node(List.of(Role.RELIEF_EXPANSION, Role.RELIEF_AGING), FreePorts.next(), seed, Map.of())));
             await().atMost(Duration.ofSeconds(60)).until(() -> servers.stream().allMatch(s ->
                     Cluster.get(s).selfMember().status() == MemberStatus.up()));
 

@@ -26,6 +26,7 @@ import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.runtime.bootstrap.FreePorts;
 
 /**
  * A whole topology in one JVM, each part a real ActorSystem on 127.0.0.1 with mutual TLS: a
@@ -58,13 +59,13 @@ public final class TestCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        int relayPort = TestNodes.freePort();
+        int relayPort = FreePorts.next();
         this.relayAddress = new HostPort("127.0.0.1", relayPort);
         List<HostPort> seed = List.of(relayAddress);
         servers.add(ServerNode.start(settings(List.of(Role.RELAY, Role.SIBLING), relayPort, List.of(),
                 Map.of("relay.table.path", shm.resolve("relay.lru").toString()))));
-        servers.add(ServerNode.start(settings(List.of(Role.RELIEF_EXPANSION), TestNodes.freePort(), seed, Map.of())));
-        servers.add(ServerNode.start(settings(List.of(Role.RELIEF_AGING), TestNodes.freePort(), seed, Map.of())));
+        servers.add(ServerNode.start(settings(List.of(Role.RELIEF_EXPANSION), FreePorts.next(), seed, Map.of())));
+        servers.add(ServerNode.start(settings(List.of(Role.RELIEF_AGING), FreePorts.next(), seed, Map.of())));
         await().atMost(Duration.ofSeconds(60)).until(() -> servers.stream().allMatch(s -> upMembers(s) == servers.size()));
     }
 
@@ -81,7 +82,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** The same, with the clock that versions its writes. */
     public EdgeCache edge(String host, boolean manageSection, HybridClock clock) {
-        GlobalSessionsSettings settings = settings(List.of(), TestNodes.freePort(), List.of(), Map.of(
+        GlobalSessionsSettings settings = settings(List.of(), FreePorts.next(), List.of(), Map.of(
                 "edge.relays", List.of(relayAddress.toString()),
                 "edge.table.path", shm.resolve("l1-" + host + ".lru").toString(),
                 "edge.table.manage-section", manageSection));

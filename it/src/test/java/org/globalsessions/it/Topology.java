@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 
 import org.awaitility.core.ConditionTimeoutException;
 import org.globalsessions.actors.relief.ReplicaPlacement;
-import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -73,14 +73,14 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
         foreignCerts = dir.resolve("foreign");
         launcher("certs", "--out", certs.toString(), "--hosts", "127.0.0.1");
         launcher("certs", "--out", foreignCerts.toString(), "--hosts", "127.0.0.1");
-        int r1 = TestNodes.freePort();
+        int r1 = FreePorts.next();
         define("r1", List.of("relay", "sibling"), r1, List.of(), "relay.table.path = \"" + table("r1-l2") + "\"");
-        define("r2", List.of("relay"), TestNodes.freePort(), List.of(r1), "relay.table.path = \"" + table("r2-l2") + "\"");
-        define("s2", List.of("sibling"), TestNodes.freePort(), List.of(r1), "sibling.table-path = \"" + table("r2-l2") + "\"");
-        define("e1", List.of("relief-expansion"), TestNodes.freePort(), List.of(r1), "");
-        define("e2", List.of("relief-expansion"), TestNodes.freePort(), List.of(r1), "");
-        define("a1", List.of("relief-aging"), TestNodes.freePort(), List.of(r1), "");
-        define("e3", List.of("relief-expansion"), TestNodes.freePort(), List.of(r1), ""); // joins later, in a test
+        define("r2", List.of("relay"), FreePorts.next(), List.of(r1), "relay.table.path = \"" + table("r2-l2") + "\"");
+        define("s2", List.of("sibling"), FreePorts.next(), List.of(r1), "sibling.table-path = \"" + table("r2-l2") + "\"");
+        define("e1", List.of("relief-expansion"), FreePorts.next(), List.of(r1), "");
+        define("e2", List.of("relief-expansion"), FreePorts.next(), List.of(r1), "");
+        define("a1", List.of("relief-aging"), FreePorts.next(), List.of(r1), "");
+        define("e3", List.of("relief-expansion"), FreePorts.next(), List.of(r1), ""); // joins later, in a test
         node("r1").start();
         awaitUp(List.of(node("r1")), 1);
         for (String name : startNodes.subList(1, startNodes.size())) {
@@ -139,16 +139,9 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
 
     /** How many expansion copies each of these nodes should host, by the relief tier's own placement function. */
     private static Map<String, Integer> expectedCopies(List<Processes.Node> expansion) {
-        Map<String, String> nameOf = expansion.stream()
-                .collect(Collectors.toMap(n -> "pekko://global-sessions@" + n.address(), n -> n.name));
-        Map<String, Integer> copies = new LinkedHashMap<>();
-        expansion.forEach(n -> copies.put(n.name, 0));
-        for (int shard = 0; shard < SHARDS; shard++) {
-            for (int replica = 0; replica < COPIES; replica++) {
-                copies.merge(nameOf.get(ReplicaPlacement.home(Integer.toString(shard), replica, nameOf.keySet())), 1, Integer::sum);
-            }
-        }
-        return copies;
+        Map<String, Integer> byAddress = ReplicaPlacement.copiesPerNode(SHARDS, COPIES,
+                expansion.stream().map(n -> "pekko://global-sessions@" + n.address()).toList());
+        return expansion.stream().collect(Collectors.toMap(n -> n.name, n -> byAddress.get("pekko://global-sessions@" + n.address())));
     }
 
     /**
@@ -172,7 +165,7 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
     }
 
     private void define(String name, List<String> roles, int port, List<Integer> seeds, String extra) throws IOException {
-        int metrics = TestNodes.freePort();
+        int metrics = FreePorts.next();
         String config = """
                 global-sessions {
                   roles = [%s]

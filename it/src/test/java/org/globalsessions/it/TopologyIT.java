@@ -17,10 +17,10 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.SettingsReader;
-import org.globalsessions.runtime.testing.TestNodes;
 import org.globalsessions.shm.ShmLru;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -168,7 +168,7 @@ class TopologyIT {
 
         // A node whose certificate another CA signed does not join.
         Path config = topology.dir.resolve("intruder.conf");
-        int metrics = TestNodes.freePort();
+        int metrics = FreePorts.next();
         Files.writeString(config, """
                 global-sessions {
                   roles = [relief-expansion]
@@ -178,7 +178,7 @@ class TopologyIT {
                   tls { key-file = "%s", cert-file = "%s", ca-file = "%s" }
                   metrics.port = %d
                 }
-                """.formatted(TestNodes.freePort(), topology.node("r1").address(), topology.foreignCerts.resolve("node.key"),
+                """.formatted(FreePorts.next(), topology.node("r1").address(), topology.foreignCerts.resolve("node.key"),
                 topology.foreignCerts.resolve("node.crt"), topology.foreignCerts.resolve("ca.crt"), metrics));
         Processes.Node intruder = new Processes.Node("intruder", config, topology.dir.resolve("logs/intruder.log"),
                 0, metrics).start();

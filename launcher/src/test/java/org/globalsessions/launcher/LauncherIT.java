@@ -24,7 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -149,8 +149,8 @@ class LauncherIT {
 
     @Test
     void upAnswersAClientInAnotherJvmAndStopsCleanlyOnSigterm() throws Exception {
-        relayPort = TestNodes.freePort();
-        int metricsPort = TestNodes.freePort();
+        relayPort = FreePorts.next();
+        int metricsPort = FreePorts.next();
         Process up = command("up", "--port", Integer.toString(relayPort), "--metrics-port", Integer.toString(metricsPort)).start();
         started.add(up);
         BufferedReader out = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8));

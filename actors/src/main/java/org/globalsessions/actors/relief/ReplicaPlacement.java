@@ -110,6 +110,22 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
         return ranked.get(replica % ranked.size());
     }
 
+    /**
+     * How many copies each of {@code nodes} hosts once placement has settled, for a tier of
+     * {@code shards} shards (ids {@code "0"} … , as {@link ReliefTiers} names them) of
+     * {@code copies} copies each: {@link #home} of every copy, counted per node.
+     */
+    public static Map<String, Integer> copiesPerNode(int shards, int copies, Collection<String> nodes) {
+        Map<String, Integer> count = new HashMap<>();
+        nodes.forEach(node -> count.put(node, 0));
+        for (int shard = 0; shard < shards; shard++) {
+            for (int replica = 0; replica < copies; replica++) {
+                count.merge(home(Integer.toString(shard), replica, nodes), 1, Integer::sum);
+            }
+        }
+        return count;
+    }
+
     /** Nodes ordered by their score for {@code shard}, best first; ties broken by address. */
     static List<String> rank(String shard, Collection<String> nodes) {
         List<String> ranked = new ArrayList<>(nodes);

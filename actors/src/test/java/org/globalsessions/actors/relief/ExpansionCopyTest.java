@@ -34,6 +34,7 @@ import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.ShardCommand;
 import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.runtime.bootstrap.FreePorts;
 
 /**
  * When an expansion copy must hold writes back. The copy under test is the real
@@ -65,7 +66,7 @@ class ExpansionCopyTest {
 
     /** A one-node cluster whose expansion copy {@code underTest} is real and whose other copies forward to probes. */
     private void start(int copies, int underTest, int entriesPerShard) {
-        GlobalSessionsSettings settings = new TestNodes(certificates).node(List.of(Role.RELIEF_EXPANSION), TestNodes.freePort(),
+        GlobalSessionsSettings settings = new TestNodes(certificates).node(List.of(Role.RELIEF_EXPANSION), FreePorts.next(),
                 List.of(), Map.of("relief.replication-factor", copies, "hashing.shards", 1,
                         "relief.expansion.entries-per-shard", entriesPerShard));
         system = NodeBootstrap.start(Behaviors.empty(), settings, PekkoConfig.Kind.NODE);

@@ -94,4 +94,14 @@ class ReplicaPlacementTest {
         Set<ActorRef> two = regions(2);
         assertNotEquals(copy(0).choose("7", two), copy(1).choose("7", two), "two nodes: the copies sit apart");
     }
+
+    @Test
+    void copiesPerNodeCountsEveryCopyOnceAndKeepsAShardsCopiesApart() {
+        List<String> nodes = List.of("pekko://s@127.0.0.1:1", "pekko://s@127.0.0.1:2", "pekko://s@127.0.0.1:3");
+        Map<String, Integer> copies = ReplicaPlacement.copiesPerNode(16, 2, nodes);
+        assertEquals(Set.copyOf(nodes), copies.keySet());
+        assertEquals(32, copies.values().stream().mapToInt(Integer::intValue).sum());
+        copies.values().forEach(n -> assertTrue(n <= 16, "at most one copy of each shard per node: " + copies));
+        assertEquals(Map.of("pekko://s@127.0.0.1:1", 16), ReplicaPlacement.copiesPerNode(16, 1, nodes.subList(0, 1)));
+    }
 }

@@ -23,7 +23,7 @@ import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.edge.EdgeCache;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.node.ServerNode;
-import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.runtime.config.Role;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,7 +78,7 @@ class ReplicationTest {
 
     private static ReliefNode join(TestCluster cluster) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        ActorSystem<Void> system = ServerNode.start(cluster.settings(List.of(Role.RELIEF_EXPANSION), TestNodes.freePort(),
+        ActorSystem<Void> system = ServerNode.start(cluster.settings(List.of(Role.RELIEF_EXPANSION), FreePorts.next(),
                 List.of(cluster.relayAddress), Map.of()), new NodeMetrics(registry));
         cluster.servers.add(system);
         return new ReliefNode(system, registry);
@@ -127,15 +127,8 @@ class ReplicationTest {
         List<String> relief = cluster.servers.stream()
                 .filter(s -> Cluster.get(s).selfMember().hasRole(Role.RELIEF_EXPANSION.id()))
                 .map(s -> s.address().toString()).toList();
-        String self = node.system().address().toString();
-        int wanted = 0;
-        for (int shard = 0; shard < SHARDS; shard++) {
-            for (int replica = 0; replica < copies; replica++) {
-                wanted += ReplicaPlacement.home(Integer.toString(shard), replica, relief).equals(self) ? 1 : 0;
-            }
-        }
-        assertTrue(wanted > 0, "the placement gives the joined node no copy among " + relief);
-        int expected = wanted;
+        int expected = ReplicaPlacement.copiesPerNode(SHARDS, copies, relief).get(node.system().address().toString());
+        assertTrue(expected > 0, "the placement gives the joined node no copy among " + relief);
         List<Double> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() -> {

@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 
 import org.globalsessions.bench.BenchBase;
+import org.globalsessions.runtime.bootstrap.FreePorts;
 
 /**
  * A global-sessions cluster in real processes on 127.0.0.1, mutual TLS, started with the
@@ -118,8 +119,8 @@ final class Cluster implements AutoCloseable {
     }
 
     private Node startNode(String name, List<String> roles, Node seed) {
-        int port = Jvm.freePort();
-        int metricsPort = Jvm.freePort();
+        int port = FreePorts.next();
+        int metricsPort = FreePorts.next();
         Path certs = launch.certs();
         String config = """
                 global-sessions {

@@ -61,14 +61,14 @@ class TlsClusterTest {
     void nodesOfOneCaFormAClusterAndANodeOfAnotherCaIsRefused() {
         TestNodes ours = new TestNodes(dir.resolve("ours"));
         TestNodes theirs = new TestNodes(dir.resolve("theirs"));
-        int seedPort = TestNodes.freePort();
+        int seedPort = FreePorts.next();
         List<HostPort> seed = List.of(new HostPort("127.0.0.1", seedPort));
         ActorSystem<Void> first = start(ours.node(List.of(Role.RELAY), seedPort, List.of(), ""));
-        ActorSystem<Void> second = start(ours.node(List.of(Role.RELIEF_EXPANSION), TestNodes.freePort(), seed, ""));
+        ActorSystem<Void> second = start(ours.node(List.of(Role.RELIEF_EXPANSION), FreePorts.next(), seed, ""));
         await().atMost(Duration.ofSeconds(30)).until(() -> up(first) == 2 && up(second) == 2);
         assertTrue(Cluster.get(second).selfMember().hasRole("relief-expansion"));
 
-        ActorSystem<Void> intruder = start(theirs.node(List.of(Role.RELIEF_AGING), TestNodes.freePort(), seed, ""));
+        ActorSystem<Void> intruder = start(theirs.node(List.of(Role.RELIEF_AGING), FreePorts.next(), seed, ""));
         await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> up(first) == 2);
         assertNotEquals(MemberStatus.up(), Cluster.get(intruder).selfMember().status(),
                 "a node whose certificate another CA signed must not join");
@@ -77,7 +77,7 @@ class TlsClusterTest {
     @Test
     void onlyWireMessagesAreDeserialized() throws Exception {
         TestNodes ours = new TestNodes(dir.resolve("ours"));
-        ActorSystem<Void> node = start(ours.node(List.of(Role.RELAY), TestNodes.freePort(), List.of(), ""));
+        ActorSystem<Void> node = start(ours.node(List.of(Role.RELAY), FreePorts.next(), List.of(), ""));
         Serialization serialization = SerializationExtension.get(node);
 
         RelayCommand.Touch touch = new RelayCommand.Touch("session-1");

@@ -1,13 +1,8 @@
 package org.globalsessions.runtime.testing;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 import com.typesafe.config.Config;
@@ -25,8 +20,6 @@ import org.globalsessions.runtime.tls.Certificates;
  */
 public final class TestNodes {
 
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
-
     private final Path dir;
     private final Certificates.NodeFiles files;
 
@@ -43,23 +36,6 @@ public final class TestNodes {
 
     public Certificates.NodeFiles files() {
         return files;
-    }
-
-    /**
-     * A port that is free now and that this JVM never handed out before. Tests pick the ports of
-     * several nodes before any of them binds, and the kernel can give the same free port twice
-     * in a row; a port handed out once is never handed out again.
-     */
-    public static int freePort() {
-        while (true) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                if (HANDED_OUT.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 
     /**
