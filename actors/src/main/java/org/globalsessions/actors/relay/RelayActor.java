@@ -161,7 +161,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private Behavior<RelayCommand> onGet(RelayCommand.Get get) {
         Entry entry = l2(get.key());
         metrics.relayRequest(entry != null ? "get_l2" : "get_forwarded");
-        if (entry != null) {
+        if (entry != null && !(entry.tombstone() && newerWriteInFlight(get.key(), entry.version()))) {
             if (entry.tombstone()) {
                 get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), entry.version()));
             } else {
@@ -176,6 +176,22 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
             sibling.tell(get);
         }
         return this;
+    }
+
+    /**
+     * Whether a write of {@code key} newer than {@code version} passed through here and the owner
+     * has not reported it stored yet. The owner's copies acknowledge the writer directly, so the
+     * writer may read (or tell another host to read) before this relay replaced its L2 tombstone
+     * with the new value: such a read goes to the owner instead of being answered "deleted".
+     * Only tombstone hits look (a login after a logout), so the scan stays off the hot path.
+     */
+    private boolean newerWriteInFlight(String key, long version) {
+        for (PendingPut pending : pendingPuts.values()) {
+            if (pending.put().key().equals(key) && pending.put().version() > version) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The L2 entry of {@code key}, or null; a key L2 cannot hold is simply not cached here. */
