@@ -45,6 +45,8 @@ final class Processes {
         final int port;
         final int metricsPort;
         private Process process;
+        /** Whether the test ended the process (kill or stop), as opposed to the process exiting on its own. */
+        private boolean ended;
 
         Node(String name, Path config, Path log, int port, int metricsPort) {
             this.name = name;
@@ -55,6 +57,7 @@ final class Processes {
         }
 
         Node start() {
+            ended = false;
             List<String> command = java();
             command.add("-Xmx256m");
             command.addAll(List.of("-jar", System.getProperty("gs.launcher.jar"), config.toString()));
@@ -79,14 +82,25 @@ final class Processes {
             return process != null && process.isAlive();
         }
 
+        /** Whether the node was started and has exited without the test killing or stopping it. */
+        boolean exitedOnItsOwn() {
+            return process != null && !ended && !process.isAlive();
+        }
+
+        int exitValue() {
+            return process.exitValue();
+        }
+
         /** SIGKILL, and reap it. */
         void kill() {
+            ended = true;
             process.destroyForcibly();
             waitFor(30);
         }
 
         /** SIGTERM: the node leaves the cluster; returns its exit status. */
         int stop() {
+            ended = true;
             try {
                 new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor();
             } catch (IOException e) {

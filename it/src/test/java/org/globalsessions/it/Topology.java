@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,10 +38,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Readiness is asked of the nodes (their metrics say how many members they see up), never
  * slept for. Everything lives in one private directory under /dev/shm (configs, certificates,
- * logs, tables); {@link #afterAll} kills every process it started and deletes it, and on a
- * failure prints the tail of each node's log first.
+ * logs, tables); {@link #afterAll} kills every process it started and deletes it. When a test
+ * fails, the tail of each node's log is printed and all logs are copied to
+ * {@code target/it-logs/<test>/} first, so a CI run leaves what is needed to explain it.
  */
-final class Topology implements BeforeAllCallback, AfterAllCallback {
+final class Topology implements BeforeAllCallback, AfterAllCallback, TestWatcher {
 
     private static final Logger log = LoggerFactory.getLogger(Topology.class);
     static final List<String> NODES = List.of("r1", "r2", "s2", "e1", "e2", "a1");
@@ -113,6 +116,7 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
             try {
                 await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofSeconds(2)).until(() -> {
                     warmUp.ask("check warm 0 256");
+                    assertNoNodeExitedOnItsOwn();
                     List<Processes.Node> expansion = nodes.values().stream()
                             .filter(n -> n.name.startsWith("e") && n.alive()).toList();
                     Map<String, Integer> wanted = expectedCopies(expansion);
@@ -134,6 +138,16 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             log.info("shard placement settled in {} s: {}", took.toSeconds(), last[0]);
             return took;
+        }
+    }
+
+    /** Fails, with the node's exit status and the tail of its log, if a node the test did not end has exited. */
+    void assertNoNodeExitedOnItsOwn() {
+        for (Processes.Node node : nodes.values()) {
+            if (node.exitedOnItsOwn()) {
+                throw new AssertionError(node + " exited on its own with status " + node.exitValue() + "; its log:\n"
+                        + tail(node.log, 40));
+            }
         }
     }
 
@@ -184,6 +198,7 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
                   %s
                 }
                 pekko.cluster.split-brain-resolver.stable-after = 4s
+                pekko.cluster.failure-detector.acceptable-heartbeat-pause = 8s
                 pekko.cluster.sharding.rebalance-interval = 2s
                 """.formatted(String.join(", ", roles), port,
                 seeds.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", ")),
@@ -259,11 +274,14 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
     }
 
     @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+        keepLogs(context.getRequiredTestMethod().getName());
+    }
+
+    @Override
     public void afterAll(ExtensionContext context) throws IOException {
         if (context.getExecutionException().isPresent()) {
-            for (Processes.Node node : nodes.values()) {
-                System.err.println("---- last lines of " + node + " ----\n" + tail(node.log, 30));
-            }
+            keepLogs(context.getRequiredTestClass().getSimpleName());
         }
         clients.forEach(Processes.Client::close);
         clients.forEach(c -> {
@@ -278,6 +296,23 @@ final class Topology implements BeforeAllCallback, AfterAllCallback {
         }
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** Prints the tail of each node's log and copies every log (nodes and clients) to target/it-logs/{@code name}. */
+    private void keepLogs(String name) {
+        for (Processes.Node node : nodes.values()) {
+            System.err.println("---- last lines of " + node + " ----\n" + tail(node.log, 40));
+        }
+        Path kept = Path.of("target", "it-logs", name);
+        try (Stream<Path> logs = Files.list(dir.resolve("logs"))) {
+            Files.createDirectories(kept);
+            for (Path logFile : logs.toList()) {
+                Files.copy(logFile, kept.resolve(logFile.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+            System.err.println("---- all logs kept in " + kept.toAbsolutePath() + " ----");
+        } catch (IOException e) {
+            System.err.println("could not keep the logs in " + kept.toAbsolutePath() + ": " + e);
         }
     }
 

@@ -9,7 +9,8 @@ import org.globalsessions.shm.ShmLruException;
 
 /**
  * The {@code global-sessions} command. Exit codes: 0 done, 1 failed (a node or request could
- * not do its job), 2 bad usage or configuration; every failure prints one line saying what was
+ * not do its job), 2 bad usage or configuration, 3 a node the cluster removed (downed) while it
+ * ran; every failure prints one line saying what was
  * wrong and what to do ({@code --verbose} adds the stack trace).
  */
 public final class Main {
@@ -17,6 +18,8 @@ public final class Main {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    /** A node the cluster removed (downed): a supervisor should start it again. */
+    public static final int REMOVED = 3;
 
     private Main() {
     }

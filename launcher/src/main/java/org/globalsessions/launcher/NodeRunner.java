@@ -64,7 +64,31 @@ final class NodeRunner {
         if (metricsEndpoint != null) {
             metricsEndpoint.close();
         }
-        log.info("{} on {} stopped", roles(settings), address);
+        return exitStatus(system, roles(settings), address);
+    }
+
+    /**
+     * 0 when the node stopped because it was told to (a signal, or it left the cluster);
+     * {@link Main#REMOVED} when the cluster removed it (the split brain resolver downed it
+     * because the other members could not reach it), so a supervisor restarts it;
+     * {@link Main#FAILED} when it could not join.
+     */
+    static int exitStatus(ActorSystem<Void> system, String roles, String address) {
+        CoordinatedShutdown.Reason reason = CoordinatedShutdown.get(system).getShutdownReason().orElse(null);
+        if (reason == CoordinatedShutdown.clusterDowningReason()) {
+            log.error("{} on {} was removed from the cluster: the other members could not reach it for longer than the "
+                    + "failure detector allows (pekko.cluster.failure-detector.acceptable-heartbeat-pause) and the split "
+                    + "brain resolver downed it; its shards moved to the other nodes. Exiting with status {}: restart it "
+                    + "and it joins again", roles, address, Main.REMOVED);
+            return Main.REMOVED;
+        }
+        if (reason == CoordinatedShutdown.clusterJoinUnsuccessfulReason()) {
+            log.error("{} on {} could not join the cluster through its seed nodes in time "
+                    + "(pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes); check that a seed node is running and "
+                    + "trusts this node's certificate", roles, address);
+            return Main.FAILED;
+        }
+        log.info("{} on {} stopped", roles, address);
         return Main.OK;
     }
 

@@ -200,6 +200,67 @@ class LauncherIT {
         assertTrue(errors.get().contains("stopped"), errors.get());
     }
 
+    /**
+     * A node the others cannot reach (here: stopped with SIGSTOP) is downed by the split brain
+     * resolver; once it runs again it learns that, stops, says so and exits 3, so a supervisor
+     * knows to start it again, and does not exit 0 as if it had been told to stop.
+     */
+    @Test
+    void aNodeTheClusterRemovedSaysSoAndExits3() throws Exception {
+        assertEquals(0, run("certs", "--out", "certs", "--hosts", "127.0.0.1").exit());
+        int[] ports = {FreePorts.next(), FreePorts.next()};
+        Arrays.sort(ports); // equal halves: keep-majority keeps the side with the lowest address, the seed's
+        int seedMetrics = FreePorts.next();
+        Path seed = nodeConfig("seed", "relay", ports[0], "", seedMetrics);
+        Path relief = nodeConfig("relief", "relief-expansion", ports[1], "seed-nodes = [\"127.0.0.1:" + ports[0] + "\"]", 0);
+        Process seedNode = command(seed.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("seed.log").toFile()).start();
+        started.add(seedNode);
+        Process reliefNode = command(relief.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("relief.log").toFile()).start();
+        started.add(reliefNode);
+        await().atMost(Duration.ofSeconds(90)).until(() -> membersUp(seedMetrics) == 2);
+
+        new ProcessBuilder("kill", "-STOP", Long.toString(reliefNode.pid())).start().waitFor();
+        await().atMost(Duration.ofSeconds(60)).until(() -> membersUp(seedMetrics) == 1);
+        new ProcessBuilder("kill", "-CONT", Long.toString(reliefNode.pid())).start().waitFor();
+
+        assertTrue(reliefNode.waitFor(60, TimeUnit.SECONDS), "the removed node stops");
+        String log = Files.readString(dir.resolve("relief.log"));
+        assertEquals(3, reliefNode.exitValue(), log);
+        assertTrue(log.contains("relief-expansion on 127.0.0.1:" + ports[1] + " was removed from the cluster"), log);
+        assertTrue(log.contains("restart it and it joins again"), log);
+        assertTrue(seedNode.isAlive(), "the seed keeps running");
+    }
+
+    private Path nodeConfig(String name, String role, int port, String seeds, int metricsPort) throws IOException {
+        return Files.writeString(dir.resolve(name + ".conf"), """
+                global-sessions {
+                  roles = [%s]
+                  hostname = "127.0.0.1"
+                  port = %d
+                  %s
+                  tls { key-file = certs/node.key, cert-file = certs/node.crt, ca-file = certs/ca.crt }
+                  relay.table.path = "%s"
+                  metrics.port = %d
+                }
+                pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s
+                pekko.cluster.split-brain-resolver.stable-after = 2s
+                """.formatted(role, port, seeds, dir.resolve(name + ".lru"), metricsPort));
+    }
+
+    private static double membersUp(int metricsPort) {
+        try {
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = Pattern.compile("(?m)^global_sessions_cluster_members\\{status=\"up\"\\} (\\S+)$").matcher(metrics);
+            return m.find() ? Double.parseDouble(m.group(1)) : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
     @Test
     void certsWritesACaAndNodeCertificatesAndRefusesToOverwriteACa() throws Exception {
         Result r = run("certs", "--out", "certs", "--hosts", "10.1.2.3,relay.example");

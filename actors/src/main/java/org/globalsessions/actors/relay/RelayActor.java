@@ -103,6 +103,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private final long incarnation = ThreadLocalRandom.current().nextLong();
     private final Map<ActorRef<EdgeCommand>, Long> edges = new HashMap<>();
     private final Map<Long, PendingPut> pendingPuts = new HashMap<>();
+    /** Per key with writes in {@link #pendingPuts}: how many, and the newest version among them. */
+    private final Map<String, long[]> keysInFlight = new HashMap<>();
     private final Map<Long, PendingDelete> deletes = new HashMap<>();
     private Set<ActorRef<RelayCommand>> peers = Set.of();
     private ActorRef<SiblingCommand> sibling;
@@ -161,7 +163,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private Behavior<RelayCommand> onGet(RelayCommand.Get get) {
         Entry entry = l2(get.key());
         metrics.relayRequest(entry != null ? "get_l2" : "get_forwarded");
-        if (entry != null && !(entry.tombstone() && newerWriteInFlight(get.key(), entry.version()))) {
+        if (entry != null && !newerWriteInFlight(get.key(), entry.version())) {
             if (entry.tombstone()) {
                 get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), entry.version()));
             } else {
@@ -181,17 +183,26 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     /**
      * Whether a write of {@code key} newer than {@code version} passed through here and the owner
      * has not reported it stored yet. The owner's copies acknowledge the writer directly, so the
-     * writer may read (or tell another host to read) before this relay replaced its L2 tombstone
-     * with the new value: such a read goes to the owner instead of being answered "deleted".
-     * Only tombstone hits look (a login after a logout), so the scan stays off the hot path.
+     * writer may read (or tell another host to read) before this relay replaced its L2 copy or
+     * tombstone with the new value: such a read goes to the owner instead of being answered with
+     * the previous version, or "deleted" for a login right after a logout. One map lookup.
      */
     private boolean newerWriteInFlight(String key, long version) {
-        for (PendingPut pending : pendingPuts.values()) {
-            if (pending.put().key().equals(key) && pending.put().version() > version) {
-                return true;
-            }
+        long[] inFlight = keysInFlight.get(key);
+        return inFlight != null && inFlight[1] > version;
+    }
+
+    private void putInFlight(RelayCommand.Put put) {
+        long[] inFlight = keysInFlight.computeIfAbsent(put.key(), k -> new long[2]);
+        inFlight[0]++;
+        inFlight[1] = Math.max(inFlight[1], put.version());
+    }
+
+    private void putDone(RelayCommand.Put put) {
+        long[] inFlight = keysInFlight.get(put.key());
+        if (inFlight != null && --inFlight[0] == 0) {
+            keysInFlight.remove(put.key());
         }
-        return false;
     }
 
     /** The L2 entry of {@code key}, or null; a key L2 cannot hold is simply not cached here. */
@@ -211,6 +222,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         }
         long token = nextToken++;
         pendingPuts.put(token, new PendingPut(put, System.nanoTime() + 2 * settings.requestTimeout().toNanos()));
+        putInFlight(put);
         sibling.tell(new SiblingCommand.StoreAtOwner(put, getContext().getSelf(), token));
         return this;
     }
@@ -224,6 +236,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
             return this;
         }
         RelayCommand.Put put = pending.put();
+        putDone(put);
         cache(put.key(), put.value(), put.version(), put.ttlMillis());
         if (settings.relay().publishArrivals()) {
             RelayCommand.PeerArrival arrival = new RelayCommand.PeerArrival(put.key(), put.value(), put.version(), put.ttlMillis());
@@ -414,8 +427,10 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         long expiry = settings.relay().edgeExpiry().toNanos();
         edges.values().removeIf(lastSeen -> now - lastSeen > expiry);
         for (Iterator<PendingPut> i = pendingPuts.values().iterator(); i.hasNext(); ) {
-            if (now - i.next().deadlineNanos() > 0) {
+            PendingPut pending = i.next();
+            if (now - pending.deadlineNanos() > 0) {
                 i.remove();
+                putDone(pending.put());
             }
         }
         return this;

@@ -104,8 +104,13 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
      * The node that copy {@code replica} of {@code shard} belongs on, among {@code nodes} (their
      * addresses, {@code pekko://system@host:port}): the placement as a function of membership
      * only, so an operator or a test can tell where every copy should settle.
+     *
+     * @throws IllegalArgumentException if {@code nodes} is empty: a copy has no home without a node
      */
     public static String home(String shard, int replica, Collection<String> nodes) {
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("no node to place copy " + replica + " of shard " + shard + " on: the node list is empty");
+        }
         List<String> ranked = rank(shard, nodes);
         return ranked.get(replica % ranked.size());
     }

@@ -104,4 +104,11 @@ class ReplicaPlacementTest {
         copies.values().forEach(n -> assertTrue(n <= 16, "at most one copy of each shard per node: " + copies));
         assertEquals(Map.of("pekko://s@127.0.0.1:1", 16), ReplicaPlacement.copiesPerNode(16, 1, nodes.subList(0, 1)));
     }
+
+    @Test
+    void anEmptyNodeListIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ReplicaPlacement.copiesPerNode(16, 2, List.of()));
+        assertTrue(e.getMessage().contains("node list is empty"), e.getMessage());
+    }
 }
