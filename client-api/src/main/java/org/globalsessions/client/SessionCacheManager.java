@@ -192,7 +192,7 @@ public final class SessionCacheManager implements AutoCloseable {
     public CompletionStage<Optional<SessionInfo>> lookup(String key) {
         return fetch(key, s -> new SessionInfo(s.value(), s.version(),
                 s.expiresAtMillis() == 0 ? null : Instant.ofEpochMilli(s.expiresAtMillis()),
-                s.tier().name().toLowerCase()));
+                s.tier().id()));
     }
 
     /**
@@ -201,13 +201,13 @@ public final class SessionCacheManager implements AutoCloseable {
      * with the meters recorded either way. {@code view} (ours, cheap) is applied before completing.
      */
     private <T> CompletionStage<Optional<T>> fetch(String key, Function<EdgeCache.Session, T> view) {
-        long start = System.nanoTime();
-        CompletableFuture<Optional<EdgeCache.Session>> found = edge.get(key);
-        if (found.isDone() && !found.isCompletedExceptionally()) {
-            Optional<EdgeCache.Session> session = found.join();
-            metrics.answered(session); // an L1 hit is counted, not timed: timing it would cost more than the hit
-            return CompletableFuture.completedFuture(session.map(view));
+        EdgeCache.Session local = edge.l1Hit(key);
+        if (local != null) {
+            metrics.l1Hit(); // counted, not timed: timing it would cost more than the hit
+            return CompletableFuture.completedFuture(Optional.of(view.apply(local)));
         }
+        long start = System.nanoTime();
+        CompletableFuture<Optional<EdgeCache.Session>> found = edge.getFromRelay(key);
         return answer(found, (session, failure) -> {
             if (failure != null) {
                 metrics.failed("get", start);
@@ -417,6 +417,7 @@ public final class SessionCacheManager implements AutoCloseable {
         final Counter setFailed;
         private final Map<Tier, Counter> found = new java.util.EnumMap<>(Tier.class);
         private final Counter miss;
+        private final Counter l1;
         private final Map<String, Timer> timers;
 
         Metrics(MeterRegistry registry) {
@@ -427,16 +428,21 @@ public final class SessionCacheManager implements AutoCloseable {
             this.setFailed = Counter.builder("global_sessions_client_sets").tag("outcome", "failed")
                     .description("sets that failed or were refused").register(registry);
             for (Tier tier : Tier.values()) {
-                found.put(tier, Counter.builder("global_sessions_client_gets").tag("tier", tier.name().toLowerCase())
+                found.put(tier, Counter.builder("global_sessions_client_gets").tag("tier", tier.id())
                         .description("gets by the tier that answered").register(registry));
             }
             this.miss = Counter.builder("global_sessions_client_gets").tag("tier", "none")
                     .description("gets no tier could answer").register(registry);
+            this.l1 = found.get(Tier.L1);
         }
 
         void found(Optional<EdgeCache.Session> session, long start) {
             answered(session);
             ok("get", start);
+        }
+
+        void l1Hit() {
+            l1.increment();
         }
 
         void answered(Optional<EdgeCache.Session> session) {

@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
@@ -114,7 +115,7 @@ public final class EdgeCache implements AutoCloseable {
     private final AtomicLong requestIds = new AtomicLong();
     private final long startedNanos = System.nanoTime();
     private final Duration defaultTtl;
-    private final AtomicLong l1Hits = new AtomicLong();
+    private final LongAdder l1Hits = new LongAdder();
     private final AtomicLong remoteGets = new AtomicLong();
     /** Set once construction finished: the actor's timer does nothing before. */
     private volatile boolean ready;
@@ -167,18 +168,36 @@ public final class EdgeCache implements AutoCloseable {
     }
 
     /**
+     * The session for {@code key} if this host's table holds a live value of it (an L1 hit,
+     * counted), else null: a miss, or a tombstone, which {@link #get} takes to the relay. The
+     * whole hit path: no future, no optional, nothing leaves the caller's thread.
+     */
+    public Session l1Hit(String key) {
+        Entry entry = l1.getEntry(checkKey(key));
+        if (entry == null || entry.tombstone()) {
+            return null;
+        }
+        l1Hits.increment();
+        return new Session(entry.value(), entry.version(), entry.expiresAtMillis(), Tier.L1);
+    }
+
+    /**
      * The session for {@code key}: completed at once on an L1 hit, else when a relay or relief
      * tier answers. Empty if no tier has it (or it was deleted).
      */
     public CompletableFuture<Optional<Session>> get(String key) {
-        byte[] k = checkKey(key);
-        Entry entry = l1.getEntry(k);
-        if (entry != null && !entry.tombstone()) {
-            l1Hits.incrementAndGet();
-            return CompletableFuture.completedFuture(Optional.of(new Session(entry.value(), entry.version(), entry.expiresAtMillis(), Tier.L1)));
-        }
-        // A miss, or a tombstone: a later login may have written a newer version elsewhere, so
-        // the relay (whose owners hold the truth) decides.
+        Session local = l1Hit(key);
+        return local != null ? CompletableFuture.completedFuture(Optional.of(local)) : getFromRelay(key);
+    }
+
+    /**
+     * The session for {@code key} as the relay and the tiers behind it know it, whatever this
+     * host's table holds: what {@link #get} does after an L1 miss or tombstone (a later login may
+     * have written a newer version elsewhere, so the relay, whose owners hold the truth, decides).
+     * Concurrent lookups of one key share one request.
+     */
+    public CompletableFuture<Optional<Session>> getFromRelay(String key) {
+        checkKey(key);
         checkOpen();
         CompletableFuture<Optional<Session>> created = new CompletableFuture<>();
         CompletableFuture<Optional<Session>> shared = inflight.putIfAbsent(key, created);
@@ -252,7 +271,7 @@ public final class EdgeCache implements AutoCloseable {
 
     /** Gets this edge served from L1. */
     public long l1Hits() {
-        return l1Hits.get();
+        return l1Hits.sum();
     }
 
     /** Gets this edge sent to a relay (one per key in flight, whatever the number of callers). */
@@ -502,7 +521,7 @@ public final class EdgeCache implements AutoCloseable {
         }
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
-            if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+            if ((c <= ' ' || c >= 0x7f) && (Character.isWhitespace(c) || Character.isISOControl(c))) { // printable ASCII: fine
                 throw new IllegalArgumentException("key=\"" + key.replaceAll("\\p{Cntrl}", "?") + "\" contains whitespace or a control character at index " + i);
             }
         }

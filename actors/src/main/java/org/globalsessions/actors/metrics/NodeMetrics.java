@@ -132,6 +132,6 @@ public final class NodeMetrics {
     }
 
     private static String tag(Tier tier) {
-        return tier.name().toLowerCase();
+        return tier.id();
     }
 }

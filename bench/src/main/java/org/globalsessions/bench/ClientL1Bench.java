@@ -1,0 +1,141 @@
+package org.globalsessions.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import net.openhft.chronicle.map.ChronicleMap;
+import org.globalsessions.client.SessionCacheManager;
+import org.globalsessions.client.SessionInfo;
+import org.globalsessions.runtime.bootstrap.FreePorts;
+import org.globalsessions.runtime.tls.Certificates;
+import org.globalsessions.shm.ShmLru;
+import org.globalsessions.shm.ShmLruSettings;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.ThreadParams;
+
+/**
+ * The L1 hit layer by layer, against its peer in the same fork: what an application pays for a
+ * session its host's table holds, from the table's own {@code get} up to
+ * {@link SessionCacheManager#lookup}, and Chronicle Map's {@code getUsing} and {@code get} on
+ * the same keys and values. Tells where the end-to-end L1 cell's time goes beyond the table.
+ *
+ * <p>The table is created and filled here (as the host's first process would); the manager
+ * attaches to it ({@code manageSection(false)}) with a relay address nothing listens on: every
+ * measured read is an L1 hit and never leaves the process (each benchmark checks it hit).
+ */
+public class ClientL1Bench extends BenchBase {
+
+    @State(Scope.Benchmark)
+    public static class Host {
+        @Param({"100000"})
+        public int entries;
+
+        Path dir;
+        ShmLru table;
+        SessionCacheManager manager;
+        ChronicleMap<String, byte[]> map;
+        String[] keys;
+        byte[][] keyBytes;
+
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            dir = Files.createTempDirectory(Path.of("/dev/shm"), "gs-client-l1-");
+            keys = Keys.sessionIds(SEED, entries);
+            keyBytes = new byte[entries][];
+            byte[][] values = Keys.values(SEED + 2, PUT_VALUES, VALUE_SIZE);
+            table = ShmLru.create(dir.resolve("host.lru"),
+                    ShmLruSettings.builder().elCount(2L * entries).recordSize(RECORD_SIZE).build());
+            map = ChronicleMapBench.create(dir.resolve("peer.cm3"), entries, keys[0], true);
+            for (int i = 0; i < entries; i++) {
+                keyBytes[i] = keys[i].getBytes(StandardCharsets.US_ASCII);
+                table.putIfNewer(keyBytes[i], values[i % PUT_VALUES], 1, Duration.ofHours(1));
+                map.put(keys[i], values[i % PUT_VALUES]);
+            }
+            Certificates.development(dir.resolve("certs"));
+            manager = SessionCacheManager.builder().relays("127.0.0.1:" + FreePorts.next())
+                    .certificates(dir.resolve("certs")).table(dir.resolve("host.lru")).manageSection(false)
+                    .recordSize(RECORD_SIZE).requestTimeout(Duration.ofSeconds(5)).defaultTtl(Duration.ofHours(1)).build();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws IOException {
+            manager.close();
+            table.close();
+            map.close();
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @State(Scope.Thread)
+    public static class Reader {
+        Cursor cursor;
+        final byte[] using = new byte[VALUE_SIZE];
+
+        @Setup(Level.Trial)
+        public void setUp(Host host, ThreadParams thread) {
+            cursor = Cursor.walk(host.entries, thread.getThreadIndex(), thread.getThreadCount());
+        }
+    }
+
+    private static <T> T hit(T value) {
+        if (value == null) {
+            throw new IllegalStateException("an L1 read missed: the benchmark measures hits only");
+        }
+        return value;
+    }
+
+    /** The table alone: key bytes ready, the value copied out. */
+    @Benchmark
+    public byte[] table(Host h, Reader r) {
+        return hit(h.table.get(h.keyBytes[r.cursor.next()]));
+    }
+
+    /** The table's entry (value, version, expiry, tombstone flag), as the edge reads it. */
+    @Benchmark
+    public Object tableEntry(Host h, Reader r) {
+        return hit(h.table.getEntry(h.keyBytes[r.cursor.next()]));
+    }
+
+    /** {@link SessionCacheManager#getLocal}: key checked and encoded, no future. */
+    @Benchmark
+    public byte[] getLocal(Host h, Reader r) {
+        return hit(h.manager.getLocal(h.keys[r.cursor.next()]).orElse(null));
+    }
+
+    /** {@link SessionCacheManager#get}: the application's read, completed in the caller's thread on a hit. */
+    @Benchmark
+    public byte[] get(Host h, Reader r) {
+        Optional<byte[]> value = h.manager.get(h.keys[r.cursor.next()]).toCompletableFuture().join();
+        return hit(value.orElse(null));
+    }
+
+    /** {@link SessionCacheManager#lookup}: as {@code get}, with version, expiry and tier (what the e2e cells call). */
+    @Benchmark
+    public SessionInfo lookup(Host h, Reader r) {
+        return hit(h.manager.lookup(h.keys[r.cursor.next()]).toCompletableFuture().join().orElse(null));
+    }
+
+    /** The peer: Chronicle Map {@code getUsing} into a reused array (the e2e L1 cell's peer). */
+    @Benchmark
+    public byte[] chronicleMapGetUsing(Host h, Reader r) {
+        return hit(h.map.getUsing(h.keys[r.cursor.next()], r.using));
+    }
+
+    /** The peer allocating its value, as the table's {@code get} does. */
+    @Benchmark
+    public byte[] chronicleMapGet(Host h, Reader r) {
+        return hit(h.map.get(h.keys[r.cursor.next()]));
+    }
+}
