@@ -85,7 +85,11 @@ public class ClientL1Bench extends BenchBase {
 
         @Setup(Level.Trial)
         public void setUp(Host host, ThreadParams thread) {
-            cursor = Cursor.walk(host.entries, thread.getThreadIndex(), thread.getThreadCount());
+            init(host, thread.getThreadIndex(), thread.getThreadCount());
+        }
+
+        void init(Host host, int threadIndex, int threadCount) {
+            cursor = Cursor.walk(host.entries, threadIndex, threadCount);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.globalsessions.bench;
 
+import static org.globalsessions.bench.BenchBase.VALUE_SIZE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -48,6 +49,30 @@ class BenchStatesTest {
         assertEquals(5, strided.next());
         assertEquals(7, strided.next());
         assertEquals(1, strided.next());
+    }
+
+    @Test
+    void clientL1ReadsHitThroughEveryLayerAndTearDownRemovesTheFiles() throws Exception {
+        ClientL1Bench bench = new ClientL1Bench();
+        ClientL1Bench.Host host = new ClientL1Bench.Host();
+        host.entries = ENTRIES;
+        host.setUp();
+        try {
+            ClientL1Bench.Reader reader = new ClientL1Bench.Reader();
+            reader.init(host, 0, 1);
+            for (int i = 0; i < OPS; i++) { // each throws if its read missed
+                assertEquals(VALUE_SIZE, bench.table(host, reader).length);
+                assertNotNull(bench.tableEntry(host, reader));
+                assertEquals(VALUE_SIZE, bench.getLocal(host, reader).length);
+                assertEquals(VALUE_SIZE, bench.get(host, reader).length);
+                assertEquals("l1", bench.lookup(host, reader).tier());
+                assertEquals(VALUE_SIZE, bench.chronicleMapGetUsing(host, reader).length);
+                assertEquals(VALUE_SIZE, bench.chronicleMapGet(host, reader).length);
+            }
+        } finally {
+            host.tearDown();
+        }
+        assertFalse(Files.exists(host.dir), "tear-down removes " + host.dir);
     }
 
     @Test
