@@ -417,7 +417,6 @@ public final class SessionCacheManager implements AutoCloseable {
         final Counter setFailed;
         private final Map<Tier, Counter> found = new java.util.EnumMap<>(Tier.class);
         private final Counter miss;
-        private final Counter l1;
         private final Map<String, Timer> timers;
 
         Metrics(MeterRegistry registry) {
@@ -433,20 +432,15 @@ public final class SessionCacheManager implements AutoCloseable {
             }
             this.miss = Counter.builder("global_sessions_client_gets").tag("tier", "none")
                     .description("gets no tier could answer").register(registry);
-            this.l1 = found.get(Tier.L1);
         }
 
         void found(Optional<EdgeCache.Session> session, long start) {
-            answered(session);
+            session.ifPresentOrElse(s -> found.get(s.tier()).increment(), miss::increment);
             ok("get", start);
         }
 
         void l1Hit() {
-            l1.increment();
-        }
-
-        void answered(Optional<EdgeCache.Session> session) {
-            session.ifPresentOrElse(s -> found.get(s.tier()).increment(), miss::increment);
+            found.get(Tier.L1).increment();
         }
 
         void ok(String path, long start) {

@@ -184,8 +184,7 @@ class LauncherIT {
         assertEquals(0, inspect.exit(), inspect.err());
         long entries = number(inspect.out(), "entries\\s+(\\d+)");
         long hits = number(inspect.out(), "hits\\s+(\\d+)");
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = metrics(metricsPort);
         assertEquals(entries, (long) Double.parseDouble(value(metrics, "global_sessions_table_entries\\{table=\"l2\"\\} (\\S+)")));
         assertEquals(hits, (long) Double.parseDouble(value(metrics, "global_sessions_table_hits_total\\{table=\"l2\"\\} (\\S+)")));
         assertTrue(metrics.contains("global_sessions_relief_shards_hosted{tier=\"expansion\"}"), "shards hosted are reported");
@@ -247,17 +246,22 @@ class LauncherIT {
                 """.formatted(role, port, seeds, dir.resolve(name + ".lru"), metricsPort));
     }
 
+    /** How many members the node serving metrics on {@code metricsPort} sees up; -1 if it does not answer. */
     private static double membersUp(int metricsPort) {
+        Matcher m = Pattern.compile("(?m)^global_sessions_cluster_members\\{status=\"up\"\\} (\\S+)$").matcher(metrics(metricsPort));
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    /** The Prometheus text a node serves on {@code metricsPort}, or empty if it does not answer. */
+    private static String metrics(int metricsPort) {
         try {
-            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            Matcher m = Pattern.compile("(?m)^global_sessions_cluster_members\\{status=\"up\"\\} (\\S+)$").matcher(metrics);
-            return m.find() ? Double.parseDouble(m.group(1)) : -1;
         } catch (IOException e) {
-            return -1;
+            return "";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return -1;
+            return "";
         }
     }
 
