@@ -32,7 +32,7 @@ final class FileHeaderLayout {
     /** "GSESSLRU" read as a little-endian long. */
     static final long MAGIC = 0x55524C5353455347L;
     /** Bumped on any change of the byte layout; attach refuses any other value. */
-    static final int LAYOUT_VERSION = 1;
+    static final int LAYOUT_VERSION = 2;
     static final int HEADER_SIZE = 256;
 
     static final int MAGIC_OFFSET = 0;

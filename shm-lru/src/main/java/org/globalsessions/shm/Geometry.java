@@ -4,9 +4,9 @@ package org.globalsessions.shm;
  * Byte geometry derived from {@link ShmLruSettings}; the header stores it too, and attach
  * recomputes it from the stored settings and refuses a header where the two disagree.
  *
- * <p>Space: each entry costs {@code RecordLayout.HEADER_SIZE} (32) bytes of record header and
- * 1.5 index slots of 4 bytes (load factor at most 2/3), so 38 bytes beyond its
- * {@code record_size}: 9.1% for a 32-byte key with a 384-byte value.
+ * <p>Space: each entry costs {@code RecordLayout.HEADER_SIZE} (40) bytes of record header and
+ * 1.5 index slots of 4 bytes (load factor at most 2/3), so 46 bytes beyond its
+ * {@code record_size}: 11.1% for a 32-byte key with a 384-byte value.
  */
 record Geometry(int segmentCapacity, int recordsPerSegment, int slotsPerSegment, int recordStride,
                 long segmentStride, long segmentsOffset, long fileSize) {

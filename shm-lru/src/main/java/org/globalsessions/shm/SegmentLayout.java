@@ -2,15 +2,16 @@ package org.globalsessions.shm;
 
 /**
  * One segment: a header of two cache lines, the index slots, then the records. The first
- * line holds what every lookup writes (the lock word, the list heads, the hit and miss
- * counters), so a get dirties one header line, not two; the second holds the other
- * statistics. Counters are updated under the lock. See {@code shm-lru/SPEC.md}, "Segments".
+ * line holds what every locked operation writes (the lock word, the change sequence, the list
+ * heads, the hit and miss counters), so it dirties one header line, not two, and a lookup that
+ * takes no lock only reads it; the second holds the other statistics. Counters are updated
+ * under the lock. See {@code shm-lru/SPEC.md}, "Segments".
  *
  * <pre>
- *   0               8       12      16      20      24      28      32      40      48 .... 64
- *   +---------------+-------+-------+-------+-------+-------+-------+-------+-------+------+
- *   |   LOCK_WORD   | HEAD  | TAIL  | FREE  | COUNT | NEXT  |   -   | HITS  | MISS  |  -   |
- *   +---------------+-------+-------+-------+-------+-------+-------+-------+-------+------+
+ *   0               8       12      16      20      24      28      32      40      48      56 .. 64
+ *   +---------------+-------+-------+-------+-------+-------+-------+-------+-------+-------+--+
+ *   |   LOCK_WORD   | HEAD  | TAIL  | FREE  | COUNT | NEXT  |   -   | HITS  | MISS  |  SEQ  |- |
+ *   +---------------+-------+-------+-------+-------+-------+-------+-------+-------+-------+--+
  *  64      72      80      88      96      104     112 ........ 128
  *   +-------+-------+-------+-------+-------+-------+------------+
  *   | PUTS  | REMOV | EVICT | EXPIR | RECOV | STALE |  reserved  |
@@ -18,7 +19,10 @@ package org.globalsessions.shm;
  *  128: SLOTS x int32, padded to 64 bytes; then (capacity + 1) records of RECORD_STRIDE.
  * </pre>
  *
- * <p>HEAD is the most recently used record, TAIL the least; FREE heads the free list (linked
+ * <p>SEQ is the segment's change sequence: odd while a lock holder may be changing the segment,
+ * even otherwise, and different after every locked operation, so a lookup that read it even
+ * before and unchanged after reading an entry without the lock knows it read a consistent one.
+ * HEAD is the most recently used record, TAIL the least; FREE heads the free list (linked
  * through {@link RecordLayout#LRU_NEXT_OFFSET}); NEXT is the first record index never used
  * (records at or past it are free without being on the list, so a new table touches no
  * record page until it is used). Record references are record indices; {@link #NIL} is none.
@@ -43,6 +47,7 @@ final class SegmentLayout {
 
     static final int HITS_OFFSET = 32;
     static final int MISSES_OFFSET = HITS_OFFSET + 8;
+    static final int SEQ_OFFSET = MISSES_OFFSET + 8;
     static final int PUTS_OFFSET = 64;
     static final int REMOVES_OFFSET = PUTS_OFFSET + 8;
     static final int EVICTIONS_OFFSET = REMOVES_OFFSET + 8;

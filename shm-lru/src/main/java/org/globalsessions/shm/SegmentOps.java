@@ -11,7 +11,9 @@ import sun.misc.Unsafe;
 /**
  * The in-segment algorithms: index probing, record allocation, LRU links and statistics, on the
  * mapped memory at absolute addresses. Every method except the static helpers requires the
- * caller to hold the lock of the segment it is given ({@code s}, the segment's base address).
+ * caller to hold the lock of the segment it is given ({@code s}, the segment's base address),
+ * except the lookups a reader without the lock makes between {@link #readSeq} and
+ * {@link #validate} (see "Reads without the lock").
  *
  * <h2>Index</h2>
  * Open addressing with linear probing over {@code slotsPerSegment} 4-byte slots, at most 2/3
@@ -28,6 +30,15 @@ import sun.misc.Unsafe;
  * operation, the index points only at whole records, and the worst damage is an LRU list or
  * free list with a half-done edit, a leaked record, or a slot duplicated by an unfinished
  * backward shift: all of which {@link SegmentRepair} rebuilds from the index.
+ *
+ * <h2>Reads without the lock</h2>
+ * A lock holder makes the segment's SEQ odd before its first change ({@link #beginWrite}) and
+ * even again, with a new value, after its last ({@link #endWrite}). A reader reads SEQ, probes
+ * and copies with plain loads, and keeps what it read only if SEQ was even and is unchanged
+ * after a load fence ({@link #validate}); anything it read meanwhile may be torn, so every
+ * index and length it follows is checked against the geometry first (below), and a torn read
+ * costs a retry, never a wild access. A holder that dies leaves SEQ odd: readers then take the
+ * lock, which takes it over and repairs the segment.
  *
  * <h2>Trust</h2>
  * Record indices read from shared memory are checked against the geometry before use, so a
@@ -207,6 +218,11 @@ final class SegmentOps {
         return MEMORY.readLong(r + EXPIRES_AT_OFFSET);
     }
 
+    /** When the record last became the head of the LRU list (epoch ms). */
+    static long usedAt(long r) {
+        return MEMORY.readLong(r + USED_AT_OFFSET);
+    }
+
     static long ttlMillis(long r) {
         return MEMORY.readInt(r + TTL_MILLIS_OFFSET) & 0xFFFF_FFFFL;
     }
@@ -256,24 +272,27 @@ final class SegmentOps {
 
     // ---- mutation -------------------------------------------------------------------------
 
-    /** Writes a new record for {@code key} into the empty slot {@code emptyPos}; the segment must have room. */
-    void insert(long s, int emptyPos, long hash, byte[] key, byte[] value, long version, long expiresAt, long ttl) {
+    /**
+     * Writes a new record for {@code key} into the empty slot {@code emptyPos}; the segment must
+     * have room. It becomes the most recently used, at {@code now}.
+     */
+    void insert(long s, int emptyPos, long hash, byte[] key, byte[] value, long version, long expiresAt, long ttl, long now) {
         int index = allocate(s);
         fill(record(s, index), key, value, version, expiresAt, ttl);
-        linkHead(s, index);
+        linkHead(s, index, now);
         MEMORY.writeOrderedInt(slotAddress(s, emptyPos), slot(tag(hash), index)); // commit
         MEMORY.writeInt(s + ENTRY_COUNT_OFFSET, entryCount(s) + 1);
     }
 
-    /** Replaces the record at slot {@code pos} with a new one (written beside it, then swapped in). */
-    void replace(long s, int pos, long hash, byte[] key, byte[] value, long version, long expiresAt, long ttl) {
+    /** Replaces the record at slot {@code pos} with a new one (written beside it, then swapped in), used at {@code now}. */
+    void replace(long s, int pos, long hash, byte[] key, byte[] value, long version, long expiresAt, long ttl, long now) {
         int old = slotRecordChecked(s, readSlot(s, pos));
         int index = allocate(s);
         fill(record(s, index), key, value, version, expiresAt, ttl);
         MEMORY.writeOrderedInt(slotAddress(s, pos), slot(tag(hash), index)); // commit
         unlink(s, old);
         release(s, old);
-        linkHead(s, index);
+        linkHead(s, index, now);
     }
 
     /** Removes the record at slot {@code pos}. */
@@ -361,16 +380,20 @@ final class SegmentOps {
         return MEMORY.readInt(record(s, index) + LRU_NEXT_OFFSET);
     }
 
-    void moveToHead(long s, int index) {
+    /** Makes record {@code index} the most recently used, at {@code now}. */
+    void moveToHead(long s, int index, long now) {
         if (lruHead(s) != index) {
             unlink(s, index);
-            linkHead(s, index);
+            linkHead(s, index, now);
+        } else {
+            MEMORY.writeLong(record(s, index) + USED_AT_OFFSET, now);
         }
     }
 
-    private void linkHead(long s, int index) {
+    private void linkHead(long s, int index, long now) {
         long r = record(s, index);
         int head = lruHead(s);
+        MEMORY.writeLong(r + USED_AT_OFFSET, now);
         MEMORY.writeInt(r + LRU_PREV_OFFSET, NIL);
         MEMORY.writeInt(r + LRU_NEXT_OFFSET, head);
         if (head == NIL) {
@@ -406,6 +429,33 @@ final class SegmentOps {
         }
     }
 
+    // ---- the change sequence ------------------------------------------------------------------
+
+    /**
+     * Called by a new lock holder before it changes anything: SEQ becomes odd (it stays odd if a
+     * dead holder left it so), and the fence keeps every later store behind it.
+     */
+    static void beginWrite(long s) {
+        MEMORY.writeLong(s + SEQ_OFFSET, MEMORY.readLong(s + SEQ_OFFSET) | 1);
+        UNSAFE.storeFence();
+    }
+
+    /** Called by the lock holder after its last change: SEQ becomes even and new, ordered after every change. */
+    static void endWrite(long s) {
+        MEMORY.writeOrderedLong(s + SEQ_OFFSET, (MEMORY.readLong(s + SEQ_OFFSET) | 1) + 1);
+    }
+
+    /** SEQ, read with acquire semantics before a read without the lock; odd means a holder is changing the segment. */
+    static long readSeq(long s) {
+        return MEMORY.readVolatileLong(s + SEQ_OFFSET);
+    }
+
+    /** Whether nothing changed the segment since {@link #readSeq} returned {@code seq} (which must be even). */
+    static boolean validate(long s, long seq) {
+        UNSAFE.loadFence();
+        return MEMORY.readLong(s + SEQ_OFFSET) == seq;
+    }
+
     // ---- counts and statistics --------------------------------------------------------------
 
     static int entryCount(long s) {
@@ -419,8 +469,13 @@ final class SegmentOps {
 
     /** Adds one to a statistics counter; plain read and write, under the segment lock. */
     static void count(long s, int counterOffset) {
+        add(s, counterOffset, 1);
+    }
+
+    /** Adds {@code n} to a statistics counter, under the segment lock. */
+    static void add(long s, int counterOffset, long n) {
         long a = s + counterOffset;
-        MEMORY.writeLong(a, MEMORY.readLong(a) + 1);
+        MEMORY.writeLong(a, MEMORY.readLong(a) + n);
     }
 
     /** Reads a counter without the lock: an atomic 8-byte load, at worst a few operations old. */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
@@ -29,13 +30,25 @@ import org.slf4j.LoggerFactory;
  * least recently used entry. The byte layout is specified in {@code shm-lru/SPEC.md}.
  *
  * <h2>Concurrency</h2>
- * Thread-safe and process-safe: every operation takes its segment's lock in shared memory (a
- * CAS on a word that names the owner process; see {@link SegmentLocks}) and holds it for a
- * few hundred nanoseconds at most; a read takes it too, because a hit moves the entry to the
- * front of the LRU list. Eviction listeners run after the lock is released. A process that dies
+ * Thread-safe and process-safe: every write takes its segment's lock in shared memory (a CAS
+ * on a word that names the owner process; see {@link SegmentLocks}) and holds it for a few
+ * hundred nanoseconds at most. A lookup normally takes no lock and writes nothing to shared
+ * memory: it reads the entry between two reads of the segment's change sequence and keeps it
+ * if no lock holder changed the segment meanwhile (a seqlock; see {@link SegmentOps}). It takes
+ * the lock only when it must change something: to move an entry to the front of the LRU list
+ * (at most once per {@linkplain ShmLruOptions#lruResolution LRU resolution} per entry, default
+ * one second), to free an expired entry, or after a few reads spoiled by writers. Hits and
+ * misses counted without the lock are added to the shared counters by this process's next
+ * locked operation. Eviction listeners run after the lock is released. A process that dies
  * holding a lock stalls the others for about one lock lease; the next waiter takes the lock
  * over and repairs the segment (see {@link SegmentRepair}) without losing committed entries.
  * {@link #close()} must not race with operations on the same instance.
+ *
+ * <h2>LRU order</h2>
+ * A full segment evicts its least recently used entry, where "used" means written, touched, or
+ * found by a lookup; with an LRU resolution {@code R}, a lookup within {@code R} of the entry's
+ * last move to the front counts as that earlier use. So an entry is never evicted before one
+ * whose last use is more than {@code R} older; {@code R = 0} gives exact LRU.
  *
  * <h2>Versions and tombstones</h2>
  * Every entry carries a 64-bit version. {@link #put} gives the next one; {@link #putIfNewer}
@@ -52,6 +65,10 @@ public final class ShmLru implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ShmLru.class);
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    /** Reads without the lock spoiled by writers before a lookup takes the lock instead. */
+    private static final int UNLOCKED_ATTEMPTS = 4;
+    /** {@link #peek}'s answer when only the locked path can answer; compared by identity. */
+    private static final Entry NEEDS_LOCK = new Entry(null, 0, 0, 0, true);
     /** Where tables live by default: memory-backed, so the mapped file never touches a disk. */
     public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm");
 
@@ -63,6 +80,10 @@ public final class ShmLru implements AutoCloseable {
     private final LongSupplier clock;
     private final EvictionListener listener;
     private final ThreadLocal<ArrayDeque<Evicted>> pendingEvictions;
+    private final long lruResolutionMillis;
+    /** Hits and misses of lookups that took no lock, not yet added to the shared counters. */
+    private final LongAdder unlockedHits = new LongAdder();
+    private final LongAdder unlockedMisses = new LongAdder();
     private final boolean created;
     private volatile boolean closed;
 
@@ -76,6 +97,7 @@ public final class ShmLru implements AutoCloseable {
         this.clock = options.clock();
         this.listener = options.evictionListener();
         this.pendingEvictions = listener == null ? null : ThreadLocal.withInitial(ArrayDeque::new);
+        this.lruResolutionMillis = options.lruResolution().toMillis();
     }
 
     /**
@@ -126,44 +148,10 @@ public final class ShmLru implements AutoCloseable {
 
     // ---- reads ------------------------------------------------------------------------------
 
-    /**
-     * The value stored for {@code key}, or {@code null} if it is absent, expired or removed.
-     * The hot path: written without the lambda the other operations use, so a hit allocates
-     * nothing but the returned array.
-     */
+    /** The value stored for {@code key}, or {@code null} if it is absent, expired or removed. */
     public byte[] get(byte[] key) {
-        checkKey(key);
-        checkOpen();
-        long hash = ops.hash(key);
-        int segment = ops.segmentOf(hash);
-        long s = ops.segment(segment);
-        lock(segment, s);
-        try {
-            try {
-                return getLocked(s, key, hash);
-            } catch (CorruptSegmentException first) {
-                repairCorrupt(segment, s, first);
-                try {
-                    return getLocked(s, key, hash);
-                } catch (CorruptSegmentException second) {
-                    throw stillCorrupt(segment, second);
-                }
-            }
-        } finally {
-            unlock(s);
-        }
-    }
-
-    private byte[] getLocked(long s, byte[] key, long hash) {
-        int pos = ops.find(s, key, hash);
-        long r = pos < 0 ? 0 : liveRecordAt(s, pos);
-        if (r == 0 || SegmentOps.isTombstone(r)) {
-            SegmentOps.count(s, MISSES_OFFSET);
-            return null;
-        }
-        ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)));
-        SegmentOps.count(s, HITS_OFFSET);
-        return ops.value(r);
+        Entry entry = getEntry(key);
+        return entry == null || entry.tombstone() ? null : entry.value();
     }
 
     public byte[] get(String key) {
@@ -173,25 +161,80 @@ public final class ShmLru implements AutoCloseable {
     /**
      * The entry stored for {@code key} with its version and expiry, including a tombstone, or
      * {@code null} if there is none (or it expired). A tombstone counts as a miss.
+     *
+     * <p>The hot path: read without the lock when nothing has to change (see the class
+     * comment), else under it.
      */
     public Entry getEntry(byte[] key) {
         checkKey(key);
+        checkOpen();
         long hash = ops.hash(key);
-        return locked(hash, s -> {
-            int pos = ops.find(s, key, hash);
-            long r = pos < 0 ? 0 : liveRecordAt(s, pos);
-            if (r == 0) {
-                SegmentOps.count(s, MISSES_OFFSET);
-                return null;
+        int segment = ops.segmentOf(hash);
+        long s = ops.segment(segment);
+        long now = clock.getAsLong();
+        for (int attempt = 0; attempt < UNLOCKED_ATTEMPTS; attempt++) {
+            long seq = SegmentOps.readSeq(s);
+            if ((seq & 1) != 0) {
+                Thread.onSpinWait(); // a holder is changing the segment
+                continue;
             }
-            if (SegmentOps.isTombstone(r)) {
-                SegmentOps.count(s, MISSES_OFFSET);
-                return new Entry(null, SegmentOps.version(r), SegmentOps.expiresAt(r), SegmentOps.ttlMillis(r), true);
+            Entry seen;
+            try {
+                seen = peek(s, key, hash, now);
+            } catch (CorruptSegmentException torn) {
+                seen = NEEDS_LOCK; // a torn read if the segment changed, else a real fault the locked path repairs
             }
-            ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)));
-            SegmentOps.count(s, HITS_OFFSET);
-            return new Entry(ops.value(r), SegmentOps.version(r), SegmentOps.expiresAt(r), SegmentOps.ttlMillis(r), false);
-        });
+            if (SegmentOps.validate(s, seq)) {
+                if (seen == NEEDS_LOCK) {
+                    break;
+                }
+                (seen == null || seen.tombstone() ? unlockedMisses : unlockedHits).increment();
+                return seen;
+            }
+        }
+        return lockedSegment(segment, x -> getEntryLocked(x, key, hash, now));
+    }
+
+    /**
+     * What a lookup without the lock finds: the entry, null, or {@link #NEEDS_LOCK} when the
+     * answer requires a change (an expired entry to free, a hit due to move to the LRU front).
+     * The caller validates the segment's sequence before trusting it.
+     */
+    private Entry peek(long s, byte[] key, long hash, long now) {
+        int pos = ops.find(s, key, hash);
+        if (pos < 0) {
+            return null;
+        }
+        long r = ops.record(s, ops.slotRecordChecked(s, ops.readSlot(s, pos)));
+        long expiresAt = SegmentOps.expiresAt(r);
+        if (expiresAt != 0 && now >= expiresAt) {
+            return NEEDS_LOCK;
+        }
+        if (SegmentOps.isTombstone(r)) {
+            return new Entry(null, SegmentOps.version(r), expiresAt, SegmentOps.ttlMillis(r), true);
+        }
+        long sinceUsed = now - SegmentOps.usedAt(r);
+        if (sinceUsed >= lruResolutionMillis || sinceUsed < 0) {
+            return NEEDS_LOCK;
+        }
+        ops.checkKeyLength(r); // bounds the value copy
+        return new Entry(ops.value(r), SegmentOps.version(r), expiresAt, SegmentOps.ttlMillis(r), false);
+    }
+
+    private Entry getEntryLocked(long s, byte[] key, long hash, long now) {
+        int pos = ops.find(s, key, hash);
+        long r = pos < 0 ? 0 : liveRecordAt(s, pos);
+        if (r == 0) {
+            SegmentOps.count(s, MISSES_OFFSET);
+            return null;
+        }
+        if (SegmentOps.isTombstone(r)) {
+            SegmentOps.count(s, MISSES_OFFSET);
+            return new Entry(null, SegmentOps.version(r), SegmentOps.expiresAt(r), SegmentOps.ttlMillis(r), true);
+        }
+        ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)), now);
+        SegmentOps.count(s, HITS_OFFSET);
+        return new Entry(ops.value(r), SegmentOps.version(r), SegmentOps.expiresAt(r), SegmentOps.ttlMillis(r), false);
     }
 
     // ---- writes -----------------------------------------------------------------------------
@@ -330,8 +373,9 @@ public final class ShmLru implements AutoCloseable {
             if (r == 0 || SegmentOps.isTombstone(r)) {
                 return false;
             }
-            ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)));
-            SegmentOps.touch(r, clock.getAsLong());
+            long now = clock.getAsLong();
+            ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)), now);
+            SegmentOps.touch(r, now);
             return true;
         });
     }
@@ -368,7 +412,10 @@ public final class ShmLru implements AutoCloseable {
 
     // ---- inspection -------------------------------------------------------------------------
 
-    /** Counters summed over all segments, read without locks. */
+    /**
+     * Counters summed over all segments, read without locks. Hits and misses include this
+     * process's lookups that took no lock; another process's appear once it next takes a lock.
+     */
     public ShmLruStats stats() {
         checkOpen();
         long entries = 0;
@@ -382,6 +429,8 @@ public final class ShmLru implements AutoCloseable {
                 sums[i] += SegmentOps.counter(s, offsets[i]);
             }
         }
+        sums[0] += unlockedHits.sum(); // this process's, not yet in shared memory
+        sums[1] += unlockedMisses.sum();
         return new ShmLruStats(capacity(), entries, sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7]);
     }
 
@@ -402,7 +451,7 @@ public final class ShmLru implements AutoCloseable {
             } catch (CorruptSegmentException e) {
                 problems.add("segment " + seg + ": " + e.getMessage());
             } finally {
-                locks.release(s + LOCK_WORD_OFFSET);
+                release(s);
             }
         }
         return new IntegrityReport(settings.segments(), entries, List.copyOf(problems));
@@ -525,20 +574,35 @@ public final class ShmLru implements AutoCloseable {
 
     /** Releases the segment's lock, then tells the listener what the operation evicted. */
     private void unlock(long s) {
-        locks.release(s + LOCK_WORD_OFFSET);
+        release(s);
         if (listener != null) {
             notifyEvictions();
         }
     }
 
+    /**
+     * Adds the hits and misses counted without the lock to this segment's counters (the totals
+     * are sums over segments, so any segment will do), ends the change, releases the lock.
+     */
+    private void release(long s) {
+        if (unlockedHits.sum() != 0 || unlockedMisses.sum() != 0) {
+            SegmentOps.add(s, HITS_OFFSET, unlockedHits.sumThenReset());
+            SegmentOps.add(s, MISSES_OFFSET, unlockedMisses.sumThenReset());
+        }
+        SegmentOps.endWrite(s);
+        locks.release(s + LOCK_WORD_OFFSET);
+    }
+
+    /** Takes the segment's lock and starts a change (see {@link SegmentOps#beginWrite}), repairing the segment if its holder died. */
     private void lock(int segment, long s) {
         long deadOwner = locks.acquire(s + LOCK_WORD_OFFSET, segment);
+        SegmentOps.beginWrite(s);
         if (deadOwner != 0) {
             String account;
             try {
                 account = SegmentRepair.repair(ops, s);
             } catch (RuntimeException e) {
-                locks.release(s + LOCK_WORD_OFFSET);
+                release(s);
                 throw new ShmLruException(path + ": segment " + segment + " was left locked by pid "
                         + OwnerTag.pid(deadOwner) + ", which died, and could not be repaired: " + e, e);
             }
@@ -550,16 +614,17 @@ public final class ShmLru implements AutoCloseable {
 
     /** Stores a record for key at {@code pos} (found) or into its probe sequence (not found), evicting if full. */
     private void write(long s, int pos, long hash, byte[] key, byte[] value, long version, long ttlMillis, long expiresAtMillis) {
-        long expiresAt = expiresAtMillis != 0 ? expiresAtMillis : ttlMillis == 0 ? 0 : clock.getAsLong() + ttlMillis;
+        long now = clock.getAsLong();
+        long expiresAt = expiresAtMillis != 0 ? expiresAtMillis : ttlMillis == 0 ? 0 : now + ttlMillis;
         if (pos >= 0) {
-            ops.replace(s, pos, hash, key, value, version, expiresAt, ttlMillis);
+            ops.replace(s, pos, hash, key, value, version, expiresAt, ttlMillis, now);
             return;
         }
         if (SegmentOps.entryCount(s) >= ops.capacity) {
             evictTail(s);
             pos = ops.find(s, key, hash); // the eviction's backward shift may have moved the empty slot
         }
-        ops.insert(s, -(pos + 1), hash, key, value, version, expiresAt, ttlMillis);
+        ops.insert(s, -(pos + 1), hash, key, value, version, expiresAt, ttlMillis, now);
     }
 
     private void evictTail(long s) {

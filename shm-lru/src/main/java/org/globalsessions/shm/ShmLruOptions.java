@@ -14,12 +14,19 @@ import java.util.function.LongSupplier;
  * @param lockTimeout      how long to wait for a segment lock held by a live process before
  *                         throwing {@link LockTimeoutException}
  * @param initTimeout      how long {@code attach} waits for another process to finish creating the file
+ * @param lruResolution    how precisely this process keeps the LRU order: a hit on an entry that
+ *                         became the most recently used less than this long ago leaves the order
+ *                         alone, so a hit normally takes no lock and writes nothing; zero moves the
+ *                         entry on every hit (exact LRU, every hit takes the segment lock)
  */
 public record ShmLruOptions(LongSupplier clock, EvictionListener evictionListener, Duration lockTimeout,
-                            Duration initTimeout) {
+                            Duration initTimeout, Duration lruResolution) {
 
-    public static final ShmLruOptions DEFAULTS =
-            new ShmLruOptions(System::currentTimeMillis, null, Duration.ofSeconds(10), Duration.ofSeconds(5));
+    /** The default LRU resolution: the order of entries used within the same second may be off. */
+    public static final Duration DEFAULT_LRU_RESOLUTION = Duration.ofSeconds(1);
+
+    public static final ShmLruOptions DEFAULTS = new ShmLruOptions(System::currentTimeMillis, null, Duration.ofSeconds(10),
+            Duration.ofSeconds(5), DEFAULT_LRU_RESOLUTION);
 
     public ShmLruOptions {
         Objects.requireNonNull(clock, "clock");
@@ -31,21 +38,29 @@ public record ShmLruOptions(LongSupplier clock, EvictionListener evictionListene
         if (initTimeout.isNegative()) {
             throw new IllegalArgumentException("init_timeout=" + initTimeout + " must not be negative");
         }
+        Objects.requireNonNull(lruResolution, "lruResolution");
+        if (lruResolution.isNegative()) {
+            throw new IllegalArgumentException("lru_resolution=" + lruResolution + " must not be negative");
+        }
     }
 
     public ShmLruOptions withClock(LongSupplier clock) {
-        return new ShmLruOptions(clock, evictionListener, lockTimeout, initTimeout);
+        return new ShmLruOptions(clock, evictionListener, lockTimeout, initTimeout, lruResolution);
     }
 
     public ShmLruOptions withEvictionListener(EvictionListener listener) {
-        return new ShmLruOptions(clock, listener, lockTimeout, initTimeout);
+        return new ShmLruOptions(clock, listener, lockTimeout, initTimeout, lruResolution);
     }
 
     public ShmLruOptions withLockTimeout(Duration timeout) {
-        return new ShmLruOptions(clock, evictionListener, timeout, initTimeout);
+        return new ShmLruOptions(clock, evictionListener, timeout, initTimeout, lruResolution);
     }
 
     public ShmLruOptions withInitTimeout(Duration timeout) {
-        return new ShmLruOptions(clock, evictionListener, lockTimeout, timeout);
+        return new ShmLruOptions(clock, evictionListener, lockTimeout, timeout, lruResolution);
+    }
+
+    public ShmLruOptions withLruResolution(Duration resolution) {
+        return new ShmLruOptions(clock, evictionListener, lockTimeout, initTimeout, resolution);
     }
 }

@@ -43,11 +43,15 @@ class RepairTest {
         return ("key-" + i).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Puts the tag of a process that has exited into the lock word, as if it died holding it. */
+    /**
+     * Puts the tag of a process that has exited into the lock word and leaves the change
+     * sequence odd, as a holder that died while changing the segment does.
+     */
     private void lockByDeadProcess() throws Exception {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
         MEMORY.writeOrderedLong(s + SegmentLayout.LOCK_WORD_OFFSET, gone.pid() << 32);
+        SegmentOps.beginWrite(s);
     }
 
     private void assertAllPresentAndSound(int expectedEntries, int exceptKey) {

@@ -15,11 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Long random sequences of every operation on a one-segment table, compared step by step with a
- * model: {@code LinkedHashMap(accessOrder = true)} plus expiry, versions and tombstones. After
+ * model: {@code LinkedHashMap(accessOrder = true)} plus expiry, versions, tombstones and the LRU
+ * resolution (a hit within it of the entry's last move to the front leaves the order alone). After
  * each step the return value, the reported evictions, the statistics and the whole LRU order
  * must agree; every few hundred steps the table's structure is verified.
  */
@@ -43,16 +44,21 @@ class ShmLruModelTest {
     private final LinkedHashMap<String, M> lru = new LinkedHashMap<>(16, 0.75f, true);
     /** The same entries, read without touching the access order. */
     private final Map<String, M> peek = new HashMap<>();
+    /** When each key last moved to the front of the order. */
+    private final Map<String, Long> usedAt = new HashMap<>();
+    private long resolution;
     private final List<String> reported = new ArrayList<>();
     private final List<String> expectedReports = new ArrayList<>();
     private long hits, misses, evictions, expirations, puts, stale;
 
-    @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 42, 1234567})
-    void tableBehavesLikeAnAccessOrderedLinkedHashMap(long seed) {
+    /** Resolution 0 is exact LRU (every hit moves the entry, under the lock); the others mix moved and unmoved hits. */
+    @ParameterizedTest(name = "seed {0}, LRU resolution {1} ms")
+    @CsvSource({"1, 0", "2, 0", "3, 0", "42, 0", "1234567, 0", "1, 10", "2, 10", "42, 10", "7, 25"})
+    void tableBehavesLikeAnAccessOrderedLinkedHashMap(long seed, long resolutionMillis) {
+        resolution = resolutionMillis;
         Random random = new Random(seed);
         ShmLruSettings settings = ShmLruSettings.builder().elCount(CAPACITY).recordSize(48).segments(1).seed(seed).build();
-        ShmLruOptions options = ShmLruOptions.DEFAULTS.withClock(now::get)
+        ShmLruOptions options = ShmLruOptions.DEFAULTS.withClock(now::get).withLruResolution(Duration.ofMillis(resolutionMillis))
                 .withEvictionListener((k, v, version, cause) -> reported.add(new String(k, UTF_8) + "=" + new String(v, UTF_8) + "@" + version + ":" + cause));
         try (ShmLru table = ShmLru.create(shm.file("model.lru"), settings, options)) {
             for (int step = 0; step < STEPS; step++) {
@@ -106,7 +112,7 @@ class ShmLruModelTest {
             misses++;
             return null;
         }
-        lru.get(key);
+        use(key, false);
         hits++;
         return e.value();
     }
@@ -117,7 +123,7 @@ class ShmLruModelTest {
             misses++;
             return e == null ? null : "tombstone@" + e.version() + "/" + e.expiresAt();
         }
-        lru.get(key);
+        use(key, false);
         hits++;
         return e.value() + "@" + e.version() + "/" + e.expiresAt();
     }
@@ -165,13 +171,21 @@ class ShmLruModelTest {
         if (e == null || e.value() == null) {
             return false;
         }
-        lru.get(key);
+        use(key, true);
         if (e.ttl() != 0) {
             M touched = new M(e.value(), e.version(), now.get() + e.ttl(), e.ttl());
             lru.put(key, touched); // an update of an existing key keeps its (just refreshed) position
             peek.put(key, touched);
         }
         return true;
+    }
+
+    /** A hit or touch: moves {@code key} to the front unless a hit finds it moved there within the resolution. */
+    private void use(String key, boolean touch) {
+        if (touch || now.get() - usedAt.get(key) >= resolution) {
+            lru.get(key);
+            usedAt.put(key, now.get());
+        }
     }
 
     private int modelRemoveExpired() {
@@ -216,6 +230,7 @@ class ShmLruModelTest {
         }
         lru.put(key, entry);
         peek.put(key, entry);
+        usedAt.put(key, now.get());
     }
 
     private void drop(String key, M e, String cause) {

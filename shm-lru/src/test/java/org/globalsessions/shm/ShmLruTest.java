@@ -1,6 +1,7 @@
 package org.globalsessions.shm;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static net.openhft.chronicle.core.UnsafeMemory.MEMORY;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;
@@ -60,12 +61,78 @@ class ShmLruTest {
     }
 
     @Test
-    void fullSegmentEvictsItsLeastRecentlyUsedEntryAndReportsIt() {
+    void aHitWithinTheLruResolutionTakesNoLockAndWritesNothing() {
+        try (ShmLru t = fullTableOfABC()) {
+            long seq = changeSequence(t);
+            now.addAndGet(ShmLruOptions.DEFAULT_LRU_RESOLUTION.toMillis() - 1);
+            assertArrayEquals(b("1"), t.get("a"));
+            assertNull(t.get("zz"));
+            assertEquals(seq, changeSequence(t), "no lock was taken: the segment's change sequence is the same");
+            assertEquals(List.of("c", "b", "a"), keys(t), "a hit within the resolution leaves the order alone");
+            assertEquals(1, t.stats().hits(), "hits counted without the lock are in this process's stats");
+            assertEquals(1, t.stats().misses());
+
+            t.put("d", b("4"), null); // a is the least recently used: it goes
+            assertEquals(List.of("a=1@1:CAPACITY"), evictions);
+            assertEquals(1, t.stats().hits(), "the hit counted without the lock is now in shared memory, counted once");
+            assertEquals(1, t.stats().misses());
+        }
+    }
+
+    @Test
+    void aHitOnceTheLruResolutionHasPassedMovesTheEntryUnderTheLock() {
+        try (ShmLru t = fullTableOfABC()) {
+            long seq = changeSequence(t);
+            now.addAndGet(ShmLruOptions.DEFAULT_LRU_RESOLUTION.toMillis());
+            assertArrayEquals(b("1"), t.get("a"));
+            assertNotEquals(seq, changeSequence(t), "the move took the lock");
+            assertEquals(0, changeSequence(t) % 2, "and ended its change");
+            assertEquals(List.of("a", "c", "b"), keys(t));
+            assertArrayEquals(b("1"), t.get("a")); // moved just now: no second move
+            assertEquals(2, t.stats().hits());
+        }
+    }
+
+    @Test
+    void aLookupWaitsForALockHolderThatIsChangingTheSegment() throws Exception {
         ShmLruSettings settings = ShmLruSettings.builder().elCount(3).recordSize(32).segments(1).build();
         try (ShmLru t = table(settings)) {
             t.put("a", b("1"), null);
-            t.put("b", b("2"), null);
-            t.put("c", b("3"), null);
+            long s = t.opsForTest().segment(0);
+            assertTrue(MEMORY.compareAndSwapLong(s + SegmentLayout.LOCK_WORD_OFFSET, 0L, OwnerTag.CURRENT));
+            SegmentOps.beginWrite(s); // a live holder mid-change, as another process would be
+            Thread reader = new Thread(() -> t.get("a"));
+            reader.start();
+            reader.join(200);
+            assertTrue(reader.isAlive(), "a lookup does not read a segment a holder is changing");
+            SegmentOps.endWrite(s);
+            MEMORY.writeOrderedLong(s + SegmentLayout.LOCK_WORD_OFFSET, 0L);
+            reader.join(10_000);
+            assertFalse(reader.isAlive());
+        }
+    }
+
+    /** A one-segment table of three entries holding a=1, b=2, c=3, written in that order. */
+    private ShmLru fullTableOfABC() {
+        ShmLru t = table(ShmLruSettings.builder().elCount(3).recordSize(32).segments(1).build());
+        t.put("a", b("1"), null);
+        t.put("b", b("2"), null);
+        t.put("c", b("3"), null);
+        return t;
+    }
+
+    private static long changeSequence(ShmLru t) {
+        return MEMORY.readVolatileLong(t.opsForTest().segment(0) + SegmentLayout.SEQ_OFFSET);
+    }
+
+    private static List<String> keys(ShmLru t) {
+        return t.keysByRecency(0).stream().map(k -> new String(k, UTF_8)).toList();
+    }
+
+    @Test
+    void fullSegmentEvictsItsLeastRecentlyUsedEntryAndReportsIt() {
+        try (ShmLru t = fullTableOfABC()) {
+            now.addAndGet(ShmLruOptions.DEFAULT_LRU_RESOLUTION.toMillis()); // a hit this much later moves a
             t.get("a"); // b is now least recently used
             t.put("d", b("4"), null);
             assertNull(t.get("b"));
@@ -251,7 +318,7 @@ class ShmLruTest {
         try (ShmLru t = table(settings)) {
             Path file = t.path();
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-            long budget = (long) (1.10 * 20_000 * 416) + FileHeaderLayout.HEADER_SIZE
+            long budget = (long) (1.12 * 20_000 * 416) + FileHeaderLayout.HEADER_SIZE
                     + (long) settings.segments() * (SegmentLayout.HEADER_SIZE + 2 * SegmentLayout.ALIGNMENT) + Geometry.PAGE;
             assertTrue(Files.size(file) <= budget, "file size " + Files.size(file) + " > budget " + budget);
             assertEquals(64 * 313, t.capacity(), "el_count rounded up to a multiple of the 64 segments");
