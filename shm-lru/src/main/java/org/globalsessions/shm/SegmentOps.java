@@ -247,10 +247,20 @@ final class SegmentOps {
         return key;
     }
 
-    /** The value of a live record (never call on a tombstone). */
+    /**
+     * The value of a live record (never call on a tombstone). Both lengths are read once and
+     * checked before the copy, so a reader without the lock, which may see the lengths of two
+     * different writes, never copies past the record.
+     */
     byte[] value(long r) {
-        byte[] value = new byte[valueLength(r)];
-        copyOut(r + KEY_OFFSET + keyLength(r), value, 0, value.length);
+        int k = keyLength(r);
+        int v = valueLength(r);
+        if (k == 0 || v == TOMBSTONE || k + v > recordSize) {
+            throw new CorruptSegmentException("record holds key length " + k + " and value length " + v
+                    + " for record_size " + recordSize);
+        }
+        byte[] value = new byte[v];
+        copyOut(r + KEY_OFFSET + k, value, 0, v);
         return value;
     }
 

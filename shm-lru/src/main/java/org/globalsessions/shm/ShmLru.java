@@ -217,7 +217,6 @@ public final class ShmLru implements AutoCloseable {
         if (sinceUsed >= lruResolutionMillis || sinceUsed < 0) {
             return NEEDS_LOCK;
         }
-        ops.checkKeyLength(r); // bounds the value copy
         return new Entry(ops.value(r), SegmentOps.version(r), expiresAt, SegmentOps.ttlMillis(r), false);
     }
 
