@@ -233,8 +233,11 @@ final class SegmentOps {
     }
 
     void checkKeyLength(long r) {
-        int k = keyLength(r);
-        int v = valueLength(r);
+        checkLengths(keyLength(r), valueLength(r));
+    }
+
+    /** Refuses a key length and value length (or {@link RecordLayout#TOMBSTONE}) that do not fit a record. */
+    private void checkLengths(int k, int v) {
         if (k == 0 || k > recordSize || (v != TOMBSTONE && k + v > recordSize)) {
             throw new CorruptSegmentException("record holds key length " + k + " and value length " + v
                     + " for record_size " + recordSize);
@@ -255,9 +258,9 @@ final class SegmentOps {
     byte[] value(long r) {
         int k = keyLength(r);
         int v = valueLength(r);
-        if (k == 0 || v == TOMBSTONE || k + v > recordSize) {
-            throw new CorruptSegmentException("record holds key length " + k + " and value length " + v
-                    + " for record_size " + recordSize);
+        checkLengths(k, v);
+        if (v == TOMBSTONE) {
+            throw new CorruptSegmentException("record read as live holds a tombstone"); // only a torn read sees this
         }
         byte[] value = new byte[v];
         copyOut(r + KEY_OFFSET + k, value, 0, v);

@@ -206,18 +206,14 @@ public final class ShmLru implements AutoCloseable {
             return null;
         }
         long r = ops.record(s, ops.slotRecordChecked(s, ops.readSlot(s, pos)));
-        long expiresAt = SegmentOps.expiresAt(r);
-        if (expiresAt != 0 && now >= expiresAt) {
+        if (SegmentOps.isExpired(r, now)) {
             return NEEDS_LOCK;
-        }
-        if (SegmentOps.isTombstone(r)) {
-            return new Entry(null, SegmentOps.version(r), expiresAt, SegmentOps.ttlMillis(r), true);
         }
         long sinceUsed = now - SegmentOps.usedAt(r);
-        if (sinceUsed >= lruResolutionMillis || sinceUsed < 0) {
+        if (!SegmentOps.isTombstone(r) && (sinceUsed >= lruResolutionMillis || sinceUsed < 0)) {
             return NEEDS_LOCK;
         }
-        return new Entry(ops.value(r), SegmentOps.version(r), expiresAt, SegmentOps.ttlMillis(r), false);
+        return entryAt(r);
     }
 
     private Entry getEntryLocked(long s, byte[] key, long hash, long now) {
@@ -229,11 +225,18 @@ public final class ShmLru implements AutoCloseable {
         }
         if (SegmentOps.isTombstone(r)) {
             SegmentOps.count(s, MISSES_OFFSET);
-            return new Entry(null, SegmentOps.version(r), SegmentOps.expiresAt(r), SegmentOps.ttlMillis(r), true);
+        } else {
+            ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)), now);
+            SegmentOps.count(s, HITS_OFFSET);
         }
-        ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)), now);
-        SegmentOps.count(s, HITS_OFFSET);
-        return new Entry(ops.value(r), SegmentOps.version(r), SegmentOps.expiresAt(r), SegmentOps.ttlMillis(r), false);
+        return entryAt(r);
+    }
+
+    /** The entry record {@code r} holds: a tombstone, or a value with its version and expiry. */
+    private Entry entryAt(long r) {
+        boolean tombstone = SegmentOps.isTombstone(r);
+        return new Entry(tombstone ? null : ops.value(r), SegmentOps.version(r), SegmentOps.expiresAt(r),
+                SegmentOps.ttlMillis(r), tombstone);
     }
 
     // ---- writes -----------------------------------------------------------------------------
