@@ -13,7 +13,8 @@
 # in a private directory under /dev/shm, removed on exit. Results: bench/results/e2e-*.md|png.
 # Environment: MVN_ARGS (extra Maven arguments for the build, e.g. -Dmaven.repo.local=...),
 # BENCH_HEAP (heap of the load generator, default 3g; 1g with --quick), E2E_JAVA_OPTS (more
-# options for the load generator's JVM, e.g. -XX:StartFlightRecording=filename=client.jfr).
+# options for the load generator's JVM, e.g. -XX:StartFlightRecording=filename=client.jfr),
+# E2E_NODE_JAVA_OPTS (more options for every cluster node's JVM, e.g. -Dpekko.…=… to try a setting).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"

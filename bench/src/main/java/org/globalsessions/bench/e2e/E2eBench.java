@@ -226,7 +226,12 @@ public final class E2eBench {
         if (options.jfrDirectory() != null) {
             Files.createDirectories(options.jfrDirectory());
         }
-        return new Cluster.Launch(options.launcherJar(), ChronicleFlags.ALL, NODE_OPTIONS, options.certs(),
+        List<String> nodeOptions = new java.util.ArrayList<>(NODE_OPTIONS);
+        String more = System.getenv("E2E_NODE_JAVA_OPTS");
+        if (more != null && !more.isBlank()) {
+            nodeOptions.addAll(List.of(more.trim().split("\\s+")));
+        }
+        return new Cluster.Launch(options.launcherJar(), ChronicleFlags.ALL, nodeOptions, options.certs(),
                 options.workDirectory(), options.jfrDirectory());
     }
 

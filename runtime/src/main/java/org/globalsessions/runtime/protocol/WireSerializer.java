@@ -1,0 +1,466 @@
+package org.globalsessions.runtime.protocol;
+
+import java.io.NotSerializableException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.nio.BufferOverflowException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.ByteBufferSerializer;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * The serializer of every message that crosses a process ({@link Wire}): a compact binary
+ * form written straight into Artery's send buffer and read straight from its receive buffer,
+ * with no intermediate byte array, no field names and no reflection-driven object mapping at
+ * run time.
+ *
+ * <h2>Format</h2>
+ * The manifest names the message ({@code RelayCommand.Get}); the payload is the record's
+ * components in declaration order, big-endian: {@code long} 8 bytes, {@code int} 4,
+ * {@code boolean} and enums 1 (ordinal); a {@code String} (UTF-8), {@code byte[]} and
+ * {@code ActorRef} (its serialization format, with address) as a 4-byte length, {@code -1} for
+ * null, then the bytes; a nested message as a presence byte then its components; a
+ * {@code List} of messages as a 4-byte count then each element. Both ends must run the same
+ * protocol version (the record declarations are the schema).
+ *
+ * <h2>What is accepted</h2>
+ * Only the records nested in {@link RelayCommand}, {@link EdgeCommand}, {@link SiblingCommand}
+ * and {@link ShardCommand} are known; a manifest naming anything else is refused by name, and
+ * no class is ever loaded by a name taken from the wire. Every length, count and ordinal read is
+ * checked against what the buffer holds, so a truncated or corrupt payload is refused with
+ * {@link NotSerializableException} (Pekko logs it and drops the message) instead of allocating
+ * or reading past it.
+ */
+public final class WireSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
+
+    /** Pekko's serializer id of this format (ids 0 to 40 are Pekko's own). */
+    public static final int IDENTIFIER = 0x67730001;
+
+    private static final Map<Class<?>, RecordCodec> BY_CLASS = new HashMap<>();
+    private static final Map<String, RecordCodec> BY_MANIFEST = new HashMap<>();
+
+    private final ExtendedActorSystem system;
+    private volatile ActorRefResolver resolver;
+
+    public WireSerializer(ExtendedActorSystem system) {
+        this.system = system;
+    }
+
+    /** The message types this serializer knows, by manifest. */
+    public static Map<String, Class<?>> messageTypes() {
+        Map<String, Class<?>> types = new HashMap<>();
+        BY_MANIFEST.forEach((manifest, codec) -> types.put(manifest, codec.type));
+        return Collections.unmodifiableMap(types);
+    }
+
+    @Override
+    public int identifier() {
+        return IDENTIFIER;
+    }
+
+    @Override
+    public String manifest(Object message) {
+        return codecFor(message).manifest;
+    }
+
+    @Override
+    public byte[] toBinary(Object message) {
+        RecordCodec codec = codecFor(message);
+        for (int size = 512; ; size *= 2) {
+            ByteBuffer buffer = ByteBuffer.allocate(size);
+            try {
+                codec.write(message, buffer, this);
+            } catch (BufferOverflowException e) {
+                continue;
+            }
+            byte[] bytes = new byte[buffer.position()];
+            buffer.flip().get(bytes);
+            return bytes;
+        }
+    }
+
+    @Override
+    public void toBinary(Object message, ByteBuffer buffer) {
+        RecordCodec codec = codecFor(message);
+        ByteOrder order = buffer.order();
+        buffer.order(ByteOrder.BIG_ENDIAN);
+        try {
+            codec.write(message, buffer, this);
+        } finally {
+            buffer.order(order);
+        }
+    }
+
+    @Override
+    public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+        return fromBinary(ByteBuffer.wrap(bytes), manifest);
+    }
+
+    @Override
+    public Object fromBinary(ByteBuffer buffer, String manifest) throws NotSerializableException {
+        RecordCodec codec = BY_MANIFEST.get(manifest);
+        if (codec == null) {
+            throw new NotSerializableException("unknown global-sessions message type '" + manifest
+                    + "' (a node of another version, or not a global-sessions peer); message dropped");
+        }
+        ByteOrder order = buffer.order();
+        buffer.order(ByteOrder.BIG_ENDIAN);
+        try {
+            Object message = codec.read(buffer, this);
+            if (buffer.hasRemaining()) {
+                throw new Malformed(buffer.remaining() + " bytes left over");
+            }
+            return message;
+        } catch (Malformed | BufferUnderflowException e) {
+            throw new NotSerializableException("malformed " + manifest + ": " + (e instanceof Malformed ? e.getMessage()
+                    : "truncated") + "; message dropped");
+        } finally {
+            buffer.order(order);
+        }
+    }
+
+    private static RecordCodec codecFor(Object message) {
+        RecordCodec codec = BY_CLASS.get(message.getClass());
+        if (codec == null) {
+            throw new IllegalArgumentException("not a global-sessions message: " + message.getClass().getName()
+                    + " (only records nested in the protocol interfaces cross processes)");
+        }
+        return codec;
+    }
+
+    private ActorRefResolver resolver() {
+        ActorRefResolver r = resolver;
+        if (r == null) {
+            r = ActorRefResolver.get(Adapter.toTyped(system));
+            resolver = r;
+        }
+        return r;
+    }
+
+    // ---- codecs ---------------------------------------------------------------------------------
+
+    /** A payload that does not describe a message of its manifest. */
+    private static final class Malformed extends RuntimeException {
+        Malformed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Writes and reads one kind of component. */
+    private interface FieldCodec {
+        void write(Object value, ByteBuffer out, WireSerializer s);
+
+        Object read(ByteBuffer in, WireSerializer s);
+    }
+
+    private static final int NULL = -1;
+
+    private static RecordCodec codecOf(Class<?> type, String manifest) {
+        RecordCodec known = BY_CLASS.get(type);
+        if (known != null) {
+            return known;
+        }
+        RecordCodec codec = new RecordCodec(type, manifest);
+        BY_CLASS.put(type, codec);
+        BY_MANIFEST.put(manifest, codec);
+        codec.init();
+        return codec;
+    }
+
+    /** The components of one record type, in declaration order, and its canonical constructor. */
+    private static final class RecordCodec implements FieldCodec {
+        final Class<?> type;
+        final String manifest;
+        private MethodHandle[] accessors;
+        private FieldCodec[] fields;
+        private MethodHandle constructor;
+
+        RecordCodec(Class<?> type, String manifest) {
+            this.type = type;
+            this.manifest = manifest;
+        }
+
+        void init() {
+            RecordComponent[] components = type.getRecordComponents();
+            accessors = new MethodHandle[components.length];
+            fields = new FieldCodec[components.length];
+            Class<?>[] parameterTypes = new Class<?>[components.length];
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            try {
+                for (int i = 0; i < components.length; i++) {
+                    accessors[i] = lookup.unreflect(components[i].getAccessor())
+                            .asType(MethodType.methodType(Object.class, Object.class));
+                    fields[i] = fieldCodec(components[i].getType(), components[i].getGenericType(),
+                            type.getSimpleName() + "." + components[i].getName());
+                    parameterTypes[i] = components[i].getType();
+                }
+                constructor = lookup.findConstructor(type, MethodType.methodType(void.class, parameterTypes))
+                        .asSpreader(Object[].class, components.length)
+                        .asType(MethodType.methodType(Object.class, Object[].class));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot serialize " + type.getName() + ": " + e, e);
+            }
+        }
+
+        @Override
+        public void write(Object message, ByteBuffer out, WireSerializer s) {
+            try {
+                for (int i = 0; i < fields.length; i++) {
+                    fields[i].write(accessors[i].invokeExact(message), out, s);
+                }
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public Object read(ByteBuffer in, WireSerializer s) {
+            Object[] values = new Object[fields.length];
+            for (int i = 0; i < fields.length; i++) {
+                values[i] = fields[i].read(in, s);
+            }
+            try {
+                return constructor.invokeExact(values);
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new Malformed("refused by " + type.getSimpleName() + ": " + e.getMessage());
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static FieldCodec fieldCodec(Class<?> type, Type generic, String where) {
+        if (type == long.class) {
+            return LONG;
+        } else if (type == int.class) {
+            return INT;
+        } else if (type == boolean.class) {
+            return BOOLEAN;
+        } else if (type == String.class) {
+            return STRING;
+        } else if (type == byte[].class) {
+            return BYTES;
+        } else if (type == ActorRef.class) {
+            return ACTOR_REF;
+        } else if (type.isEnum()) {
+            return enumCodec(type);
+        } else if (type.isRecord() && Wire.class.isAssignableFrom(type)) {
+            return nullable(codecOf(type, manifestOf(type)));
+        } else if (type == List.class && generic instanceof ParameterizedType p
+                && p.getActualTypeArguments()[0] instanceof Class<?> element) {
+            return listOf(fieldCodec(element, element, where + "[]"));
+        }
+        throw new IllegalStateException("the wire format has no encoding for " + where + " of type " + generic.getTypeName());
+    }
+
+    private static String manifestOf(Class<?> type) {
+        Class<?> outer = type.getEnclosingClass();
+        return outer == null ? type.getSimpleName() : outer.getSimpleName() + "." + type.getSimpleName();
+    }
+
+    private static int length(ByteBuffer in) {
+        int n = in.getInt();
+        if (n < NULL || n > in.remaining()) {
+            throw new Malformed("length " + n + " with " + in.remaining() + " bytes left");
+        }
+        return n;
+    }
+
+    private static void writeBytes(byte[] bytes, ByteBuffer out) {
+        if (bytes == null) {
+            out.putInt(NULL);
+        } else {
+            out.putInt(bytes.length).put(bytes);
+        }
+    }
+
+    private static byte[] readBytes(ByteBuffer in) {
+        int n = length(in);
+        if (n == NULL) {
+            return null;
+        }
+        byte[] bytes = new byte[n];
+        in.get(bytes);
+        return bytes;
+    }
+
+    private static final FieldCodec LONG = new FieldCodec() {
+        @Override
+        public void write(Object value, ByteBuffer out, WireSerializer s) {
+            out.putLong((Long) value);
+        }
+
+        @Override
+        public Object read(ByteBuffer in, WireSerializer s) {
+            return in.getLong();
+        }
+    };
+
+    private static final FieldCodec INT = new FieldCodec() {
+        @Override
+        public void write(Object value, ByteBuffer out, WireSerializer s) {
+            out.putInt((Integer) value);
+        }
+
+        @Override
+        public Object read(ByteBuffer in, WireSerializer s) {
+            return in.getInt();
+        }
+    };
+
+    private static final FieldCodec BOOLEAN = new FieldCodec() {
+        @Override
+        public void write(Object value, ByteBuffer out, WireSerializer s) {
+            out.put((Boolean) value ? (byte) 1 : (byte) 0);
+        }
+
+        @Override
+        public Object read(ByteBuffer in, WireSerializer s) {
+            byte b = in.get();
+            if (b != 0 && b != 1) {
+                throw new Malformed("boolean " + b);
+            }
+            return b == 1;
+        }
+    };
+
+    private static final FieldCodec BYTES = new FieldCodec() {
+        @Override
+        public void write(Object value, ByteBuffer out, WireSerializer s) {
+            writeBytes((byte[]) value, out);
+        }
+
+        @Override
+        public Object read(ByteBuffer in, WireSerializer s) {
+            return readBytes(in);
+        }
+    };
+
+    private static final FieldCodec STRING = new FieldCodec() {
+        @Override
+        public void write(Object value, ByteBuffer out, WireSerializer s) {
+            writeBytes(value == null ? null : ((String) value).getBytes(StandardCharsets.UTF_8), out);
+        }
+
+        @Override
+        public Object read(ByteBuffer in, WireSerializer s) {
+            byte[] bytes = readBytes(in);
+            return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+        }
+    };
+
+    private static final FieldCodec ACTOR_REF = new FieldCodec() {
+        @Override
+        public void write(Object value, ByteBuffer out, WireSerializer s) {
+            STRING.write(value == null ? null : s.resolver().toSerializationFormat((ActorRef<?>) value), out, s);
+        }
+
+        @Override
+        public Object read(ByteBuffer in, WireSerializer s) {
+            String path = (String) STRING.read(in, s);
+            return path == null ? null : s.resolver().resolveActorRef(path);
+        }
+    };
+
+    private static FieldCodec enumCodec(Class<?> type) {
+        Object[] constants = type.getEnumConstants();
+        if (constants.length > Byte.MAX_VALUE) {
+            throw new IllegalStateException("enum " + type.getName() + " has more constants than one byte holds");
+        }
+        return new FieldCodec() {
+            @Override
+            public void write(Object value, ByteBuffer out, WireSerializer s) {
+                out.put(value == null ? (byte) NULL : (byte) ((Enum<?>) value).ordinal());
+            }
+
+            @Override
+            public Object read(ByteBuffer in, WireSerializer s) {
+                byte ordinal = in.get();
+                if (ordinal == NULL) {
+                    return null;
+                }
+                if (ordinal < 0 || ordinal >= constants.length) {
+                    throw new Malformed(type.getSimpleName() + " ordinal " + ordinal);
+                }
+                return constants[ordinal];
+            }
+        };
+    }
+
+    private static FieldCodec nullable(FieldCodec codec) {
+        return new FieldCodec() {
+            @Override
+            public void write(Object value, ByteBuffer out, WireSerializer s) {
+                out.put(value == null ? (byte) 0 : (byte) 1);
+                if (value != null) {
+                    codec.write(value, out, s);
+                }
+            }
+
+            @Override
+            public Object read(ByteBuffer in, WireSerializer s) {
+                return (Boolean) BOOLEAN.read(in, s) ? codec.read(in, s) : null;
+            }
+        };
+    }
+
+    private static FieldCodec listOf(FieldCodec element) {
+        return new FieldCodec() {
+            @Override
+            public void write(Object value, ByteBuffer out, WireSerializer s) {
+                List<?> list = (List<?>) value;
+                out.putInt(list == null ? NULL : list.size());
+                if (list != null) {
+                    for (Object e : list) {
+                        element.write(e, out, s);
+                    }
+                }
+            }
+
+            @Override
+            public Object read(ByteBuffer in, WireSerializer s) {
+                int n = length(in);
+                if (n == NULL) {
+                    return null;
+                }
+                List<Object> list = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    list.add(element.read(in, s));
+                }
+                return Collections.unmodifiableList(list);
+            }
+        };
+    }
+
+    // Last, so that the field codecs above are initialized when the records are registered.
+    static {
+        for (Class<?> protocol : List.of(RelayCommand.class, EdgeCommand.class, SiblingCommand.class, ShardCommand.class)) {
+            for (Class<?> type : protocol.getDeclaredClasses()) {
+                if (type.isRecord() && Wire.class.isAssignableFrom(type)) {
+                    codecOf(type, protocol.getSimpleName() + "." + type.getSimpleName());
+                }
+            }
+        }
+    }
+}
