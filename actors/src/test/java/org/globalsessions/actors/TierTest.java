@@ -165,6 +165,55 @@ class TierTest {
     }
 
     @Test
+    void aRelayAnswersABatchAtOnceWithWhatL2HoldsAndPassesTheRestOn() throws Exception {
+        done(hostA.set("batch-l2", bytes("in-l2"), null));
+        await().atMost(Duration.ofSeconds(10)).until(() -> done(hostB.getFromRelay("batch-l2")).orElseThrow().tier() == Tier.L2);
+        ActorRef<RelayCommand> relay = ActorRefResolver.get(cluster.servers.get(0)).resolveActorRef(
+                PekkoConfig.address("global-sessions", cluster.relayAddress) + "/user/relay");
+        TestProbe<EdgeCommand> probe = TestProbe.create(cluster.servers.get(0));
+        relay.tell(new RelayCommand.GetBatch(77, List.of(new RelayCommand.Lookup("batch-l2", 1, 0),
+                new RelayCommand.Lookup("batch-nobody", 2, 0)), probe.getRef()));
+        EdgeCommand.Answers answers = probe.expectMessageClass(EdgeCommand.Answers.class, Duration.ofSeconds(10));
+        assertEquals(77, answers.batchId());
+        assertEquals(List.of(1L), answers.found().stream().map(EdgeCommand.Found::requestId).toList());
+        assertArrayEquals(bytes("in-l2"), answers.found().get(0).value());
+        assertTrue(answers.notFound().isEmpty());
+        assertEquals(2, probe.expectMessageClass(EdgeCommand.NotFound.class, Duration.ofSeconds(10)).requestId(),
+                "the lookup L2 could not answer was answered by the tiers behind the relay");
+    }
+
+    @Test
+    void concurrentLookupsTravelInBatchesAndEachGetsItsOwnAnswer() throws Exception {
+        int written = 60; // L2 keeps the last 16; all are in expansion (4 shards x 24)
+        for (int i = 0; i < written; i++) {
+            done(hostA.set("batch-" + i, bytes("value-" + i), null));
+        }
+        done(hostA.set("batch-deleted", bytes("gone"), null));
+        done(hostA.delete("batch-deleted"));
+        long batchesBefore = hostB.lookupBatches();
+        Map<String, CompletableFuture<Optional<EdgeCache.Session>>> lookups = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < written; i++) {
+            lookups.put("batch-" + i, hostB.getFromRelay("batch-" + i));
+            lookups.put("batch-missing-" + i, hostB.getFromRelay("batch-missing-" + i));
+        }
+        lookups.put("batch-deleted", hostB.getFromRelay("batch-deleted"));
+        java.util.Set<Tier> tiers = java.util.EnumSet.noneOf(Tier.class);
+        for (Map.Entry<String, CompletableFuture<Optional<EdgeCache.Session>>> e : lookups.entrySet()) {
+            Optional<EdgeCache.Session> answer = done(e.getValue());
+            if (e.getKey().startsWith("batch-missing-") || e.getKey().equals("batch-deleted")) {
+                assertTrue(answer.isEmpty(), e.getKey());
+            } else {
+                assertArrayEquals(bytes("value-" + e.getKey().substring("batch-".length())), answer.orElseThrow().value(), e.getKey());
+                tiers.add(answer.get().tier());
+            }
+        }
+        assertEquals(java.util.EnumSet.of(Tier.L2, Tier.EXPANSION), tiers, "batches mix L2 answers with lookups passed on");
+        long batches = hostB.lookupBatches() - batchesBefore;
+        assertTrue(batches > 0 && batches < lookups.size() / 2,
+                lookups.size() + " lookups issued together left in " + batches + " batches");
+    }
+
+    @Test
     void aSessionNobodyWroteIsEmpty() throws Exception {
         assertTrue(done(hostB.get("never-written")).isEmpty());
     }

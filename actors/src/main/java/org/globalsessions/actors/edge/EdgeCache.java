@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,9 +43,16 @@ import org.globalsessions.shm.ShmLru;
  * <h2>Paths</h2>
  * <ul>
  *   <li><b>get</b>: an L1 hit is served in the caller's thread (a completed future, no actor
- *   hop). A miss (or an L1 tombstone, which a later login may have superseded) sends one {@code Get} per key to the key's relay straight from the caller's
+ *   hop). A miss (or an L1 tombstone, which a later login may have superseded) sends one lookup per key to the key's relay straight from the caller's
  *   thread ({@code tell} is thread-safe): concurrent gets of one key share it (single-flight).
- *   The answer arrives at the actor, which writes the value into L1 and completes the future.</li>
+ *   The answer arrives at the actor, which writes the value into L1 and completes the future.
+ *   Lookups travel in {@code GetBatch} messages with at most {@value #LOOKUP_WINDOW} batches
+ *   per relay unanswered: a lone lookup leaves at once in a batch of one, and lookups made
+ *   while the window is full wait and leave together (up to {@value #MAX_LOOKUPS_PER_BATCH})
+ *   when the relay answers a batch. Under load a relay and its edges exchange a few large
+ *   messages instead of one per lookup, which is what a remote message costs most in; each
+ *   caller still waits for its own answer. A batch the relay never answers frees its place
+ *   in the window at the request timeout.</li>
  *   <li><b>set</b>: a new version from the hybrid clock, written into L1 at once (so this host
  *   reads its own write), then sent to the relay; the future completes when every copy of the
  *   owner shard acknowledged it (a retry is idempotent: a copy that has the version says so). If the owner refuses (a newer write or a delete exists), the L1 copy is
@@ -85,6 +93,15 @@ public final class EdgeCache implements AutoCloseable {
 
     private enum Kind { GET, PUT, DELETE }
 
+    /** Lookup batches a relay may have unanswered before further lookups wait to leave together. */
+    static final int LOOKUP_WINDOW = 2;
+    /** The most lookups one batch carries. */
+    static final int MAX_LOOKUPS_PER_BATCH = 64;
+
+    /** A lookup batch sent to {@code relay} and not answered yet. */
+    private record Batch(RelayState relay, long deadlineNanos) {
+    }
+
     private static final class RelayState {
         final HostPort address;
         final ActorRef<RelayCommand> ref;
@@ -92,6 +109,10 @@ public final class EdgeCache implements AutoCloseable {
         volatile boolean everWelcomed;
         volatile long suspectSinceNanos;
         volatile long incarnation;
+        /** Lookups waiting for a place in the window. */
+        final ConcurrentLinkedQueue<RelayCommand.Lookup> lookups = new ConcurrentLinkedQueue<>();
+        /** Batches sent and not answered. */
+        final AtomicInteger batchesOut = new AtomicInteger();
 
         RelayState(HostPort address, ActorRef<RelayCommand> ref) {
             this.address = address;
@@ -117,6 +138,8 @@ public final class EdgeCache implements AutoCloseable {
     private final Duration defaultTtl;
     private final LongAdder l1Hits = new LongAdder();
     private final AtomicLong remoteGets = new AtomicLong();
+    private final ConcurrentHashMap<Long, Batch> batches = new ConcurrentHashMap<>();
+    private final AtomicLong batchIds = new AtomicLong();
     /** Set once construction finished: the actor's timer does nothing before. */
     private volatile boolean ready;
     private volatile boolean closed;
@@ -279,6 +302,11 @@ public final class EdgeCache implements AutoCloseable {
         return remoteGets.get();
     }
 
+    /** Lookup batches this edge sent (each carries one lookup or more). */
+    public long lookupBatches() {
+        return batchIds.get();
+    }
+
     /** The relays currently considered live. */
     public List<HostPort> liveRelays() {
         long now = System.nanoTime();
@@ -318,13 +346,61 @@ public final class EdgeCache implements AutoCloseable {
             return;
         }
         tried.add(relay.address);
-        long timeout = relay.everWelcomed ? settings.requestTimeout().toNanos() + 500_000_000L
-                : settings.edge().firstContactTimeout().toNanos();
+        long timeout = timeoutNanos(relay);
         // A retried lookup asks another copy of the owner shard.
         RelayCommand attempt = message instanceof RelayCommand.Get get
                 ? new RelayCommand.Get(get.key(), get.requestId(), get.replyTo(), tried.size() - 1) : message;
         pending.put(id, new Pending(kind, key, attempt, future, tried, System.nanoTime() + timeout, version, new AtomicInteger()));
-        relay.ref.tell(attempt);
+        if (attempt instanceof RelayCommand.Get get) {
+            relay.lookups.add(new RelayCommand.Lookup(get.key(), get.requestId(), get.attempt()));
+            sendLookups(relay);
+        } else {
+            relay.ref.tell(attempt);
+        }
+    }
+
+    /**
+     * Sends the lookups waiting for {@code relay} in batches while its window has room. Called by
+     * the thread that queued a lookup and by the actor when a batch is answered or expired;
+     * whichever of them changed the queue or the window last sees the other's change, so no
+     * lookup is left waiting with room in the window.
+     */
+    private void sendLookups(RelayState relay) {
+        while (!relay.lookups.isEmpty()) {
+            int out = relay.batchesOut.get();
+            if (out >= LOOKUP_WINDOW) {
+                return;
+            }
+            if (!relay.batchesOut.compareAndSet(out, out + 1)) {
+                continue;
+            }
+            List<RelayCommand.Lookup> lookups = new ArrayList<>();
+            RelayCommand.Lookup lookup;
+            while (lookups.size() < MAX_LOOKUPS_PER_BATCH && (lookup = relay.lookups.poll()) != null) {
+                lookups.add(lookup);
+            }
+            if (lookups.isEmpty()) {
+                relay.batchesOut.decrementAndGet();
+                continue;
+            }
+            long batchId = batchIds.incrementAndGet();
+            batches.put(batchId, new Batch(relay, System.nanoTime() + timeoutNanos(relay)));
+            relay.ref.tell(new RelayCommand.GetBatch(batchId, lookups, system));
+        }
+    }
+
+    /** A batch left the relay (answered, or given up): its place in the window is free again. */
+    private void batchDone(long batchId) {
+        Batch batch = batches.remove(batchId);
+        if (batch != null) {
+            batch.relay().batchesOut.decrementAndGet();
+            sendLookups(batch.relay());
+        }
+    }
+
+    /** How long a request to {@code relay} may go unanswered (longer before its first answer: the TLS handshake). */
+    private long timeoutNanos(RelayState relay) {
+        return relay.everWelcomed ? settings.requestTimeout().toNanos() + 500_000_000L : settings.edge().firstContactTimeout().toNanos();
     }
 
     /** The first live relay on the ring from {@code key} that was not tried yet; null if none. */
@@ -350,6 +426,11 @@ public final class EdgeCache implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
+        for (Map.Entry<Long, Batch> e : batches.entrySet()) {
+            if (now - e.getValue().deadlineNanos() > 0) {
+                batchDone(e.getKey()); // its lookups time out (and are retried) on their own deadlines
+            }
+        }
         for (Map.Entry<Long, Pending> e : pending.entrySet()) {
             Pending p = e.getValue();
             if (now - p.deadlineNanos() > 0 && pending.remove(e.getKey(), p)) {
@@ -405,6 +486,12 @@ public final class EdgeCache implements AutoCloseable {
         if (future != null) {
             future.complete(Optional.of(new Session(found.value(), found.version(), found.expiresAtMillis(), found.tier())));
         }
+    }
+
+    void onAnswers(EdgeCommand.Answers answers) {
+        answers.found().forEach(this::onFound);
+        answers.notFound().forEach(this::onNotFound);
+        batchDone(answers.batchId());
     }
 
     void onNotFound(EdgeCommand.NotFound notFound) {

@@ -33,6 +33,7 @@ public final class EdgeCacheActor {
                 return Behaviors.receive(EdgeCommand.class)
                         .onMessage(EdgeCommand.Found.class, m -> handled(() -> cache.onFound(m)))
                         .onMessage(EdgeCommand.NotFound.class, m -> handled(() -> cache.onNotFound(m)))
+                        .onMessage(EdgeCommand.Answers.class, m -> handled(() -> cache.onAnswers(m)))
                         .onMessage(EdgeCommand.PutAck.class, m -> handled(() -> cache.onPutAck(m)))
                         .onMessage(EdgeCommand.PutRefused.class, m -> handled(() -> cache.onPutRefused(m)))
                         .onMessage(EdgeCommand.DeleteAck.class, m -> handled(() -> cache.onDeleteAck(m)))

@@ -135,6 +135,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     public Receive<RelayCommand> createReceive() {
         return newReceiveBuilder()
                 .onMessage(RelayCommand.Get.class, this::onGet)
+                .onMessage(RelayCommand.GetBatch.class, this::onGetBatch)
                 .onMessage(RelayCommand.Put.class, this::onPut)
                 .onMessage(RelayCommand.Delete.class, this::onDelete)
                 .onMessage(RelayCommand.Touch.class, this::onTouch)
@@ -161,23 +162,49 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     // ---- get, put, touch --------------------------------------------------------------------
 
     private Behavior<RelayCommand> onGet(RelayCommand.Get get) {
+        EdgeCommand answer = fromL2(get);
+        if (answer != null) {
+            get.replyTo().tell(answer);
+        }
+        return this;
+    }
+
+    private Behavior<RelayCommand> onGetBatch(RelayCommand.GetBatch batch) {
+        metrics.relayRequest("get_batch");
+        List<EdgeCommand.Found> found = new ArrayList<>();
+        List<EdgeCommand.NotFound> notFound = new ArrayList<>();
+        for (RelayCommand.Lookup lookup : batch.lookups()) {
+            EdgeCommand answer = fromL2(new RelayCommand.Get(lookup.key(), lookup.requestId(), batch.replyTo(), lookup.attempt()));
+            if (answer instanceof EdgeCommand.Found f) {
+                found.add(f);
+            } else if (answer instanceof EdgeCommand.NotFound n) {
+                notFound.add(n);
+            }
+        }
+        batch.replyTo().tell(new EdgeCommand.Answers(batch.batchId(), found, notFound));
+        return this;
+    }
+
+    /**
+     * L2's answer to {@code get} ({@code Found}, or {@code NotFound} for a tombstone), or null
+     * when L2 cannot answer: then the lookup went on to the sibling (or failed, without one), and
+     * its answer reaches the edge from there.
+     */
+    private EdgeCommand fromL2(RelayCommand.Get get) {
         Entry entry = l2(get.key());
         metrics.relayRequest(entry != null ? "get_l2" : "get_forwarded");
         if (entry != null && !newerWriteInFlight(get.key(), entry.version())) {
-            if (entry.tombstone()) {
-                get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), entry.version()));
-            } else {
-                get.replyTo().tell(new EdgeCommand.Found(get.requestId(), get.key(), entry.value(), entry.version(),
-                        entry.expiresAtMillis(), entry.ttlMillis(), Tier.L2));
-            }
-            return this;
+            return entry.tombstone()
+                    ? new EdgeCommand.NotFound(get.requestId(), get.key(), entry.version())
+                    : new EdgeCommand.Found(get.requestId(), get.key(), entry.value(), entry.version(), entry.expiresAtMillis(),
+                            entry.ttlMillis(), Tier.L2);
         }
         if (sibling == null) {
             get.replyTo().tell(noSibling(get.requestId(), get.key()));
         } else {
             sibling.tell(get);
         }
-        return this;
+        return null;
     }
 
     /**

@@ -17,6 +17,13 @@ public interface EdgeCommand {
     record NotFound(long requestId, String key, long tombstoneVersion) implements EdgeCommand, Wire {
     }
 
+    /**
+     * The relay's answer to a {@code GetBatch}: the lookups it served from L2 (the others are
+     * answered by the tiers behind it, one by one).
+     */
+    record Answers(long batchId, java.util.List<Found> found, java.util.List<NotFound> notFound) implements EdgeCommand, Wire {
+    }
+
     /** A replica of the owner stored a {@code Put}; the write is done when {@code acksNeeded} replicas said so. */
     record PutAck(long requestId, String key, long version, int acksNeeded) implements EdgeCommand, Wire {
     }

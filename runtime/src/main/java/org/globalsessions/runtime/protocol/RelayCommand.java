@@ -13,6 +13,19 @@ public interface RelayCommand {
             implements RelayCommand, SiblingCommand, Wire {
     }
 
+    /**
+     * Lookups an edge gathered while its earlier batches to this relay were unanswered, each
+     * handled as a {@code Get} answering {@code replyTo}. The relay answers the ones it serves from
+     * L2 together in one {@code EdgeCommand.Answers} carrying {@code batchId}, always (an empty one
+     * if it passed them all on), so the edge knows the batch left the relay.
+     */
+    record GetBatch(long batchId, java.util.List<Lookup> lookups, ActorRef<EdgeCommand> replyTo) implements RelayCommand, Wire {
+    }
+
+    /** One lookup of a {@link GetBatch}: the fields of a {@code Get} but its {@code replyTo}. */
+    record Lookup(String key, long requestId, int attempt) implements Wire {
+    }
+
     /** Store a version of a session; the owner answers {@code PutAck} or {@code PutRefused} to {@code replyTo}. */
     record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo)
             implements RelayCommand, Wire {
