@@ -161,6 +161,13 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     // ---- get, put, touch --------------------------------------------------------------------
 
+    /**
+     * Session bytes one {@code Answers} message carries at most; answers past it go on their own.
+     * With records of up to 64 KiB, 64 answers together could exceed Artery's maximum frame
+     * (256 KiB by default), which would drop the whole message.
+     */
+    static final int MAX_ANSWERS_BYTES = 64 * 1024;
+
     private Behavior<RelayCommand> onGet(RelayCommand.Get get) {
         EdgeCommand answer = fromL2(get);
         if (answer != null) {
@@ -173,10 +180,17 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         metrics.relayRequest("get_batch");
         List<EdgeCommand.Found> found = new ArrayList<>();
         List<EdgeCommand.NotFound> notFound = new ArrayList<>();
+        int bytes = 0;
         for (RelayCommand.Lookup lookup : batch.lookups()) {
             EdgeCommand answer = fromL2(new RelayCommand.Get(lookup.key(), lookup.requestId(), batch.replyTo(), lookup.attempt()));
             if (answer instanceof EdgeCommand.Found f) {
-                found.add(f);
+                int size = f.key().length() + f.value().length;
+                if (bytes + size <= MAX_ANSWERS_BYTES) {
+                    found.add(f);
+                    bytes += size;
+                } else {
+                    batch.replyTo().tell(f); // on its own: the batch's answer stays far below Artery's frame size
+                }
             } else if (answer instanceof EdgeCommand.NotFound n) {
                 notFound.add(n);
             }
