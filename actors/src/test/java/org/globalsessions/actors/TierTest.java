@@ -140,8 +140,8 @@ class TierTest {
         ActorRef<SiblingCommand> sibling = resolver.resolveActorRef(
                 PekkoConfig.address("global-sessions", cluster.relayAddress) + "/user/sibling");
         sibling.tell(new SiblingCommand.Promote("logout-1", bytes("bob-stale"), version, 60_000, 0));
-        relay.tell(new RelayCommand.Get("logout-1", 2, probe.getRef(), 0));
-        EdgeCommand.NotFound notFound = probe.expectMessageClass(EdgeCommand.NotFound.class, Duration.ofSeconds(10));
+        relay.tell(new RelayCommand.GetBatch(2, List.of(new RelayCommand.Lookup("logout-1", 2, 0)), probe.getRef()));
+        EdgeCommand.NotFound notFound = probe.expectMessageClass(EdgeCommand.Answers.class, Duration.ofSeconds(10)).notFound().get(0);
         assertTrue(notFound.tombstoneVersion() > version);
         assertTrue(done(hostB.get("logout-1")).isEmpty(), "the deleted session never comes back");
 

@@ -134,7 +134,6 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     @Override
     public Receive<RelayCommand> createReceive() {
         return newReceiveBuilder()
-                .onMessage(RelayCommand.Get.class, this::onGet)
                 .onMessage(RelayCommand.GetBatch.class, this::onGetBatch)
                 .onMessage(RelayCommand.Put.class, this::onPut)
                 .onMessage(RelayCommand.Delete.class, this::onDelete)
@@ -167,14 +166,6 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
      * (256 KiB by default), which would drop the whole message.
      */
     static final int MAX_ANSWERS_BYTES = 64 * 1024;
-
-    private Behavior<RelayCommand> onGet(RelayCommand.Get get) {
-        EdgeCommand answer = fromL2(get);
-        if (answer != null) {
-            get.replyTo().tell(answer);
-        }
-        return this;
-    }
 
     private Behavior<RelayCommand> onGetBatch(RelayCommand.GetBatch batch) {
         metrics.relayRequest("get_batch");

@@ -226,7 +226,7 @@ public final class E2eBench {
         if (options.jfrDirectory() != null) {
             Files.createDirectories(options.jfrDirectory());
         }
-        List<String> nodeOptions = new java.util.ArrayList<>(NODE_OPTIONS);
+        List<String> nodeOptions = new ArrayList<>(NODE_OPTIONS);
         String more = System.getenv("E2E_NODE_JAVA_OPTS");
         if (more != null && !more.isBlank()) {
             nodeOptions.addAll(List.of(more.trim().split("\\s+")));

@@ -8,6 +8,8 @@ public interface RelayCommand {
     /**
      * Look {@code key} up; the answer ({@code Found} / {@code NotFound} / {@code Failed}) goes to
      * {@code replyTo}. {@code attempt} counts the edge's retries: each goes to another replica.
+     * A relay passes the lookups L2 cannot answer to its sibling as this; edges send their lookups
+     * to a relay in a {@link GetBatch}, which is all a relay accepts.
      */
     record Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, int attempt)
             implements RelayCommand, SiblingCommand, Wire {

@@ -305,70 +305,41 @@ public final class WireSerializer extends SerializerWithStringManifest implement
         return bytes;
     }
 
-    private static final FieldCodec LONG = new FieldCodec() {
-        @Override
-        public void write(Object value, ByteBuffer out, WireSerializer s) {
-            out.putLong((Long) value);
-        }
-
-        @Override
-        public Object read(ByteBuffer in, WireSerializer s) {
-            return in.getLong();
-        }
-    };
-
-    private static final FieldCodec INT = new FieldCodec() {
-        @Override
-        public void write(Object value, ByteBuffer out, WireSerializer s) {
-            out.putInt((Integer) value);
-        }
-
-        @Override
-        public Object read(ByteBuffer in, WireSerializer s) {
-            return in.getInt();
-        }
-    };
-
-    private static final FieldCodec BOOLEAN = new FieldCodec() {
-        @Override
-        public void write(Object value, ByteBuffer out, WireSerializer s) {
-            out.put((Boolean) value ? (byte) 1 : (byte) 0);
-        }
-
-        @Override
-        public Object read(ByteBuffer in, WireSerializer s) {
-            byte b = in.get();
-            if (b != 0 && b != 1) {
-                throw new Malformed("boolean " + b);
+    /** A codec of a component that needs nothing but the buffer. */
+    private static FieldCodec plain(java.util.function.BiConsumer<Object, ByteBuffer> write,
+                                    java.util.function.Function<ByteBuffer, Object> read) {
+        return new FieldCodec() {
+            @Override
+            public void write(Object value, ByteBuffer out, WireSerializer s) {
+                write.accept(value, out);
             }
-            return b == 1;
-        }
-    };
 
-    private static final FieldCodec BYTES = new FieldCodec() {
-        @Override
-        public void write(Object value, ByteBuffer out, WireSerializer s) {
-            writeBytes((byte[]) value, out);
-        }
+            @Override
+            public Object read(ByteBuffer in, WireSerializer s) {
+                return read.apply(in);
+            }
+        };
+    }
 
-        @Override
-        public Object read(ByteBuffer in, WireSerializer s) {
-            return readBytes(in);
-        }
-    };
+    private static final FieldCodec LONG = plain((value, out) -> out.putLong((Long) value), ByteBuffer::getLong);
 
-    private static final FieldCodec STRING = new FieldCodec() {
-        @Override
-        public void write(Object value, ByteBuffer out, WireSerializer s) {
-            writeBytes(value == null ? null : ((String) value).getBytes(StandardCharsets.UTF_8), out);
-        }
+    private static final FieldCodec INT = plain((value, out) -> out.putInt((Integer) value), ByteBuffer::getInt);
 
-        @Override
-        public Object read(ByteBuffer in, WireSerializer s) {
-            byte[] bytes = readBytes(in);
-            return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+    private static final FieldCodec BOOLEAN = plain((value, out) -> out.put((Boolean) value ? (byte) 1 : (byte) 0), in -> {
+        byte b = in.get();
+        if (b != 0 && b != 1) {
+            throw new Malformed("boolean " + b);
         }
-    };
+        return b == 1;
+    });
+
+    private static final FieldCodec BYTES = plain((value, out) -> writeBytes((byte[]) value, out), WireSerializer::readBytes);
+
+    private static final FieldCodec STRING = plain(
+            (value, out) -> writeBytes(value == null ? null : ((String) value).getBytes(StandardCharsets.UTF_8), out), in -> {
+                byte[] bytes = readBytes(in);
+                return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+            });
 
     private static final FieldCodec ACTOR_REF = new FieldCodec() {
         @Override
