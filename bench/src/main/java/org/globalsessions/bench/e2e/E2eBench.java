@@ -43,7 +43,8 @@ public final class E2eBench {
 
     private static final int LOAD_IN_FLIGHT = 256;
     private static final int PATH_WARMUP_CLIENTS = 8;
-    private static final List<String> NODE_OPTIONS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseParallelGC");
+    /** Options of every cluster node's JVM: a fixed heap, and E2E_NODE_JAVA_OPTS (a collector named there replaces this one). */
+    private static final List<String> NODE_OPTIONS = nodeOptions(System.getenv("E2E_NODE_JAVA_OPTS"));
 
     private final Options options;
     private final String[] keys;
@@ -222,16 +223,23 @@ public final class E2eBench {
                 result.opsPerSecond(h), Report.micros(h.getValueAtPercentile(50)), Report.micros(h.getValueAtPercentile(99)));
     }
 
+    static List<String> nodeOptions(String more) {
+        List<String> options = new ArrayList<>(List.of("-Xms512m", "-Xmx512m", "-XX:+UseParallelGC"));
+        if (more != null && !more.isBlank()) {
+            List<String> extra = List.of(more.trim().split("\\s+"));
+            if (extra.stream().anyMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+                options.removeIf(o -> o.matches("-XX:\\+Use\\w+GC"));
+            }
+            options.addAll(extra);
+        }
+        return List.copyOf(options);
+    }
+
     private Cluster.Launch launch() throws IOException {
         if (options.jfrDirectory() != null) {
             Files.createDirectories(options.jfrDirectory());
         }
-        List<String> nodeOptions = new ArrayList<>(NODE_OPTIONS);
-        String more = System.getenv("E2E_NODE_JAVA_OPTS");
-        if (more != null && !more.isBlank()) {
-            nodeOptions.addAll(List.of(more.trim().split("\\s+")));
-        }
-        return new Cluster.Launch(options.launcherJar(), ChronicleFlags.ALL, nodeOptions, options.certs(),
+        return new Cluster.Launch(options.launcherJar(), ChronicleFlags.ALL, NODE_OPTIONS, options.certs(),
                 options.workDirectory(), options.jfrDirectory());
     }
 
@@ -332,6 +340,7 @@ public final class E2eBench {
                 + String.format(Locale.ROOT, "Machine: %d CPUs; load average before `%s`, after `%s`. Per cell: %s s warm-up, %s s measured (or %,d operations); before the first cell of each networked path, %s s of warm-up with 8 clients.%n%n",
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(), seconds(options.warmup()), seconds(options.measure()), options.maxOps(),
                 seconds(options.pathWarmup()))
+                + "Cluster node JVMs: `" + String.join(" ", NODE_OPTIONS) + "` (besides the Chronicle flags).\n\n"
                 + Report.isolation()
                 + "\n## Targets (reference workload: " + String.format(Locale.ROOT, "%,d keys, %s, uniform", reference.keys(), reference.mix())
                 + ")\n\n" + Report.targets(results, reference, options.throughputClients())
