@@ -237,6 +237,19 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         }
     }
 
+    /**
+     * A write no copy of the owner reported stored in time: it was refused, or it was stored and
+     * every {@code Stored} was lost on the way (Artery drops messages when a send queue is full).
+     * In the second case the writer holds an acknowledgement and L2 an older version, which reads
+     * would get from here on: drop that copy, so the next read asks the owner (and caches its answer).
+     */
+    private void forgetOlder(RelayCommand.Put put) {
+        Entry entry = l2(put.key());
+        if (entry != null && entry.version() < put.version()) {
+            l2.remove(bytes(put.key()));
+        }
+    }
+
     /** The L2 entry of {@code key}, or null; a key L2 cannot hold is simply not cached here. */
     private Entry l2(String key) {
         try {
@@ -463,6 +476,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
             if (now - pending.deadlineNanos() > 0) {
                 i.remove();
                 putDone(pending.put());
+                forgetOlder(pending.put());
             }
         }
         return this;
