@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.function.Predicate;
 
 import org.HdrHistogram.Histogram;
 
@@ -227,8 +228,9 @@ public final class E2eBench {
         List<String> options = new ArrayList<>(List.of("-Xms512m", "-Xmx512m", "-XX:+UseParallelGC"));
         if (more != null && !more.isBlank()) {
             List<String> extra = List.of(more.trim().split("\\s+"));
-            if (extra.stream().anyMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
-                options.removeIf(o -> o.matches("-XX:\\+Use\\w+GC"));
+            Predicate<String> collector = o -> o.matches("-XX:\\+Use\\w+GC");
+            if (extra.stream().anyMatch(collector)) {
+                options.removeIf(collector);
             }
             options.addAll(extra);
         }

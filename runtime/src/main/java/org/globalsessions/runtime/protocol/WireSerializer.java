@@ -17,6 +17,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -306,8 +308,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     }
 
     /** A codec of a component that needs nothing but the buffer. */
-    private static FieldCodec plain(java.util.function.BiConsumer<Object, ByteBuffer> write,
-                                    java.util.function.Function<ByteBuffer, Object> read) {
+    private static FieldCodec plain(BiConsumer<Object, ByteBuffer> write, Function<ByteBuffer, Object> read) {
         return new FieldCodec() {
             @Override
             public void write(Object value, ByteBuffer out, WireSerializer s) {

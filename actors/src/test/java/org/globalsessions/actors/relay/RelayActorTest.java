@@ -1,0 +1,139 @@
+package org.globalsessions.actors.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.actors.tables.Tables;
+import org.globalsessions.runtime.bootstrap.FreePorts;
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.SiblingCommand;
+import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.shm.ShmLru;
+
+/**
+ * One relay actor alone, over a real L2 table, with probes for its edge and (where needed) its
+ * sibling: the edge cases the tier tests of a whole cluster cannot stage.
+ */
+class RelayActorTest {
+
+    @TempDir
+    Path dir;
+
+    private final ActorTestKit kit = ActorTestKit.create();
+    private GlobalSessionsSettings settings;
+    private ShmLru l2;
+
+    @AfterEach
+    void tearDown() {
+        kit.shutdownTestKit();
+        if (l2 != null) {
+            l2.close();
+        }
+    }
+
+    /** A relay over a fresh L2 table ({@code relay.table.path} in {@code dir}, other settings from {@code overrides}). */
+    private ActorRef<RelayCommand> relay(Map<String, Object> overrides) {
+        Map<String, Object> all = new HashMap<>(overrides);
+        all.put("relay.table.path", dir.resolve("l2.lru").toString());
+        settings = new TestNodes(dir).node(List.of(Role.RELAY), FreePorts.next(), List.of(), all);
+        l2 = Tables.createRelayTable(settings);
+        return kit.spawn(RelayActor.create(settings, l2, NodeMetrics.unregistered()));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A batch of lookups whose L2 answers are large: the relay's {@code Answers} carries at most
+     * {@link RelayActor#MAX_ANSWERS_BYTES} of sessions and the rest go as single {@code Found}s, so
+     * no answer grows past Artery's frame size (records may hold 64 KiB).
+     */
+    @Test
+    void largeAnswersLeaveTheBatchAnswerAndTravelAlone() {
+        ActorRef<RelayCommand> relay = relay(Map.of("relay.table.el-count", 16, "relay.table.segments", 1,
+                "relay.table.record-size", 40_000));
+        byte[] value = new byte[30_000];
+        for (int i = 1; i <= 4; i++) {
+            l2.putIfNewer(bytes("big-" + i), value, i, Duration.ofMinutes(5), 0);
+        }
+        l2.putIfNewer(bytes("small"), new byte[10], 9, Duration.ofMinutes(5), 0);
+        TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
+        relay.tell(new RelayCommand.GetBatch(5, List.of(new RelayCommand.Lookup("big-1", 1, 0),
+                new RelayCommand.Lookup("big-2", 2, 0), new RelayCommand.Lookup("big-3", 3, 0),
+                new RelayCommand.Lookup("small", 4, 0), new RelayCommand.Lookup("big-4", 5, 0)), edge.getRef()));
+
+        // 2 x 30 000 fit in 64 KiB, the third does not (nor the fourth); the small one still does.
+        assertEquals(3, edge.expectMessageClass(EdgeCommand.Found.class).requestId());
+        assertEquals(5, edge.expectMessageClass(EdgeCommand.Found.class).requestId());
+        EdgeCommand.Answers answers = edge.expectMessageClass(EdgeCommand.Answers.class);
+        assertEquals(5, answers.batchId());
+        assertEquals(List.of(1L, 2L, 4L), answers.found().stream().map(EdgeCommand.Found::requestId).toList());
+    }
+
+    /**
+     * A write whose {@code Stored} reports never reach the relay (lost on the way, as Artery drops
+     * messages when a send queue is full) while the owner acknowledged it to the writer: once the
+     * write's deadline passes, the relay must not go back to answering the older L2 copy. A probe
+     * stands in for the sibling and passes nothing on, which is what the relay sees then.
+     */
+    @Test
+    void anOlderL2CopyIsDroppedWhenAWriteIsNeverReportedStored() {
+        ActorRef<RelayCommand> relay = relay(Map.of("relay.table.el-count", 64, "request-timeout", "200ms"));
+        byte[] key = bytes("session-k");
+        l2.putIfNewer(key, bytes("old"), 1, Duration.ofMinutes(5), 0);
+        l2.putIfNewer(bytes("other"), bytes("x"), 1, Duration.ofMinutes(5), 0);
+        TestProbe<SiblingCommand> sibling = kit.createTestProbe(SiblingCommand.class);
+        kit.system().receptionist().tell(Receptionist.register(SiblingActor.key(settings.hostname(), Tables.relayPath(settings)),
+                sibling.getRef()));
+        TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
+
+        // Until the relay knows its sibling it fails writes; then the write goes to the owner through it.
+        SiblingCommand.StoreAtOwner store = null;
+        for (int attempt = 0; store == null && attempt < 50; attempt++) {
+            relay.tell(new RelayCommand.Put("session-k", bytes("new"), 2, 60_000, attempt, edge.getRef()));
+            try {
+                store = sibling.expectMessageClass(SiblingCommand.StoreAtOwner.class, Duration.ofMillis(200));
+            } catch (AssertionError noSiblingYet) {
+                edge.expectMessageClass(EdgeCommand.Failed.class);
+            }
+        }
+        assertNotNull(store, "the relay never found its sibling");
+        assertEquals(2, store.put().version());
+        assertNotNull(l2.getEntry(key), "before its deadline the write leaves L2 alone (reads of the key go to the owner)");
+
+        // The deadline (2 x request-timeout, checked every second) passes with no Stored.
+        sibling.awaitAssert(Duration.ofSeconds(5), () -> {
+            assertNull(l2.getEntry(key), "the relay kept a copy older than a write the owner may have acknowledged");
+            return null;
+        });
+        assertNotNull(l2.getEntry(bytes("other")), "only the written key's copy is dropped");
+
+        // So the next read asks the owner instead of answering "old" from L2.
+        relay.tell(new RelayCommand.GetBatch(1, List.of(new RelayCommand.Lookup("session-k", 100, 0)), edge.getRef()));
+        assertEquals("session-k", sibling.expectMessageClass(RelayCommand.Get.class).key());
+        EdgeCommand.Answers answers = edge.expectMessageClass(EdgeCommand.Answers.class);
+        assertTrue(answers.found().isEmpty() && answers.notFound().isEmpty(), "L2 answered " + answers);
+    }
+}
