@@ -41,7 +41,8 @@ import org.globalsessions.client.StaleSessionException;
  *                                                                   stale: refused as older than a write or logout)
  *   delall PREFIX FROM TO             → ok deleted=N failed=M
  *   localcheck PREFIX FROM TO         → ok present=N              (this host's table only)
- *   checkfile FILE                    → ok found=N missing=M errors=E  (the keys listed in FILE)
+ *   checkfile FILE [absent]           → ok found=N missing=M errors=E [first: [KEY…]]  (the keys listed in FILE;
+ *                                       up to 20 of those not as expected, present or absent, named)
  *   check PREFIX FROM TO              → ok found=N missing=M errors=E l1=a l2=b expansion=c aging=d
  *   load PREFIX FILE                  → ok                        (steady writes, reads and deletes until loadstop)
  *   loadmark                          → ok writes=N failed=M p50ms= p99ms= maxms=   (writes since the last mark)
@@ -107,7 +108,7 @@ public final class ClientDriver {
                     case "fill" -> fill(w[1], Integer.parseInt(w[2]), Integer.parseInt(w[3]), Integer.parseInt(w[4]));
                     case "check" -> check(w[1], Integer.parseInt(w[2]), Integer.parseInt(w[3]));
                     case "delall" -> deleteAll(w[1], Integer.parseInt(w[2]), Integer.parseInt(w[3]));
-                    case "checkfile" -> checkFile(Path.of(w[1]));
+                    case "checkfile" -> checkFile(Path.of(w[1]), w.length < 3 || !w[2].equals("absent"));
                     case "localcheck" -> {
                         int present = 0;
                         for (int i = Integer.parseInt(w[2]); i < Integer.parseInt(w[3]); i++) {
@@ -215,21 +216,25 @@ public final class ClientDriver {
         return b.toString();
     }
 
-    private String checkFile(Path file) throws Exception {
+    private String checkFile(Path file, boolean present) throws Exception {
         List<String> keys = Files.readAllLines(file);
         Semaphore inFlight = new Semaphore(32);
         AtomicLong found = new AtomicLong();
         AtomicLong missing = new AtomicLong();
         AtomicLong errors = new AtomicLong();
+        Set<String> wrong = new java.util.concurrent.ConcurrentSkipListSet<>();
         for (String key : keys) {
             inFlight.acquire();
             sessions.lookup(key).whenComplete((s, e) -> {
-                (e != null ? errors : s.isPresent() ? found : missing).incrementAndGet();
+                AtomicLong outcome = e != null ? errors : s.isPresent() ? found : missing;
+                if (outcome.incrementAndGet() <= 20 && (e != null || s.isPresent() != present)) {
+                    wrong.add(e != null ? key + "(" + e.getMessage() + ")" : key);
+                }
                 inFlight.release();
             });
         }
         inFlight.acquire(32);
-        return "ok found=" + found + " missing=" + missing + " errors=" + errors;
+        return "ok found=" + found + " missing=" + missing + " errors=" + errors + (wrong.isEmpty() ? "" : " first: " + wrong);
     }
 
     /**

@@ -323,7 +323,7 @@ class TopologyIT {
         String load = hostB.ask("loadstop");
         Processes.Client reader = topology.client("c7", "C7", true, topology.relays());
         String kept = reader.ask("checkfile " + file);
-        String gone = reader.ask("checkfile " + file + ".deleted");
+        String gone = reader.ask("checkfile " + file + ".deleted absent");
         log.info("scenarios 7 and 9 (relief tier), writes under load: e2 killed, placement settled after {} s [{}]; "
                         + "restarted, {} s [{}]; e3 joined, {} s [{}]; e3 left gracefully, {} s [{}]; whole load: {}; "
                         + "acknowledged sessions read back: {}; deleted sessions read back: {}",

@@ -122,7 +122,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
         } else {
             // One copy answers; a retry (the edge's next attempt) asks the next copy.
             tiers.expansionReplica(get.key(), get.attempt()).tell(new ShardCommand.ShardGet(get.key(), get.requestId(),
-                    get.replyTo(), getContext().getSelf(), 0));
+                    get.replyTo(), getContext().getSelf()));
         }
         return this;
     }

@@ -5,8 +5,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
@@ -20,12 +18,12 @@ import org.globalsessions.runtime.protocol.Tier;
  * A copy of a shard of the aging tier (the seed's "age-out" pressure relief): keeps what the
  * same copy of the expansion shard evicted, in a slowly expiring LRU. An entry expires after the
  * aging TTL or when its own session TTL runs out, whichever is first. A hit is served, promoted
- * to L2, and readmitted to the expansion copy as recent again. The last stop of a lookup (it
- * answers a miss) and of a delete (it confirms the tombstone to the relay).
+ * to L2, and readmitted to the expansion copy as recent again. The last stop of a lookup in its
+ * lineage (it passes a miss on to the next lineage, or answers it after the last) and of a delete
+ * (it confirms the tombstone to the relay).
  */
 public final class AgingShard extends ReliefShard {
 
-    private final EntityRef<ShardCommand> expansion;
     private final long agingTtlMillis;
     private final long tombstoneTtlMillis;
 
@@ -35,7 +33,6 @@ public final class AgingShard extends ReliefShard {
         super(context, timers, stash, entityId, replica, Tier.AGING, metrics, settings.relief().agingEntriesPerShard(),
                 settings.relief().replicationFactor(), key(replica),
                 key((replica + 1) % settings.relief().replicationFactor()));
-        this.expansion = ClusterSharding.get(context.getSystem()).entityRefFor(ExpansionShard.key(replica), entityId);
         this.agingTtlMillis = settings.relief().agingTtl().toMillis();
         this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
     }
@@ -50,14 +47,20 @@ public final class AgingShard extends ReliefShard {
                 stash -> new AgingShard(context, timers, stash, entityId, replica, settings, metrics))));
     }
 
+    /**
+     * The end of a lineage: the next lineage is asked (an aging copy may hold an older version than
+     * another lineage after a crash, so a hit here is checked there too); after the last, the
+     * newest value found answers, readmitted as recent to every expansion copy, or the answer is a miss.
+     */
     @Override
-    protected void onMiss(ShardCommand.ShardGet get) {
-        get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), 0));
-    }
-
-    @Override
-    protected void afterHit(String key, ReliefStore.Item item) {
-        expansion.tell(new ShardCommand.Readmit(key, item.value(), item.version(), item.ttlMillis(), item.expiresAt()));
+    protected void walk(ShardCommand.ShardGet get, EdgeCommand.Found here, EdgeCommand.Found best) {
+        if (!lastLineage(get)) {
+            expansionCopy(replica + 1).tell(get.next(get.hops() + 1, best));
+        } else if (best != null) {
+            answer(get, best, true);
+        } else {
+            get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), 0));
+        }
     }
 
     @Override

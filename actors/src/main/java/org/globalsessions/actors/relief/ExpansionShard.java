@@ -96,9 +96,17 @@ public final class ExpansionShard extends ReliefShard {
         demotions.forEach(entries, now);
     }
 
+    /**
+     * Every copy of the expansion tier gets every write, so a value here is the newest: answered at
+     * once (readmitted to the lineages asked before, which missed it). Else the lineage's aging copy is asked.
+     */
     @Override
-    protected void onMiss(ShardCommand.ShardGet get) {
-        aging.tell(get);
+    protected void walk(ShardCommand.ShardGet get, EdgeCommand.Found here, EdgeCommand.Found best) {
+        if (here != null) {
+            answer(get, best, get.hops() > 0);
+        } else {
+            aging.tell(get); // nothing here: what the lookup carries is still the best
+        }
     }
 
     @Override

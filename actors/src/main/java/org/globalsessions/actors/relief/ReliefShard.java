@@ -22,6 +22,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.ShardCommand;
 import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.protocol.Tier;
@@ -36,12 +37,28 @@ import org.globalsessions.runtime.protocol.Tier;
  * the number of copies). Every write and delete reaches every copy. A copy that starts (a new
  * node, a node that crashed, a moved shard) starts empty and asks its peer for everything it
  * holds ({@code SyncRequest}); the answer arrives as numbered {@code SyncChunk}s, merged by
- * version. Until it has every chunk (or {@link #SYNC_TIMEOUT}), a lookup it cannot answer goes to the peer
- * once instead of down the tiers, and writes wait (stashed, up to {@link #STASH}): a copy that
- * does not yet know the shard's tombstones must not acknowledge a write they would refuse.
+ * version. Until it has every chunk (or {@link #SYNC_TIMEOUT}), writes wait (stashed, up to
+ * {@link #STASH}): a copy that does not yet know the shard's tombstones must not acknowledge a
+ * write they would refuse.
  * Deletes, demotions and readmissions are applied at once (merging by version is order-free).
  * If some chunks were lost on the way (Artery drops messages when a connection's send queue is
  * full), the copy asks once more at the timeout, and serves meanwhile.
+ *
+ * <h2>Lineages, and a lookup that misses one</h2>
+ * Expansion copy {@code k} demotes to aging copy {@code k}: together they are lineage {@code k}.
+ * The lineages of a shard hold the same sessions, but not always in the same tier: a read or a
+ * readmission refreshes a session in the one lineage it went through, so the copies evict in
+ * different orders. When an expansion copy is re-created from its peer after a crash, it gets
+ * what the peer's expansion copy holds, not what the peer lineage already demoted to its aging
+ * copy; so after a crash a session can live in one lineage only, or an older version of it in
+ * another lineage's aging copy. A lookup therefore walks the lineages: expansion {@code k}, aging
+ * {@code k}, then expansion {@code k+1}, aging {@code k+1}, … ({@code hops} counts the lineages
+ * already asked). Every expansion copy gets every write, so an expansion hit is the newest and
+ * answers at once, as does a tombstone that outranks what was found so far; an aging hit is only
+ * a candidate, carried on, and the last aging copy answers the newest candidate or "no such
+ * session". A value found past the first expansion copy is readmitted to the expansion copies of
+ * the other lineages (read repair; for an aging answer, to all of them, as an aging hit always was
+ * to its own).
  *
  * <h2>Moving</h2>
  * When Cluster Sharding moves the shard (a node leaving, a rebalance), the entity gets
@@ -77,6 +94,7 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     protected final ReliefStore store;
     protected final NodeMetrics metrics;
     private final Tier tier;
+    private final int copies;
     private final EntityRef<ShardCommand> peer;
     private final EntityRef<ShardCommand> nextHome;
     private final TimerScheduler<ShardCommand> timers;
@@ -98,6 +116,7 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
         this.metrics = metrics;
         this.timers = timers;
         this.stash = stash;
+        this.copies = copies;
         this.store = new ReliefStore(capacity, Math.max(1_000, capacity * 4));
         ClusterSharding sharding = ClusterSharding.get(context.getSystem());
         this.peer = copies > 1 ? sharding.entityRefFor(peerKey, entityId) : null;
@@ -145,35 +164,65 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
                 .build();
     }
 
+    /**
+     * One step of a lookup's walk through the lineages: a tombstone here that no newer value
+     * found so far outranks answers "deleted"; otherwise the tier decides ({@link #walk}) with
+     * what this copy holds, if anything.
+     */
     private Behavior<ShardCommand> onGet(ShardCommand.ShardGet get) {
         long now = now();
         ReliefStore.Item item = store.get(get.key(), now);
         if (item == null) {
             ReliefStore.Tombstone tombstone = store.tombstone(get.key(), now);
-            if (tombstone != null) {
+            if (tombstone != null && (get.best() == null || HybridClock.deleteOutranks(tombstone.version(), get.best().version()))) {
                 get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), tombstone.version()));
                 metrics.lookup(tier, "deleted");
                 return this;
             }
             item = inTransit(get.key(), now);
         }
-        if (item != null) {
-            get.replyTo().tell(new EdgeCommand.Found(get.requestId(), get.key(), item.value(), item.version(),
-                    item.expiresAt(), item.ttlMillis(), tier));
-            get.promoteTo().tell(new SiblingCommand.Promote(get.key(), item.value(), item.version(), item.ttlMillis(),
-                    item.expiresAt()));
-            afterHit(get.key(), item);
-            metrics.lookup(tier, "hit");
-            return this;
-        }
-        if (syncing && get.hops() == 0) {
-            // Still copying from the peer, which may hold it: ask there, once.
-            peer.tell(new ShardCommand.ShardGet(get.key(), get.requestId(), get.replyTo(), get.promoteTo(), 1));
-            return this;
-        }
-        metrics.lookup(tier, "miss");
-        onMiss(get);
+        metrics.lookup(tier, item != null ? "hit" : "miss");
+        EdgeCommand.Found here = item == null ? null : new EdgeCommand.Found(get.requestId(), get.key(), item.value(),
+                item.version(), item.expiresAt(), item.ttlMillis(), tier);
+        walk(get, here, get.best() == null || (here != null && here.version() > get.best().version()) ? here : get.best());
         return this;
+    }
+
+    /**
+     * Passes the lookup on, or answers it. {@code here}: what this copy holds (null: nothing);
+     * {@code best}: the newer of that and what the lookup carried (null: nothing yet).
+     */
+    protected abstract void walk(ShardCommand.ShardGet get, EdgeCommand.Found here, EdgeCommand.Found best);
+
+    /**
+     * Answers a lookup with {@code best}, promotes it to the relay's L2, and, if {@code repair},
+     * readmits it as recent to the expansion copies of the other lineages (of all of them when
+     * this is an aging copy): a lineage that missed it or held an older version gets it back.
+     */
+    protected void answer(ShardCommand.ShardGet get, EdgeCommand.Found best, boolean repair) {
+        get.replyTo().tell(best);
+        get.promoteTo().tell(new SiblingCommand.Promote(get.key(), best.value(), best.version(), best.ttlMillis(),
+                best.expiresAtMillis()));
+        if (!repair) {
+            return;
+        }
+        ShardCommand.Readmit readmit = new ShardCommand.Readmit(get.key(), best.value(), best.version(), best.ttlMillis(),
+                best.expiresAtMillis());
+        for (int k = 0; k < copies; k++) {
+            if (tier == Tier.AGING || k != replica) {
+                expansionCopy(k).tell(readmit);
+            }
+        }
+    }
+
+    /** Copy {@code k} (taken modulo the number of copies) of this shard in the expansion tier. */
+    protected EntityRef<ShardCommand> expansionCopy(int k) {
+        return ClusterSharding.get(getContext().getSystem()).entityRefFor(ExpansionShard.key(Math.floorMod(k, copies)), entityId);
+    }
+
+    /** Whether a lookup that has asked {@code hops + 1} lineages has asked them all. */
+    protected boolean lastLineage(ShardCommand.ShardGet get) {
+        return get.hops() + 1 >= copies;
     }
 
     private void requestSync() {
@@ -297,15 +346,8 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     protected void forEachInTransit(BiConsumer<String, ReliefStore.Item> entries, long now) {
     }
 
-    /** A hit was served. */
-    protected void afterHit(String key, ReliefStore.Item item) {
-    }
-
     /** Entries copied from a peer pushed these out of the LRU. */
     protected abstract void afterCopy(ReliefStore.WriteResult result);
-
-    /** Neither a value nor a tombstone here. */
-    protected abstract void onMiss(ShardCommand.ShardGet get);
 
     protected abstract Behavior<ShardCommand> onPut(ShardCommand.ShardPut put);
 
