@@ -31,7 +31,7 @@ public final class AgingShard extends ReliefShard {
                        StashBuffer<ShardCommand> stash, String entityId,
                        int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
         super(context, timers, stash, entityId, replica, Tier.AGING, metrics, settings.relief().agingEntriesPerShard(),
-                settings.relief().replicationFactor(), key(replica),
+                settings.relief().replicationFactor(), settings.relief().agingTtl(), key(replica),
                 key((replica + 1) % settings.relief().replicationFactor()));
         this.agingTtlMillis = settings.relief().agingTtl().toMillis();
         this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
@@ -48,16 +48,27 @@ public final class AgingShard extends ReliefShard {
     }
 
     /**
-     * The end of a lineage: the next lineage is asked (an aging copy may hold an older version than
-     * another lineage after a crash, so a hit here is checked there too); after the last, the
-     * newest value found answers, readmitted as recent to every expansion copy, or the answer is a miss.
+     * The end of a lineage. A hit answers at once, readmitted to this lineage's expansion copy
+     * (and to those of the lineages asked before, which missed it), unless the lineage was rebuilt from a peer lately: then it may be an older version than
+     * another lineage holds, and is carried on to be checked. A miss (or a hit to check) goes to the
+     * next lineage; after the last, the newest value found answers, readmitted to every lineage's
+     * expansion copy (read repair), or the answer is a miss.
      */
     @Override
     protected void walk(ShardCommand.ShardGet get, EdgeCommand.Found here, EdgeCommand.Found best) {
-        if (!lastLineage(get)) {
-            expansionCopy(replica + 1).tell(get.next(get.hops() + 1, best));
+        boolean checkAll = get.checkAll() || rebuiltLately();
+        if (here != null && !checkAll) { // (a value is carried only once some lineage asked for checks)
+            answer(get, here);
+            for (int k = replica - Math.min(get.hops(), copies() - 1); k <= replica; k++) {
+                readmit(here, k); // this lineage, and those asked before, which missed it
+            }
+        } else if (!lastLineage(get)) {
+            expansionCopy(replica + 1).tell(get.next(get.hops() + 1, checkAll, best));
         } else if (best != null) {
-            answer(get, best, true);
+            answer(get, best);
+            for (int k = 0; k < copies(); k++) {
+                readmit(best, k);
+            }
         } else {
             get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), 0));
         }

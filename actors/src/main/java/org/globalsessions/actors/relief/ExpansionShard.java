@@ -59,7 +59,7 @@ public final class ExpansionShard extends ReliefShard {
                        StashBuffer<ShardCommand> stash, String entityId,
                            int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
         super(context, timers, stash, entityId, replica, Tier.EXPANSION, metrics, settings.relief().expansionEntriesPerShard(),
-                settings.relief().replicationFactor(), key(replica),
+                settings.relief().replicationFactor(), settings.relief().agingTtl(), key(replica),
                 key((replica + 1) % settings.relief().replicationFactor()));
         this.aging = ClusterSharding.get(context.getSystem()).entityRefFor(AgingShard.key(replica), entityId);
         this.defaultTtlMillis = settings.relief().defaultSessionTtl().toMillis();
@@ -98,14 +98,18 @@ public final class ExpansionShard extends ReliefShard {
 
     /**
      * Every copy of the expansion tier gets every write, so a value here is the newest: answered at
-     * once (readmitted to the lineages asked before, which missed it). Else the lineage's aging copy is asked.
+     * once (and readmitted to the lineages asked before, which missed it). Else the lineage's aging
+     * copy is asked, told to check a hit against the other lineages if this copy was rebuilt lately.
      */
     @Override
     protected void walk(ShardCommand.ShardGet get, EdgeCommand.Found here, EdgeCommand.Found best) {
         if (here != null) {
-            answer(get, best, get.hops() > 0);
+            answer(get, best);
+            for (int missed = 1; missed <= Math.min(get.hops(), copies() - 1); missed++) {
+                readmit(best, replica - missed);
+            }
         } else {
-            aging.tell(get); // nothing here: what the lookup carries is still the best
+            aging.tell(get.next(get.hops(), get.checkAll() || rebuiltLately(), best));
         }
     }
 

@@ -104,11 +104,15 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     private long syncId;
     private final BitSet chunksReceived = new BitSet();
     private int chunksExpected = -1;
+    /** How long a lineage stays suspect after this copy was rebuilt from its peer (the aging TTL). */
+    private final long rebuildWindowMillis;
+    /** Until when aging hits through this copy's lineage are checked against the other lineages (0: never rebuilt). */
+    private long suspectUntil;
 
     ReliefShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, StashBuffer<ShardCommand> stash,
                 String entityId, int replica,
-                Tier tier, NodeMetrics metrics, int capacity, int copies, EntityTypeKey<ShardCommand> ownKey,
-                EntityTypeKey<ShardCommand> peerKey) {
+                Tier tier, NodeMetrics metrics, int capacity, int copies, Duration rebuildWindow,
+                EntityTypeKey<ShardCommand> ownKey, EntityTypeKey<ShardCommand> peerKey) {
         super(context);
         this.entityId = entityId;
         this.replica = replica;
@@ -117,6 +121,7 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
         this.timers = timers;
         this.stash = stash;
         this.copies = copies;
+        this.rebuildWindowMillis = rebuildWindow.toMillis();
         this.store = new ReliefStore(capacity, Math.max(1_000, capacity * 4));
         ClusterSharding sharding = ClusterSharding.get(context.getSystem());
         this.peer = copies > 1 ? sharding.entityRefFor(peerKey, entityId) : null;
@@ -194,30 +199,35 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
      */
     protected abstract void walk(ShardCommand.ShardGet get, EdgeCommand.Found here, EdgeCommand.Found best);
 
-    /**
-     * Answers a lookup with {@code best}, promotes it to the relay's L2, and, if {@code repair},
-     * readmits it as recent to the expansion copies of the other lineages (of all of them when
-     * this is an aging copy): a lineage that missed it or held an older version gets it back.
-     */
-    protected void answer(ShardCommand.ShardGet get, EdgeCommand.Found best, boolean repair) {
+    /** Answers a lookup with {@code best} and promotes it to the relay's L2. */
+    protected void answer(ShardCommand.ShardGet get, EdgeCommand.Found best) {
         get.replyTo().tell(best);
         get.promoteTo().tell(new SiblingCommand.Promote(get.key(), best.value(), best.version(), best.ttlMillis(),
                 best.expiresAtMillis()));
-        if (!repair) {
-            return;
-        }
-        ShardCommand.Readmit readmit = new ShardCommand.Readmit(get.key(), best.value(), best.version(), best.ttlMillis(),
-                best.expiresAtMillis());
-        for (int k = 0; k < copies; k++) {
-            if (tier == Tier.AGING || k != replica) {
-                expansionCopy(k).tell(readmit);
-            }
-        }
+    }
+
+    /** Hands {@code found} back to expansion copy {@code k} as recent (merged by version there). */
+    protected void readmit(EdgeCommand.Found found, int k) {
+        expansionCopy(k).tell(new ShardCommand.Readmit(found.key(), found.value(), found.version(), found.ttlMillis(),
+                found.expiresAtMillis()));
+    }
+
+    /** The number of copies of each shard (lineages). */
+    protected int copies() {
+        return copies;
     }
 
     /** Copy {@code k} (taken modulo the number of copies) of this shard in the expansion tier. */
     protected EntityRef<ShardCommand> expansionCopy(int k) {
         return ClusterSharding.get(getContext().getSystem()).entityRefFor(ExpansionShard.key(Math.floorMod(k, copies)), entityId);
+    }
+
+    /**
+     * Whether this copy was rebuilt from its peer within the last aging TTL: its lineage may lack
+     * sessions the peer lineage had demoted, or hold older versions of them, until those expire.
+     */
+    protected boolean rebuiltLately() {
+        return suspectUntil != 0 && now() < suspectUntil;
     }
 
     /** Whether a lookup that has asked {@code hops + 1} lineages has asked them all. */
@@ -240,6 +250,10 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
 
     private Behavior<ShardCommand> onSyncChunk(ShardCommand.SyncChunk chunk) {
         long now = now();
+        if (chunk.syncId() != 0 && !chunk.entries().isEmpty()) {
+            // Rebuilt from the peer's entries: not from what the peer lineage had demoted already (see "Lineages").
+            suspectUntil = now + rebuildWindowMillis;
+        }
         for (ShardCommand.SyncEntry e : chunk.entries()) {
             if (e.value() == null) {
                 store.delete(e.key(), e.version(), e.expiresAtMillis(), now);

@@ -45,9 +45,10 @@ import org.globalsessions.runtime.testing.TestNodes;
  * 1's expansion entries, which no longer include the session. It now lives in aging copy 1 only,
  * and a lookup that asked lineage 0 alone answered "no such session" for an acknowledged write
  * (it/ scenario 7 lost 11 of 46 433 that way on CI). The same crash can leave an older version in
- * lineage 0's aging copy while lineage 1 holds the newer one: an aging hit must not answer before
- * the other lineages are asked. Real expansion and aging copies, two of each, in a one-node
- * cluster over mutual TLS; the test hands the aging copies their demotions directly.
+ * lineage 0's aging copy while lineage 1 holds the newer one: while a lineage's copy is freshly
+ * rebuilt from its peer, an aging hit there must not answer before the other lineages are asked.
+ * Real expansion and aging copies, two of each, in a one-node cluster over mutual TLS; the test
+ * hands the aging copies their demotions directly, and rebuilds expansion copy 0 by stopping it.
  */
 class LineageWalkTest {
 
@@ -139,12 +140,18 @@ class LineageWalkTest {
 
     @Test
     void anOlderVersionInTheFirstLineagesAgingCopyIsNotServedOverANewerOneInTheSecond() {
-        // The session was written again (v2) after lineage 0 had demoted v1; lineage 0's expansion copy,
-        // holding v2, was lost in a crash and rebuilt from copy 1's expansion entries, by then without it.
+        // Lineage 0 demoted v1; the session was written again (v2), and lineage 1 demoted v2 while
+        // expansion copy 0 still held it. Then expansion copy 0 is lost and rebuilt from copy 1's
+        // expansion entries (another session), which no longer include v2.
         long v1 = clock.next();
         long v2 = clock.next();
         demote(0, "rewritten", "v1".getBytes(StandardCharsets.UTF_8), v1);
         demoteToAgingCopy1Only("rewritten", "v2".getBytes(StandardCharsets.UTF_8), v2);
+        long other = clock.next();
+        expansion(1).tell(new ShardCommand.Readmit("other", "o".getBytes(StandardCharsets.UTF_8), other, 3_600_000,
+                System.currentTimeMillis() + 3_600_000));
+        expansion(0).tell(ReliefShard.HandOff.INSTANCE); // stops; the next message starts a new copy 0, which syncs
+        await().atMost(ALLOCATION).untilAsserted(() -> assertEquals(List.of("other@" + other), held(0)));
 
         EdgeCommand.Found found = assertInstanceOf(EdgeCommand.Found.class, lookUp("rewritten", 5, ALLOCATION));
         assertEquals(v2, found.version(), "the acknowledged newer version, not the older one lineage 0 still had");
@@ -152,8 +159,8 @@ class LineageWalkTest {
 
         // Both expansion copies get v2 back as recent, so the next lookup is answered by lineage 0 at once.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertEquals(List.of("rewritten@" + v2), held(0));
-            assertEquals(List.of("rewritten@" + v2), held(1));
+            assertEquals(List.of("other@" + other, "rewritten@" + v2), held(0).stream().sorted().toList());
+            assertEquals(List.of("other@" + other, "rewritten@" + v2), held(1).stream().sorted().toList());
         });
         EdgeCommand.Found again = assertInstanceOf(EdgeCommand.Found.class, lookUp("rewritten", 6, ALLOCATION));
         assertEquals(Tier.EXPANSION, again.tier());

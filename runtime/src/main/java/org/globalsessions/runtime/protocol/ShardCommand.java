@@ -12,22 +12,23 @@ public interface ShardCommand {
      * Look {@code key} up; answer {@code Found} to {@code replyTo} and {@code Promote} to
      * {@code promoteTo}. The lookup walks the shard's lineages (expansion copy k, then aging copy
      * k): an expansion copy that holds the session, or a tombstone that outranks what was found so
-     * far, answers at once; otherwise the lookup goes on to the aging copy, then to the next
-     * lineage ({@code hops}: how many lineages were asked before this one), carrying the newest
-     * value an aging copy had ({@code best}, null: none); the last aging copy answers it or
-     * {@code NotFound}.
+     * far, answers at once; otherwise the lookup goes on to the aging copy, which answers a hit at
+     * once too unless the lineage was rebuilt from a peer lately ({@code checkAll}); a miss, or a
+     * hit to be checked, goes on to the next lineage ({@code hops}: how many lineages were asked
+     * before this one), carrying the newest value found so far ({@code best}, null: none); the
+     * last aging copy answers it or {@code NotFound}.
      */
     record ShardGet(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingCommand> promoteTo, int hops,
-                    EdgeCommand.Found best) implements ShardCommand, Wire {
+                    boolean checkAll, EdgeCommand.Found best) implements ShardCommand, Wire {
 
         /** A lookup starting at the first lineage it asks. */
         public ShardGet(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingCommand> promoteTo) {
-            this(key, requestId, replyTo, promoteTo, 0, null);
+            this(key, requestId, replyTo, promoteTo, 0, false, null);
         }
 
         /** This lookup passed on, with the newest value found so far. */
-        public ShardGet next(int hops, EdgeCommand.Found best) {
-            return new ShardGet(key, requestId, replyTo, promoteTo, hops, best);
+        public ShardGet next(int hops, boolean checkAll, EdgeCommand.Found best) {
+            return new ShardGet(key, requestId, replyTo, promoteTo, hops, checkAll, best);
         }
     }
 
