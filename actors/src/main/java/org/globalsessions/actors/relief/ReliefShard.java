@@ -16,11 +16,15 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.ShardCommand;
@@ -64,7 +68,8 @@ import org.globalsessions.runtime.protocol.Tier;
  * When Cluster Sharding moves the shard (a node leaving, a rebalance), the entity gets
  * {@link HandOff}: it sends its whole state to its own entity reference, which the shard region
  * holds until the shard's new home is known and then delivers there, and stops. So a move
- * loses nothing even with a single copy.
+ * loses nothing even with a single copy. The last node of a tier to stop sends nothing: there
+ * is no new home, and the undeliverable state would hold its shutdown for 10 s.
  */
 abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
 
@@ -336,9 +341,31 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     }
 
     private Behavior<ShardCommand> onHandOff() {
-        sendState(0, nextHome::tell);
-        getContext().getLog().debug("{} shard {} copy {}: handed {} sessions to its next home", tier, entityId, replica, store.size());
+        if (anotherNodeOfTheTier()) {
+            sendState(0, nextHome::tell);
+            getContext().getLog().debug("{} shard {} copy {}: handed {} sessions to its next home", tier, entityId, replica,
+                    store.size());
+        } else {
+            // The last node of the tier is stopping: the state has nowhere to go, and a message for a shard
+            // with no home would hold the shard region's shutdown for its whole timeout (10 s).
+            getContext().getLog().debug("{} shard {} copy {}: last node of the tier, {} sessions not handed off", tier, entityId,
+                    replica, store.size());
+        }
         return Behaviors.stopped();
+    }
+
+    /** Whether a node of this tier other than this one is up or joining: the only place a handed-off state can go. */
+    private boolean anotherNodeOfTheTier() {
+        Cluster cluster = Cluster.get(getContext().getSystem());
+        String role = (tier == Tier.EXPANSION ? Role.RELIEF_EXPANSION : Role.RELIEF_AGING).id();
+        for (Member member : cluster.state().getMembers()) {
+            MemberStatus status = member.status();
+            if (member.hasRole(role) && !member.uniqueAddress().equals(cluster.selfMember().uniqueAddress())
+                    && (status == MemberStatus.up() || status == MemberStatus.joining() || status == MemberStatus.weaklyUp())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether writes must wait (besides while syncing); {@link #releaseWrites} applies them once it is false. */
