@@ -3,6 +3,7 @@ package org.globalsessions.actors.relief;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.ReceiveBuilder;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -84,6 +85,29 @@ public final class AgingShard extends ReliefShard {
         metrics.evictions(Tier.AGING, result.evicted().size());
         demote.replyTo().tell(new ShardCommand.Demoted(demote.key(), demote.seq())); // stored, or older than what is here
         return this; // what the aging LRU evicts in turn is gone: it was the oldest of the old
+    }
+
+    @Override
+    protected ReceiveBuilder<ShardCommand> withOwnMessages(ReceiveBuilder<ShardCommand> builder) {
+        return builder.onMessage(ShardCommand.RepairLineage.class, repair -> {
+            // The expansion copy of this lineage was rebuilt: take what the next lineage's aging copy holds.
+            getContext().getLog().debug("relief-aging shard {} copy {}: expansion copy {} was rebuilt; merging the sessions of "
+                    + "aging copy {}", entityId, replica, repair.fromCopy(), (replica + 1) % copies());
+            mergeStateOf(peer());
+            return this;
+        });
+    }
+
+    /** Rebuilt from the peer aging copy: this lineage also takes what the next lineage's expansion copy holds. */
+    @Override
+    protected void onRebuilt() {
+        mergeStateOf(expansionCopy(replica + 1));
+    }
+
+    /** An entry copied here leaves after the aging TTL or its own expiry, whichever is first, as a demoted one does. */
+    @Override
+    protected long copiedExpiry(long expiresAt, long now) {
+        return Math.min(expiresAt, now + agingTtlMillis);
     }
 
     @Override

@@ -154,6 +154,12 @@ public final class ExpansionShard extends ReliefShard {
         demote(result);
     }
 
+    /** Rebuilt from the peer's expansion entries: the aging copy of this lineage takes the peer lineage's aging entries. */
+    @Override
+    protected void onRebuilt() {
+        aging.tell(new ShardCommand.RepairLineage(replica));
+    }
+
     @Override
     protected Behavior<ShardCommand> onDemote(ShardCommand.Demote demote) {
         getContext().getLog().warn("relief-expansion shard {}: unexpected demotion of a key; demotions go to the aging tier", entityId);

@@ -48,21 +48,29 @@ import org.globalsessions.runtime.protocol.Tier;
  * If some chunks were lost on the way (Artery drops messages when a connection's send queue is
  * full), the copy asks once more at the timeout, and serves meanwhile.
  *
- * <h2>Lineages, and a lookup that misses one</h2>
+ * <h2>Lineages: lookups that walk them, and repair after a rebuild</h2>
  * Expansion copy {@code k} demotes to aging copy {@code k}: together they are lineage {@code k}.
  * The lineages of a shard hold the same sessions, but not always in the same tier: a read or a
  * readmission refreshes a session in the one lineage it went through, so the copies evict in
  * different orders. When an expansion copy is re-created from its peer after a crash, it gets
  * what the peer's expansion copy holds, not what the peer lineage already demoted to its aging
- * copy; so after a crash a session can live in one lineage only, or an older version of it in
- * another lineage's aging copy. A lookup therefore walks the lineages: expansion {@code k}, aging
- * {@code k}, then expansion {@code k+1}, aging {@code k+1}, … ({@code hops} counts the lineages
- * already asked). Every expansion copy gets every write, so an expansion hit is the newest and
- * answers at once, as does a tombstone that outranks what was found so far; an aging hit is only
- * a candidate, carried on, and the last aging copy answers the newest candidate or "no such
- * session". A value found past the first expansion copy is readmitted to the expansion copies of
- * the other lineages (read repair; for an aging answer, to all of them, as an aging hit always was
- * to its own).
+ * copy (and a re-created aging copy lacks what its own expansion copy had demoted to it and the
+ * peer lineage still holds in expansion); so after a crash a session can live in one lineage
+ * only, or an older version of it in another lineage's aging copy. Two things follow.
+ * <ul>
+ * <li>A lookup walks the lineages: expansion {@code k}, aging {@code k}, then expansion
+ * {@code k+1}, aging {@code k+1}, … ({@code hops} counts the lineages already asked). Every
+ * expansion copy gets every write, so an expansion hit is the newest and answers at once, as
+ * does a tombstone that outranks what was found so far, and an aging hit in a lineage not
+ * rebuilt within the last aging TTL ({@link #rebuiltLately}); in a lineage rebuilt lately an
+ * aging hit is a candidate carried on, and the last aging copy answers the newest candidate or
+ * "no such session". A value found past the first copy asked is readmitted to the expansion
+ * copies of the lineages that missed it (read repair).
+ * <li>A rebuilt copy repairs its lineage once it has copied its peer ({@link #onRebuilt}): the
+ * lineage's aging copy merges the next lineage's aging copy (after an expansion rebuild) or
+ * expansion copy (after an aging rebuild), so that every session is again in every lineage and
+ * the shard survives the loss of another node.
+ * </ul>
  *
  * <h2>Moving</h2>
  * When Cluster Sharding moves the shard (a node leaving, a rebalance), the entity gets
@@ -113,6 +121,8 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     private final long rebuildWindowMillis;
     /** Until when aging hits through this copy's lineage are checked against the other lineages (0: never rebuilt). */
     private long suspectUntil;
+    /** Whether the copy from the peer brought any entry: the copy was rebuilt, not started with the shard. */
+    private boolean copiedEntries;
 
     ReliefShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, StashBuffer<ShardCommand> stash,
                 String entityId, int replica,
@@ -258,12 +268,14 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
         if (chunk.syncId() != 0 && !chunk.entries().isEmpty()) {
             // Rebuilt from the peer's entries: not from what the peer lineage had demoted already (see "Lineages").
             suspectUntil = now + rebuildWindowMillis;
+            copiedEntries = true;
         }
         for (ShardCommand.SyncEntry e : chunk.entries()) {
             if (e.value() == null) {
                 store.delete(e.key(), e.version(), e.expiresAtMillis(), now);
             } else {
-                afterCopy(store.put(e.key(), new ReliefStore.Item(e.value(), e.version(), e.ttlMillis(), e.expiresAtMillis()), now));
+                afterCopy(store.put(e.key(), new ReliefStore.Item(e.value(), e.version(), e.ttlMillis(),
+                        copiedExpiry(e.expiresAtMillis(), now)), now));
             }
         }
         if (chunk.syncId() != syncId || chunk.syncId() == 0) {
@@ -303,7 +315,27 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     /** The copy knows what its peer knew: the writes that waited are applied, in order (unless {@link #holdWrites}). */
     private Behavior<ShardCommand> synced() {
         syncing = false;
+        if (copiedEntries) {
+            onRebuilt();
+        }
         return releaseWrites();
+    }
+
+    /**
+     * This copy was rebuilt from its peer copy (it is done copying): what the peer's lineage had
+     * already passed on to its aging copy is still missing from this lineage.
+     */
+    protected void onRebuilt() {
+    }
+
+    /** Asks {@code copy} for everything it holds, to be merged here as it arrives (no tracking: a repair, not a start). */
+    protected void mergeStateOf(EntityRef<ShardCommand> copy) {
+        copy.tell(new ShardCommand.SyncRequest(getContext().getSelf(), 0));
+    }
+
+    /** The next copy (lineage {@code k+1}) of this shard in this tier. */
+    protected EntityRef<ShardCommand> peer() {
+        return peer;
     }
 
     /** Applies the writes that waited, in order, unless the copy must still hold them. */
@@ -385,6 +417,11 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
 
     /** Every entry {@link #inTransit} would answer, for copying the shard. */
     protected void forEachInTransit(BiConsumer<String, ReliefStore.Item> entries, long now) {
+    }
+
+    /** When an entry copied here at {@code now} that expires at {@code expiresAt} expires in this tier. */
+    protected long copiedExpiry(long expiresAt, long now) {
+        return expiresAt;
     }
 
     /** Entries copied from a peer pushed these out of the LRU. */

@@ -47,8 +47,9 @@ import org.globalsessions.runtime.testing.TestNodes;
  * (it/ scenario 7 lost 11 of 46 433 that way on CI). The same crash can leave an older version in
  * lineage 0's aging copy while lineage 1 holds the newer one: while a lineage's copy is freshly
  * rebuilt from its peer, an aging hit there must not answer before the other lineages are asked.
- * Real expansion and aging copies, two of each, in a one-node cluster over mutual TLS; the test
- * hands the aging copies their demotions directly, and rebuilds expansion copy 0 by stopping it.
+ * A rebuilt copy then repairs its lineage from the next one, so that the shard survives the loss
+ * of another node. Real expansion and aging copies, two of each, in a one-node cluster over mutual
+ * TLS; the test hands the aging copies their demotions directly, and rebuilds a copy by stopping it.
  */
 class LineageWalkTest {
 
@@ -115,10 +116,19 @@ class LineageWalkTest {
 
     /** The sessions an expansion copy holds, as {@code key@version}, as a starting peer copy would be sent them. */
     private List<String> held(int replica) {
+        return heldBy(expansion(replica));
+    }
+
+    private List<String> heldBy(EntityRef<ShardCommand> copy) {
         TestProbe<ShardCommand> inspector = TestProbe.create(system);
-        expansion(replica).tell(new ShardCommand.SyncRequest(inspector.ref(), 1));
+        copy.tell(new ShardCommand.SyncRequest(inspector.ref(), 1));
         return inspector.expectMessageClass(ShardCommand.SyncChunk.class).entries().stream()
-                .map(e -> e.key() + "@" + e.version()).toList();
+                .map(e -> e.key() + "@" + e.version()).sorted().toList();
+    }
+
+    private void readmit(int replica, String key, long version) {
+        expansion(replica).tell(new ShardCommand.Readmit(key, key.getBytes(StandardCharsets.UTF_8), version, 3_600_000,
+                System.currentTimeMillis() + 3_600_000));
     }
 
     @Test
@@ -148,8 +158,7 @@ class LineageWalkTest {
         demote(0, "rewritten", "v1".getBytes(StandardCharsets.UTF_8), v1);
         demoteToAgingCopy1Only("rewritten", "v2".getBytes(StandardCharsets.UTF_8), v2);
         long other = clock.next();
-        expansion(1).tell(new ShardCommand.Readmit("other", "o".getBytes(StandardCharsets.UTF_8), other, 3_600_000,
-                System.currentTimeMillis() + 3_600_000));
+        readmit(1, "other", other);
         expansion(0).tell(ReliefShard.HandOff.INSTANCE); // stops; the next message starts a new copy 0, which syncs
         await().atMost(ALLOCATION).untilAsserted(() -> assertEquals(List.of("other@" + other), held(0)));
 
@@ -159,12 +168,39 @@ class LineageWalkTest {
 
         // Both expansion copies get v2 back as recent, so the next lookup is answered by lineage 0 at once.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertEquals(List.of("other@" + other, "rewritten@" + v2), held(0).stream().sorted().toList());
-            assertEquals(List.of("other@" + other, "rewritten@" + v2), held(1).stream().sorted().toList());
+            assertEquals(List.of("other@" + other, "rewritten@" + v2), held(0));
+            assertEquals(List.of("other@" + other, "rewritten@" + v2), held(1));
         });
         EdgeCommand.Found again = assertInstanceOf(EdgeCommand.Found.class, lookUp("rewritten", 6, ALLOCATION));
         assertEquals(Tier.EXPANSION, again.tier());
         assertEquals(v2, again.version());
+    }
+
+    @Test
+    void aRebuiltExpansionCopysLineageTakesBackWhatThePeerLineageHadDemoted() {
+        // Only lineage 1 has "demoted" (in its aging copy); expansion copy 1 holds "recent".
+        long demoted = clock.next();
+        demoteToAgingCopy1Only("demoted", "d".getBytes(StandardCharsets.UTF_8), demoted);
+        long recent = clock.next();
+        readmit(1, "recent", recent);
+        expansion(0).tell(ReliefShard.HandOff.INSTANCE); // lost: the next message starts a new copy 0, rebuilt from copy 1
+
+        await().atMost(ALLOCATION).untilAsserted(() -> assertEquals(List.of("recent@" + recent), held(0)));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(List.of("demoted@" + demoted), heldBy(aging(0))));
+    }
+
+    @Test
+    void aRebuiltAgingCopyTakesWhatThePeerLineageStillHoldsInExpansion() {
+        // Lineage 0 had demoted "evicted" to its aging copy, which is lost; expansion copy 1 still holds it.
+        long evicted = clock.next();
+        readmit(1, "evicted", evicted);
+        long aged = clock.next();
+        demoteToAgingCopy1Only("aged", "a".getBytes(StandardCharsets.UTF_8), aged);
+        aging(0).tell(ReliefShard.HandOff.INSTANCE);
+
+        await().atMost(ALLOCATION).untilAsserted(() -> assertEquals(List.of("aged@" + aged, "evicted@" + evicted),
+                heldBy(aging(0))));
+        assertEquals(List.of(), held(0), "the repair went to the aging copy; expansion copy 0 is untouched");
     }
 
     @Test

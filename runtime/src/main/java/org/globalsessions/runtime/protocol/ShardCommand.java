@@ -50,17 +50,27 @@ public interface ShardCommand {
             implements ShardCommand, Wire {
     }
 
-    /** From a replica that started empty: send me what you hold, as {@code SyncChunk}s carrying {@code syncId}. */
+    /**
+     * From a copy that started empty (or, {@code syncId} 0, one that repairs its lineage): send me
+     * what you hold, as {@code SyncChunk}s carrying {@code syncId}.
+     */
     record SyncRequest(ActorRef<ShardCommand> replyTo, long syncId) implements ShardCommand, Wire {
     }
 
     /**
      * Chunk {@code index} of {@code count} of a shard's state, merged by version (newer wins,
      * tombstones included): the answer to the {@code SyncRequest} {@code syncId}, or (syncId 0) a
-     * shard handing its state to its next home. Numbered so that the receiver knows whether one
+     * shard handing its state to its next home, or the answer to a lineage repair's request. Numbered so that the receiver knows whether one
      * was lost on the way.
      */
     record SyncChunk(java.util.List<SyncEntry> entries, long syncId, int index, int count) implements ShardCommand, Wire {
+    }
+
+    /**
+     * To an aging copy, from its expansion copy, which was just rebuilt from its peer: merge the
+     * next lineage's aging copy's sessions, which the rebuilt expansion copy could not get back.
+     */
+    record RepairLineage(int fromCopy) implements ShardCommand, Wire {
     }
 
     /** One session or tombstone ({@code value == null}) in a {@link SyncChunk}. */
