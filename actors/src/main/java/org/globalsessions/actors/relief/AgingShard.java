@@ -49,20 +49,20 @@ public final class AgingShard extends ReliefShard {
     }
 
     /**
-     * The end of a lineage. A hit answers at once, readmitted to this lineage's expansion copy
-     * (and to those of the lineages asked before, which missed it), unless the lineage was rebuilt from a peer lately: then it may be an older version than
-     * another lineage holds, and is carried on to be checked. A miss (or a hit to check) goes to the
-     * next lineage; after the last, the newest value found answers, readmitted to every lineage's
-     * expansion copy (read repair), or the answer is a miss.
+     * The end of a lineage. A hit answers at once, readmitted to this lineage's expansion copy (and
+     * to those of the lineages asked before, which missed it), unless the lineage was rebuilt from
+     * a peer lately: then it may be an older version than another lineage holds, and is carried on
+     * to be checked. A miss (or a hit to check) goes to the next lineage; after the last, the newest
+     * value found answers, readmitted to every lineage's expansion copy (read repair), or the
+     * answer is a miss.
      */
     @Override
     protected void walk(ShardCommand.ShardGet get, EdgeCommand.Found here, EdgeCommand.Found best) {
         boolean checkAll = get.checkAll() || rebuiltLately();
         if (here != null && !checkAll) { // (a value is carried only once some lineage asked for checks)
             answer(get, here);
-            for (int k = replica - Math.min(get.hops(), copies() - 1); k <= replica; k++) {
-                readmit(here, k); // this lineage, and those asked before, which missed it
-            }
+            readmit(here, replica);
+            readmitToLineagesAskedBefore(get, here);
         } else if (!lastLineage(get)) {
             expansionCopy(replica + 1).tell(get.next(get.hops() + 1, checkAll, best));
         } else if (best != null) {
@@ -91,8 +91,8 @@ public final class AgingShard extends ReliefShard {
     protected ReceiveBuilder<ShardCommand> withOwnMessages(ReceiveBuilder<ShardCommand> builder) {
         return builder.onMessage(ShardCommand.RepairLineage.class, repair -> {
             // The expansion copy of this lineage was rebuilt: take what the next lineage's aging copy holds.
-            getContext().getLog().debug("relief-aging shard {} copy {}: expansion copy {} was rebuilt; merging the sessions of "
-                    + "aging copy {}", entityId, replica, repair.fromCopy(), (replica + 1) % copies());
+            getContext().getLog().debug("relief-aging shard {} copy {}: its expansion copy was rebuilt; merging the sessions of "
+                    + "aging copy {}", entityId, replica, (replica + 1) % copies());
             mergeStateOf(peer());
             return this;
         });

@@ -105,9 +105,7 @@ public final class ExpansionShard extends ReliefShard {
     protected void walk(ShardCommand.ShardGet get, EdgeCommand.Found here, EdgeCommand.Found best) {
         if (here != null) {
             answer(get, best);
-            for (int missed = 1; missed <= Math.min(get.hops(), copies() - 1); missed++) {
-                readmit(best, replica - missed);
-            }
+            readmitToLineagesAskedBefore(get, best);
         } else {
             aging.tell(get.next(get.hops(), get.checkAll() || rebuiltLately(), best));
         }
@@ -157,7 +155,7 @@ public final class ExpansionShard extends ReliefShard {
     /** Rebuilt from the peer's expansion entries: the aging copy of this lineage takes the peer lineage's aging entries. */
     @Override
     protected void onRebuilt() {
-        aging.tell(new ShardCommand.RepairLineage(replica));
+        aging.tell(new ShardCommand.RepairLineage());
     }
 
     @Override

@@ -119,10 +119,11 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     private int chunksExpected = -1;
     /** How long a lineage stays suspect after this copy was rebuilt from its peer (the aging TTL). */
     private final long rebuildWindowMillis;
-    /** Until when aging hits through this copy's lineage are checked against the other lineages (0: never rebuilt). */
+    /**
+     * Until when aging hits through this copy's lineage are checked against the other lineages; 0:
+     * the copy from the peer brought no entry (the copy started with the shard, not rebuilt).
+     */
     private long suspectUntil;
-    /** Whether the copy from the peer brought any entry: the copy was rebuilt, not started with the shard. */
-    private boolean copiedEntries;
 
     ReliefShard(ActorContext<ShardCommand> context, TimerScheduler<ShardCommand> timers, StashBuffer<ShardCommand> stash,
                 String entityId, int replica,
@@ -227,6 +228,13 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
                 found.expiresAtMillis()));
     }
 
+    /** Readmits {@code found} to the expansion copies of the lineages {@code get} asked before this one, which missed it. */
+    protected void readmitToLineagesAskedBefore(ShardCommand.ShardGet get, EdgeCommand.Found found) {
+        for (int missed = 1; missed <= Math.min(get.hops(), copies - 1); missed++) {
+            readmit(found, replica - missed);
+        }
+    }
+
     /** The number of copies of each shard (lineages). */
     protected int copies() {
         return copies;
@@ -268,7 +276,6 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
         if (chunk.syncId() != 0 && !chunk.entries().isEmpty()) {
             // Rebuilt from the peer's entries: not from what the peer lineage had demoted already (see "Lineages").
             suspectUntil = now + rebuildWindowMillis;
-            copiedEntries = true;
         }
         for (ShardCommand.SyncEntry e : chunk.entries()) {
             if (e.value() == null) {
@@ -315,7 +322,7 @@ abstract class ReliefShard extends AbstractBehavior<ShardCommand> {
     /** The copy knows what its peer knew: the writes that waited are applied, in order (unless {@link #holdWrites}). */
     private Behavior<ShardCommand> synced() {
         syncing = false;
-        if (copiedEntries) {
+        if (suspectUntil != 0) {
             onRebuilt();
         }
         return releaseWrites();

@@ -75,11 +75,9 @@ class LineageWalkTest {
         // Start every copy, as a long-running cluster has them (a copy that starts later would copy its
         // peer's state and so hide the divergence), and wait until each has answered the copies' own
         // startup requests: each answers a request for its state after those.
-        assertInstanceOf(EdgeCommand.NotFound.class, lookUp("warm-up", 0, ALLOCATION));
-        TestProbe<ShardCommand> inspector = TestProbe.create(system);
+        assertInstanceOf(EdgeCommand.NotFound.class, lookUp("warm-up", 0));
         for (EntityRef<ShardCommand> copy : List.of(expansion(0), expansion(1), aging(0), aging(1))) {
-            copy.tell(new ShardCommand.SyncRequest(inspector.ref(), 1));
-            inspector.expectMessageClass(ShardCommand.SyncChunk.class, ALLOCATION);
+            assertEquals(List.of(), heldBy(copy));
         }
     }
 
@@ -97,16 +95,13 @@ class LineageWalkTest {
         return ClusterSharding.get(system).entityRefFor(AgingShard.key(replica), SHARD);
     }
 
-    private EdgeCommand lookUp(String key, long requestId, Duration within) {
+    /** A lookup as the sibling sends it: to expansion copy 0 first. */
+    private EdgeCommand lookUp(String key, long requestId) {
         expansion(0).tell(new ShardCommand.ShardGet(key, requestId, client.ref(), sibling.ref()));
-        return client.expectMessageClass(EdgeCommand.class, within);
+        return client.expectMessageClass(EdgeCommand.class, ALLOCATION);
     }
 
-    /** Aging copy 1 gets (and confirms) the demotion of {@code key}, as if expansion copy 1 had evicted it. */
-    private void demoteToAgingCopy1Only(String key, byte[] value, long version) {
-        demote(1, key, value, version);
-    }
-
+    /** Aging copy {@code replica} gets (and confirms) the demotion of {@code key}, as if its expansion copy had evicted it. */
     private void demote(int replica, String key, byte[] value, long version) {
         TestProbe<ShardCommand> evictor = TestProbe.create(system);
         aging(replica).tell(new ShardCommand.Demote(key, value, version, 3_600_000,
@@ -135,9 +130,9 @@ class LineageWalkTest {
     void aSessionOnlyTheSecondLineageHoldsIsFoundAndCopiedBackIntoTheFirst() {
         byte[] value = "only-in-aging-1".getBytes(StandardCharsets.UTF_8);
         long version = clock.next();
-        demoteToAgingCopy1Only("survivor", value, version);
+        demote(1, "survivor", value, version);
 
-        EdgeCommand first = lookUp("survivor", 1, ALLOCATION);
+        EdgeCommand first = lookUp("survivor", 1);
         EdgeCommand.Found found = assertInstanceOf(EdgeCommand.Found.class, first);
         assertArrayEquals(value, found.value());
         assertEquals(version, found.version());
@@ -156,13 +151,13 @@ class LineageWalkTest {
         long v1 = clock.next();
         long v2 = clock.next();
         demote(0, "rewritten", "v1".getBytes(StandardCharsets.UTF_8), v1);
-        demoteToAgingCopy1Only("rewritten", "v2".getBytes(StandardCharsets.UTF_8), v2);
+        demote(1, "rewritten", "v2".getBytes(StandardCharsets.UTF_8), v2);
         long other = clock.next();
         readmit(1, "other", other);
         expansion(0).tell(ReliefShard.HandOff.INSTANCE); // stops; the next message starts a new copy 0, which syncs
         await().atMost(ALLOCATION).untilAsserted(() -> assertEquals(List.of("other@" + other), held(0)));
 
-        EdgeCommand.Found found = assertInstanceOf(EdgeCommand.Found.class, lookUp("rewritten", 5, ALLOCATION));
+        EdgeCommand.Found found = assertInstanceOf(EdgeCommand.Found.class, lookUp("rewritten", 5));
         assertEquals(v2, found.version(), "the acknowledged newer version, not the older one lineage 0 still had");
         assertArrayEquals("v2".getBytes(StandardCharsets.UTF_8), found.value());
 
@@ -171,7 +166,7 @@ class LineageWalkTest {
             assertEquals(List.of("other@" + other, "rewritten@" + v2), held(0));
             assertEquals(List.of("other@" + other, "rewritten@" + v2), held(1));
         });
-        EdgeCommand.Found again = assertInstanceOf(EdgeCommand.Found.class, lookUp("rewritten", 6, ALLOCATION));
+        EdgeCommand.Found again = assertInstanceOf(EdgeCommand.Found.class, lookUp("rewritten", 6));
         assertEquals(Tier.EXPANSION, again.tier());
         assertEquals(v2, again.version());
     }
@@ -180,7 +175,7 @@ class LineageWalkTest {
     void aRebuiltExpansionCopysLineageTakesBackWhatThePeerLineageHadDemoted() {
         // Only lineage 1 has "demoted" (in its aging copy); expansion copy 1 holds "recent".
         long demoted = clock.next();
-        demoteToAgingCopy1Only("demoted", "d".getBytes(StandardCharsets.UTF_8), demoted);
+        demote(1, "demoted", "d".getBytes(StandardCharsets.UTF_8), demoted);
         long recent = clock.next();
         readmit(1, "recent", recent);
         expansion(0).tell(ReliefShard.HandOff.INSTANCE); // lost: the next message starts a new copy 0, rebuilt from copy 1
@@ -195,7 +190,7 @@ class LineageWalkTest {
         long evicted = clock.next();
         readmit(1, "evicted", evicted);
         long aged = clock.next();
-        demoteToAgingCopy1Only("aged", "a".getBytes(StandardCharsets.UTF_8), aged);
+        demote(1, "aged", "a".getBytes(StandardCharsets.UTF_8), aged);
         aging(0).tell(ReliefShard.HandOff.INSTANCE);
 
         await().atMost(ALLOCATION).untilAsserted(() -> assertEquals(List.of("aged@" + aged, "evicted@" + evicted),
@@ -205,13 +200,13 @@ class LineageWalkTest {
 
     @Test
     void aMissIsAnsweredOnceAfterEveryLineageAndATombstoneStopsTheWalk() {
-        EdgeCommand.NotFound miss = assertInstanceOf(EdgeCommand.NotFound.class, lookUp("nobody", 3, ALLOCATION));
+        EdgeCommand.NotFound miss = assertInstanceOf(EdgeCommand.NotFound.class, lookUp("nobody", 3));
         assertEquals(0, miss.tombstoneVersion());
         client.expectNoMessage(Duration.ofMillis(300)); // one answer, from the last lineage
 
         // A logout reaches every copy; a stale copy of the session in lineage 1's aging copy must not come back.
         long login = clock.next();
-        demoteToAgingCopy1Only("logged-out", "stale".getBytes(StandardCharsets.UTF_8), login);
+        demote(1, "logged-out", "stale".getBytes(StandardCharsets.UTF_8), login);
         long logout = clock.next();
         TestProbe<RelayCommand> relay = TestProbe.create(system);
         ShardCommand.ShardDelete delete = new ShardCommand.ShardDelete("logged-out", logout, 7, relay.ref(), 2);
@@ -220,7 +215,7 @@ class LineageWalkTest {
         relay.expectMessageClass(RelayCommand.OwnersDeleted.class);
         relay.expectMessageClass(RelayCommand.OwnersDeleted.class);
 
-        EdgeCommand.NotFound deleted = assertInstanceOf(EdgeCommand.NotFound.class, lookUp("logged-out", 4, ALLOCATION));
+        EdgeCommand.NotFound deleted = assertInstanceOf(EdgeCommand.NotFound.class, lookUp("logged-out", 4));
         assertEquals(logout, deleted.tombstoneVersion());
     }
 }

@@ -60,8 +60,8 @@ public interface ShardCommand {
     /**
      * Chunk {@code index} of {@code count} of a shard's state, merged by version (newer wins,
      * tombstones included): the answer to the {@code SyncRequest} {@code syncId}, or (syncId 0) a
-     * shard handing its state to its next home, or the answer to a lineage repair's request. Numbered so that the receiver knows whether one
-     * was lost on the way.
+     * shard handing its state to its next home, or the answer to a lineage repair's request.
+     * Numbered so that the receiver knows whether one was lost on the way.
      */
     record SyncChunk(java.util.List<SyncEntry> entries, long syncId, int index, int count) implements ShardCommand, Wire {
     }
@@ -70,7 +70,7 @@ public interface ShardCommand {
      * To an aging copy, from its expansion copy, which was just rebuilt from its peer: merge the
      * next lineage's aging copy's sessions, which the rebuilt expansion copy could not get back.
      */
-    record RepairLineage(int fromCopy) implements ShardCommand, Wire {
+    record RepairLineage() implements ShardCommand, Wire {
     }
 
     /** One session or tombstone ({@code value == null}) in a {@link SyncChunk}. */
