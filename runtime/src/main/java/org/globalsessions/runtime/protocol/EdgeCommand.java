@@ -4,57 +4,66 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * Messages an edge (the {@code EdgeCacheActor} inside a front-end process) receives: replies to
- * its requests, matched by {@code requestId}, and events its relays publish.
+ * its requests ({@link Reply}, matched by {@code requestId} or {@code batchId}), and events its
+ * relays publish ({@link Event}). Every record is exactly one of the two.
  */
 public interface EdgeCommand {
 
+    /** The answer to a request this edge sent (a lookup, a write, a delete). */
+    interface Reply extends EdgeCommand {
+    }
+
+    /** Something a relay tells its subscribed edges unasked: an invalidation, an arrival, a welcome. */
+    interface Event extends EdgeCommand {
+    }
+
     /** A value found for a {@code Get}. {@code expiresAtMillis} is 0 for no expiry. */
     record Found(long requestId, String key, byte[] value, long version, long expiresAtMillis, long ttlMillis,
-                 Tier tier) implements EdgeCommand, Wire {
+                 Tier tier) implements Reply, Wire {
     }
 
     /** Nothing stored for a {@code Get}; {@code tombstoneVersion} is the delete's version if one is known, else 0. */
-    record NotFound(long requestId, String key, long tombstoneVersion) implements EdgeCommand, Wire {
+    record NotFound(long requestId, String key, long tombstoneVersion) implements Reply, Wire {
     }
 
     /**
      * The relay's answer to a {@code GetBatch}: the lookups it served from L2 (the others are
      * answered by the tiers behind it, one by one).
      */
-    record Answers(long batchId, java.util.List<Found> found, java.util.List<NotFound> notFound) implements EdgeCommand, Wire {
+    record Answers(long batchId, java.util.List<Found> found, java.util.List<NotFound> notFound) implements Reply, Wire {
     }
 
     /** A replica of the owner stored a {@code Put}; the write is done when {@code acksNeeded} replicas said so. */
-    record PutAck(long requestId, String key, long version, int acksNeeded) implements EdgeCommand, Wire {
+    record PutAck(long requestId, String key, long version, int acksNeeded) implements Reply, Wire {
     }
 
     /**
      * The owner refused a {@code Put} because it holds a newer version ({@code deleted}: a
      * tombstone, i.e. the session was logged out after this write was made).
      */
-    record PutRefused(long requestId, String key, long newerVersion, boolean deleted) implements EdgeCommand, Wire {
+    record PutRefused(long requestId, String key, long newerVersion, boolean deleted) implements Reply, Wire {
     }
 
     /** Every owner holds the tombstone, and the relays and edges were told. */
-    record DeleteAck(long requestId, String key, long version) implements EdgeCommand, Wire {
+    record DeleteAck(long requestId, String key, long version) implements Reply, Wire {
     }
 
     /** The request could not be served; {@code reason} says what failed and where. */
-    record Failed(long requestId, String key, String reason) implements EdgeCommand, Wire {
+    record Failed(long requestId, String key, String reason) implements Reply, Wire {
     }
 
     /** Remove {@code key} up to {@code version} from L1 and acknowledge to {@code ackTo} with {@code token}. */
-    record Invalidate(String key, long version, long token, ActorRef<RelayCommand> ackTo) implements EdgeCommand, Wire {
+    record Invalidate(String key, long version, long token, ActorRef<RelayCommand> ackTo) implements Event, Wire {
     }
 
     /** A new version of a session was written somewhere. */
-    record Arrival(String key, byte[] value, long version, long ttlMillis) implements EdgeCommand, Wire {
+    record Arrival(String key, byte[] value, long version, long ttlMillis) implements Event, Wire {
     }
 
     /**
      * A relay's answer to a subscription heartbeat: {@code as} is the address the edge used,
      * {@code incarnation} changes when the relay restarts.
      */
-    record Welcome(String as, long incarnation) implements EdgeCommand, Wire {
+    record Welcome(String as, long incarnation) implements Event, Wire {
     }
 }

@@ -69,12 +69,26 @@ class WireSerializerTest {
         int expected = 0;
         for (Class<?> protocol : List.of(RelayCommand.class, EdgeCommand.class, SiblingCommand.class, ShardCommand.class)) {
             for (Class<?> type : protocol.getDeclaredClasses()) {
+                if (type.isInterface()) { // a group of the protocol's messages, such as EdgeCommand.Reply
+                    assertTrue(protocol.isAssignableFrom(type) && !Wire.class.isAssignableFrom(type), type + " groups " + protocol);
+                    continue;
+                }
                 assertTrue(type.isRecord() && Wire.class.isAssignableFrom(type), type + " is a Wire record");
                 assertEquals(type, types.get(protocol.getSimpleName() + "." + type.getSimpleName()));
                 expected++;
             }
         }
         assertEquals(expected, types.size(), types.keySet().toString());
+    }
+
+    @Test
+    void everyEdgeMessageIsEitherAReplyOrAnEvent() {
+        for (Class<?> type : EdgeCommand.class.getDeclaredClasses()) {
+            if (type.isRecord()) {
+                assertTrue(EdgeCommand.Reply.class.isAssignableFrom(type) ^ EdgeCommand.Event.class.isAssignableFrom(type),
+                        type + " is exactly one of Reply and Event");
+            }
+        }
     }
 
     @Test
