@@ -37,7 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.globalsessions.actors.edge.EdgeCache;
-import org.globalsessions.actors.metrics.TableMetrics;
+import org.globalsessions.runtime.metrics.TableMetrics;
 import org.globalsessions.runtime.config.ConfigFiles;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.SettingsException;

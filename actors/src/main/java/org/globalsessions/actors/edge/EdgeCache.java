@@ -21,13 +21,13 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.globalsessions.actors.relay.RelayActor;
 import org.globalsessions.actors.tables.Tables;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.hashing.ConsistentRing;
+import org.globalsessions.runtime.protocol.ActorNames;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
@@ -154,8 +154,7 @@ public final class EdgeCache implements AutoCloseable {
                 PekkoConfig.Kind.EDGE);
         ActorRefResolver resolver = ActorRefResolver.get(system);
         for (HostPort relay : settings.edge().relays()) {
-            ActorRef<RelayCommand> ref = resolver.resolveActorRef(
-                    PekkoConfig.address(settings.systemName(), relay) + "/user/" + RelayActor.NAME);
+            ActorRef<RelayCommand> ref = resolver.resolveActorRef(ActorNames.relayPath(settings.systemName(), relay));
             relays.put(relay, new RelayState(relay, ref));
         }
         ready = true;

@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
-import org.globalsessions.actors.metrics.TableMetrics;
+import org.globalsessions.runtime.metrics.TableMetrics;
 import org.globalsessions.actors.relay.RelayActor;
 import org.globalsessions.actors.relay.SiblingActor;
 import org.globalsessions.actors.relief.ReliefTiers;
@@ -21,6 +21,7 @@ import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.protocol.ActorNames;
 import org.globalsessions.shm.ShmLru;
 
 /**
@@ -54,11 +55,11 @@ public final class ServerNode {
             if (l2 != null) {
                 TableMetrics.bind(metrics.registry(), "l2", l2);
                 context.spawn(Behaviors.supervise(RelayActor.create(settings, l2, metrics)).onFailure(SupervisorStrategy.restart()),
-                        RelayActor.NAME);
+                        ActorNames.RELAY);
             }
             if (settings.has(Role.SIBLING)) {
                 context.spawn(Behaviors.supervise(SiblingActor.create(settings, tiers, l2, Tables.siblingPath(settings)))
-                        .onFailure(SupervisorStrategy.restart()), SiblingActor.NAME);
+                        .onFailure(SupervisorStrategy.restart()), ActorNames.SIBLING);
             }
             log.debug("node {} started with roles {}", settings.address(), settings.roles());
             return Behaviors.receive(Void.class)

@@ -59,7 +59,6 @@ import org.globalsessions.shm.ShmLru;
 public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     public static final ServiceKey<RelayCommand> KEY = ServiceKey.create(RelayCommand.class, "global-sessions-relay");
-    public static final String NAME = "relay";
     private static final Duration TICK = Duration.ofSeconds(1);
 
     /** One adapter for both subscriptions: a message adapter is per class, so a second one would replace the first. */

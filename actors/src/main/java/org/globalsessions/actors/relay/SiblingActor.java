@@ -41,7 +41,6 @@ import org.globalsessions.shm.ShmLruException;
  */
 public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
 
-    public static final String NAME = "sibling";
     private static final Duration ATTACH_RETRY = Duration.ofSeconds(1);
 
     private enum AttachL2 implements SiblingCommand {

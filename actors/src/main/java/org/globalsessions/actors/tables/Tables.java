@@ -4,7 +4,6 @@ import java.nio.file.Path;
 
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.shm.ShmLru;
-import org.globalsessions.shm.ShmLruSettings;
 
 /** The shared-memory tables of the roles: where they live by default and how they are opened. */
 public final class Tables {
@@ -29,19 +28,14 @@ public final class Tables {
 
     /** Creates (or attaches to an identical) relay table. */
     public static ShmLru createRelayTable(GlobalSessionsSettings settings) {
-        return ShmLru.create(relayPath(settings), shape(settings.relay().table(), settings.hashing().seed()));
+        return ShmLru.create(relayPath(settings), settings.relay().table().shape(settings.hashing().seed()));
     }
 
     /** Creates the edge table if this process manages the host's section, else attaches to it. */
     public static ShmLru openEdgeTable(GlobalSessionsSettings settings) {
         Path path = edgePath(settings);
         return settings.edge().manageSection()
-                ? ShmLru.create(path, shape(settings.edge().table(), settings.hashing().seed()))
+                ? ShmLru.create(path, settings.edge().table().shape(settings.hashing().seed()))
                 : ShmLru.attach(path);
-    }
-
-    public static ShmLruSettings shape(GlobalSessionsSettings.Table table, long seed) {
-        return ShmLruSettings.builder().elCount(table.elCount()).recordSize(table.recordSize()).segments(table.segments())
-                .seed(seed).lockLease(table.lockLease()).build();
     }
 }

@@ -8,6 +8,8 @@ import java.util.Set;
 
 import com.typesafe.config.Config;
 
+import org.globalsessions.shm.ShmLruSettings;
+
 /**
  * Everything a node or an embedded edge needs, read once from configuration and validated:
  * a bad value throws a {@link SettingsException} naming the source, the key and the value.
@@ -70,6 +72,12 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
      * @param segments   0 for the table's default
      */
     public record Table(Optional<Path> path, long elCount, int recordSize, int segments, Duration lockLease) {
+
+        /** The shared-memory table of this shape, its keys hashed with {@code seed} (the cluster's {@code hashing.seed}). */
+        public ShmLruSettings shape(long seed) {
+            return ShmLruSettings.builder().elCount(elCount).recordSize(recordSize).segments(segments)
+                    .seed(seed).lockLease(lockLease).build();
+        }
     }
 
     public record Relay(Table table, boolean publishArrivals, Duration invalidationTimeout, Duration edgeExpiry) {

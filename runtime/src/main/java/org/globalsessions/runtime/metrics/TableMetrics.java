@@ -1,4 +1,4 @@
-package org.globalsessions.actors.metrics;
+package org.globalsessions.runtime.metrics;
 
 import java.util.function.ToDoubleFunction;
 
