@@ -8,6 +8,7 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +74,21 @@ public final class ServerNode {
         });
     }
 
+    /**
+     * Starts the ActorSystem of a cluster node with {@code guardian} (Pekko configured as
+     * {@link PekkoConfig.Kind#NODE}) and makes it a member: a node whose settings name no seed
+     * node starts a new cluster by joining itself; the others join their seed nodes. Every node
+     * starts this way: {@link #start} with the roles' guardian, tests with a guardian of their own.
+     */
+    public static <T> ActorSystem<T> startSystem(Behavior<T> guardian, GlobalSessionsSettings settings) {
+        ActorSystem<T> system = NodeBootstrap.start(guardian, settings, PekkoConfig.Kind.NODE);
+        if (settings.seedNodes().isEmpty()) {
+            Cluster cluster = Cluster.get(system);
+            cluster.manager().tell(Join.create(cluster.selfMember().address()));
+        }
+        return system;
+    }
+
     /** Starts a node: its ActorSystem, cluster membership and roles. */
     public static ActorSystem<Void> start(GlobalSessionsSettings settings) {
         return start(settings, NodeMetrics.unregistered());
@@ -85,7 +101,7 @@ public final class ServerNode {
     public static ActorSystem<Void> start(GlobalSessionsSettings settings, NodeMetrics metrics) {
         ShmLru l2 = settings.has(Role.RELAY) ? Tables.createRelayTable(settings) : null;
         try {
-            return NodeBootstrap.start(create(settings, metrics, l2), settings, PekkoConfig.Kind.NODE);
+            return startSystem(create(settings, metrics, l2), settings);
         } catch (RuntimeException e) {
             if (l2 != null) {
                 l2.close();

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
-import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
@@ -69,7 +69,7 @@ class ExpansionCopyTest {
         GlobalSessionsSettings settings = new TestNodes(certificates).node(List.of(Role.RELIEF_EXPANSION), FreePorts.next(),
                 List.of(), Map.of("relief.replication-factor", copies, "hashing.shards", 1,
                         "relief.expansion.entries-per-shard", entriesPerShard));
-        system = NodeBootstrap.start(Behaviors.empty(), settings, PekkoConfig.Kind.NODE);
+        system = ServerNode.startSystem(Behaviors.empty(), settings);
         peer = TestProbe.create(system);
         aging = TestProbe.create(system);
         client = TestProbe.create(system);

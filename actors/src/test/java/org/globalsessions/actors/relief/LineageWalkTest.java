@@ -24,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
-import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
@@ -68,7 +68,7 @@ class LineageWalkTest {
     void start() {
         GlobalSessionsSettings settings = new TestNodes(certificates).node(List.of(Role.RELIEF_EXPANSION, Role.RELIEF_AGING),
                 FreePorts.next(), List.of(), Map.of("relief.replication-factor", 2, "hashing.shards", 1));
-        system = NodeBootstrap.start(Behaviors.empty(), settings, PekkoConfig.Kind.NODE);
+        system = ServerNode.startSystem(Behaviors.empty(), settings);
         ReliefTiers.init(system, settings, new NodeMetrics(new SimpleMeterRegistry()));
         client = TestProbe.create(system);
         sibling = TestProbe.create(system);

@@ -13,6 +13,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
+import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
@@ -48,11 +49,11 @@ public final class RemoteRoundTrip {
         int port = Integer.parseInt(args[1]);
         Path certs = Path.of(args[2]);
         if (args[0].equals("server")) {
-            NodeBootstrap.start(Behaviors.receive(RelayCommand.class)
+            ServerNode.startSystem(Behaviors.receive(RelayCommand.class)
                     .onMessage(RelayCommand.Get.class, get -> {
                         get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), 0));
                         return Behaviors.same();
-                    }).build(), settings(port, certs), PekkoConfig.Kind.NODE);
+                    }).build(), settings(port, certs));
             Thread.currentThread().join();
         }
         int requests = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;

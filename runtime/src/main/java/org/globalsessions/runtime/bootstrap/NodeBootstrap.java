@@ -9,8 +9,6 @@ import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +16,9 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 
 /**
  * Starts the ActorSystem of a node or an edge with the configuration {@link PekkoConfig}
- * assembles. A node with no seed nodes starts a new cluster by joining itself.
+ * assembles. Joining the cluster is the server wing's part ({@code actors/node/ServerNode}):
+ * runtime carries no cluster classes, so that an application's jar has none either, and a
+ * {@link PekkoConfig.Kind#NODE} system needs pekko-cluster on the class path.
  */
 public final class NodeBootstrap {
 
@@ -31,12 +31,7 @@ public final class NodeBootstrap {
         if (!settings.tls().enabled()) {
             log.warn("TLS is off (tls.enabled = false): sessions cross the network in clear text");
         }
-        ActorSystem<T> system = ActorSystem.create(guardian, settings.systemName(), PekkoConfig.of(settings, kind));
-        if (kind == PekkoConfig.Kind.NODE && settings.seedNodes().isEmpty()) {
-            Cluster cluster = Cluster.get(system);
-            cluster.manager().tell(Join.create(cluster.selfMember().address()));
-        }
-        return system;
+        return ActorSystem.create(guardian, settings.systemName(), PekkoConfig.of(settings, kind));
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.globalsessions.runtime.bootstrap;
+package org.globalsessions.actors.node;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -16,6 +16,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializers;
+import org.globalsessions.runtime.bootstrap.FreePorts;
+import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.Role;
@@ -42,7 +44,7 @@ class TlsClusterTest {
     }
 
     private ActorSystem<Void> start(GlobalSessionsSettings settings) {
-        ActorSystem<Void> system = NodeBootstrap.start(Behaviors.empty(), settings, PekkoConfig.Kind.NODE);
+        ActorSystem<Void> system = ServerNode.startSystem(Behaviors.empty(), settings);
         systems.add(system);
         return system;
     }
