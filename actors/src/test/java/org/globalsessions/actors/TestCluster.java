@@ -19,22 +19,21 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
-import org.globalsessions.actors.edge.EdgeCache;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.Role;
-import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.testing.TestNodes;
 import org.globalsessions.runtime.bootstrap.FreePorts;
 
 /**
- * A whole topology in one JVM, each part a real ActorSystem on 127.0.0.1 with mutual TLS: a
- * relay with its sibling, an expansion node and an aging node, and edges with their own L1
- * tables (one per simulated host) under a private /dev/shm directory. {@link #close} stops
- * everything and deletes the tables.
+ * The server side of a whole topology in one JVM, each node a real ActorSystem on 127.0.0.1
+ * with mutual TLS: a relay with its sibling, an expansion node and an aging node, their tables
+ * under a private /dev/shm directory. {@link #close} stops every node and deletes the tables.
+ * client-api's tests add edges to it (their {@code EdgeTestCluster}: actors cannot depend on
+ * the client).
  */
-public final class TestCluster implements AutoCloseable {
+public class TestCluster implements AutoCloseable {
 
     /** How long a node may take to stop once its shutdown began (see {@link NodeBootstrap#awaitTermination}). */
     public static final Duration STOP_BOUND = Duration.ofSeconds(60);
@@ -43,12 +42,11 @@ public final class TestCluster implements AutoCloseable {
     public final Path shm;
     public final HostPort relayAddress;
     public final List<ActorSystem<Void>> servers = new ArrayList<>();
-    private final List<EdgeCache> edges = new ArrayList<>();
     private final Map<String, Object> tuning;
 
     /**
      * @param certificates directory for the test CA and certificates
-     * @param tuning       extra settings (native keys under global-sessions) for every node and edge
+     * @param tuning       extra settings (native keys under global-sessions) for every node (and edge)
      */
     public TestCluster(Path certificates, Map<String, Object> tuning) {
         this.nodes = new TestNodes(certificates);
@@ -75,22 +73,6 @@ public final class TestCluster implements AutoCloseable {
         return nodes.node(roles, port, seeds, all);
     }
 
-    /** An edge on simulated host {@code host} (its own L1 table), talking to the relay. */
-    public EdgeCache edge(String host, boolean manageSection) {
-        return edge(host, manageSection, new HybridClock());
-    }
-
-    /** The same, with the clock that versions its writes. */
-    public EdgeCache edge(String host, boolean manageSection, HybridClock clock) {
-        GlobalSessionsSettings settings = settings(List.of(), FreePorts.next(), List.of(), Map.of(
-                "edge.relays", List.of(relayAddress.toString()),
-                "edge.table.path", shm.resolve("l1-" + host + ".lru").toString(),
-                "edge.table.manage-section", manageSection));
-        EdgeCache edge = EdgeCache.start(settings, clock);
-        edges.add(edge);
-        return edge;
-    }
-
     private static long upMembers(ActorSystem<?> system) {
         int n = 0;
         for (var m : Cluster.get(system).state().getMembers()) {
@@ -101,9 +83,9 @@ public final class TestCluster implements AutoCloseable {
         return n;
     }
 
+    /** Stops every node (the last started first) and deletes the tables. */
     @Override
     public void close() {
-        edges.forEach(EdgeCache::close);
         for (int i = servers.size() - 1; i >= 0; i--) {
             servers.get(i).terminate();
         }

@@ -36,12 +36,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.globalsessions.actors.edge.EdgeCache;
-import org.globalsessions.runtime.metrics.TableMetrics;
+import org.globalsessions.client.internal.EdgeCache;
+import org.globalsessions.client.internal.EdgeException;
 import org.globalsessions.runtime.config.ConfigFiles;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.SettingsException;
 import org.globalsessions.runtime.metrics.PrometheusEndpoint;
+import org.globalsessions.runtime.metrics.TableMetrics;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.Tier;
 
@@ -389,13 +390,13 @@ public final class SessionCacheManager implements AutoCloseable {
     private static RuntimeException wrap(Throwable failure) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        if (cause instanceof org.globalsessions.actors.edge.EdgeException.StaleWrite stale) {
+        if (cause instanceof EdgeException.StaleWrite stale) {
             return new StaleSessionException(stale.getMessage(), stale.newerVersion(), stale.deleted());
         }
-        if (cause instanceof org.globalsessions.actors.edge.EdgeException.Timeout timeout) {
+        if (cause instanceof EdgeException.Timeout timeout) {
             return new SessionCacheException.Unavailable(timeout.getMessage());
         }
-        if (cause instanceof RuntimeException runtime && !(cause instanceof org.globalsessions.actors.edge.EdgeException)) {
+        if (cause instanceof RuntimeException runtime && !(cause instanceof EdgeException)) {
             return runtime;
         }
         return new SessionCacheException(cause.getMessage());

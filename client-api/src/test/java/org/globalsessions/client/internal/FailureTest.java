@@ -1,4 +1,4 @@
-package org.globalsessions.actors;
+package org.globalsessions.client.internal;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -16,8 +16,7 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
-import org.globalsessions.actors.edge.EdgeCache;
-import org.globalsessions.actors.edge.EdgeException;
+import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;

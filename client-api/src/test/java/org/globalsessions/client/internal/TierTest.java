@@ -1,4 +1,4 @@
-package org.globalsessions.actors;
+package org.globalsessions.client.internal;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
@@ -18,8 +18,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 
-import org.globalsessions.actors.edge.EdgeCache;
-import org.globalsessions.actors.edge.EdgeException;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
@@ -41,13 +39,13 @@ class TierTest {
     @TempDir
     static Path certificates;
 
-    private static TestCluster cluster;
+    private static EdgeTestCluster cluster;
     private static EdgeCache hostA;
     private static EdgeCache hostB;
 
     @BeforeAll
     static void start() {
-        cluster = new TestCluster(certificates, Map.of(
+        cluster = new EdgeTestCluster(certificates, Map.of(
                 "hashing.shards", 4,
                 "relay.table.el-count", 16,
                 "relay.table.segments", 1,

@@ -1,4 +1,4 @@
-package org.globalsessions.actors.edge;
+package org.globalsessions.client.internal;
 
 import java.time.Duration;
 

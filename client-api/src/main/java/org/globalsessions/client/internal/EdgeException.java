@@ -1,4 +1,4 @@
-package org.globalsessions.actors.edge;
+package org.globalsessions.client.internal;
 
 /** A request the cluster could not serve; the message says what failed and where. */
 public class EdgeException extends RuntimeException {

@@ -1,4 +1,4 @@
-package org.globalsessions.actors.edge;
+package org.globalsessions.client.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -21,7 +21,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.globalsessions.actors.tables.Tables;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
@@ -171,7 +170,7 @@ public final class EdgeCache implements AutoCloseable {
         if (settings.edge().relays().isEmpty()) {
             throw new IllegalArgumentException("edge.relays is empty: an edge needs at least one relay address");
         }
-        ShmLru l1 = Tables.openEdgeTable(settings);
+        ShmLru l1 = EdgeTable.open(settings);
         try {
             return new EdgeCache(settings, l1, clock);
         } catch (RuntimeException e) {
