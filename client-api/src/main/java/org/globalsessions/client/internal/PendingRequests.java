@@ -1,0 +1,136 @@
+package org.globalsessions.client.internal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.globalsessions.runtime.config.HostPort;
+import org.globalsessions.runtime.protocol.RelayCommand;
+
+/**
+ * The requests an edge sent and is waiting for, by request id: each with its future, the relays
+ * it tried and its deadline. A request goes to the first live relay on the ring from its key
+ * ({@link RelayDirectory}); lookups leave through the {@link LookupWindow}, writes and deletes
+ * at once. One that is not answered by its deadline marks its relay suspect and is sent once
+ * more to the next live relay (a retried lookup asks another replica of the shard); if that
+ * fails too, its future fails with {@link EdgeException.Timeout} naming the relays tried. An
+ * answer that arrives after its request timed out or was retried finds nothing and is dropped.
+ *
+ * <h2>Concurrency</h2>
+ * Thread-safe: callers add requests from their own threads; the edge's actor takes them when
+ * answered and expires them on its timer. A request is completed by whoever removes it from
+ * the table, so exactly once.
+ */
+final class PendingRequests {
+
+    private static final Logger log = LoggerFactory.getLogger(PendingRequests.class);
+
+    enum Kind { GET, PUT, DELETE }
+
+    /** A request in flight; {@code acks} counts the replicas that stored a write so far. */
+    record Pending(Kind kind, String key, RelayCommand message, CompletableFuture<?> future,
+                   List<HostPort> tried, long deadlineNanos, long version, AtomicInteger acks) {
+    }
+
+    private final RelayDirectory relays;
+    private final LookupWindow lookups;
+    private final Duration requestTimeout;
+    private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicLong requestIds = new AtomicLong();
+
+    PendingRequests(RelayDirectory relays, LookupWindow lookups, Duration requestTimeout) {
+        this.relays = relays;
+        this.lookups = lookups;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /** A new request id. */
+    long nextId() {
+        return requestIds.incrementAndGet();
+    }
+
+    /**
+     * Sends request {@code id} to the first live relay for {@code key} not in {@code tried}
+     * (which it joins), or fails {@code future} if there is none.
+     */
+    void send(long id, Kind kind, String key, RelayCommand message, CompletableFuture<?> future, long version,
+              List<HostPort> tried) {
+        RelayDirectory.Relay relay = relays.relayFor(key, tried);
+        if (relay == null) {
+            future.completeExceptionally(new EdgeException.Timeout("no relay is reachable for " + kind.name().toLowerCase()
+                    + " of session " + key + ": tried " + tried));
+            return;
+        }
+        tried.add(relay.address);
+        long timeout = relays.timeoutNanos(relay);
+        // A retried lookup asks another copy of the owner shard.
+        RelayCommand attempt = message instanceof RelayCommand.Get get
+                ? new RelayCommand.Get(get.key(), get.requestId(), get.replyTo(), tried.size() - 1) : message;
+        pending.put(id, new Pending(kind, key, attempt, future, tried, System.nanoTime() + timeout, version, new AtomicInteger()));
+        if (attempt instanceof RelayCommand.Get get) {
+            lookups.add(relay, new RelayCommand.Lookup(get.key(), get.requestId(), get.attempt()));
+        } else {
+            relay.ref.tell(attempt);
+        }
+    }
+
+    /** The request, still waiting (null if answered, timed out or retried under another deadline). */
+    Pending get(long requestId) {
+        return pending.get(requestId);
+    }
+
+    /** Removes the request: whoever gets it completes it. */
+    Pending remove(long requestId) {
+        return pending.remove(requestId);
+    }
+
+    /**
+     * The future of request {@code requestId}, removed, if it is waiting for an answer of
+     * {@code kind}; null if nothing waits (a late answer). An answer of another kind fails it.
+     */
+    @SuppressWarnings("unchecked")
+    <T> CompletableFuture<T> take(long requestId, Kind kind) {
+        Pending p = pending.remove(requestId);
+        if (p == null) {
+            return null; // late answer to a request that timed out or was retried
+        }
+        if (p.kind() != kind) {
+            p.future().completeExceptionally(new EdgeException("protocol error: a " + kind + " answer to a " + p.kind() + " request"));
+            return null;
+        }
+        return (CompletableFuture<T>) p.future();
+    }
+
+    /** Retries (once, on the next live relay) or fails the requests past their deadline at {@code now}. */
+    void expire(long now) {
+        for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+            Pending p = e.getValue();
+            if (now - p.deadlineNanos() > 0 && pending.remove(e.getKey(), p)) {
+                HostPort last = p.tried().get(p.tried().size() - 1);
+                relays.suspect(last, now);
+                log.warn("edge: relay {} did not answer a {} of session {} in time; trying the next relay", last,
+                        p.kind().name().toLowerCase(), p.key());
+                if (p.tried().size() < 2 && relays.relayFor(p.key(), p.tried()) != null) {
+                    send(e.getKey(), p.kind(), p.key(), p.message(), p.future(), p.version(), p.tried());
+                } else {
+                    p.future().completeExceptionally(new EdgeException.Timeout("no answer for the " + p.kind().name().toLowerCase()
+                            + " of session " + p.key() + " from relay(s) " + p.tried() + " (or the relief tiers behind them) within "
+                            + requestTimeout.toMillis() + " ms each"));
+                }
+            }
+        }
+    }
+
+    /** Fails every waiting request with {@code failure} (the edge is closing). */
+    void failAll(EdgeException failure) {
+        pending.values().forEach(p -> p.future().completeExceptionally(failure));
+        pending.clear();
+    }
+}

@@ -1,0 +1,149 @@
+package org.globalsessions.client.internal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.HostPort;
+import org.globalsessions.runtime.hashing.ConsistentRing;
+import org.globalsessions.runtime.protocol.ActorNames;
+import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.RelayCommand;
+
+/**
+ * The relays an edge talks to: which relay a key goes to, which relays are live, and the
+ * heartbeats that tell.
+ *
+ * <h2>Relays</h2>
+ * Keys are spread over the configured relays by consistent hashing. Every relay gets a
+ * heartbeat ({@code Subscribe}) each {@code heartbeat-interval}; one that has not answered for
+ * {@code relay-down-after} (or, at first contact, {@code first-contact-timeout}) is skipped, and
+ * its keys go to the next relay on the ring. A request that times out marks its relay suspect
+ * until the relay's next {@code Welcome}, and is retried once on the next live relay
+ * ({@link PendingRequests}).
+ *
+ * <h2>Concurrency</h2>
+ * Thread-safe. Callers choose relays from their own threads; the edge's actor records welcomes
+ * and suspicions in each relay's volatile fields. The relays are known from {@link #connect}
+ * on (before it, the directory is empty and heartbeats go nowhere).
+ */
+final class RelayDirectory {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayDirectory.class);
+
+    /** One relay as this edge sees it. */
+    static final class Relay {
+        final HostPort address;
+        final ActorRef<RelayCommand> ref;
+        volatile long lastWelcomeNanos;
+        volatile boolean everWelcomed;
+        volatile long suspectSinceNanos;
+        volatile long incarnation;
+        /** This relay's side of the lookup window. */
+        final LookupWindow.Lane lookups = new LookupWindow.Lane();
+
+        Relay(HostPort address, ActorRef<RelayCommand> ref) {
+            this.address = address;
+            this.ref = ref;
+        }
+    }
+
+    private final GlobalSessionsSettings settings;
+    private final Map<HostPort, Relay> relays = new ConcurrentHashMap<>();
+    private final ConsistentRing<HostPort> ring;
+    private final long startedNanos = System.nanoTime();
+    /** Where relays answer: the edge's actor (its ActorSystem's guardian). */
+    private volatile ActorRef<EdgeCommand> self;
+
+    RelayDirectory(GlobalSessionsSettings settings) {
+        this.settings = settings;
+        this.ring = new ConsistentRing<>(settings.edge().relays());
+    }
+
+    /** Resolves every configured relay from {@code system}, which is also where they answer. */
+    void connect(ActorSystem<EdgeCommand> system) {
+        self = system;
+        ActorRefResolver resolver = ActorRefResolver.get(system);
+        for (HostPort relay : settings.edge().relays()) {
+            ActorRef<RelayCommand> ref = resolver.resolveActorRef(ActorNames.relayPath(settings.systemName(), relay));
+            relays.put(relay, new Relay(relay, ref));
+        }
+    }
+
+    /** The replyTo of every request: the edge's actor. */
+    ActorRef<EdgeCommand> self() {
+        return self;
+    }
+
+    /** The first live relay on the ring from {@code key} that was not tried yet; null if none. */
+    Relay relayFor(String key, List<HostPort> tried) {
+        long now = System.nanoTime();
+        HostPort chosen = ring.first(key, a -> !tried.contains(a) && isLive(relays.get(a), now));
+        return chosen == null ? null : relays.get(chosen);
+    }
+
+    /** The relays currently considered live. */
+    List<HostPort> liveRelays() {
+        long now = System.nanoTime();
+        return relays.values().stream().filter(r -> isLive(r, now)).map(r -> r.address).toList();
+    }
+
+    private boolean isLive(Relay relay, long now) {
+        if (relay.suspectSinceNanos != 0 && relay.suspectSinceNanos - relay.lastWelcomeNanos > 0) {
+            return false;
+        }
+        if (relay.everWelcomed) {
+            return now - relay.lastWelcomeNanos < settings.edge().relayDownAfter().toNanos();
+        }
+        return now - startedNanos < settings.edge().firstContactTimeout().toNanos();
+    }
+
+    /** How long a request to {@code relay} may go unanswered (longer before its first answer: the TLS handshake). */
+    long timeoutNanos(Relay relay) {
+        return relay.everWelcomed ? settings.requestTimeout().toNanos() + 500_000_000L : settings.edge().firstContactTimeout().toNanos();
+    }
+
+    /** {@code address} left a request unanswered at {@code now}: skipped until it welcomes this edge again. */
+    void suspect(HostPort address, long now) {
+        relays.get(address).suspectSinceNanos = now;
+    }
+
+    /** Sends every relay a heartbeat (a subscription to its invalidations and arrivals). */
+    void heartbeat() {
+        for (Relay relay : relays.values()) {
+            relay.ref.tell(new RelayCommand.Subscribe(self, relay.address.toString()));
+        }
+    }
+
+    /** A relay answered a heartbeat: it is live. */
+    void welcomed(EdgeCommand.Welcome welcome) {
+        Relay relay;
+        try {
+            relay = relays.get(HostPort.parse(welcome.as()));
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        if (relay != null) {
+            if (relay.everWelcomed && relay.incarnation != welcome.incarnation()) {
+                log.info("edge: relay {} restarted", relay.address);
+            }
+            relay.incarnation = welcome.incarnation();
+            relay.lastWelcomeNanos = System.nanoTime();
+            relay.everWelcomed = true;
+        }
+    }
+
+    /** Tells every relay this edge is leaving. */
+    void unsubscribe() {
+        for (Relay relay : relays.values()) {
+            relay.ref.tell(new RelayCommand.Unsubscribe(self));
+        }
+    }
+}
