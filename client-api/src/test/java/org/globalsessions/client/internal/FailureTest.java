@@ -68,10 +68,14 @@ class FailureTest {
                     "edge.table.path", dir.resolve("l1.lru").toString(),
                     "edge.table.el-count", 100));
             try (EdgeCache edge = EdgeCache.start(settings)) {
-                ExecutionException failure = assertThrows(ExecutionException.class, () -> edge.get("s1").get(20, TimeUnit.SECONDS));
-                assertTrue(failure.getCause().getMessage().contains("no relief-expansion node is up in the cluster"),
-                        failure.getCause().getMessage());
-                failure = assertThrows(ExecutionException.class, () -> edge.set("s1", bytes("x"), null).get(20, TimeUnit.SECONDS));
+                // The relay is Up before it has found its sibling through the receptionist; until then it says
+                // "has no sibling", which is right too: wait for the answer that names the missing tier.
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    ExecutionException lookup = assertThrows(ExecutionException.class, () -> edge.get("s1").get(20, TimeUnit.SECONDS));
+                    assertTrue(lookup.getCause().getMessage().contains("no relief-expansion node is up in the cluster"),
+                            lookup.getCause().getMessage());
+                });
+                ExecutionException failure = assertThrows(ExecutionException.class, () -> edge.set("s1", bytes("x"), null).get(20, TimeUnit.SECONDS));
                 assertTrue(failure.getCause().getMessage().contains("no relief-expansion node is up"), failure.getCause().getMessage());
             }
         } finally {
