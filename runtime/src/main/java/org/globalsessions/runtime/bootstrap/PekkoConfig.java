@@ -21,9 +21,9 @@ import org.globalsessions.runtime.config.Role;
  *
  * <h2>Tuning</h2>
  * With default settings one remote round trip costs ~350 µs on a 2-core machine, mostly in
- * waking parked threads (FACTS.md). The defaults here trade a little idle CPU for latency:
- * one inbound and one outbound lane (no hand-off between lanes), and Artery's idle-CPU level
- * raised so its stream stages spin briefly before parking.
+ * waking parked threads (FACTS.md). The defaults here keep one inbound and one outbound lane
+ * (no hand-off between lanes). ({@code advanced.idle-cpu-level} is not set: Pekko 1.7 reads
+ * it only for the Aeron transport, never for {@code tls-tcp}.)
  */
 public final class PekkoConfig {
 
@@ -45,7 +45,6 @@ public final class PekkoConfig {
         c.put("pekko.remote.artery.canonical.port", kind == Kind.EDGE ? 0 : settings.port());
         c.put("pekko.remote.artery.advanced.inbound-lanes", 1);
         c.put("pekko.remote.artery.advanced.outbound-lanes", 1);
-        c.put("pekko.remote.artery.advanced.idle-cpu-level", 7);
         c.put("pekko.coordinated-shutdown.exit-jvm", "off");
         c.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "on");
         GlobalSessionsSettings.Tls tls = settings.tls();
