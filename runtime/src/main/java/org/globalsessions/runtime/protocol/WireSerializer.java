@@ -17,9 +17,12 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigUtil;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
@@ -43,9 +46,12 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  * protocol version (the record declarations are the schema).
  *
  * <h2>What is accepted</h2>
- * Only the records nested in {@link RelayCommand}, {@link EdgeCommand}, {@link SiblingCommand}
- * and {@link ShardCommand} are known; a manifest naming anything else is refused by name, and
- * no class is ever loaded by a name taken from the wire. Every length, count and ordinal read is
+ * Only the records nested in the protocols the configuration names are known
+ * ({@code global-sessions.wire.protocols}: an object whose values are lists of class names, so
+ * that each module's {@code reference.conf} adds its own under a key of its own; runtime lists
+ * {@link RelayCommand} and {@link EdgeCommand}, the server module its roles' protocols). The
+ * registry is built once per serializer from its actor system's configuration. A manifest naming
+ * anything else is refused by name, and no class is ever loaded by a name taken from the wire. Every length, count and ordinal read is
  * checked against what the buffer holds, so a truncated or corrupt payload is refused with
  * {@link NotSerializableException} (Pekko logs it and drops the message) instead of allocating
  * or reading past it.
@@ -55,21 +61,48 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     /** Pekko's serializer id of this format (ids 0 to 40 are Pekko's own). */
     public static final int IDENTIFIER = 0x67730001;
 
-    private static final Map<Class<?>, RecordCodec> BY_CLASS = new HashMap<>();
-    private static final Map<String, RecordCodec> BY_MANIFEST = new HashMap<>();
+    /** The configuration object whose values list the protocol classes whose nested records cross processes. */
+    public static final String PROTOCOLS = "global-sessions.wire.protocols";
 
     private final ExtendedActorSystem system;
+    private final Registry registry;
     private volatile ActorRefResolver resolver;
 
     public WireSerializer(ExtendedActorSystem system) {
         this.system = system;
+        this.registry = Registry.of(protocols(system.settings().config(), system.dynamicAccess().classLoader()));
     }
 
     /** The message types this serializer knows, by manifest. */
-    public static Map<String, Class<?>> messageTypes() {
+    public Map<String, Class<?>> messageTypes() {
         Map<String, Class<?>> types = new HashMap<>();
-        BY_MANIFEST.forEach((manifest, codec) -> types.put(manifest, codec.type));
+        registry.byManifest.forEach((manifest, codec) -> types.put(manifest, codec.type));
         return Collections.unmodifiableMap(types);
+    }
+
+    /**
+     * The protocol classes {@code config} names under {@link #PROTOCOLS}, in the order of their
+     * keys and then of each list, loaded with {@code loader}.
+     *
+     * @throws IllegalStateException naming the key and the class if a class cannot be loaded
+     */
+    public static List<Class<?>> protocols(Config config, ClassLoader loader) {
+        if (!config.hasPath(PROTOCOLS)) {
+            throw new IllegalStateException(PROTOCOLS + " is not set: no protocol would cross processes "
+                    + "(is global-sessions-runtime's reference.conf on the classpath?)");
+        }
+        Config byModule = config.getConfig(PROTOCOLS);
+        List<Class<?>> protocols = new ArrayList<>();
+        for (String key : new TreeSet<>(byModule.root().keySet())) {
+            for (String name : byModule.getStringList(ConfigUtil.joinPath(key))) {
+                try {
+                    protocols.add(Class.forName(name, false, loader));
+                } catch (ClassNotFoundException e) {
+                    throw new IllegalStateException(PROTOCOLS + "." + key + " names " + name + ", which is not on the classpath", e);
+                }
+            }
+        }
+        return protocols;
     }
 
     @Override
@@ -117,7 +150,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
 
     @Override
     public Object fromBinary(ByteBuffer buffer, String manifest) throws NotSerializableException {
-        RecordCodec codec = BY_MANIFEST.get(manifest);
+        RecordCodec codec = registry.byManifest.get(manifest);
         if (codec == null) {
             throw new NotSerializableException("unknown global-sessions message type '" + manifest
                     + "' (a node of another version, or not a global-sessions peer); message dropped");
@@ -138,8 +171,8 @@ public final class WireSerializer extends SerializerWithStringManifest implement
         }
     }
 
-    private static RecordCodec codecFor(Object message) {
-        RecordCodec codec = BY_CLASS.get(message.getClass());
+    private RecordCodec codecFor(Object message) {
+        RecordCodec codec = registry.byClass.get(message.getClass());
         if (codec == null) {
             throw new IllegalArgumentException("not a global-sessions message: " + message.getClass().getName()
                     + " (only records nested in the protocol interfaces cross processes)");
@@ -174,16 +207,47 @@ public final class WireSerializer extends SerializerWithStringManifest implement
 
     private static final int NULL = -1;
 
-    private static RecordCodec codecOf(Class<?> type, String manifest) {
-        RecordCodec known = BY_CLASS.get(type);
-        if (known != null) {
-            return known;
+    /** The codec of every known message type, by class and by manifest. */
+    private static final class Registry {
+        final Map<Class<?>, RecordCodec> byClass = new HashMap<>();
+        final Map<String, RecordCodec> byManifest = new HashMap<>();
+
+        /** The records nested in each of {@code protocols} (and the records their components name). */
+        static Registry of(List<Class<?>> protocols) {
+            Registry registry = new Registry();
+            for (Class<?> protocol : protocols) {
+                int records = 0;
+                for (Class<?> type : protocol.getDeclaredClasses()) {
+                    if (type.isRecord() && Wire.class.isAssignableFrom(type)) {
+                        registry.codecOf(type);
+                        records++;
+                    }
+                }
+                if (records == 0) {
+                    throw new IllegalStateException(PROTOCOLS + " names " + protocol.getName()
+                            + ", which declares no Wire record: not a protocol");
+                }
+            }
+            return registry;
         }
-        RecordCodec codec = new RecordCodec(type, manifest);
-        BY_CLASS.put(type, codec);
-        BY_MANIFEST.put(manifest, codec);
-        codec.init();
-        return codec;
+
+        RecordCodec codecOf(Class<?> type) {
+            RecordCodec known = byClass.get(type);
+            if (known != null) {
+                return known;
+            }
+            String manifest = manifestOf(type);
+            RecordCodec other = byManifest.get(manifest);
+            if (other != null) {
+                throw new IllegalStateException("two message types have the manifest " + manifest + ": " + other.type.getName()
+                        + " and " + type.getName() + " (rename one: the manifest is the enclosing and the record's simple name)");
+            }
+            RecordCodec codec = new RecordCodec(type, manifest);
+            byClass.put(type, codec);
+            byManifest.put(manifest, codec);
+            codec.init(this);
+            return codec;
+        }
     }
 
     /** The components of one record type, in declaration order, and its canonical constructor. */
@@ -199,7 +263,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
             this.manifest = manifest;
         }
 
-        void init() {
+        void init(Registry registry) {
             RecordComponent[] components = type.getRecordComponents();
             accessors = new MethodHandle[components.length];
             fields = new FieldCodec[components.length];
@@ -210,7 +274,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
                     accessors[i] = lookup.unreflect(components[i].getAccessor())
                             .asType(MethodType.methodType(Object.class, Object.class));
                     fields[i] = fieldCodec(components[i].getType(), components[i].getGenericType(),
-                            type.getSimpleName() + "." + components[i].getName());
+                            type.getSimpleName() + "." + components[i].getName(), registry);
                     parameterTypes[i] = components[i].getType();
                 }
                 constructor = lookup.findConstructor(type, MethodType.methodType(void.class, parameterTypes))
@@ -252,7 +316,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
         }
     }
 
-    private static FieldCodec fieldCodec(Class<?> type, Type generic, String where) {
+    private static FieldCodec fieldCodec(Class<?> type, Type generic, String where, Registry registry) {
         if (type == long.class) {
             return LONG;
         } else if (type == int.class) {
@@ -268,10 +332,10 @@ public final class WireSerializer extends SerializerWithStringManifest implement
         } else if (type.isEnum()) {
             return enumCodec(type);
         } else if (type.isRecord() && Wire.class.isAssignableFrom(type)) {
-            return nullable(codecOf(type, manifestOf(type)));
+            return nullable(registry.codecOf(type));
         } else if (type == List.class && generic instanceof ParameterizedType p
                 && p.getActualTypeArguments()[0] instanceof Class<?> element) {
-            return listOf(fieldCodec(element, element, where + "[]"));
+            return listOf(fieldCodec(element, element, where + "[]", registry));
         }
         throw new IllegalStateException("the wire format has no encoding for " + where + " of type " + generic.getTypeName());
     }
@@ -423,16 +487,5 @@ public final class WireSerializer extends SerializerWithStringManifest implement
                 return Collections.unmodifiableList(list);
             }
         };
-    }
-
-    // Last, so that the field codecs above are initialized when the records are registered.
-    static {
-        for (Class<?> protocol : List.of(RelayCommand.class, EdgeCommand.class, SiblingCommand.class, ShardCommand.class)) {
-            for (Class<?> type : protocol.getDeclaredClasses()) {
-                if (type.isRecord() && Wire.class.isAssignableFrom(type)) {
-                    codecOf(type, protocol.getSimpleName() + "." + type.getSimpleName());
-                }
-            }
-        }
     }
 }
