@@ -16,12 +16,13 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
+import org.globalsessions.actors.relief.ExpansionReplica;
+import org.globalsessions.actors.relief.Lineage;
 import org.globalsessions.actors.relief.ReliefTiers;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.protocol.ShardCommand;
 import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.shm.ShmLru;
 import org.globalsessions.shm.ShmLruException;
@@ -96,7 +97,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
                 .onMessage(SiblingCommand.StoreAtOwner.class, this::onStore)
                 .onMessage(SiblingCommand.DeleteAtOwners.class, this::onDelete)
                 .onMessage(RelayCommand.Touch.class, touch -> {
-                    tiers.expansionReplicas(touch.key()).forEach(copy -> copy.tell(new ShardCommand.ShardTouch(touch.key())));
+                    tiers.expansionReplicas(touch.key()).forEach(replica -> replica.tell(new ExpansionReplica.Touch(touch.key())));
                     return this;
                 })
                 .onMessage(SiblingCommand.Promote.class, this::onPromote)
@@ -119,8 +120,8 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
         if (!up(Role.RELIEF_EXPANSION)) {
             get.replyTo().tell(noRelief(get.requestId(), get.key(), Role.RELIEF_EXPANSION));
         } else {
-            // One copy answers; a retry (the edge's next attempt) asks the next copy.
-            tiers.expansionReplica(get.key(), get.attempt()).tell(new ShardCommand.ShardGet(get.key(), get.requestId(),
+            // One replica answers; a retry (the edge's next attempt) asks the next replica.
+            tiers.expansionReplica(get.key(), get.attempt()).tell(new Lineage.Get(get.key(), get.requestId(),
                     get.replyTo(), getContext().getSelf()));
         }
         return this;
@@ -131,18 +132,18 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
         if (!up(Role.RELIEF_EXPANSION)) {
             put.replyTo().tell(noRelief(put.requestId(), put.key(), Role.RELIEF_EXPANSION));
         } else {
-            ShardCommand.ShardPut toCopies = new ShardCommand.ShardPut(put.key(), put.value(), put.version(),
+            ExpansionReplica.Put toReplicas = new ExpansionReplica.Put(put.key(), put.value(), put.version(),
                     put.ttlMillis(), put.requestId(), put.replyTo(), store.relay(), store.token(), tiers.replicas());
-            tiers.expansionReplicas(put.key()).forEach(copy -> copy.tell(toCopies));
+            tiers.expansionReplicas(put.key()).forEach(replica -> replica.tell(toReplicas));
         }
         return this;
     }
 
     private Behavior<SiblingCommand> onDelete(SiblingCommand.DeleteAtOwners delete) {
         // With no node up, the relay's own timeout fails the delete with its explanation.
-        ShardCommand.ShardDelete toCopies = new ShardCommand.ShardDelete(delete.key(), delete.version(),
+        Lineage.Delete toReplicas = new Lineage.Delete(delete.key(), delete.version(),
                 delete.deleteId(), delete.replyTo(), tiers.replicas());
-        tiers.expansionReplicas(delete.key()).forEach(copy -> copy.tell(toCopies));
+        tiers.expansionReplicas(delete.key()).forEach(replica -> replica.tell(toReplicas));
         return this;
     }
 

@@ -27,7 +27,7 @@ import java.util.function.BiConsumer;
  *
  * <p>Not thread-safe: owned by one actor.
  */
-final class Demotions {
+final class Demotions implements ReplicaCore.InTransit {
 
     /** A demotion to send: {@code seq} comes back in the confirmation. */
     record Outgoing(String key, ReliefStore.Item item, long seq) {
@@ -104,8 +104,8 @@ final class Demotions {
         return true;
     }
 
-    /** The entry in transit for {@code key}, if any and not expired. */
-    ReliefStore.Item get(String key, long now) {
+    @Override
+    public ReliefStore.Item get(String key, long now) {
         Entry e = entries.get(key);
         return e != null && now < e.item.expiresAt() ? e.item : null;
     }
@@ -144,7 +144,8 @@ final class Demotions {
         return out;
     }
 
-    void forEach(BiConsumer<String, ReliefStore.Item> action, long now) {
+    @Override
+    public void forEach(BiConsumer<String, ReliefStore.Item> action, long now) {
         entries.forEach((key, e) -> {
             if (now < e.item.expiresAt()) {
                 action.accept(key, e.item);

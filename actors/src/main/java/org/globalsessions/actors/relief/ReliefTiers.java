@@ -15,18 +15,17 @@ import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.hashing.KeyHashing;
-import org.globalsessions.runtime.protocol.ShardCommand;
 
 /**
  * Cluster Sharding for the two relief tiers, each shard kept as {@code replication-factor}
- * copies. Copy {@code k} of every shard is an entity type of its own ({@code relief-expansion-k},
- * {@code relief-aging-k}) whose {@link ReplicaPlacement} puts it on the node ranked {@code k}
- * for that shard, so the copies of a shard sit on different nodes. The entity id is the key's
- * shard number ({@link KeyHashing#shardOf}) and the Pekko shard id is the entity id: one entity
- * per Pekko shard, so each shard of keys is placed on its own. Entities live only on nodes with
- * the tier's role; elsewhere {@link #init} starts proxies. Passivation is off (an entity holds
- * its sessions in memory), and when a shard moves its entity hands its state on
- * ({@link ReliefShard.HandOff}).
+ * replicas. Replica {@code k} of every shard is an entity type of its own ({@code
+ * relief-expansion-k}, {@code relief-aging-k}) whose {@link ReplicaPlacement} puts it on the node
+ * ranked {@code k} for that shard, so the replicas of a shard sit on different nodes. The entity
+ * id is the key's shard number ({@link KeyHashing#shardOf}) and the Pekko shard id is the entity
+ * id: one entity per Pekko shard, so each shard of keys is placed on its own. Entities live only
+ * on nodes with the tier's role; elsewhere {@link #init} starts proxies. Passivation is off (an
+ * entity holds its sessions in memory), and when a shard moves its entity hands its state on
+ * (its {@code HandOff} stop message). See {@code docs/relief-replication.md}.
  */
 public final class ReliefTiers {
 
@@ -40,47 +39,43 @@ public final class ReliefTiers {
         this.replicas = replicas;
     }
 
-    /** Starts every copy of both entity types (hosting them where this node has the role, else as proxies). */
+    /** Starts every replica of both entity types (hosting them where this node has the role, else as proxies). */
     public static ReliefTiers init(ActorSystem<?> system, GlobalSessionsSettings settings, NodeMetrics metrics) {
-        ClusterSharding sharding = ClusterSharding.get(system);
-        ClusterShardingSettings shardingSettings = ClusterShardingSettings.create(system).withNoPassivationStrategy();
-        ShardingMessageExtractor<ShardingEnvelope<ShardCommand>, ShardCommand> extractor = new OneEntityPerShard();
-        int copies = settings.relief().replicationFactor();
-        for (int k = 0; k < copies; k++) {
-            int replica = k;
-            Entity<ShardCommand, ShardingEnvelope<ShardCommand>> expansion = Entity.of(ExpansionShard.key(replica),
-                    ctx -> ExpansionShard.create(ctx.getEntityId(), replica, settings, metrics));
-            Entity<ShardCommand, ShardingEnvelope<ShardCommand>> aging = Entity.of(AgingShard.key(replica),
-                    ctx -> AgingShard.create(ctx.getEntityId(), replica, settings, metrics));
-            sharding.init(copy(expansion, Role.RELIEF_EXPANSION, replica, copies, shardingSettings, extractor));
-            sharding.init(copy(aging, Role.RELIEF_AGING, replica, copies, shardingSettings, extractor));
+        int replicas = settings.relief().replicationFactor();
+        for (int k = 0; k < replicas; k++) {
+            ExpansionReplica.init(system, k, settings, metrics);
+            AgingReplica.init(system, k, settings, metrics);
         }
-        return new ReliefTiers(sharding, new KeyHashing(settings.hashing().seed(), settings.hashing().shards()), copies);
+        return new ReliefTiers(ClusterSharding.get(system), new KeyHashing(settings.hashing().seed(), settings.hashing().shards()),
+                replicas);
     }
 
-    /** Copy {@code replica} of a tier's entity type: hosted on the tier's nodes, placed apart from the other copies. */
-    private static Entity<ShardCommand, ShardingEnvelope<ShardCommand>> copy(Entity<ShardCommand, ShardingEnvelope<ShardCommand>> entity,
-            Role role, int replica, int copies, ClusterShardingSettings settings,
-            ShardingMessageExtractor<ShardingEnvelope<ShardCommand>, ShardCommand> extractor) {
+    /**
+     * Replica {@code replica} of a tier's entity type as sharding runs it: hosted on the tier's
+     * nodes, placed apart from the other replicas, never passivated, one entity per Pekko shard,
+     * stopped with {@code handOff} when its shard moves.
+     */
+    static <M> Entity<M, ShardingEnvelope<M>> placed(Entity<M, ShardingEnvelope<M>> entity, ActorSystem<?> system, Role role,
+                                                     int replica, int replicas, M handOff) {
         return entity.withRole(role.id())
-                .withSettings(settings)
-                .withMessageExtractor(extractor)
-                .withAllocationStrategy(new ReplicaPlacement(role.id(), replica, copies))
-                .withStopMessage(ReliefShard.HandOff.INSTANCE);
+                .withSettings(ClusterShardingSettings.create(system).withNoPassivationStrategy())
+                .withMessageExtractor(new OneEntityPerShard<>())
+                .withAllocationStrategy(new ReplicaPlacement(role.id(), replica, replicas))
+                .withStopMessage(handOff);
     }
 
-    /** Every copy of the expansion shard that owns {@code key}. */
-    public List<EntityRef<ShardCommand>> expansionReplicas(String key) {
-        List<EntityRef<ShardCommand>> refs = new ArrayList<>(replicas);
+    /** Every replica of the expansion shard that owns {@code key}. */
+    public List<EntityRef<ExpansionReplica.Command>> expansionReplicas(String key) {
+        List<EntityRef<ExpansionReplica.Command>> refs = new ArrayList<>(replicas);
         for (int k = 0; k < replicas; k++) {
             refs.add(expansionReplica(key, k));
         }
         return refs;
     }
 
-    /** Copy {@code replica} (taken modulo the number of copies) of the expansion shard that owns {@code key}. */
-    public EntityRef<ShardCommand> expansionReplica(String key, int replica) {
-        return sharding.entityRefFor(ExpansionShard.key(Math.floorMod(replica, replicas)), hashing.entityIdOf(key));
+    /** Replica {@code replica} (taken modulo the number of replicas) of the expansion shard that owns {@code key}. */
+    public EntityRef<ExpansionReplica.Command> expansionReplica(String key, int replica) {
+        return sharding.entityRefFor(ExpansionReplica.typeKey(Math.floorMod(replica, replicas)), hashing.entityIdOf(key));
     }
 
     public int replicas() {
@@ -92,10 +87,10 @@ public final class ReliefTiers {
     }
 
     /** Entity id = shard number = Pekko shard id. */
-    static final class OneEntityPerShard extends ShardingMessageExtractor<ShardingEnvelope<ShardCommand>, ShardCommand> {
+    static final class OneEntityPerShard<M> extends ShardingMessageExtractor<ShardingEnvelope<M>, M> {
 
         @Override
-        public String entityId(ShardingEnvelope<ShardCommand> envelope) {
+        public String entityId(ShardingEnvelope<M> envelope) {
             return envelope.entityId();
         }
 
@@ -105,7 +100,7 @@ public final class ReliefTiers {
         }
 
         @Override
-        public ShardCommand unwrapMessage(ShardingEnvelope<ShardCommand> envelope) {
+        public M unwrapMessage(ShardingEnvelope<M> envelope) {
             return envelope.message();
         }
     }

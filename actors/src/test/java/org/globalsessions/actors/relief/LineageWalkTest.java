@@ -14,6 +14,7 @@ import java.util.Map;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -32,24 +33,25 @@ import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.protocol.ShardCommand;
 import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.runtime.testing.TestNodes;
 
 /**
- * A lookup walks every lineage (expansion copy k, then aging copy k) of a shard before it answers
- * a miss. The state that needs it is what a crash leaves: expansion copy 1 evicted a session to
- * aging copy 1 while expansion copy 0, whose LRU order differed (reads refresh only the copy they
- * go through), still held it; the node of copy 0 was killed, and copy 0 was re-created from copy
- * 1's expansion entries, which no longer include the session. It now lives in aging copy 1 only,
- * and a lookup that asked lineage 0 alone answered "no such session" for an acknowledged write
- * (it/ scenario 7 lost 11 of 46 433 that way on CI). The same crash can leave an older version in
- * lineage 0's aging copy while lineage 1 holds the newer one: while a lineage's copy is freshly
- * rebuilt from its peer, an aging hit there must not answer before the other lineages are asked.
- * A rebuilt copy then repairs its lineage from the next one, so that the shard survives the loss
- * of another node. Real expansion and aging copies, two of each, in a one-node cluster over mutual
- * TLS; the test hands the aging copies their demotions directly, and rebuilds a copy by stopping it.
+ * A lookup walks every lineage (expansion replica k, then aging replica k) of a shard before it
+ * answers a miss. The state that needs it is what a crash leaves: expansion replica 1 evicted a
+ * session to aging replica 1 while expansion replica 0, whose LRU order differed (reads refresh
+ * only the replica they go through), still held it; the node of replica 0 was killed, and replica
+ * 0 was re-created from replica 1's expansion entries, which no longer include the session. It
+ * now lives in aging replica 1 only, and a lookup that asked lineage 0 alone answered "no such
+ * session" for an acknowledged write (it/ scenario 7 lost 11 of 46 433 that way on CI). The same
+ * crash can leave an older version in lineage 0's aging replica while lineage 1 holds the newer
+ * one: while a lineage's replica is freshly rebuilt from its next replica, an aging hit there must
+ * not answer before the other lineages are asked. A rebuilt replica then repairs its lineage from
+ * the next one, so that the shard survives the loss of another node. Real expansion and aging
+ * replicas, two of each, in a one-node cluster over mutual TLS; the test hands the aging replicas
+ * their demotions directly, and rebuilds a replica by stopping it. The decisions of each step are
+ * tested case by case in {@link LineageWalkStepTest}.
  */
 class LineageWalkTest {
 
@@ -72,12 +74,13 @@ class LineageWalkTest {
         ReliefTiers.init(system, settings, new NodeMetrics(new SimpleMeterRegistry()));
         client = TestProbe.create(system);
         sibling = TestProbe.create(system);
-        // Start every copy, as a long-running cluster has them (a copy that starts later would copy its
-        // peer's state and so hide the divergence), and wait until each has answered the copies' own
-        // startup requests: each answers a request for its state after those.
+        // Start every replica, as a long-running cluster has them (a replica that starts later would
+        // copy its next replica's state and so hide the divergence), and wait until each has answered the
+        // replicas' own startup requests: each answers a request for its state after those.
         assertInstanceOf(EdgeCommand.NotFound.class, lookUp("warm-up", 0));
-        for (EntityRef<ShardCommand> copy : List.of(expansion(0), expansion(1), aging(0), aging(1))) {
-            assertEquals(List.of(), heldBy(copy));
+        for (int k = 0; k < 2; k++) {
+            assertEquals(List.of(), heldBy(expansion(k)));
+            assertEquals(List.of(), heldBy(aging(k)));
         }
     }
 
@@ -87,42 +90,42 @@ class LineageWalkTest {
         NodeBootstrap.awaitTermination(system, TestCluster.STOP_BOUND);
     }
 
-    private EntityRef<ShardCommand> expansion(int replica) {
-        return ClusterSharding.get(system).entityRefFor(ExpansionShard.key(replica), SHARD);
+    private EntityRef<ExpansionReplica.Command> expansion(int replica) {
+        return ClusterSharding.get(system).entityRefFor(ExpansionReplica.typeKey(replica), SHARD);
     }
 
-    private EntityRef<ShardCommand> aging(int replica) {
-        return ClusterSharding.get(system).entityRefFor(AgingShard.key(replica), SHARD);
+    private EntityRef<AgingReplica.Command> aging(int replica) {
+        return ClusterSharding.get(system).entityRefFor(AgingReplica.typeKey(replica), SHARD);
     }
 
-    /** A lookup as the sibling sends it: to expansion copy 0 first. */
+    /** A lookup as the sibling sends it: to expansion replica 0 first. */
     private EdgeCommand lookUp(String key, long requestId) {
-        expansion(0).tell(new ShardCommand.ShardGet(key, requestId, client.ref(), sibling.ref()));
+        expansion(0).tell(new Lineage.Get(key, requestId, client.ref(), sibling.ref()));
         return client.expectMessageClass(EdgeCommand.class, ALLOCATION);
     }
 
-    /** Aging copy {@code replica} gets (and confirms) the demotion of {@code key}, as if its expansion copy had evicted it. */
+    /** Aging replica {@code replica} gets (and confirms) the demotion of {@code key}, as if its expansion replica had evicted it. */
     private void demote(int replica, String key, byte[] value, long version) {
-        TestProbe<ShardCommand> evictor = TestProbe.create(system);
-        aging(replica).tell(new ShardCommand.Demote(key, value, version, 3_600_000,
+        TestProbe<ExpansionReplica.Demoted> evictor = TestProbe.create(system);
+        aging(replica).tell(new AgingReplica.Demote(key, value, version, 3_600_000,
                 System.currentTimeMillis() + 3_600_000, 1, evictor.ref()));
-        evictor.expectMessageClass(ShardCommand.Demoted.class, ALLOCATION);
+        evictor.expectMessageClass(ExpansionReplica.Demoted.class, ALLOCATION);
     }
 
-    /** The sessions an expansion copy holds, as {@code key@version}, as a starting peer copy would be sent them. */
+    /** The sessions an expansion replica holds, as {@code key@version}, as a starting replica would be sent them. */
     private List<String> held(int replica) {
         return heldBy(expansion(replica));
     }
 
-    private List<String> heldBy(EntityRef<ShardCommand> copy) {
-        TestProbe<ShardCommand> inspector = TestProbe.create(system);
-        copy.tell(new ShardCommand.SyncRequest(inspector.ref(), 1));
-        return inspector.expectMessageClass(ShardCommand.SyncChunk.class).entries().stream()
+    private List<String> heldBy(RecipientRef<? super ReplicaSync.SyncRequest> replica) {
+        TestProbe<ReplicaSync.SyncChunk> inspector = TestProbe.create(system);
+        replica.tell(new ReplicaSync.SyncRequest(inspector.ref(), 1));
+        return inspector.expectMessageClass(ReplicaSync.SyncChunk.class).entries().stream()
                 .map(e -> e.key() + "@" + e.version()).sorted().toList();
     }
 
     private void readmit(int replica, String key, long version) {
-        expansion(replica).tell(new ShardCommand.Readmit(key, key.getBytes(StandardCharsets.UTF_8), version, 3_600_000,
+        expansion(replica).tell(new ExpansionReplica.Readmit(key, key.getBytes(StandardCharsets.UTF_8), version, 3_600_000,
                 System.currentTimeMillis() + 3_600_000));
     }
 
@@ -139,14 +142,14 @@ class LineageWalkTest {
         assertEquals(Tier.AGING, found.tier());
         sibling.expectMessageClass(SiblingCommand.Promote.class);
 
-        // Read repair: expansion copy 0 (lineage 0, which missed it) gets the session back.
+        // Read repair: expansion replica 0 (lineage 0, which missed it) gets the session back.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(List.of("survivor@" + version), held(0)));
     }
 
     @Test
-    void anOlderVersionInTheFirstLineagesAgingCopyIsNotServedOverANewerOneInTheSecond() {
+    void anOlderVersionInTheFirstLineagesAgingReplicaIsNotServedOverANewerOneInTheSecond() {
         // Lineage 0 demoted v1; the session was written again (v2), and lineage 1 demoted v2 while
-        // expansion copy 0 still held it. Then expansion copy 0 is lost and rebuilt from copy 1's
+        // expansion replica 0 still held it. Then expansion replica 0 is lost and rebuilt from replica 1's
         // expansion entries (another session), which no longer include v2.
         long v1 = clock.next();
         long v2 = clock.next();
@@ -154,14 +157,14 @@ class LineageWalkTest {
         demote(1, "rewritten", "v2".getBytes(StandardCharsets.UTF_8), v2);
         long other = clock.next();
         readmit(1, "other", other);
-        expansion(0).tell(ReliefShard.HandOff.INSTANCE); // stops; the next message starts a new copy 0, which syncs
+        expansion(0).tell(ExpansionReplica.HandOff.INSTANCE); // stops; the next message starts a new replica 0, which syncs
         await().atMost(ALLOCATION).untilAsserted(() -> assertEquals(List.of("other@" + other), held(0)));
 
         EdgeCommand.Found found = assertInstanceOf(EdgeCommand.Found.class, lookUp("rewritten", 5));
         assertEquals(v2, found.version(), "the acknowledged newer version, not the older one lineage 0 still had");
         assertArrayEquals("v2".getBytes(StandardCharsets.UTF_8), found.value());
 
-        // Both expansion copies get v2 back as recent, so the next lookup is answered by lineage 0 at once.
+        // Both expansion replicas get v2 back as recent, so the next lookup is answered by lineage 0 at once.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertEquals(List.of("other@" + other, "rewritten@" + v2), held(0));
             assertEquals(List.of("other@" + other, "rewritten@" + v2), held(1));
@@ -172,30 +175,30 @@ class LineageWalkTest {
     }
 
     @Test
-    void aRebuiltExpansionCopysLineageTakesBackWhatThePeerLineageHadDemoted() {
-        // Only lineage 1 has "demoted" (in its aging copy); expansion copy 1 holds "recent".
+    void aRebuiltExpansionReplicasLineageTakesBackWhatTheNextLineageHadDemoted() {
+        // Only lineage 1 has "demoted" (in its aging replica); expansion replica 1 holds "recent".
         long demoted = clock.next();
         demote(1, "demoted", "d".getBytes(StandardCharsets.UTF_8), demoted);
         long recent = clock.next();
         readmit(1, "recent", recent);
-        expansion(0).tell(ReliefShard.HandOff.INSTANCE); // lost: the next message starts a new copy 0, rebuilt from copy 1
+        expansion(0).tell(ExpansionReplica.HandOff.INSTANCE); // lost: the next message starts a new replica 0, rebuilt from replica 1
 
         await().atMost(ALLOCATION).untilAsserted(() -> assertEquals(List.of("recent@" + recent), held(0)));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(List.of("demoted@" + demoted), heldBy(aging(0))));
     }
 
     @Test
-    void aRebuiltAgingCopyTakesWhatThePeerLineageStillHoldsInExpansion() {
-        // Lineage 0 had demoted "evicted" to its aging copy, which is lost; expansion copy 1 still holds it.
+    void aRebuiltAgingReplicaTakesWhatTheNextLineageStillHoldsInExpansion() {
+        // Lineage 0 had demoted "evicted" to its aging replica, which is lost; expansion replica 1 still holds it.
         long evicted = clock.next();
         readmit(1, "evicted", evicted);
         long aged = clock.next();
         demote(1, "aged", "a".getBytes(StandardCharsets.UTF_8), aged);
-        aging(0).tell(ReliefShard.HandOff.INSTANCE);
+        aging(0).tell(AgingReplica.HandOff.INSTANCE);
 
         await().atMost(ALLOCATION).untilAsserted(() -> assertEquals(List.of("aged@" + aged, "evicted@" + evicted),
                 heldBy(aging(0))));
-        assertEquals(List.of(), held(0), "the repair went to the aging copy; expansion copy 0 is untouched");
+        assertEquals(List.of(), held(0), "the repair went to the aging replica; expansion replica 0 is untouched");
     }
 
     @Test
@@ -204,12 +207,12 @@ class LineageWalkTest {
         assertEquals(0, miss.tombstoneVersion());
         client.expectNoMessage(Duration.ofMillis(300)); // one answer, from the last lineage
 
-        // A logout reaches every copy; a stale copy of the session in lineage 1's aging copy must not come back.
+        // A logout reaches every replica; a stale version of the session in lineage 1's aging replica must not come back.
         long login = clock.next();
         demote(1, "logged-out", "stale".getBytes(StandardCharsets.UTF_8), login);
         long logout = clock.next();
         TestProbe<RelayCommand> relay = TestProbe.create(system);
-        ShardCommand.ShardDelete delete = new ShardCommand.ShardDelete("logged-out", logout, 7, relay.ref(), 2);
+        Lineage.Delete delete = new Lineage.Delete("logged-out", logout, 7, relay.ref(), 2);
         expansion(0).tell(delete);
         expansion(1).tell(delete);
         relay.expectMessageClass(RelayCommand.OwnersDeleted.class);

@@ -1,7 +1,8 @@
-package org.globalsessions.runtime.protocol;
+package org.globalsessions.actors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,11 +34,24 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.globalsessions.actors.relief.AgingReplica;
+import org.globalsessions.actors.relief.ExpansionReplica;
+import org.globalsessions.actors.relief.Lineage;
+import org.globalsessions.actors.relief.ReplicaSync;
+import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.SiblingCommand;
+import org.globalsessions.runtime.protocol.Tier;
+import org.globalsessions.runtime.protocol.Wire;
+import org.globalsessions.runtime.protocol.WireSerializer;
+
 /**
- * Every protocol message through the serializer Pekko picks for it (so the binding in
- * reference.conf is checked too), by both of its paths (a byte array, and Artery's
- * little-endian buffer at an offset), with every component set, then with every reference
- * component null; and what it refuses: unknown types, truncated, padded and corrupt payloads.
+ * Every protocol message, the edges' and the server roles', through the serializer Pekko picks
+ * for it (so the binding in reference.conf is checked too), by both of its paths (a byte array,
+ * and Artery's little-endian buffer at an offset), with every component set, then with every
+ * reference component null; and what it refuses: unknown types, truncated, padded and corrupt
+ * payloads, and the server protocols when its configuration does not name them. It lives in the
+ * server module because the server protocols do.
  */
 class WireSerializerTest {
 
@@ -64,18 +78,19 @@ class WireSerializerTest {
     }
 
     @Test
-    void knowsEveryRecordOfTheProtocolInterfaces() {
+    void knowsEveryRecordOfTheProtocolsAndNothingLocal() {
         Map<String, Class<?>> types = new TreeMap<>(serializer.messageTypes());
         List<Class<?>> protocols = WireSerializer.protocols(kit.system().settings().config(), getClass().getClassLoader());
-        assertTrue(protocols.containsAll(List.of(RelayCommand.class, EdgeCommand.class)), protocols.toString());
+        assertEquals(List.of(ExpansionReplica.class, AgingReplica.class, Lineage.class, ReplicaSync.class,
+                RelayCommand.class, EdgeCommand.class, SiblingCommand.class), protocols, "the actors list, then runtime's");
         int expected = 0;
         for (Class<?> protocol : protocols) {
             for (Class<?> type : protocol.getDeclaredClasses()) {
-                if (type.isInterface()) { // a group of the protocol's messages, such as EdgeCommand.Reply
-                    assertTrue(protocol.isAssignableFrom(type) && !Wire.class.isAssignableFrom(type), type + " groups " + protocol);
+                if (!type.isRecord()) { // the protocol's Command interface, local timer and stop messages
+                    assertFalse(Wire.class.isAssignableFrom(type), type + " is local: it never crosses processes");
                     continue;
                 }
-                assertTrue(type.isRecord() && Wire.class.isAssignableFrom(type), type + " is a Wire record");
+                assertTrue(Wire.class.isAssignableFrom(type), type + " is a Wire record");
                 assertEquals(type, types.get(protocol.getSimpleName() + "." + type.getSimpleName()));
                 expected++;
             }
@@ -139,6 +154,38 @@ class WireSerializerTest {
     }
 
     @Test
+    void knowsOnlyTheProtocolsItsConfigurationNames() throws Exception {
+        ActorTestKit edgeOnly = ActorTestKit.create("edge-wire", ConfigFactory.parseString(
+                "global-sessions.wire.protocols.actors = []").withFallback(ConfigFactory.load()));
+        try {
+            WireSerializer edgeSerializer = (WireSerializer) SerializationExtension.get(Adapter.toClassic(edgeOnly.system()))
+                    .serializerByIdentity().apply(WireSerializer.IDENTIFIER);
+            assertTrue(edgeSerializer.messageTypes().containsKey("RelayCommand.Get"));
+            assertTrue(edgeSerializer.messageTypes().keySet().stream().noneMatch(m -> m.startsWith("ExpansionReplica.")),
+                    edgeSerializer.messageTypes().keySet().toString());
+            ExpansionReplica.Touch touch = new ExpansionReplica.Touch("session");
+            byte[] bytes = serializer.toBinary(touch);
+            assertEquals(touch, serializer.fromBinary(bytes, "ExpansionReplica.Touch"));
+            NotSerializableException refused = assertThrows(NotSerializableException.class,
+                    () -> edgeSerializer.fromBinary(bytes, "ExpansionReplica.Touch"));
+            assertTrue(refused.getMessage().contains("unknown global-sessions message type 'ExpansionReplica.Touch'"),
+                    refused.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> edgeSerializer.toBinary(touch));
+        } finally {
+            edgeOnly.shutdownTestKit();
+        }
+    }
+
+    @Test
+    void aProtocolListNamingAMissingClassFailsNamingIt() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> WireSerializer.protocols(
+                ConfigFactory.parseString("global-sessions.wire.protocols.extra = [\"org.example.NoSuchProtocol\"]"),
+                getClass().getClassLoader()));
+        assertEquals("global-sessions.wire.protocols.extra names org.example.NoSuchProtocol, which is not on the classpath",
+                e.getMessage());
+    }
+
+    @Test
     void refusesEveryTruncatedOrPaddedPayload() throws Exception {
         Random random = new Random(11);
         for (Class<?> type : serializer.messageTypes().values()) {
@@ -179,14 +226,14 @@ class WireSerializerTest {
 
     @Test
     void aLargeMessageGrowsItsArray() throws Exception {
-        List<ShardCommand.SyncEntry> entries = new ArrayList<>();
+        List<ReplicaSync.SyncEntry> entries = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-            entries.add(new ShardCommand.SyncEntry("key-" + i, new byte[384], i, 60_000, 0));
+            entries.add(new ReplicaSync.SyncEntry("key-" + i, new byte[384], i, 60_000, 0));
         }
-        ShardCommand.SyncChunk chunk = new ShardCommand.SyncChunk(entries, 5, 0, 1);
+        ReplicaSync.SyncChunk chunk = new ReplicaSync.SyncChunk(entries, 5, 0, 1);
         byte[] bytes = serializer.toBinary(chunk);
         assertTrue(bytes.length > 200 * 384, "" + bytes.length);
-        assertSameMessage(chunk, serializer.fromBinary(bytes, "ShardCommand.SyncChunk"), "SyncChunk");
+        assertSameMessage(chunk, serializer.fromBinary(bytes, "ReplicaSync.SyncChunk"), "SyncChunk");
     }
 
     // ---- samples and comparison ------------------------------------------------------------

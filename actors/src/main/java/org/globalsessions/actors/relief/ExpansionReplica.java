@@ -1,0 +1,314 @@
+package org.globalsessions.actors.relief;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.HybridClock;
+import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.Tier;
+import org.globalsessions.runtime.protocol.Wire;
+
+/**
+ * Replica k of a shard of the expansion tier (entity type {@code relief-expansion-k}): the
+ * shard's current versions, up to a capacity. It stores writes (refusing versions older than what
+ * it holds, tombstones included), answers lookups or passes them down its lineage, hands what
+ * its LRU evicts to aging replica k and keeps it until that one confirms it, and passes deletes
+ * on to aging replica k after recording their tombstone.
+ *
+ * <p>States, each a behaviour: {@link #copying} (it started and copies from its next replica;
+ * writes wait), {@link #serving}, and {@link #holding} (too many demotions wait for an aging
+ * replica that answers; writes wait until confirmations bring them down). Every other message is
+ * handled the same way in every state. The algorithm: {@code docs/relief-replication.md}.
+ *
+ * <p>Invariants: a write is acknowledged only once the replica knows the shard's tombstones (it
+ * has copied, or given up copying at the timeout); an evicted session is answered for here until
+ * the aging replica has it.
+ */
+public final class ExpansionReplica {
+
+    /** What an expansion replica accepts. */
+    public sealed interface Command permits Put, Touch, Readmit, Demoted, HandOff, Sweep, Redeliver, Lineage, ReplicaSync {
+    }
+
+    /**
+     * Store unless a newer version or tombstone is held; answer {@code PutAck} / {@code PutRefused}
+     * to {@code replyTo} and {@code Stored(token, …)} to {@code relay}. The same write goes to every
+     * replica of the shard; the writer waits for {@code acksNeeded} acknowledgements.
+     */
+    public record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,
+                      ActorRef<RelayCommand> relay, long token, int acksNeeded) implements Command, Wire {
+    }
+
+    /** Slide the entry's expiry. */
+    public record Touch(String key) implements Command, Wire {
+    }
+
+    /** A value a lookup found in another replica, handed back to this one as recent (merged by version). */
+    public record Readmit(String key, byte[] value, long version, long ttlMillis, long expiresAtMillis) implements Command, Wire {
+    }
+
+    /** Aging replica k has the demotion {@code seq} of {@code key} (stored, or refused as older than what it holds). */
+    public record Demoted(String key, long seq) implements Command, Wire {
+    }
+
+    /** The stop message Cluster Sharding sends when the shard moves (local only). */
+    public enum HandOff implements Command {
+        INSTANCE
+    }
+
+    /** Timer message: drop expired entries and tombstones. */
+    private enum Sweep implements Command {
+        INSTANCE
+    }
+
+    /** Timer message: send unconfirmed demotions again. */
+    private enum Redeliver implements Command {
+        INSTANCE
+    }
+
+    /** Demotions unconfirmed at a time per replica: 24 shards × 2 replicas × 32 stay below Artery's send queue (3 072). */
+    static final int WINDOW = 32;
+    static final Duration REDELIVER_AFTER = Duration.ofSeconds(3);
+    private static final Duration REDELIVERY_CHECK = Duration.ofSeconds(1);
+    /** Writes held while copying or holding; beyond that they are applied at once (logged). */
+    static final int STASH = 10_000;
+
+    /** The entity type of replica {@code replica}. */
+    public static EntityTypeKey<Command> typeKey(int replica) {
+        return EntityTypeKey.create(Command.class, "relief-expansion-" + replica);
+    }
+
+    /** Starts replica {@code replica}'s entity type: hosted on relief-expansion nodes, a proxy elsewhere. */
+    static ActorRef<ShardingEnvelope<Command>> init(ActorSystem<?> system, int replica, GlobalSessionsSettings settings,
+                                                    NodeMetrics metrics) {
+        Entity<Command, ShardingEnvelope<Command>> entity = Entity.of(typeKey(replica),
+                ctx -> create(ctx.getEntityId(), replica, settings, metrics));
+        return ClusterSharding.get(system).init(ReliefTiers.placed(entity, system, Role.RELIEF_EXPANSION, replica,
+                settings.relief().replicationFactor(), HandOff.INSTANCE));
+    }
+
+    public static Behavior<Command> create(String entityId, int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(STASH,
+                stash -> new ExpansionReplica(context, timers, stash, entityId, replica, settings, metrics).start())));
+    }
+
+    private final ActorContext<Command> context;
+    private final StashBuffer<Command> stash;
+    private final ReplicaCore core;
+    private final ReplicaCopy copy;
+    private final EntityRef<AgingReplica.Command> aging;
+    private final long defaultTtlMillis;
+    private final long tombstoneTtlMillis;
+    /** Evicted entries aging replica k has not confirmed yet. */
+    private final Demotions demotions;
+    private boolean givingUp;
+
+    private ExpansionReplica(ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash,
+                             String entityId, int replica, GlobalSessionsSettings settings, NodeMetrics metrics) {
+        this.context = context;
+        this.stash = stash;
+        int capacity = settings.relief().expansionEntriesPerShard();
+        this.demotions = new Demotions(WINDOW, Math.max(1_000, 4 * capacity), REDELIVER_AFTER.toMillis());
+        this.core = new ReplicaCore(context, entityId, replica, settings.relief().replicationFactor(), Tier.EXPANSION, capacity,
+                0, settings.relief().agingTtl(), metrics, demotions);
+        this.copy = new ReplicaCopy(core.expansion(replica + 1), context.getSelf().narrow(), timers, context.getLog(), core.who());
+        this.aging = core.aging(replica);
+        this.defaultTtlMillis = settings.relief().defaultSessionTtl().toMillis();
+        this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
+        timers.startTimerWithFixedDelay(Sweep.INSTANCE, ReplicaCore.SWEEP_INTERVAL);
+        timers.startTimerWithFixedDelay(Redeliver.INSTANCE, REDELIVERY_CHECK);
+    }
+
+    /** A replica of a shard kept as one replica serves at once; else it copies its next replica first. */
+    private Behavior<Command> start() {
+        if (core.replicas == 1) {
+            return serving();
+        }
+        copy.request();
+        return copying();
+    }
+
+    /**
+     * Copying from the next replica: writes wait (a replica that does not yet know the shard's
+     * tombstones must not acknowledge a write they would refuse); everything else is served.
+     */
+    private Behavior<Command> copying() {
+        return withDemotions(Behaviors::same)
+                .onMessage(Put.class, put -> hold(put, "for the copy from its next replica", Behaviors.same()))
+                .onMessage(ReplicaSync.SyncChunk.class, chunk -> copy.received(merged(chunk), this::copied))
+                .onMessageEquals(ReplicaSync.CopyTimeout.INSTANCE, () -> copy.timedOutWhileCopying(this::copied))
+                .build();
+    }
+
+    /** The replica knows what its next replica knew: it repairs its lineage if it was rebuilt, and applies the writes that waited. */
+    private Behavior<Command> copied() {
+        if (core.rebuilt()) {
+            aging.tell(new AgingReplica.RepairLineage());
+        }
+        return demotions.backlogged(ReplicaCore.now()) ? holding() : stash.unstashAll(serving());
+    }
+
+    private Behavior<Command> serving() {
+        return afterCopying(withDemotions(Behaviors::same))
+                .onMessage(Put.class, put -> demotions.backlogged(ReplicaCore.now())
+                        ? hold(put, "for the aging tier to confirm demotions", holding())
+                        : write(put))
+                .build();
+    }
+
+    /** Too many demotions wait for an aging replica that answers: writes wait until it catches up. */
+    private Behavior<Command> holding() {
+        return afterCopying(withDemotions(this::releaseIfCaughtUp))
+                .onMessage(Put.class, put -> hold(put, "for the aging tier to confirm demotions", Behaviors.same()))
+                .build();
+    }
+
+    private Behavior<Command> releaseIfCaughtUp() {
+        return demotions.backlogged(ReplicaCore.now()) ? Behaviors.same() : stash.unstashAll(serving());
+    }
+
+    /** Stashes {@code put} and goes on as {@code then}; with the stash full, applies it at once. */
+    private Behavior<Command> hold(Put put, String waitingFor, Behavior<Command> then) {
+        if (stash.isFull()) {
+            context.getLog().warn("{}: {} writes wait ({}); applying the newest at once", core.who(), STASH, waitingFor);
+            write(put);
+            return Behaviors.same();
+        }
+        stash.stash(put);
+        return then;
+    }
+
+    /** What every state does alike, and the confirmations of demotions, after which the state goes on as {@code then}. */
+    private BehaviorBuilder<Command> withDemotions(Supplier<Behavior<Command>> then) {
+        return Behaviors.receive(Command.class)
+                .onMessage(Lineage.Get.class, core::lookUp)
+                .onMessage(Lineage.Delete.class, this::delete)
+                .onMessage(Touch.class, touch -> {
+                    core.store.touch(touch.key(), ReplicaCore.now());
+                    return Behaviors.same();
+                })
+                .onMessage(Readmit.class, readmit -> {
+                    afterWrite(core.store.put(readmit.key(), new ReliefStore.Item(readmit.value(), readmit.version(),
+                            readmit.ttlMillis(), readmit.expiresAtMillis()), ReplicaCore.now()).evicted());
+                    return Behaviors.same();
+                })
+                .onMessage(ReplicaSync.SyncRequest.class, core::sendState)
+                .onMessageEquals(Sweep.INSTANCE, core::sweep)
+                .onMessageEquals(HandOff.INSTANCE, () -> core.handOff(core.expansion(core.replica)))
+                .onSignal(PostStop.class, core::stopped)
+                .onMessage(Demoted.class, confirmed -> {
+                    confirm(confirmed);
+                    return then.get();
+                })
+                .onMessageEquals(Redeliver.INSTANCE, () -> {
+                    redeliver();
+                    return then.get(); // the aging tier may have gone quiet: writes no longer wait for it
+                });
+    }
+
+    /** Once copying is over: a chunk is merged (the answer to a request asked again is still tracked), a late timeout logged. */
+    private BehaviorBuilder<Command> afterCopying(BehaviorBuilder<Command> builder) {
+        return builder
+                .onMessage(ReplicaSync.SyncChunk.class, chunk -> copy.received(merged(chunk), Behaviors::same))
+                .onMessageEquals(ReplicaSync.CopyTimeout.INSTANCE, copy::timedOutAfterCopying);
+    }
+
+    /** Merges {@code chunk}; what the LRU evicts to make room goes to the aging replica. */
+    private ReplicaSync.SyncChunk merged(ReplicaSync.SyncChunk chunk) {
+        afterWrite(core.merge(chunk));
+        return chunk;
+    }
+
+    private Behavior<Command> write(Put put) {
+        long now = ReplicaCore.now();
+        long ttl = put.ttlMillis() > 0 ? put.ttlMillis() : defaultTtlMillis;
+        ReliefStore.WriteResult result = core.store.put(put.key(), new ReliefStore.Item(put.value(), put.version(), ttl, now + ttl), now);
+        core.metrics.write(Tier.EXPANSION, result.stored());
+        if (result.stored()) {
+            demotions.remove(put.key()); // an older version on its way to aging: the aging replica may keep it or not
+            put.replyTo().tell(new EdgeCommand.PutAck(put.requestId(), put.key(), put.version(), put.acksNeeded()));
+            afterWrite(result.evicted());
+        } else {
+            put.replyTo().tell(new EdgeCommand.PutRefused(put.requestId(), put.key(), result.newerVersion(), result.deleted()));
+        }
+        put.relay().tell(new RelayCommand.Stored(put.token(), put.key(), put.version(), result.stored()));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> delete(Lineage.Delete delete) {
+        long now = ReplicaCore.now();
+        core.store.delete(delete.key(), delete.version(), now + tombstoneTtlMillis, now);
+        ReliefStore.Item inTransit = demotions.get(delete.key(), now);
+        if (inTransit != null && HybridClock.deleteOutranks(delete.version(), inTransit.version())) {
+            demotions.remove(delete.key()); // the aging replica gets the tombstone, which refuses the demotion if it comes late
+        }
+        aging.tell(delete); // the aging replica records the tombstone too, and answers the relay
+        return Behaviors.same();
+    }
+
+    /** Hands what a write pushed out of the LRU to aging replica k (kept here until it confirms). */
+    private void afterWrite(List<ReliefStore.Evicted> evicted) {
+        core.metrics.evictions(Tier.EXPANSION, evicted.size());
+        int givenUp = 0;
+        for (ReliefStore.Evicted e : evicted) {
+            givenUp += demotions.add(e.key(), e.item());
+        }
+        if (givenUp > 0) {
+            core.metrics.demotionsGivenUp(givenUp);
+            if (!givingUp) {
+                givingUp = true;
+                context.getLog().warn("{}: {} demotions wait for the aging tier's confirmation; giving up the oldest "
+                        + "(sessions lost) until it answers again: is a relief-aging node up?", core.who(), demotions.size());
+            }
+        }
+        send(demotions.sendable(ReplicaCore.now()));
+    }
+
+    private void send(List<Demotions.Outgoing> outgoing) {
+        ActorRef<Demoted> replyTo = context.getSelf().narrow();
+        for (Demotions.Outgoing d : outgoing) {
+            ReliefStore.Item item = d.item();
+            aging.tell(new AgingReplica.Demote(d.key(), item.value(), item.version(), item.ttlMillis(), item.expiresAt(), d.seq(),
+                    replyTo));
+        }
+    }
+
+    private void confirm(Demoted confirmed) {
+        long now = ReplicaCore.now();
+        if (demotions.confirm(confirmed.key(), confirmed.seq(), now)) {
+            send(demotions.sendable(now));
+            if (givingUp && demotions.size() == 0) {
+                givingUp = false;
+                context.getLog().info("{}: the aging tier confirms demotions again", core.who());
+            }
+        }
+    }
+
+    private void redeliver() {
+        long now = ReplicaCore.now();
+        List<Demotions.Outgoing> again = demotions.overdue(now);
+        core.metrics.demotionsRedelivered(again.size());
+        send(again);
+        send(demotions.sendable(now));
+    }
+}
