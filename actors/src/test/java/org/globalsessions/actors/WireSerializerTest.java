@@ -38,9 +38,9 @@ import org.globalsessions.actors.relief.AgingReplica;
 import org.globalsessions.actors.relief.ExpansionReplica;
 import org.globalsessions.actors.relief.Lineage;
 import org.globalsessions.actors.relief.ReplicaSync;
+import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.runtime.protocol.Wire;
 import org.globalsessions.runtime.protocol.WireSerializer;
@@ -81,8 +81,8 @@ class WireSerializerTest {
     void knowsEveryRecordOfTheProtocolsAndNothingLocal() {
         Map<String, Class<?>> types = new TreeMap<>(serializer.messageTypes());
         List<Class<?>> protocols = WireSerializer.protocols(kit.system().settings().config(), getClass().getClassLoader());
-        assertEquals(List.of(ExpansionReplica.class, AgingReplica.class, Lineage.class, ReplicaSync.class,
-                RelayCommand.class, EdgeCommand.class, SiblingCommand.class), protocols, "the actors list, then runtime's");
+        assertEquals(List.of(ExpansionReplica.class, AgingReplica.class, Lineage.class, ReplicaSync.class, SiblingActor.class,
+                RelayCommand.class, EdgeCommand.class), protocols, "the actors list, then runtime's");
         int expected = 0;
         for (Class<?> protocol : protocols) {
             for (Class<?> type : protocol.getDeclaredClasses()) {

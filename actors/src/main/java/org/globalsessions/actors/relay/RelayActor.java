@@ -24,11 +24,11 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.actors.tables.Tables;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.shm.Entry;
 import org.globalsessions.shm.ShmLru;
@@ -95,7 +95,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private final GlobalSessionsSettings settings;
-    private final ServiceKey<SiblingCommand> siblingKey;
+    private final ServiceKey<SiblingActor.Command> siblingKey;
     private final NodeMetrics metrics;
     private final ShmLru l2;
     private final TimerScheduler<RelayCommand> timers;
@@ -106,7 +106,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private final Map<String, long[]> keysInFlight = new HashMap<>();
     private final Map<Long, PendingDelete> deletes = new HashMap<>();
     private Set<ActorRef<RelayCommand>> peers = Set.of();
-    private ActorRef<SiblingCommand> sibling;
+    private ActorRef<SiblingActor.Command> sibling;
     private long nextToken = 1;
 
     private RelayActor(ActorContext<RelayCommand> context, TimerScheduler<RelayCommand> timers,
@@ -206,7 +206,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         if (sibling == null) {
             get.replyTo().tell(noSibling(get.requestId(), get.key()));
         } else {
-            sibling.tell(get);
+            sibling.tell(new SiblingActor.Get(get.key(), get.requestId(), get.replyTo(), get.attempt()));
         }
         return null;
     }
@@ -267,7 +267,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         long token = nextToken++;
         pendingPuts.put(token, new PendingPut(put, System.nanoTime() + 2 * settings.requestTimeout().toNanos()));
         putInFlight(put);
-        sibling.tell(new SiblingCommand.StoreAtOwner(put, getContext().getSelf(), token));
+        sibling.tell(new SiblingActor.StoreAtOwner(put, getContext().getSelf(), token));
         return this;
     }
 
@@ -320,7 +320,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
             return this;
         }
         if (sibling != null) {
-            sibling.tell(touch);
+            sibling.tell(new SiblingActor.Touch(touch.key()));
         }
         return this;
     }
@@ -337,7 +337,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         long deleteId = nextToken++;
         PendingDelete pending = new PendingDelete(delete, new HashSet<>(peers), new HashSet<>(edges.keySet()));
         deletes.put(deleteId, pending);
-        sibling.tell(new SiblingCommand.DeleteAtOwners(delete.key(), delete.version(), deleteId, getContext().getSelf()));
+        sibling.tell(new SiblingActor.DeleteAtOwners(delete.key(), delete.version(), deleteId, getContext().getSelf()));
         RelayCommand.PeerInvalidate toPeers = new RelayCommand.PeerInvalidate(delete.key(), delete.version(), deleteId, getContext().getSelf());
         pending.peers.forEach(peer -> peer.tell(toPeers));
         EdgeCommand.Invalidate toEdges = new EdgeCommand.Invalidate(delete.key(), delete.version(), deleteId, getContext().getSelf());
@@ -445,8 +445,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private Behavior<RelayCommand> onSiblingsChanged(Receptionist.Listing listing) {
-        ActorRef<SiblingCommand> chosen = null;
-        for (ActorRef<SiblingCommand> candidate : listing.getServiceInstances(siblingKey)) {
+        ActorRef<SiblingActor.Command> chosen = null;
+        for (ActorRef<SiblingActor.Command> candidate : listing.getServiceInstances(siblingKey)) {
             if (chosen == null || candidate.path().address().hasLocalScope()) {
                 chosen = candidate; // prefer the one in this JVM
             }

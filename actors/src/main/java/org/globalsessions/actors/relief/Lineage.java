@@ -2,9 +2,9 @@ package org.globalsessions.actors.relief;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
+import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.protocol.Wire;
 
 /**
@@ -21,11 +21,11 @@ public sealed interface Lineage extends ExpansionReplica.Command, AgingReplica.C
      * before this one), {@code checkAll} (an aging hit must be checked against the other
      * lineages) and {@code best} (the newest value found so far, null: none).
      */
-    record Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingCommand> promoteTo, int hops,
+    record Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingActor.Promote> promoteTo, int hops,
                boolean checkAll, EdgeCommand.Found best) implements Lineage, Wire {
 
         /** A lookup starting at the first lineage it asks. */
-        public Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingCommand> promoteTo) {
+        public Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingActor.Promote> promoteTo) {
             this(key, requestId, replyTo, promoteTo, 0, false, null);
         }
 

@@ -18,9 +18,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.typed.Cluster;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
-import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.protocol.Tier;
 
 /**
@@ -123,7 +123,7 @@ final class ReplicaCore {
         if (step instanceof LineageWalk.Answer answer) {
             EdgeCommand.Found found = answer.found();
             get.replyTo().tell(found);
-            get.promoteTo().tell(new SiblingCommand.Promote(found.key(), found.value(), found.version(), found.ttlMillis(),
+            get.promoteTo().tell(new SiblingActor.Promote(found.key(), found.value(), found.version(), found.ttlMillis(),
                     found.expiresAtMillis()));
             ExpansionReplica.Readmit readmit = new ExpansionReplica.Readmit(found.key(), found.value(), found.version(),
                     found.ttlMillis(), found.expiresAtMillis());

@@ -21,13 +21,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
+import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.actors.tables.Tables;
 import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.testing.TestNodes;
 import org.globalsessions.shm.ShmLru;
 
@@ -104,17 +104,17 @@ class RelayActorTest {
         byte[] key = bytes("session-k");
         l2.putIfNewer(key, bytes("old"), 1, Duration.ofMinutes(5), 0);
         l2.putIfNewer(bytes("other"), bytes("x"), 1, Duration.ofMinutes(5), 0);
-        TestProbe<SiblingCommand> sibling = kit.createTestProbe(SiblingCommand.class);
+        TestProbe<SiblingActor.Command> sibling = kit.createTestProbe(SiblingActor.Command.class);
         kit.system().receptionist().tell(Receptionist.register(SiblingActor.key(settings.hostname(), Tables.relayPath(settings)),
                 sibling.getRef()));
         TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
 
         // Until the relay knows its sibling it fails writes; then the write goes to the owner through it.
-        SiblingCommand.StoreAtOwner store = null;
+        SiblingActor.StoreAtOwner store = null;
         for (int attempt = 0; store == null && attempt < 50; attempt++) {
             relay.tell(new RelayCommand.Put("session-k", bytes("new"), 2, 60_000, attempt, edge.getRef()));
             try {
-                store = sibling.expectMessageClass(SiblingCommand.StoreAtOwner.class, Duration.ofMillis(200));
+                store = sibling.expectMessageClass(SiblingActor.StoreAtOwner.class, Duration.ofMillis(200));
             } catch (AssertionError noSiblingYet) {
                 edge.expectMessageClass(EdgeCommand.Failed.class);
             }
@@ -132,7 +132,7 @@ class RelayActorTest {
 
         // So the next read asks the owner instead of answering "old" from L2.
         relay.tell(new RelayCommand.GetBatch(1, List.of(new RelayCommand.Lookup("session-k", 100, 0)), edge.getRef()));
-        assertEquals("session-k", sibling.expectMessageClass(RelayCommand.Get.class).key());
+        assertEquals("session-k", sibling.expectMessageClass(SiblingActor.Get.class).key());
         EdgeCommand.Answers answers = edge.expectMessageClass(EdgeCommand.Answers.class);
         assertTrue(answers.found().isEmpty() && answers.notFound().isEmpty(), "L2 answered " + answers);
     }

@@ -25,13 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.node.ServerNode;
+import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.testing.TestNodes;
 import org.globalsessions.runtime.bootstrap.FreePorts;
 
@@ -113,7 +113,7 @@ class ExpansionReplicaTest {
         ReplicaSync.SyncRequest request = next.expectMessageClass(ReplicaSync.SyncRequest.class, ALLOCATION);
         client.expectNoMessage(Duration.ofMillis(500)); // not acknowledged: the replica does not know the shard's tombstones yet
 
-        TestProbe<SiblingCommand> sibling = TestProbe.create(system);
+        TestProbe<SiblingActor.Promote> sibling = TestProbe.create(system);
         replica.tell(new Lineage.Get("elsewhere", 2, client.ref(), sibling.ref()));
         Lineage.Get forwarded = aging.expectMessageClass(Lineage.Get.class);
         assertEquals("elsewhere", forwarded.key());

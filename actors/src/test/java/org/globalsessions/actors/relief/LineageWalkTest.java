@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.node.ServerNode;
+import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
@@ -33,7 +34,6 @@ import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.runtime.testing.TestNodes;
 
@@ -63,7 +63,7 @@ class LineageWalkTest {
 
     private ActorSystem<Void> system;
     private TestProbe<EdgeCommand> client;
-    private TestProbe<SiblingCommand> sibling;
+    private TestProbe<SiblingActor.Promote> sibling;
     private final HybridClock clock = new HybridClock();
 
     @BeforeEach
@@ -140,7 +140,7 @@ class LineageWalkTest {
         assertArrayEquals(value, found.value());
         assertEquals(version, found.version());
         assertEquals(Tier.AGING, found.tier());
-        sibling.expectMessageClass(SiblingCommand.Promote.class);
+        sibling.expectMessageClass(SiblingActor.Promote.class);
 
         // Read repair: expansion replica 0 (lineage 0, which missed it) gets the session back.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(List.of("survivor@" + version), held(0)));

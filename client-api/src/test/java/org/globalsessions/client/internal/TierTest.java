@@ -18,11 +18,11 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 
+import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.protocol.SiblingCommand;
 import org.globalsessions.runtime.protocol.Tier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -135,9 +135,9 @@ class TierTest {
             assertTrue(refused.deleted());
         }
         // A stale promotion into L2 is refused too: the relay still answers "deleted".
-        ActorRef<SiblingCommand> sibling = resolver.resolveActorRef(
+        ActorRef<SiblingActor.Command> sibling = resolver.resolveActorRef(
                 PekkoConfig.address("global-sessions", cluster.relayAddress) + "/user/sibling");
-        sibling.tell(new SiblingCommand.Promote("logout-1", bytes("bob-stale"), version, 60_000, 0));
+        sibling.tell(new SiblingActor.Promote("logout-1", bytes("bob-stale"), version, 60_000, 0));
         relay.tell(new RelayCommand.GetBatch(2, List.of(new RelayCommand.Lookup("logout-1", 2, 0)), probe.getRef()));
         EdgeCommand.NotFound notFound = probe.expectMessageClass(EdgeCommand.Answers.class, Duration.ofSeconds(10)).notFound().get(0);
         assertTrue(notFound.tombstoneVersion() > version);

@@ -8,11 +8,11 @@ public interface RelayCommand {
     /**
      * Look {@code key} up; the answer ({@code Found} / {@code NotFound} / {@code Failed}) goes to
      * {@code replyTo}. {@code attempt} counts the edge's retries: each goes to another replica.
-     * A relay passes the lookups L2 cannot answer to its sibling as this; edges send their lookups
-     * to a relay in a {@link GetBatch}, which is all a relay accepts.
+     * Edges send their lookups to a relay in a {@link GetBatch}, which is all a relay accepts; a
+     * relay passes the ones L2 cannot answer on to its sibling.
      */
     record Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, int attempt)
-            implements RelayCommand, SiblingCommand, Wire {
+            implements RelayCommand, Wire {
     }
 
     /**
@@ -38,7 +38,7 @@ public interface RelayCommand {
     }
 
     /** Slide a session's expiry at the relay and its owner; no answer. */
-    record Touch(String key) implements RelayCommand, SiblingCommand, Wire {
+    record Touch(String key) implements RelayCommand, Wire {
     }
 
     /**

@@ -1,9 +1,10 @@
-package org.globalsessions.actors.relay;
+package org.globalsessions.actors.sibling;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -23,7 +24,7 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.protocol.SiblingCommand;
+import org.globalsessions.runtime.protocol.Wire;
 import org.globalsessions.shm.ShmLru;
 import org.globalsessions.shm.ShmLruException;
 
@@ -40,23 +41,52 @@ import org.globalsessions.shm.ShmLruException;
  * <p>If no node with a relief role is up, a request fails at once with a message saying so,
  * rather than waiting for the edge's timeout.
  */
-public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
+public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
 
-    private static final Duration ATTACH_RETRY = Duration.ofSeconds(1);
+    /** What the sibling accepts. */
+    public sealed interface Command permits Get, Touch, StoreAtOwner, DeleteAtOwners, Promote, AttachL2 {
+    }
 
-    private enum AttachL2 implements SiblingCommand {
+    /**
+     * A lookup L2 could not answer, passed on by the relay; the answer goes to {@code replyTo}.
+     * {@code attempt} counts the edge's retries: each asks another expansion replica first.
+     */
+    public record Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, int attempt) implements Command, Wire {
+    }
+
+    /** Slide a session's expiry at its expansion replicas; no answer. */
+    public record Touch(String key) implements Command, Wire {
+    }
+
+    /** Carry a write to its owner; the owner reports back to {@code relay} with {@link RelayCommand.Stored}. */
+    public record StoreAtOwner(RelayCommand.Put put, ActorRef<RelayCommand> relay, long token) implements Command, Wire {
+    }
+
+    /** Tombstone {@code key} at its owners and tell {@code replyTo} ({@code OwnersDeleted}) when they have it. */
+    public record DeleteAtOwners(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo)
+            implements Command, Wire {
+    }
+
+    /** A value a relief tier served; written into L2 unless L2 holds a newer version or a tombstone. */
+    public record Promote(String key, byte[] value, long version, long ttlMillis, long expiresAtMillis) implements Command, Wire {
+    }
+
+    /** Timer message: try to attach to the relay's L2 table again. */
+    private enum AttachL2 implements Command {
         INSTANCE
     }
+
+    private static final Duration ATTACH_RETRY = Duration.ofSeconds(1);
 
     private final GlobalSessionsSettings settings;
     private final ReliefTiers tiers;
     private final Path tablePath;
     private final boolean ownsTable;
     private final Cluster cluster;
-    private final TimerScheduler<SiblingCommand> timers;
+    private final TimerScheduler<Command> timers;
     private ShmLru l2;
 
-    private SiblingActor(ActorContext<SiblingCommand> context, TimerScheduler<SiblingCommand> timers,
+    private SiblingActor(ActorContext<Command> context, TimerScheduler<Command> timers,
                          GlobalSessionsSettings settings, ReliefTiers tiers, ShmLru sharedL2, Path tablePath) {
         super(context);
         this.settings = settings;
@@ -76,31 +106,31 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
      * The receptionist key of the sibling serving the relay table {@code table} on {@code host}:
      * a relay looks up its own, so two relays on one host never borrow each other's sibling.
      */
-    public static ServiceKey<SiblingCommand> key(String host, Path table) {
-        return ServiceKey.create(SiblingCommand.class, "global-sessions-sibling " + host + " " + table.toAbsolutePath().normalize());
+    public static ServiceKey<Command> key(String host, Path table) {
+        return ServiceKey.create(Command.class, "global-sessions-sibling " + host + " " + table.toAbsolutePath().normalize());
     }
 
     /**
      * @param sharedL2  the relay's table when the relay runs in this JVM, else null
      * @param tablePath the table to attach to when {@code sharedL2} is null
      */
-    public static Behavior<SiblingCommand> create(GlobalSessionsSettings settings, ReliefTiers tiers, ShmLru sharedL2,
+    public static Behavior<Command> create(GlobalSessionsSettings settings, ReliefTiers tiers, ShmLru sharedL2,
                                                   Path tablePath) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
                 new SiblingActor(context, timers, settings, tiers, sharedL2, tablePath)));
     }
 
     @Override
-    public Receive<SiblingCommand> createReceive() {
+    public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(RelayCommand.Get.class, this::onGet)
-                .onMessage(SiblingCommand.StoreAtOwner.class, this::onStore)
-                .onMessage(SiblingCommand.DeleteAtOwners.class, this::onDelete)
-                .onMessage(RelayCommand.Touch.class, touch -> {
+                .onMessage(Get.class, this::onGet)
+                .onMessage(StoreAtOwner.class, this::onStore)
+                .onMessage(DeleteAtOwners.class, this::onDelete)
+                .onMessage(Touch.class, touch -> {
                     tiers.expansionReplicas(touch.key()).forEach(replica -> replica.tell(new ExpansionReplica.Touch(touch.key())));
                     return this;
                 })
-                .onMessage(SiblingCommand.Promote.class, this::onPromote)
+                .onMessage(Promote.class, this::onPromote)
                 .onMessageEquals(AttachL2.INSTANCE, () -> {
                     if (l2 == null && attach()) {
                         timers.cancel(AttachL2.INSTANCE);
@@ -116,18 +146,18 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
                 .build();
     }
 
-    private Behavior<SiblingCommand> onGet(RelayCommand.Get get) {
+    private Behavior<Command> onGet(Get get) {
         if (!up(Role.RELIEF_EXPANSION)) {
             get.replyTo().tell(noRelief(get.requestId(), get.key(), Role.RELIEF_EXPANSION));
         } else {
             // One replica answers; a retry (the edge's next attempt) asks the next replica.
             tiers.expansionReplica(get.key(), get.attempt()).tell(new Lineage.Get(get.key(), get.requestId(),
-                    get.replyTo(), getContext().getSelf()));
+                    get.replyTo(), getContext().getSelf().narrow()));
         }
         return this;
     }
 
-    private Behavior<SiblingCommand> onStore(SiblingCommand.StoreAtOwner store) {
+    private Behavior<Command> onStore(StoreAtOwner store) {
         RelayCommand.Put put = store.put();
         if (!up(Role.RELIEF_EXPANSION)) {
             put.replyTo().tell(noRelief(put.requestId(), put.key(), Role.RELIEF_EXPANSION));
@@ -139,7 +169,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
         return this;
     }
 
-    private Behavior<SiblingCommand> onDelete(SiblingCommand.DeleteAtOwners delete) {
+    private Behavior<Command> onDelete(DeleteAtOwners delete) {
         // With no node up, the relay's own timeout fails the delete with its explanation.
         Lineage.Delete toReplicas = new Lineage.Delete(delete.key(), delete.version(),
                 delete.deleteId(), delete.replyTo(), tiers.replicas());
@@ -147,7 +177,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingCommand> {
         return this;
     }
 
-    private Behavior<SiblingCommand> onPromote(SiblingCommand.Promote promote) {
+    private Behavior<Command> onPromote(Promote promote) {
         if (l2 != null) {
             try {
                 l2.putIfNewer(promote.key().getBytes(StandardCharsets.UTF_8), promote.value(), promote.version(),
