@@ -9,21 +9,13 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * The entries an expansion copy evicted and handed to its aging copy, kept until the aging copy
- * confirms them: while a demotion travels it is the only copy of its session in the pair of tiers,
- * and Artery drops messages when a connection's send queue is full.
- *
- * <p>Flow control: at most {@code window} demotions are unconfirmed at a time; the rest wait here
- * (still answered for by lookups) and go out as confirmations come back, so a burst of writes is
- * paced to what the aging tier absorbs instead of flooding the connection. A demotion not
- * confirmed within {@code redeliverAfterMillis} is sent again.
- *
- * <p>Backpressure: while half of {@code max} entries wait and the aging copy is answering (a
- * confirmation within three redelivery periods), the copy is {@link #backlogged}: its owner
- * holds new writes until confirmations bring the backlog down, so a burst of writes is slowed to
- * the aging tier's pace instead of outrunning it. An aging tier that stopped answering does not
- * hold writes back; then at most {@code max} entries are kept and beyond that the oldest are
- * given up (sessions lost, counted and logged by the owner).
+ * The entries an expansion replica evicted and handed to its aging replica, kept until the aging
+ * replica confirms them: while a demotion travels it is the only copy of its session in the
+ * lineage. At most {@code window} are unconfirmed at a time, one unconfirmed for
+ * {@code redeliverAfterMillis} is sent again, and the replica is {@link #backlogged} (holds new
+ * writes) while half of {@code max} wait for an aging replica that answers; beyond {@code max} the
+ * oldest are given up. See {@code docs/relief-replication.md}, "Demotions are delivered, not just
+ * sent".
  *
  * <p>Not thread-safe: owned by one actor.
  */
@@ -53,7 +45,7 @@ final class Demotions implements ReplicaCore.InTransit {
     private final ArrayDeque<String> waiting = new ArrayDeque<>();
     private int unconfirmed;
     private long lastSeq;
-    /** When the aging copy last confirmed anything (0: never). */
+    /** When the aging replica last confirmed anything (0: never). */
     private long lastHeardAt;
 
     Demotions(int window, int max, long redeliverAfterMillis) {
@@ -93,7 +85,7 @@ final class Demotions implements ReplicaCore.InTransit {
         }
     }
 
-    /** The aging copy has demotion {@code seq} of {@code key} (at {@code now}); false if it was not the current one. */
+    /** The aging replica has demotion {@code seq} of {@code key} (at {@code now}); false if it was not the current one. */
     boolean confirm(String key, long seq, long now) {
         lastHeardAt = now;
         Entry e = entries.get(key);
@@ -157,7 +149,7 @@ final class Demotions implements ReplicaCore.InTransit {
         return entries.size();
     }
 
-    /** Whether new writes should wait: half of {@code max} entries wait and the aging copy is answering. */
+    /** Whether new writes should wait: half of {@code max} entries wait and the aging replica is answering. */
     boolean backlogged(long now) {
         return entries.size() >= max / 2 && lastHeardAt != 0 && now - lastHeardAt < 3 * redeliverAfterMillis;
     }

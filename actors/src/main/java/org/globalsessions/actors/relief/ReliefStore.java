@@ -9,8 +9,8 @@ import java.util.Map;
 import org.globalsessions.runtime.protocol.HybridClock;
 
 /**
- * The state of one relief shard entity: sessions in LRU order up to a capacity, and the
- * tombstones of deleted sessions, each with a version.
+ * The state of one relief replica: sessions in LRU order up to a capacity, and the tombstones of
+ * deleted sessions, each with a version. See {@code docs/relief-replication.md}, "Tombstones".
  *
  * <h2>Versions and tombstones</h2>
  * A write is stored only if it is newer than what the shard holds for its key, value or
@@ -86,7 +86,7 @@ final class ReliefStore {
         }
         Item current = lru.get(key);
         if (current != null && now < current.expiresAt() && current.version() == item.version()) {
-            return WriteResult.NOTHING_EVICTED; // the same write again (a retry, or a copy from a peer): done
+            return WriteResult.NOTHING_EVICTED; // the same write again (a retry, or copied from another replica): done
         }
         if (current != null && now < current.expiresAt() && current.version() > item.version()) {
             return new WriteResult(false, current.version(), false, List.of());

@@ -26,38 +26,39 @@ import scala.concurrent.Future;
 /**
  * Where replica {@code k} of each relief shard lives: rendezvous (highest-random-weight)
  * hashing over the nodes hosting the tier. Every node gets a score {@code hash(shard, node)};
- * replica {@code k} goes to the node ranked {@code k}. So the copies of a shard sit on
- * different nodes whenever there are at least as many nodes as copies; a joining node takes
+ * replica {@code k} goes to the node ranked {@code k}. So the replicas of a shard sit on
+ * different nodes whenever there are at least as many nodes as replicas; a joining node takes
  * just the replicas it now ranks for (about 1/n of them), and a leaving node's replicas move to
- * the next node in each shard's ranking. With fewer nodes than copies, replica {@code k} shares
+ * the next node in each shard's ranking. With fewer nodes than replicas, replica {@code k} shares
  * node {@code k mod n} with another replica (still correct, not fault-tolerant; logged).
  *
  * <p>Runs inside the shard coordinator (a cluster singleton); the ranking depends only on node
- * addresses, so a coordinator that moves to another node computes the same placement.
+ * addresses, so a coordinator that moves to another node computes the same placement. See
+ * {@code docs/relief-replication.md}, "Placement".
  */
 public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAllocationStrategy
         implements ShardCoordinator.ActorSystemDependentAllocationStrategy {
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaPlacement.class);
     private static final LongHashFunction HASH = LongHashFunction.xx3(0x72656c696566L);
-    /** Moves per rebalance round: a shard's copy is copied from its peer when it lands, so move a few at a time. */
+    /** Moves per rebalance round: a replica copies its next replica when it lands, so move a few at a time. */
     private static final int MOVES_PER_ROUND = 2;
 
     private final String tier;
     private final int replica;
-    private final int copies;
+    private final int replicas;
     private Function<ActorRef, String> nodeOf;
     private int warnedFor = -1;
 
-    ReplicaPlacement(String tier, int replica, int copies) {
-        this(tier, replica, copies, region -> region.path().address().toString());
+    ReplicaPlacement(String tier, int replica, int replicas) {
+        this(tier, replica, replicas, region -> region.path().address().toString());
     }
 
     /** @param nodeOf the node a region lives on: the ranking must depend on nodes only, never on the entity type */
-    ReplicaPlacement(String tier, int replica, int copies, Function<ActorRef, String> nodeOf) {
+    ReplicaPlacement(String tier, int replica, int replicas, Function<ActorRef, String> nodeOf) {
         this.tier = tier;
         this.replica = replica;
-        this.copies = copies;
+        this.replicas = replicas;
         this.nodeOf = nodeOf;
     }
 
@@ -90,10 +91,10 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
 
     /** The region (node) that replica {@code replica} of {@code shard} belongs on. */
     ActorRef choose(String shard, Set<ActorRef> regions) {
-        if (regions.size() < copies && warnedFor != regions.size()) {
+        if (regions.size() < replicas && warnedFor != regions.size()) {
             warnedFor = regions.size();
-            log.warn("{}: {} node(s) for {} copies of each shard: copies share nodes, and losing a node loses sessions "
-                    + "(degraded until more {} nodes join)", tier, regions.size(), copies, tier);
+            log.warn("{}: {} node(s) for {} replicas of each shard: replicas share nodes, and losing a node loses sessions "
+                    + "(degraded until more {} nodes join)", tier, regions.size(), replicas, tier);
         }
         Map<String, ActorRef> byNode = new HashMap<>();
         regions.forEach(region -> byNode.put(nodeOf.apply(region), region));
@@ -101,24 +102,24 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
     }
 
     /**
-     * The node that copy {@code replica} of {@code shard} belongs on, among {@code nodes} (their
+     * The node that replica {@code replica} of {@code shard} belongs on, among {@code nodes} (their
      * addresses, {@code pekko://system@host:port}): the placement as a function of membership
-     * only, so an operator or a test can tell where every copy should settle.
+     * only, so an operator or a test can tell where every replica should settle.
      *
-     * @throws IllegalArgumentException if {@code nodes} is empty: a copy has no home without a node
+     * @throws IllegalArgumentException if {@code nodes} is empty: a replica has no home without a node
      */
     public static String home(String shard, int replica, Collection<String> nodes) {
         if (nodes.isEmpty()) {
-            throw new IllegalArgumentException("no node to place copy " + replica + " of shard " + shard + " on: the node list is empty");
+            throw new IllegalArgumentException("no node to place replica " + replica + " of shard " + shard + " on: the node list is empty");
         }
         List<String> ranked = rank(shard, nodes);
         return ranked.get(replica % ranked.size());
     }
 
     /**
-     * How many copies each of {@code nodes} hosts once placement has settled, for a tier of
+     * How many replicas each of {@code nodes} hosts once placement has settled, for a tier of
      * {@code shards} shards (ids {@code "0"} … , as {@link ReliefTiers} names them) of
-     * {@code copies} copies each: {@link #home} of every copy, counted per node.
+     * {@code copies} replicas each: {@link #home} of every replica, counted per node.
      */
     public static Map<String, Integer> copiesPerNode(int shards, int copies, Collection<String> nodes) {
         Map<String, Integer> count = new HashMap<>();
@@ -134,7 +135,7 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
     /** Nodes ordered by their score for {@code shard}, best first; ties broken by address. */
     static List<String> rank(String shard, Collection<String> nodes) {
         List<String> ranked = new ArrayList<>(nodes);
-        // By node only: the copies of a shard are separate entity types with separate
+        // By node only: the replicas of a shard are separate entity types with separate
         // coordinators, and they agree on the ranking because it ignores the type.
         ranked.sort(Comparator.comparingLong((String node) -> score(shard, node)).reversed()
                 .thenComparing(Comparator.naturalOrder()));
