@@ -2,17 +2,11 @@ package org.globalsessions.actors;
 
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
@@ -23,8 +17,12 @@ import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.Role;
-import org.globalsessions.runtime.testing.TestNodes;
-import org.globalsessions.runtime.bootstrap.FreePorts;
+import org.globalsessions.runtime.config.SettingsReader;
+import org.globalsessions.runtime.protocol.HybridClock;
+import org.globalsessions.runtime.tls.Certificates;
+import org.globalsessions.testkit.FreePorts;
+import org.globalsessions.testkit.NodeConfig;
+import org.globalsessions.testkit.ShmDirectory;
 
 /**
  * The server side of a whole topology in one JVM, each node a real ActorSystem on 127.0.0.1
@@ -38,7 +36,9 @@ public class TestCluster implements AutoCloseable {
     /** How long a node may take to stop once its shutdown began (see {@link NodeBootstrap#awaitTermination}). */
     public static final Duration STOP_BOUND = Duration.ofSeconds(60);
 
-    public final TestNodes nodes;
+    /** The certificates every node and edge of this cluster uses (one CA). */
+    public final Certificates.NodeFiles files;
+    private final Path certificates;
     public final Path shm;
     public final HostPort relayAddress;
     public final List<ActorSystem<Void>> servers = new ArrayList<>();
@@ -49,14 +49,10 @@ public class TestCluster implements AutoCloseable {
      * @param tuning       extra settings (native keys under global-sessions) for every node (and edge)
      */
     public TestCluster(Path certificates, Map<String, Object> tuning) {
-        this.nodes = new TestNodes(certificates);
+        this.certificates = certificates;
+        this.files = Certificates.development(certificates);
         this.tuning = tuning;
-        try {
-            this.shm = Files.createTempDirectory(Path.of("/dev/shm"), "gs-cluster-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        this.shm = ShmDirectory.create("gs-cluster-");
         int relayPort = FreePorts.next();
         this.relayAddress = new HostPort("127.0.0.1", relayPort);
         List<HostPort> seed = List.of(relayAddress);
@@ -70,7 +66,20 @@ public class TestCluster implements AutoCloseable {
     public GlobalSessionsSettings settings(List<Role> roles, int port, List<HostPort> seeds, Map<String, Object> extra) {
         Map<String, Object> all = new java.util.HashMap<>(tuning);
         all.putAll(extra);
-        return nodes.node(roles, port, seeds, all);
+        return node(certificates, roles, port, seeds, all);
+    }
+
+    /**
+     * Settings for a node with {@code roles} on {@code port} of 127.0.0.1 (an edge: no roles,
+     * port 0), joining {@code seeds}, with the development certificates in {@code certificates}
+     * (made on first use: one CA per directory) and {@code extra} settings (native keys, or keys
+     * that start with {@code pekko.}).
+     */
+    public static GlobalSessionsSettings node(Path certificates, List<Role> roles, int port, List<HostPort> seeds,
+                                              Map<String, Object> extra) {
+        Certificates.development(certificates);
+        return NodeConfig.node(port).roles(roles.stream().map(Role::id).toList()).seeds(seeds).tls(certificates)
+                .set(extra).read(SettingsReader::read);
     }
 
     private static long upMembers(ActorSystem<?> system) {
@@ -97,10 +106,6 @@ public class TestCluster implements AutoCloseable {
                 break;
             }
         }
-        try (Stream<Path> files = Files.walk(shm)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ShmDirectory.delete(shm);
     }
 }

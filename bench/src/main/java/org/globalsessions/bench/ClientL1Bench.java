@@ -10,7 +10,7 @@ import java.util.Optional;
 import net.openhft.chronicle.map.ChronicleMap;
 import org.globalsessions.client.SessionCacheManager;
 import org.globalsessions.client.SessionInfo;
-import org.globalsessions.runtime.bootstrap.FreePorts;
+import org.globalsessions.testkit.FreePorts;
 import org.globalsessions.runtime.tls.Certificates;
 import org.globalsessions.shm.ShmLru;
 import org.globalsessions.shm.ShmLruSettings;

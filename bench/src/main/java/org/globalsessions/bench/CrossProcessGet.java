@@ -1,11 +1,9 @@
 package org.globalsessions.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.globalsessions.shm.ShmLru;
 import org.globalsessions.shm.ShmLruSettings;
+import org.globalsessions.testkit.ChildJvm;
 
 /**
  * Cross-process get latency of shm-lru, next to the same measurement in-process.
@@ -79,7 +78,7 @@ public final class CrossProcessGet {
         String[] ids = Keys.sessionIds(SEED, entries);
         byte[][] keys = Keys.utf8(ids);
         byte[][] values = Keys.values(SEED + 2, BenchBase.PUT_VALUES, BenchBase.VALUE_SIZE);
-        Process process = null;
+        ChildJvm process = null;
         try (ShmLru table = ShmLru.create(path, ShmLruSettings.builder().elCount(entries).recordSize(BenchBase.RECORD_SIZE).build())) {
             for (int i = 0; i < entries; i++) {
                 table.put(keys[i], values[i & (BenchBase.PUT_VALUES - 1)], null);
@@ -88,34 +87,24 @@ public final class CrossProcessGet {
             System.out.printf("table %s: entries=%d segments=%d resident keys=%d%n", path, entries,
                     table.settings().segments(), resident.length);
 
-            List<String> command = new ArrayList<>();
-            command.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             List<String> jvmArgs = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments());
             for (String flag : ChronicleFlags.ALL) {
                 if (!jvmArgs.contains(flag)) {
                     jvmArgs.add(flag);
                 }
             }
-            command.addAll(jvmArgs);
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(CrossProcessGet.class.getName());
-            command.addAll(List.of("--child", path.toString(), "--entries", Integer.toString(entries),
-                    "--gets", Integer.toString(gets), "--warmup", Integer.toString(warmup)));
             long started = System.nanoTime();
-            process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            process = ChildJvm.mainClass(CrossProcessGet.class).flags(jvmArgs)
+                    .args("--child", path, "--entries", entries, "--gets", gets, "--warmup", warmup).start();
             long childPid = process.pid();
             String childResult = null;
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = out.readLine()) != null) {
-                    System.out.println("  [B pid " + childPid + "] " + line);
-                    if (line.startsWith("RESULT")) {
-                        childResult = line;
-                    }
+            for (String line; (line = process.readLine()) != null; ) {
+                System.out.println("  [B pid " + childPid + "] " + line);
+                if (line.startsWith("RESULT")) {
+                    childResult = line;
                 }
             }
-            if (!process.waitFor(CHILD_TIMEOUT_SECONDS - TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), TimeUnit.SECONDS)) {
+            if (!process.exits(Duration.ofSeconds(CHILD_TIMEOUT_SECONDS - TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)))) {
                 throw new IllegalStateException("child pid " + childPid + " did not finish in " + CHILD_TIMEOUT_SECONDS + " s");
             }
             if (process.exitValue() != 0 || childResult == null) {
@@ -130,10 +119,8 @@ public final class CrossProcessGet {
             System.out.printf("RESULT p50 ratio cross-process / in-process = %.2f%n", childP50 / inProcess.histogram.getValueAtPercentile(50));
         } finally {
             if (process != null && process.isAlive()) {
-                long pid = process.pid();
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-                process.waitFor(10, TimeUnit.SECONDS);
-                System.err.println("killed child pid " + pid);
+                process.kill();
+                System.err.println("killed child pid " + process.pid());
             }
             BenchFiles.delete(path);
         }

@@ -21,6 +21,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import org.globalsessions.actors.TestCluster;
+import org.globalsessions.testkit.FreePorts;
+import org.globalsessions.testkit.Metrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +45,7 @@ class SessionCacheManagerTest {
     @BeforeAll
     static void start() {
         cluster = new TestCluster(certificates, Map.of("hashing.shards", 8));
-        var files = cluster.nodes.files();
+        var files = cluster.files;
         hostA = SessionCacheManager.builder()
                 .relays(cluster.relayAddress.toString())
                 .certificates(files.keyFile(), files.certFile(), files.caFile())
@@ -144,11 +146,8 @@ class SessionCacheManagerTest {
 
     @Test
     void aClientServesItsMetricsWhenGivenAPort() throws Exception {
-        var files = cluster.nodes.files();
-        int port;
-        try (var socket = new java.net.ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        var files = cluster.files;
+        int port = FreePorts.next();
         try (SessionCacheManager client = SessionCacheManager.builder()
                 .relays(cluster.relayAddress.toString())
                 .certificates(files.keyFile(), files.certFile(), files.caFile())
@@ -157,9 +156,7 @@ class SessionCacheManagerTest {
                 .prometheusPort(port)
                 .build()) {
             done(client.set("metered", new byte[] {1}));
-            String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String body = Metrics.scrape(port);
             assertTrue(body.contains("global_sessions_client_sets_total{outcome=\"acknowledged\"} 1.0"), body);
             assertTrue(body.contains("global_sessions_table_entries{table=\"l1\"} 1.0"), body);
         }
@@ -194,7 +191,7 @@ class SessionCacheManagerTest {
 
     @Test
     void configFileInTheSeedClientShapeLoads() throws Exception {
-        var files = cluster.nodes.files();
+        var files = cluster.files;
         Path file = certificates.resolve("client.json");
         java.nio.file.Files.writeString(file, """
                 {
@@ -225,7 +222,7 @@ class SessionCacheManagerTest {
 
     @Test
     void aWriteOlderThanALogoutFailsWithStaleSessionException() throws Exception {
-        var files = cluster.nodes.files();
+        var files = cluster.files;
         try (SessionCacheManager late = SessionCacheManager.builder()
                 .relays(cluster.relayAddress.toString())
                 .certificates(files.keyFile(), files.certFile(), files.caFile())

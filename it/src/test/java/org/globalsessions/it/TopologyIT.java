@@ -17,11 +17,14 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.SettingsReader;
 import org.globalsessions.shm.ShmLru;
+import org.globalsessions.testkit.FreePorts;
+import org.globalsessions.testkit.Metrics;
+import org.globalsessions.testkit.NodeConfig;
+import org.globalsessions.testkit.NodeProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -167,25 +170,12 @@ class TopologyIT {
         plain.close();
 
         // A node whose certificate another CA signed does not join.
-        Path config = topology.dir.resolve("intruder.conf");
-        int metrics = FreePorts.next();
-        Files.writeString(config, """
-                global-sessions {
-                  roles = [relief-expansion]
-                  hostname = "127.0.0.1"
-                  port = %d
-                  seed-nodes = ["%s"]
-                  tls { key-file = "%s", cert-file = "%s", ca-file = "%s" }
-                  metrics.port = %d
-                }
-                """.formatted(FreePorts.next(), topology.node("r1").address(), topology.foreignCerts.resolve("node.key"),
-                topology.foreignCerts.resolve("node.crt"), topology.foreignCerts.resolve("ca.crt"), metrics));
-        Processes.Node intruder = new Processes.Node("intruder", config, topology.dir.resolve("logs/intruder.log"),
-                0, metrics).start();
+        NodeProcess intruder = topology.define("intruder", NodeConfig.node(FreePorts.next()).roles("relief-expansion")
+                .seedPorts(topology.node("r1").port()).tls(topology.foreignCerts).metricsPort(FreePorts.next())).start();
         try {
             await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(10)).until(() ->
-                    topology.node("r1").metric("global_sessions_cluster_members\\{status=\"up\"\\}") == Topology.NODES.size());
-            assertNotEquals(Topology.NODES.size() + 1.0, intruder.metric("global_sessions_cluster_members\\{status=\"up\"\\}"));
+                    topology.node("r1").metric(Metrics.MEMBERS_UP) == Topology.NODES.size());
+            assertNotEquals(Topology.NODES.size() + 1.0, intruder.metric(Metrics.MEMBERS_UP));
         } finally {
             intruder.kill();
         }
@@ -238,7 +228,7 @@ class TopologyIT {
                     PekkoConfig.address("global-sessions", org.globalsessions.runtime.config.HostPort.parse(topology.node("r1").address()))
                             + "/user/relay");
             relay.tell(new Intruder("rm -rf /"));
-            await().atMost(Duration.ofSeconds(20)).until(() -> Topology.tail(topology.node("r1").log, 200)
+            await().atMost(Duration.ofSeconds(20)).until(() -> topology.node("r1").tail(200)
                     .contains("org.globalsessions.it.TopologyIT$Intruder"));
         } finally {
             sender.terminate();

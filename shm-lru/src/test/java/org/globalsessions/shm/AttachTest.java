@@ -16,6 +16,7 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.globalsessions.testkit.ShmDirectory;
 
 /** attach and create refuse every file they cannot trust, with a message that says why. */
 class AttachTest {

@@ -15,6 +15,9 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.globalsessions.testkit.ChildJvm;
+import org.globalsessions.testkit.ProgressFile;
+import org.globalsessions.testkit.ShmDirectory;
 
 /**
  * Writers killed with SIGKILL while they hold a segment lock, over and over: two writer JVMs

@@ -2,6 +2,7 @@ package org.globalsessions.shm;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import org.globalsessions.testkit.ProgressFile;
 
 /**
  * A process whose threads each write their own keys in a loop until it is killed. Thread

@@ -3,6 +3,7 @@ package org.globalsessions.shm;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -11,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.globalsessions.testkit.ChildJvm;
+import org.globalsessions.testkit.ShmDirectory;
 
 /** Several real JVMs on one table: contention, eviction and creation races across processes. */
 class MultiProcessTest {
@@ -34,7 +37,7 @@ class MultiProcessTest {
                 assertTrue(mine.startsWith("OK"), mine);
                 for (ChildJvm child : children) {
                     String line = child.readLine();
-                    assertEquals(0, child.waitFor(60), "child said: " + line);
+                    assertEquals(0, child.waitFor(Duration.ofSeconds(60)), "child said: " + line);
                     assertNotNull(line);
                     assertTrue(line.startsWith("OK"), line);
                     System.out.println("hammer child " + child.pid() + ": " + line);
@@ -65,7 +68,7 @@ class MultiProcessTest {
                 int created = 0;
                 for (ChildJvm child : children) {
                     String line = child.readLine();
-                    assertEquals(0, child.waitFor(60), "child said: " + line);
+                    assertEquals(0, child.waitFor(Duration.ofSeconds(60)), "child said: " + line);
                     if ("created=true".equals(line)) {
                         created++;
                     } else {

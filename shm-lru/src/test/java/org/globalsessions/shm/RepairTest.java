@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.globalsessions.testkit.ShmDirectory;
 
 /**
  * Repair of damage a dead lock holder can leave (and some it cannot), set up by writing the

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.globalsessions.testkit.ShmDirectory;
 
 /**
  * Long random sequences of every operation on a one-segment table, compared step by step with a

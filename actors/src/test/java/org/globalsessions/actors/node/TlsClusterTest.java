@@ -16,13 +16,13 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializers;
-import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
-import org.globalsessions.runtime.config.HostPort;
-import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.config.SettingsReader;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.runtime.tls.Certificates;
+import org.globalsessions.testkit.FreePorts;
+import org.globalsessions.testkit.NodeConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,18 +59,23 @@ class TlsClusterTest {
         return n;
     }
 
+    /** Settings for a node on {@code port} with the development certificates in {@code certs} (made on first use: one CA per directory). */
+    private static NodeConfig node(Path certs, int port, String role) {
+        Certificates.development(certs);
+        return NodeConfig.node(port).roles(role).tls(certs);
+    }
+
     @Test
     void nodesOfOneCaFormAClusterAndANodeOfAnotherCaIsRefused() {
-        TestNodes ours = new TestNodes(dir.resolve("ours"));
-        TestNodes theirs = new TestNodes(dir.resolve("theirs"));
+        Path ours = dir.resolve("ours");
+        Path theirs = dir.resolve("theirs");
         int seedPort = FreePorts.next();
-        List<HostPort> seed = List.of(new HostPort("127.0.0.1", seedPort));
-        ActorSystem<Void> first = start(ours.node(List.of(Role.RELAY), seedPort, List.of(), ""));
-        ActorSystem<Void> second = start(ours.node(List.of(Role.RELIEF_EXPANSION), FreePorts.next(), seed, ""));
+        ActorSystem<Void> first = start(node(ours, seedPort, "relay").read(SettingsReader::read));
+        ActorSystem<Void> second = start(node(ours, FreePorts.next(), "relief-expansion").seedPorts(seedPort).read(SettingsReader::read));
         await().atMost(Duration.ofSeconds(30)).until(() -> up(first) == 2 && up(second) == 2);
         assertTrue(Cluster.get(second).selfMember().hasRole("relief-expansion"));
 
-        ActorSystem<Void> intruder = start(theirs.node(List.of(Role.RELIEF_AGING), FreePorts.next(), seed, ""));
+        ActorSystem<Void> intruder = start(node(theirs, FreePorts.next(), "relief-aging").seedPorts(seedPort).read(SettingsReader::read));
         await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> up(first) == 2);
         assertNotEquals(MemberStatus.up(), Cluster.get(intruder).selfMember().status(),
                 "a node whose certificate another CA signed must not join");
@@ -78,8 +83,7 @@ class TlsClusterTest {
 
     @Test
     void onlyWireMessagesAreDeserialized() throws Exception {
-        TestNodes ours = new TestNodes(dir.resolve("ours"));
-        ActorSystem<Void> node = start(ours.node(List.of(Role.RELAY), FreePorts.next(), List.of(), ""));
+        ActorSystem<Void> node = start(node(dir.resolve("ours"), FreePorts.next(), "relay").read(SettingsReader::read));
         Serialization serialization = SerializationExtension.get(node);
 
         RelayCommand.Touch touch = new RelayCommand.Touch("session-1");

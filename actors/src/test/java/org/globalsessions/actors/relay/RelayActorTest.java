@@ -20,15 +20,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.actors.tables.Tables;
-import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.testkit.FreePorts;
 import org.globalsessions.shm.ShmLru;
 
 /**
@@ -56,7 +56,7 @@ class RelayActorTest {
     private ActorRef<RelayCommand> relay(Map<String, Object> overrides) {
         Map<String, Object> all = new HashMap<>(overrides);
         all.put("relay.table.path", dir.resolve("l2.lru").toString());
-        settings = new TestNodes(dir).node(List.of(Role.RELAY), FreePorts.next(), List.of(), all);
+        settings = TestCluster.node(dir, List.of(Role.RELAY), FreePorts.next(), List.of(), all);
         l2 = Tables.createRelayTable(settings);
         return kit.spawn(RelayActor.create(settings, l2, NodeMetrics.unregistered()));
     }

@@ -32,8 +32,7 @@ import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
-import org.globalsessions.runtime.testing.TestNodes;
-import org.globalsessions.runtime.bootstrap.FreePorts;
+import org.globalsessions.testkit.FreePorts;
 
 /**
  * When an expansion replica must hold writes back. The replica under test is the real
@@ -66,7 +65,7 @@ class ExpansionReplicaTest {
 
     /** A one-node cluster whose expansion replica {@code underTest} is real and whose other replicas forward to probes. */
     private void start(int replicas, int underTest, int entriesPerShard) {
-        GlobalSessionsSettings settings = new TestNodes(certificates).node(List.of(Role.RELIEF_EXPANSION), FreePorts.next(),
+        GlobalSessionsSettings settings = TestCluster.node(certificates, List.of(Role.RELIEF_EXPANSION), FreePorts.next(),
                 List.of(), Map.of("relief.replication-factor", replicas, "hashing.shards", 1,
                         "relief.expansion.entries-per-shard", entriesPerShard));
         system = ServerNode.startSystem(Behaviors.empty(), settings);

@@ -27,7 +27,6 @@ import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.actors.sibling.SiblingActor;
-import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
@@ -35,7 +34,7 @@ import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.Tier;
-import org.globalsessions.runtime.testing.TestNodes;
+import org.globalsessions.testkit.FreePorts;
 
 /**
  * A lookup walks every lineage (expansion replica k, then aging replica k) of a shard before it
@@ -68,7 +67,7 @@ class LineageWalkTest {
 
     @BeforeEach
     void start() {
-        GlobalSessionsSettings settings = new TestNodes(certificates).node(List.of(Role.RELIEF_EXPANSION, Role.RELIEF_AGING),
+        GlobalSessionsSettings settings = TestCluster.node(certificates, List.of(Role.RELIEF_EXPANSION, Role.RELIEF_AGING),
                 FreePorts.next(), List.of(), Map.of("relief.replication-factor", 2, "hashing.shards", 1));
         system = ServerNode.startSystem(Behaviors.empty(), settings);
         ReliefTiers.init(system, settings, new NodeMetrics(new SimpleMeterRegistry()));

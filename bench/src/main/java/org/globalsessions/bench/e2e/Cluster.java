@@ -1,17 +1,16 @@
 package org.globalsessions.bench.e2e;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Collectors;
 
 import org.globalsessions.bench.BenchBase;
-import org.globalsessions.runtime.bootstrap.FreePorts;
+import org.globalsessions.testkit.ChildJvm;
+import org.globalsessions.testkit.FreePorts;
+import org.globalsessions.testkit.Metrics;
+import org.globalsessions.testkit.NodeConfig;
 
 /**
  * A global-sessions cluster in real processes on 127.0.0.1, mutual TLS, started with the
@@ -30,9 +29,6 @@ final class Cluster implements AutoCloseable {
     /** Copies of each relief shard: the nodes' {@code relief.replication-factor}. */
     static final int COPIES = 2;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
-    private static final String MEMBERS_UP = "global_sessions_cluster_members\\{status=\"up\"\\}";
-    private static final String EXPANSION_SHARDS = "global_sessions_relief_shards_hosted\\{tier=\"expansion\"\\}";
-    private static final String AGING_SHARDS = "global_sessions_relief_shards_hosted\\{tier=\"aging\"\\}";
 
     /**
      * How a cluster is sized: {@code relayEntries} is the relay's L2 {@code el-count} (1: nothing
@@ -45,7 +41,7 @@ final class Cluster implements AutoCloseable {
     record Launch(Path launcherJar, List<String> jvmFlags, List<String> nodeOptions, Path certs, Path directory, Path jfrDirectory) {
     }
 
-    private record Node(String name, int port, int metricsPort, Process process, Path log) {
+    private record Node(String name, int port, int metricsPort, ChildJvm process, Path log) {
     }
 
     private final Shape shape;
@@ -101,8 +97,8 @@ final class Cluster implements AutoCloseable {
             }
             client.probe(absent);
             List<Double> expansion = nodes.stream().filter(n -> n.name().startsWith("e"))
-                    .map(n -> Jvm.metric(n.metricsPort(), EXPANSION_SHARDS)).toList();
-            double aging = Jvm.metric(nodes.get(nodes.size() - 1).metricsPort(), AGING_SHARDS);
+                    .map(n -> Metrics.value(n.metricsPort(), Metrics.EXPANSION_HOSTED)).toList();
+            double aging = Metrics.value(nodes.get(nodes.size() - 1).metricsPort(), Metrics.AGING_HOSTED);
             double sum = expansion.stream().mapToDouble(Double::doubleValue).sum();
             double most = SHARDS * Math.ceil((double) COPIES / expansion.size());
             boolean apart = expansion.stream().allMatch(hosted -> hosted > 0 && hosted <= most);
@@ -121,43 +117,28 @@ final class Cluster implements AutoCloseable {
     private Node startNode(String name, List<String> roles, Node seed) {
         int port = FreePorts.next();
         int metricsPort = FreePorts.next();
-        Path certs = launch.certs();
-        String config = """
-                global-sessions {
-                  roles = [%s]
-                  hostname = "127.0.0.1"
-                  port = %d
-                  seed-nodes = [%s]
-                  tls { key-file = "%s", cert-file = "%s", ca-file = "%s" }
-                  hashing.shards = %d
-                  relay.table { path = "%s", el-count = %d, record-size = %d }
-                  relief.replication-factor = %d
-                  relief.expansion.entries-per-shard = %d
-                  relief.aging { entries-per-shard = %d, ttl = 1h }
-                  relief.default-session-ttl = 1h
-                  request-timeout = 5s
-                  metrics.port = %d
-                }
-                pekko.cluster.sharding.rebalance-interval = 2s
-                """.formatted(roles.stream().map(r -> "\"" + r + "\"").collect(Collectors.joining(", ")), port,
-                seed == null ? "" : "\"127.0.0.1:" + seed.port() + "\"", certs.resolve("node.key"), certs.resolve("node.crt"),
-                certs.resolve("ca.crt"), SHARDS, relayTable(), shape.relayEntries(), BenchBase.RECORD_SIZE, COPIES,
-                shape.expansionEntriesPerShard(), shape.agingEntriesPerShard(), metricsPort);
         String id = shape.name() + "-" + name;
-        Path file = launch.directory().resolve(id + ".conf");
+        Path file = NodeConfig.node(port).roles(roles).seedPorts(seed == null ? new int[0] : new int[] {seed.port()})
+                .tls(launch.certs()).metricsPort(metricsPort)
+                .set("hashing.shards", SHARDS)
+                .set("relay.table.path", relayTable())
+                .set("relay.table.el-count", shape.relayEntries())
+                .set("relay.table.record-size", BenchBase.RECORD_SIZE)
+                .set("relief.replication-factor", COPIES)
+                .set("relief.expansion.entries-per-shard", shape.expansionEntriesPerShard())
+                .set("relief.aging.entries-per-shard", shape.agingEntriesPerShard())
+                .set("relief.aging.ttl", "1h")
+                .set("relief.default-session-ttl", "1h")
+                .set("request-timeout", "5s")
+                .set("pekko.cluster.sharding.rebalance-interval", "2s")
+                .writeTo(launch.directory().resolve(id + ".conf"));
         Path log = launch.directory().resolve(id + ".log");
-        try {
-            Files.writeString(file, config);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         List<String> options = new ArrayList<>(launch.nodeOptions());
         if (launch.jfrDirectory() != null) {
             options.add("-XX:StartFlightRecording=filename=" + launch.jfrDirectory().resolve(id + ".jfr") + ",settings=profile");
         }
-        List<String> command = Jvm.java(launch.jvmFlags(), options);
-        command.addAll(List.of("-jar", launch.launcherJar().toString(), file.toString()));
-        Node node = new Node(name, port, metricsPort, Jvm.start(command, log), log);
+        ChildJvm process = ChildJvm.jar(launch.launcherJar()).flags(launch.jvmFlags()).options(options).args(file).log(log).start();
+        Node node = new Node(name, port, metricsPort, process, log);
         nodes.add(node);
         return node;
     }
@@ -171,7 +152,7 @@ final class Cluster implements AutoCloseable {
                     throw new IllegalStateException("node " + shape.name() + "-" + node.name() + " exited with "
                             + node.process().exitValue() + "; see " + node.log());
                 }
-                all &= Jvm.metric(node.metricsPort(), MEMBERS_UP) == members;
+                all &= Metrics.value(node.metricsPort(), Metrics.MEMBERS_UP) == members;
             }
             if (all) {
                 return;
@@ -187,10 +168,10 @@ final class Cluster implements AutoCloseable {
     @Override
     public void close() {
         for (int i = nodes.size() - 1; i >= 1; i--) {
-            nodes.get(i).process().destroy();
+            nodes.get(i).process().terminate();
         }
         for (int i = nodes.size() - 1; i >= 0; i--) {
-            Jvm.stop(nodes.get(i).process(), Duration.ofSeconds(20));
+            nodes.get(i).process().stop(Duration.ofSeconds(20));
         }
     }
 

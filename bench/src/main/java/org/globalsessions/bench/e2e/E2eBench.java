@@ -1,9 +1,6 @@
 package org.globalsessions.bench.e2e;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
@@ -24,6 +20,7 @@ import org.HdrHistogram.Histogram;
 
 import org.globalsessions.bench.ChronicleFlags;
 import org.globalsessions.shm.ShmLru;
+import org.globalsessions.testkit.ChildJvm;
 
 /**
  * The end-to-end load generator of issue 6: global-sessions (L1 from an attached process, L2,
@@ -254,22 +251,14 @@ public final class E2eBench {
     /** The L1 path: a {@link HostTableOwner} JVM creates and fills a table of {@code k} sessions; a client attaches to it. */
     private Target attachedL1(String relay, int k) {
         Path table = options.workDirectory().resolve("l1-host-" + k + ".lru");
-        List<String> command = Jvm.java(ChronicleFlags.ALL, List.of("-Xmx256m"));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), HostTableOwner.class.getName(),
-                table.toString(), Long.toString(oversized(k)), Integer.toString(k)));
-        Process owner;
-        try {
-            owner = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(owner.getInputStream(), StandardCharsets.UTF_8));
-            String ready = out.readLine();
-            if (ready == null || !ready.startsWith("ready")) {
-                owner.destroyForcibly();
-                throw new IllegalStateException("the host-table owner JVM did not start: " + ready);
-            }
-            System.out.printf("l1: host table %s created and filled by pid %d (%s)%n", table, owner.pid(), ready);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start the host-table owner JVM", e);
+        ChildJvm owner = ChildJvm.mainClass(HostTableOwner.class).flags(ChronicleFlags.ALL).options("-Xmx256m")
+                .args(table, oversized(k), k).start();
+        String ready = owner.readLine();
+        if (ready == null || !ready.startsWith("ready")) {
+            owner.kill();
+            throw new IllegalStateException("the host-table owner JVM did not start: " + ready);
         }
+        System.out.printf("l1: host table %s created and filled by pid %d (%s)%n", table, owner.pid(), ready);
         GlobalSessionsTarget client = GlobalSessionsTarget.attached(relay, options.certs(), table);
         client.touchTable(prefix(k));
         return Target.sharing(client, () -> {
@@ -279,18 +268,15 @@ public final class E2eBench {
     }
 
     /** Closes the owner's standard input (it unmaps the table and exits), then removes the table file. */
-    private static void stopOwner(Process owner, Path table) {
+    private static void stopOwner(ChildJvm owner, Path table) {
+        owner.closeInput();
+        if (!owner.exits(Duration.ofSeconds(20))) {
+            owner.kill();
+        }
         try {
-            owner.getOutputStream().close();
-            if (!owner.waitFor(20, TimeUnit.SECONDS)) {
-                owner.destroyForcibly();
-            }
             Files.deleteIfExists(table);
         } catch (IOException e) {
             throw new IllegalStateException("cannot remove " + table, e);
-        } catch (InterruptedException e) {
-            owner.destroyForcibly();
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.globalsessions.actors.TestCluster;
-import org.globalsessions.runtime.bootstrap.FreePorts;
+import org.globalsessions.testkit.FreePorts;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.protocol.HybridClock;
 

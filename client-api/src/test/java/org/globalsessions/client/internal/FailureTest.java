@@ -21,8 +21,7 @@ import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.Role;
-import org.globalsessions.runtime.testing.TestNodes;
-import org.globalsessions.runtime.bootstrap.FreePorts;
+import org.globalsessions.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,9 +37,9 @@ class FailureTest {
 
     @Test
     void aRelayThatDoesNotAnswerFailsTheRequestNamingIt() throws Exception {
-        TestNodes nodes = new TestNodes(dir.resolve("certs"));
+        Path certs = dir.resolve("certs");
         HostPort nobody = new HostPort("127.0.0.1", FreePorts.next());
-        GlobalSessionsSettings settings = nodes.node(List.of(), 0, List.of(), Map.of(
+        GlobalSessionsSettings settings = TestCluster.node(certs, List.of(), 0, List.of(), Map.of(
                 "edge.relays", List.of(nobody.toString()),
                 "edge.first-contact-timeout", "2s",
                 "request-timeout", "1s",
@@ -57,13 +56,13 @@ class FailureTest {
 
     @Test
     void withoutReliefNodesRequestsFailSayingSo() throws Exception {
-        TestNodes nodes = new TestNodes(dir.resolve("certs"));
+        Path certs = dir.resolve("certs");
         int port = FreePorts.next();
-        ActorSystem<Void> relay = ServerNode.start(nodes.node(List.of(Role.RELAY, Role.SIBLING), port, List.of(),
+        ActorSystem<Void> relay = ServerNode.start(TestCluster.node(certs, List.of(Role.RELAY, Role.SIBLING), port, List.of(),
                 Map.of("relay.table.path", dir.resolve("l2.lru").toString(), "relay.table.el-count", 100)));
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> Cluster.get(relay).selfMember().status() == MemberStatus.up());
-            GlobalSessionsSettings settings = nodes.node(List.of(), 0, List.of(), Map.of(
+            GlobalSessionsSettings settings = TestCluster.node(certs, List.of(), 0, List.of(), Map.of(
                     "edge.relays", List.of("127.0.0.1:" + port),
                     "edge.table.path", dir.resolve("l1.lru").toString(),
                     "edge.table.el-count", 100));

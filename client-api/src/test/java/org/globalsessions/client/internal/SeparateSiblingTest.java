@@ -22,8 +22,7 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.Tier;
-import org.globalsessions.runtime.testing.TestNodes;
-import org.globalsessions.runtime.bootstrap.FreePorts;
+import org.globalsessions.testkit.FreePorts;
 import org.globalsessions.shm.ShmLru;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,22 +38,22 @@ class SeparateSiblingTest {
 
     @Test
     void aSiblingOnItsOwnNodeServesItsRelay() throws Exception {
-        TestNodes nodes = new TestNodes(dir.resolve("certs"));
+        Path certs = dir.resolve("certs");
         Path l2 = dir.resolve("l2.lru");
         int relayPort = FreePorts.next();
         List<HostPort> seed = List.of(new HostPort("127.0.0.1", relayPort));
         List<ActorSystem<Void>> servers = new ArrayList<>();
         try {
             // The sibling starts first, before the relay has created the table: it retries.
-            servers.add(ServerNode.start(nodes.node(List.of(Role.SIBLING), FreePorts.next(), seed,
+            servers.add(ServerNode.start(TestCluster.node(certs, List.of(Role.SIBLING), FreePorts.next(), seed,
                     Map.of("sibling.table-path", l2.toString()))));
-            servers.add(ServerNode.start(nodes.node(List.of(Role.RELAY), relayPort, List.of(),
+            servers.add(ServerNode.start(TestCluster.node(certs, List.of(Role.RELAY), relayPort, List.of(),
                     Map.of("relay.table.path", l2.toString(), "relay.table.el-count", 100))));
-            servers.add(ServerNode.start(nodes.node(List.of(Role.RELIEF_EXPANSION, Role.RELIEF_AGING), FreePorts.next(), seed, Map.of())));
+            servers.add(ServerNode.start(TestCluster.node(certs, List.of(Role.RELIEF_EXPANSION, Role.RELIEF_AGING), FreePorts.next(), seed, Map.of())));
             await().atMost(Duration.ofSeconds(60)).until(() -> servers.stream().allMatch(s ->
                     Cluster.get(s).selfMember().status() == MemberStatus.up()));
 
-            GlobalSessionsSettings edgeSettings = nodes.node(List.of(), 0, List.of(), Map.of(
+            GlobalSessionsSettings edgeSettings = TestCluster.node(certs, List.of(), 0, List.of(), Map.of(
                     "edge.relays", List.of("127.0.0.1:" + relayPort),
                     "edge.table.path", dir.resolve("l1.lru").toString(),
                     "edge.table.el-count", 100));

@@ -24,8 +24,8 @@ import org.globalsessions.client.internal.EdgeCache;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.actors.relief.ReplicaPlacement;
-import org.globalsessions.runtime.bootstrap.FreePorts;
 import org.globalsessions.runtime.config.Role;
+import org.globalsessions.testkit.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package org.globalsessions.runtime.bootstrap;
+package org.globalsessions.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package org.globalsessions.shm;
+package org.globalsessions.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +15,7 @@ import java.nio.file.StandardOpenOption;
  * they got: a child stores a counter with a volatile store after the operation it counts has
  * returned, so after the child is killed the counter is a lower bound of what it completed.
  */
-final class ProgressFile {
+public final class ProgressFile {
 
     private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
@@ -25,7 +25,7 @@ final class ProgressFile {
         this.buffer = buffer;
     }
 
-    static ProgressFile open(Path path, int slots) {
+    public static ProgressFile open(Path path, int slots) {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             return new ProgressFile(channel.map(FileChannel.MapMode.READ_WRITE, 0, 8L * slots));
         } catch (IOException e) {
@@ -33,11 +33,11 @@ final class ProgressFile {
         }
     }
 
-    long get(int slot) {
+    public long get(int slot) {
         return (long) LONGS.getVolatile(buffer, slot * 8);
     }
 
-    void set(int slot, long value) {
+    public void set(int slot, long value) {
         LONGS.setVolatile(buffer, slot * 8, value);
     }
 }
