@@ -134,7 +134,8 @@ class TopologyIT {
         String deleted = hostA1.ask("delall p5 0 " + count);
         assertEquals(count, field(deleted, "deleted"), deleted);
         long deleteMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        await().atMost(Duration.ofSeconds(1)).until(() -> field(hostB.ask("localcheck p5 0 " + count), "present") == 0);
+        // Within max-staleness (2 s, invariant 3) of the acknowledged deletes; 1 s left no room on a busy machine.
+        await().atMost(Duration.ofSeconds(2)).until(() -> field(hostB.ask("localcheck p5 0 " + count), "present") == 0);
         assertEquals(0, field(hostB.ask("check p5 0 " + count), "found"), "host B misses them all");
         Processes.Client fresh = topology.client("c5", "C5", true, topology.relays());
         assertEquals(0, field(fresh.ask("check p5 0 " + count), "found"), "the relays and every relief node miss them");
@@ -173,7 +174,8 @@ class TopologyIT {
         NodeProcess intruder = topology.define("intruder", NodeConfig.node(FreePorts.next()).roles("relief-expansion")
                 .seedPorts(topology.node("r1").port()).tls(topology.foreignCerts).metricsPort(FreePorts.next())).start();
         try {
-            await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(10)).until(() ->
+            // It must stay out for 8 s; the bound only has to leave room for scraping on a busy machine.
+            await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(40)).until(() ->
                     topology.node("r1").metric(Metrics.MEMBERS_UP) == Topology.NODES.size());
             assertNotEquals(Topology.NODES.size() + 1.0, intruder.metric(Metrics.MEMBERS_UP));
         } finally {
@@ -248,13 +250,18 @@ class TopologyIT {
     @Order(20)
     void aClientKilledWhileHoldingATableLockStallsTheOtherProcessOnlyBriefly() throws Exception {
         int kills = n(3, 20);
+        // On a busy machine a victim may never be caught inside a lock in its 200 tries: then it
+        // keeps killing (up to 5 times as many) until one kill has landed inside a lock.
+        int maxKills = 5 * kills;
+        int killed = 0;
         Processes.Client survivor = topology.client("g2", "G", true, topology.relays());
         assertEquals(100, field(survivor.ask("fill g6 0 100 100"), "acked"));
         long worstMillis = 0;
         int caught = 0;
         Random random = new Random(6);
         try (ShmLru table = ShmLru.attach(topology.table("host-G"))) {
-            for (int k = 0; k < kills; k++) {
+            for (int k = 0; k < kills || caught == 0 && k < maxKills; k++) {
+                killed++;
                 Processes.Client victim = topology.client("g1-" + k, "G", false, topology.relays());
                 victim.send("hammer g6h-" + k);
                 boolean holding = false;
@@ -276,8 +283,8 @@ class TopologyIT {
             }
             assertTrue(table.verify().ok(), table.verify().problems().toString());
             log.info("scenario 6: {} clients killed ({} caught holding a table lock); worst stall of the other process {} ms "
-                    + "(lease 100 ms); lock recoveries {}", kills, caught, worstMillis, table.stats().lockRecoveries());
-            assertTrue(caught > 0, "no kill landed while a lock was held");
+                    + "(lease 100 ms); lock recoveries {}", killed, caught, worstMillis, table.stats().lockRecoveries());
+            assertTrue(caught > 0, "none of " + killed + " kills landed while a lock was held");
             assertTrue(table.stats().lockRecoveries() >= caught);
         }
         assertTrue(worstMillis < 10_000, "the other process stalled " + worstMillis + " ms");
