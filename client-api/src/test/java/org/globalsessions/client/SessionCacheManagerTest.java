@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
-import org.globalsessions.actors.TestCluster;
+import org.globalsessions.client.internal.TestCluster;
 import org.globalsessions.testkit.FreePorts;
 import org.globalsessions.testkit.Metrics;
 import org.junit.jupiter.api.AfterAll;

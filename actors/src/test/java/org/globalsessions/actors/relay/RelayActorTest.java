@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import org.globalsessions.actors.TestCluster;
+import org.globalsessions.actors.TestNodes;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.actors.tables.Tables;
@@ -56,7 +56,7 @@ class RelayActorTest {
     private ActorRef<RelayCommand> relay(Map<String, Object> overrides) {
         Map<String, Object> all = new HashMap<>(overrides);
         all.put("relay.table.path", dir.resolve("l2.lru").toString());
-        settings = TestCluster.node(dir, List.of(Role.RELAY), FreePorts.next(), List.of(), all);
+        settings = TestNodes.node(dir, List.of(Role.RELAY), FreePorts.next(), List.of(), all);
         l2 = Tables.createRelayTable(settings);
         return kit.spawn(RelayActor.create(settings, l2, NodeMetrics.unregistered()));
     }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import org.globalsessions.actors.TestCluster;
+import org.globalsessions.actors.TestNodes;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.actors.sibling.SiblingActor;
@@ -65,7 +65,7 @@ class ExpansionReplicaTest {
 
     /** A one-node cluster whose expansion replica {@code underTest} is real and whose other replicas forward to probes. */
     private void start(int replicas, int underTest, int entriesPerShard) {
-        GlobalSessionsSettings settings = TestCluster.node(certificates, List.of(Role.RELIEF_EXPANSION), FreePorts.next(),
+        GlobalSessionsSettings settings = TestNodes.node(certificates, List.of(Role.RELIEF_EXPANSION), FreePorts.next(),
                 List.of(), Map.of("relief.replication-factor", replicas, "hashing.shards", 1,
                         "relief.expansion.entries-per-shard", entriesPerShard));
         system = ServerNode.startSystem(Behaviors.empty(), settings);
@@ -86,7 +86,7 @@ class ExpansionReplicaTest {
     @AfterEach
     void stop() throws InterruptedException {
         system.terminate();
-        NodeBootstrap.awaitTermination(system, TestCluster.STOP_BOUND);
+        NodeBootstrap.awaitTermination(system, TestNodes.STOP_BOUND);
     }
 
     private static <M> Behavior<M> forwardTo(ActorRef<M> probe) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import org.globalsessions.actors.TestCluster;
+import org.globalsessions.actors.TestNodes;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.actors.sibling.SiblingActor;
@@ -67,7 +67,7 @@ class LineageWalkTest {
 
     @BeforeEach
     void start() {
-        GlobalSessionsSettings settings = TestCluster.node(certificates, List.of(Role.RELIEF_EXPANSION, Role.RELIEF_AGING),
+        GlobalSessionsSettings settings = TestNodes.node(certificates, List.of(Role.RELIEF_EXPANSION, Role.RELIEF_AGING),
                 FreePorts.next(), List.of(), Map.of("relief.replication-factor", 2, "hashing.shards", 1));
         system = ServerNode.startSystem(Behaviors.empty(), settings);
         ReliefTiers.init(system, settings, new NodeMetrics(new SimpleMeterRegistry()));
@@ -86,7 +86,7 @@ class LineageWalkTest {
     @AfterEach
     void stop() throws InterruptedException {
         system.terminate();
-        NodeBootstrap.awaitTermination(system, TestCluster.STOP_BOUND);
+        NodeBootstrap.awaitTermination(system, TestNodes.STOP_BOUND);
     }
 
     private EntityRef<ExpansionReplica.Command> expansion(int replica) {

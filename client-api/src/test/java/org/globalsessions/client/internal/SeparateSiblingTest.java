@@ -16,7 +16,6 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
-import org.globalsessions.actors.TestCluster;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;

@@ -39,13 +39,13 @@ class TierTest {
     @TempDir
     static Path certificates;
 
-    private static EdgeTestCluster cluster;
+    private static TestCluster cluster;
     private static EdgeCache hostA;
     private static EdgeCache hostB;
 
     @BeforeAll
     static void start() {
-        cluster = new EdgeTestCluster(certificates, Map.of(
+        cluster = new TestCluster(certificates, Map.of(
                 "hashing.shards", 4,
                 "relay.table.el-count", 16,
                 "relay.table.segments", 1,

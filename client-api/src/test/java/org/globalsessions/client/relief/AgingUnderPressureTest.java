@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
-import org.globalsessions.client.internal.EdgeTestCluster;
+import org.globalsessions.client.internal.TestCluster;
 import org.globalsessions.client.internal.EdgeCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +37,7 @@ class AgingUnderPressureTest {
 
     @Test
     void sessionsPushedIntoAgingByABurstOfWritesAreAllFound() throws Exception {
-        try (EdgeTestCluster cluster = new EdgeTestCluster(certificates, Map.of(
+        try (TestCluster cluster = new TestCluster(certificates, Map.of(
                 "pekko.remote.artery.advanced.outbound-message-queue-size", 1_024,
                 "hashing.shards", 24,
                 "relay.table.el-count", 1,

@@ -19,7 +19,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
 
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
-import org.globalsessions.client.internal.EdgeTestCluster;
+import org.globalsessions.client.internal.TestCluster;
 import org.globalsessions.client.internal.EdgeCache;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.node.ServerNode;
@@ -61,12 +61,12 @@ class ReplicationTest {
 
         void leave() throws InterruptedException {
             system.terminate(); // runs coordinated shutdown: leave the cluster, hand shards off
-            NodeBootstrap.awaitTermination(system, EdgeTestCluster.STOP_BOUND);
+            NodeBootstrap.awaitTermination(system, TestCluster.STOP_BOUND);
         }
     }
 
-    private static EdgeTestCluster cluster(Path certificates, int copies) {
-        return new EdgeTestCluster(certificates, Map.of(
+    private static TestCluster cluster(Path certificates, int copies) {
+        return new TestCluster(certificates, Map.of(
                 "hashing.shards", SHARDS,
                 "relief.replication-factor", copies,
                 "relay.table.el-count", 16,
@@ -77,7 +77,7 @@ class ReplicationTest {
                 "relief.expansion.entries-per-shard", 1000));
     }
 
-    private static ReliefNode join(EdgeTestCluster cluster) {
+    private static ReliefNode join(TestCluster cluster) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ActorSystem<Void> system = ServerNode.start(cluster.settings(List.of(Role.RELIEF_EXPANSION), FreePorts.next(),
                 List.of(cluster.relayAddress), Map.of()), new NodeMetrics(registry));
@@ -102,7 +102,7 @@ class ReplicationTest {
     }
 
     /** A fresh host (empty L1) reads every session: the written ones are there, the deleted ones are not. */
-    private static void assertNothingLostOrResurrected(EdgeTestCluster cluster, String hostName) throws Exception {
+    private static void assertNothingLostOrResurrected(TestCluster cluster, String hostName) throws Exception {
         EdgeCache reader = cluster.edge(hostName, true);
         List<String> lost = new ArrayList<>();
         List<String> resurrected = new ArrayList<>();
@@ -124,7 +124,7 @@ class ReplicationTest {
      * Waits until {@code node} hosts exactly the copies the placement gives it among the cluster's
      * relief nodes (a rendezvous hash of their addresses, so the number depends on the ports drawn).
      */
-    private static void awaitSettled(ReliefNode node, EdgeTestCluster cluster, int copies) {
+    private static void awaitSettled(ReliefNode node, TestCluster cluster, int copies) {
         List<String> relief = cluster.servers.stream()
                 .filter(s -> Cluster.get(s).selfMember().hasRole(Role.RELIEF_EXPANSION.id()))
                 .map(s -> s.address().toString()).toList();
@@ -145,7 +145,7 @@ class ReplicationTest {
 
     @Test
     void withOneCopyAGracefulLeaveHandsEveryShardsSessionsToItsNewNode() throws Exception {
-        try (EdgeTestCluster cluster = cluster(certificates, 1)) {
+        try (TestCluster cluster = cluster(certificates, 1)) {
             ReliefNode second = join(cluster);
             write(cluster.edge("writer", true));
             awaitSettled(second, cluster, 1);
@@ -158,7 +158,7 @@ class ReplicationTest {
 
     @Test
     void withTwoCopiesANodeJoinsAndTheOriginalNodesLeaveWithoutLoss() throws Exception {
-        try (EdgeTestCluster cluster = cluster(certificates, 2)) {
+        try (TestCluster cluster = cluster(certificates, 2)) {
             ReliefNode second = join(cluster);
             write(cluster.edge("writer", true));
 
@@ -170,7 +170,7 @@ class ReplicationTest {
             // The first relief node (TestCluster's) leaves too: every copy now lives on the newcomer.
             ActorSystem<Void> first = cluster.servers.get(1);
             first.terminate();
-            NodeBootstrap.awaitTermination(first, EdgeTestCluster.STOP_BOUND);
+            NodeBootstrap.awaitTermination(first, TestCluster.STOP_BOUND);
             await().atMost(Duration.ofSeconds(60)).until(() -> newcomer.hosted() == SHARDS * 2);
             assertNothingLostOrResurrected(cluster, "reader");
         }

@@ -1,4 +1,4 @@
-package org.globalsessions.actors;
+package org.globalsessions.client.internal;
 
 import static org.awaitility.Awaitility.await;
 
@@ -25,13 +25,12 @@ import org.globalsessions.testkit.NodeConfig;
 import org.globalsessions.testkit.ShmDirectory;
 
 /**
- * The server side of a whole topology in one JVM, each node a real ActorSystem on 127.0.0.1
- * with mutual TLS: a relay with its sibling, an expansion node and an aging node, their tables
- * under a private /dev/shm directory. {@link #close} stops every node and deletes the tables.
- * client-api's tests add edges to it (their {@code EdgeTestCluster}: actors cannot depend on
- * the client).
+ * A whole topology in one JVM, each part a real ActorSystem on 127.0.0.1 with mutual TLS: a
+ * relay with its sibling, an expansion node and an aging node, and edges with their own L1
+ * tables (one per simulated host), every table under a private /dev/shm directory.
+ * {@link #close} closes the edges, stops every node and deletes the tables.
  */
-public class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
 
     /** How long a node may take to stop once its shutdown began (see {@link NodeBootstrap#awaitTermination}). */
     public static final Duration STOP_BOUND = Duration.ofSeconds(60);
@@ -43,6 +42,7 @@ public class TestCluster implements AutoCloseable {
     public final HostPort relayAddress;
     public final List<ActorSystem<Void>> servers = new ArrayList<>();
     private final Map<String, Object> tuning;
+    private final List<EdgeCache> edges = new ArrayList<>();
 
     /**
      * @param certificates directory for the test CA and certificates
@@ -69,6 +69,22 @@ public class TestCluster implements AutoCloseable {
         return node(certificates, roles, port, seeds, all);
     }
 
+    /** An edge on simulated host {@code host} (its own L1 table), talking to the relay. */
+    public EdgeCache edge(String host, boolean manageSection) {
+        return edge(host, manageSection, new HybridClock());
+    }
+
+    /** The same, with the clock that versions its writes. */
+    public EdgeCache edge(String host, boolean manageSection, HybridClock clock) {
+        GlobalSessionsSettings settings = settings(List.of(), FreePorts.next(), List.of(), Map.of(
+                "edge.relays", List.of(relayAddress.toString()),
+                "edge.table.path", shm.resolve("l1-" + host + ".lru").toString(),
+                "edge.table.manage-section", manageSection));
+        EdgeCache edge = EdgeCache.start(settings, clock);
+        edges.add(edge);
+        return edge;
+    }
+
     /**
      * Settings for a node with {@code roles} on {@code port} of 127.0.0.1 (an edge: no roles,
      * port 0), joining {@code seeds}, with the development certificates in {@code certificates}
@@ -92,9 +108,10 @@ public class TestCluster implements AutoCloseable {
         return n;
     }
 
-    /** Stops every node (the last started first) and deletes the tables. */
+    /** Closes the edges, stops every node (the last started first) and deletes the tables. */
     @Override
     public void close() {
+        edges.forEach(EdgeCache::close);
         for (int i = servers.size() - 1; i >= 0; i--) {
             servers.get(i).terminate();
         }
