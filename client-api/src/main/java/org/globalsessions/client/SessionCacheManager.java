@@ -67,9 +67,9 @@ import org.globalsessions.runtime.protocol.Tier;
  *   <li>{@code get} of a session this host holds completes before it returns (no network);
  *   otherwise when the relay or a relief tier answers. Empty if no tier has it.</li>
  *   <li>{@code set} is readable on this host at once; its stage completes with the write's
- *   version once the owner stored it, or fails ({@link StaleSessionException} if a newer write or
+ *   version once the expansion replicas stored it, or fails ({@link StaleSessionException} if a newer write or
  *   a logout came first).</li>
- *   <li>{@code delete} (logout) completes once the owners hold the tombstone and the other hosts
+ *   <li>{@code delete} (logout) completes once the expansion replicas hold the tombstone and the other hosts
  *   were told; from then on no tier returns the session.</li>
  * </ul>
  *
@@ -246,13 +246,13 @@ public final class SessionCacheManager implements AutoCloseable {
         return edge.getLocal(key).map(EdgeCache.Session::value);
     }
 
-    /** Stores a session with the default TTL; completes with its version once the owner has it. */
+    /** Stores a session with the default TTL; completes with its version once the expansion replicas have it. */
     public CompletionStage<Long> set(String key, byte[] value) {
         return set(key, value, null);
     }
 
     /**
-     * Stores a session; completes with its version once the owner has it.
+     * Stores a session; completes with its version once the expansion replicas have it.
      *
      * @param ttl time to live, sliding with {@link #touch}; null for the configured default
      * @throws IllegalArgumentException if the key is malformed or key + value exceed the table's record size
@@ -327,7 +327,7 @@ public final class SessionCacheManager implements AutoCloseable {
         });
     }
 
-    /** Marks the session as used: slides its expiry here, at its relay and at its owner. */
+    /** Marks the session as used: slides its expiry here, at its relay and at its expansion replicas. */
     public void touch(String key) {
         edge.touch(key);
     }
@@ -424,7 +424,7 @@ public final class SessionCacheManager implements AutoCloseable {
             this.registry = registry;
             this.timers = timers(registry);
             this.setAcknowledged = Counter.builder("global_sessions_client_sets").tag("outcome", "acknowledged")
-                    .description("sets the owner stored").register(registry);
+                    .description("sets the expansion replicas stored").register(registry);
             this.setFailed = Counter.builder("global_sessions_client_sets").tag("outcome", "failed")
                     .description("sets that failed or were refused").register(registry);
             for (Tier tier : Tier.values()) {

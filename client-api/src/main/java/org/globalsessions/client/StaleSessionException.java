@@ -1,7 +1,7 @@
 package org.globalsessions.client;
 
 /**
- * A {@code set} the owner refused because it already holds a newer version: a later write, or
+ * A {@code set} the expansion replicas refused because they already hold a newer version: a later write, or
  * a logout ({@link #loggedOut()}) made after this write was. The local copy was dropped.
  */
 public final class StaleSessionException extends SessionCacheException {

@@ -81,7 +81,7 @@ public final class NodeMetrics {
         }
     }
 
-    /** Demotions to the aging tier sent again because the aging copy had not confirmed them in time. */
+    /** Demotions to the aging tier sent again because the aging replica had not confirmed them in time. */
     public void demotionsRedelivered(int count) {
         if (count > 0) {
             counter("global_sessions_relief_demotions_redelivered", "demotions to the aging tier sent again (unconfirmed after 3 s)")

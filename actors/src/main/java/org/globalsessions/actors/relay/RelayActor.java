@@ -40,15 +40,15 @@ import org.globalsessions.shm.ShmLru;
  * <h2>Paths</h2>
  * <ul>
  *   <li><b>get</b>: an L2 hit (or tombstone) is answered here; a miss goes to the sibling, which
- *   asks the owner shard; the owner answers the edge directly, and the sibling writes the value
+ *   asks the key's expansion replicas; the expansion replicas answer the edge directly, and the sibling writes the value
  *   into L2. One remote hop from the edge for an L2 hit; three for a relief hit.</li>
- *   <li><b>put</b>: goes to the owner through the sibling; the owner acknowledges to the edge
+ *   <li><b>put</b>: goes to the expansion replicas through the sibling; the expansion replicas acknowledge to the edge
  *   directly and reports {@code Stored} here; only then is the value written into L2 and
- *   published to the other relays and to the edges, so nothing the owner refused is ever
+ *   published to the other relays and to the edges, so nothing the expansion replicas refused is ever
  *   cached or published.</li>
- *   <li><b>delete</b> (logout): tombstone in L2 at once; then, in parallel, the owners record the
- *   tombstone, every peer relay tombstones its L2, and every subscribed edge its L1; the edge
- *   gets {@code DeleteAck} once the owners and everyone who answers within the invalidation
+ *   <li><b>delete</b> (logout): tombstone in L2 at once; then, in parallel, the expansion replicas record the
+ *   tombstone, every other relay tombstones its L2, and every subscribed edge its L1; the edge
+ *   gets {@code DeleteAck} once the expansion replicas and everyone who answers within the invalidation
  *   timeout have done so (stragglers are logged by address).</li>
  * </ul>
  *
@@ -212,10 +212,10 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     /**
-     * Whether a write of {@code key} newer than {@code version} passed through here and the owner
-     * has not reported it stored yet. The owner's copies acknowledge the writer directly, so the
+     * Whether a write of {@code key} newer than {@code version} passed through here and the expansion replicas
+     * have not reported it stored yet. The expansion replicas acknowledge the writer directly, so the
      * writer may read (or tell another host to read) before this relay replaced its L2 copy or
-     * tombstone with the new value: such a read goes to the owner instead of being answered with
+     * tombstone with the new value: such a read goes to the expansion replicas instead of being answered with
      * the previous version, or "deleted" for a login right after a logout. One map lookup.
      */
     private boolean newerWriteInFlight(String key, long version) {
@@ -237,10 +237,10 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     /**
-     * A write no copy of the owner reported stored in time: it was refused, or it was stored and
+     * A write no expansion replica reported stored in time: it was refused, or it was stored and
      * every {@code Stored} was lost on the way (Artery drops messages when a send queue is full).
      * In the second case the writer holds an acknowledgement and L2 an older version, which reads
-     * would get from here on: drop that copy, so the next read asks the owner (and caches its answer).
+     * would get from here on: drop that copy, so the next read asks the expansion replicas (and caches its answer).
      */
     private void forgetOlder(RelayCommand.Put put) {
         Entry entry = l2(put.key());
@@ -275,7 +275,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         if (!stored.stored()) {
             return this;
         }
-        PendingPut pending = pendingPuts.remove(stored.token()); // the first copy that stored it publishes it
+        PendingPut pending = pendingPuts.remove(stored.token()); // the first replica that stored it publishes it
         if (pending == null) {
             return this;
         }
@@ -395,7 +395,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private Behavior<RelayCommand> onInvalidationTimeout(InvalidationTimeout timeout) {
         PendingDelete pending = deletes.get(timeout.deleteId());
         if (pending != null && !pending.invalidationDone) {
-            getContext().getLog().warn("relay: delete of session {}: no confirmation within {} ms from {} peer relay(s) {} and "
+            getContext().getLog().warn("relay: delete of session {}: no confirmation within {} ms from {} other relay(s) {} and "
                             + "{} edge(s) {}; acknowledging it anyway (they drop their copies when the invalidation reaches them)",
                     pending.delete.key(), settings.relay().invalidationTimeout().toMillis(), pending.peers.size(),
                     addresses(pending.peers), pending.edges.size(), addresses(pending.edges));

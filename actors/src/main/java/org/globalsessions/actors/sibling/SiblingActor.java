@@ -58,11 +58,11 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     public record Touch(String key) implements Command, Wire {
     }
 
-    /** Carry a write to its owner; the owner reports back to {@code relay} with {@link RelayCommand.Stored}. */
+    /** Carry a write to its expansion replicas; the expansion replicas report back to {@code relay} with {@link RelayCommand.Stored}. */
     public record StoreAtOwner(RelayCommand.Put put, ActorRef<RelayCommand> relay, long token) implements Command, Wire {
     }
 
-    /** Tombstone {@code key} at its owners and tell {@code replyTo} ({@code OwnersDeleted}) when they have it. */
+    /** Tombstone {@code key} at its expansion replicas and tell {@code replyTo} ({@code OwnersDeleted}) when they have it. */
     public record DeleteAtOwners(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo)
             implements Command, Wire {
     }

@@ -44,10 +44,10 @@ import org.globalsessions.shm.ShmLru;
  *   Lookups leave through the {@link LookupWindow}.</li>
  *   <li><b>set</b>: a new version from the hybrid clock, written into L1 at once (so this host
  *   reads its own write), then sent to the relay; the future completes when every copy of the
- *   owner shard acknowledged it (a retry is idempotent: a copy that has the version says so). If the owner refuses (a newer write or a delete exists), the L1 copy is
+ *   key's shard acknowledged it (a retry is idempotent: a replica that has the version says so). If the expansion replicas refuse (a newer write or a delete exists), the L1 copy is
  *   dropped and the future fails with {@link EdgeException.StaleWrite}.</li>
  *   <li><b>delete</b>: a tombstone in L1 at once, then the relay carries it everywhere; the
- *   future completes when the owners hold it and the relays and edges were told.</li>
+ *   future completes when the expansion replicas hold it and the relays and edges were told.</li>
  * </ul>
  * A request that no relay answers in time fails with {@link EdgeException.Timeout} naming the
  * relays tried ({@link RelayDirectory}, {@link PendingRequests}).
@@ -161,7 +161,7 @@ public final class EdgeCache implements AutoCloseable {
     /**
      * The session for {@code key} as the relay and the tiers behind it know it, whatever this
      * host's table holds: what {@link #get} does after an L1 miss or tombstone (a later login may
-     * have written a newer version elsewhere, so the relay, whose owners hold the truth, decides).
+     * have written a newer version elsewhere, so the relay, whose expansion replicas hold the truth, decides).
      * Concurrent lookups of one key share one request.
      */
     public CompletableFuture<Optional<Session>> getFromRelay(String key) {
@@ -201,7 +201,7 @@ public final class EdgeCache implements AutoCloseable {
     }
 
     /**
-     * Deletes (logs out) session {@code key} in every tier. The future completes when the owners
+     * Deletes (logs out) session {@code key} in every tier. The future completes when the expansion replicas
      * hold the tombstone and the relays and edges were told; from then on no tier returns it.
      */
     public CompletableFuture<Void> delete(String key) {
@@ -215,7 +215,7 @@ public final class EdgeCache implements AutoCloseable {
         return future;
     }
 
-    /** Slides the session's expiry here, at its relay and at its owner (no answer awaited). */
+    /** Slides the session's expiry here, at its relay and at its expansion replicas (no answer awaited). */
     public void touch(String key) {
         byte[] k = checkKey(key);
         l1.touch(k);

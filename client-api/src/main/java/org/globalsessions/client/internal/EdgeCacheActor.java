@@ -137,7 +137,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         }
     }
 
-    /** One replica of the owner stored the write; it is done when every replica has. */
+    /** One expansion replica of the key's shard stored the write; it is done when every replica has. */
     private void onPutAck(EdgeCommand.PutAck ack) {
         PendingRequests.Pending p = requests.get(ack.requestId());
         if (p == null || p.acks().incrementAndGet() < ack.acksNeeded()) {

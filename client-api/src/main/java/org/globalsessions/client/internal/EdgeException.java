@@ -15,7 +15,7 @@ public class EdgeException extends RuntimeException {
     }
 
     /**
-     * The owner refused a write because it holds a newer version: a later write, or a delete
+     * The expansion replicas refused a write because they hold a newer version: a later write, or a delete
      * (logout) made after this write was.
      */
     public static final class StaleWrite extends EdgeException {

@@ -70,7 +70,7 @@ final class PendingRequests {
         }
         tried.add(relay.address);
         long timeout = relays.timeoutNanos(relay);
-        // A retried lookup asks another copy of the owner shard.
+        // A retried lookup asks another expansion replica of the key's shard.
         RelayCommand attempt = message instanceof RelayCommand.Get get
                 ? new RelayCommand.Get(get.key(), get.requestId(), get.replyTo(), tried.size() - 1) : message;
         pending.put(id, new Pending(kind, key, attempt, future, tried, System.nanoTime() + timeout, version, new AtomicInteger()));

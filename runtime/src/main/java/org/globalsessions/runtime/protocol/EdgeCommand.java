@@ -33,18 +33,18 @@ public interface EdgeCommand {
     record Answers(long batchId, java.util.List<Found> found, java.util.List<NotFound> notFound) implements Reply, Wire {
     }
 
-    /** A replica of the owner stored a {@code Put}; the write is done when {@code acksNeeded} replicas said so. */
+    /** An expansion replica of the key's shard stored a {@code Put}; the write is done when {@code acksNeeded} replicas said so. */
     record PutAck(long requestId, String key, long version, int acksNeeded) implements Reply, Wire {
     }
 
     /**
-     * The owner refused a {@code Put} because it holds a newer version ({@code deleted}: a
+     * The expansion replicas refused a {@code Put} because they hold a newer version ({@code deleted}: a
      * tombstone, i.e. the session was logged out after this write was made).
      */
     record PutRefused(long requestId, String key, long newerVersion, boolean deleted) implements Reply, Wire {
     }
 
-    /** Every owner holds the tombstone, and the relays and edges were told. */
+    /** Every expansion replica holds the tombstone, and the relays and edges were told. */
     record DeleteAck(long requestId, String key, long version) implements Reply, Wire {
     }
 

@@ -2,7 +2,7 @@ package org.globalsessions.runtime.protocol;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** Messages a relay receives from edges, from its peer relays, and from the owners of a delete. */
+/** Messages a relay receives from edges, from the other relays, and from the expansion replicas of a deleted key. */
 public interface RelayCommand {
 
     /**
@@ -28,12 +28,12 @@ public interface RelayCommand {
     record Lookup(String key, long requestId, int attempt) implements Wire {
     }
 
-    /** Store a version of a session; the owner answers {@code PutAck} or {@code PutRefused} to {@code replyTo}. */
+    /** Store a version of a session; the expansion replicas answer {@code PutAck} or {@code PutRefused} to {@code replyTo}. */
     record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo)
             implements RelayCommand, Wire {
     }
 
-    /** Log a session out: tombstones at the owners, invalidation everywhere; {@code DeleteAck} when done. */
+    /** Log a session out: tombstones at the expansion replicas, invalidation everywhere; {@code DeleteAck} when done. */
     record Delete(String key, long version, long requestId, ActorRef<EdgeCommand> replyTo) implements RelayCommand, Wire {
     }
 
@@ -57,13 +57,13 @@ public interface RelayCommand {
     }
 
     /**
-     * From the owner of a write this relay forwarded ({@code token} names it): {@code stored} is
-     * true if the owner took it. Only then does the relay write it into L2 and publish it.
+     * From the expansion replicas of a write this relay forwarded ({@code token} names it): {@code stored} is
+     * true if the expansion replicas took it. Only then does the relay write it into L2 and publish it.
      */
     record Stored(long token, String key, long version, boolean stored) implements RelayCommand, Wire {
     }
 
-    /** One replica of the owner shards holds the tombstone of a delete this relay coordinates (of {@code acksNeeded}). */
+    /** One expansion replica of the key's shard holds the tombstone of a delete this relay coordinates (of {@code acksNeeded}). */
     record OwnersDeleted(long deleteId, String key, long version, int acksNeeded) implements RelayCommand, Wire {
     }
 
@@ -72,7 +72,7 @@ public interface RelayCommand {
             implements RelayCommand, Wire {
     }
 
-    /** A peer relay tombstoned the key of delete {@code deleteId}. */
+    /** Another relay tombstoned the key of delete {@code deleteId}. */
     record PeerInvalidated(long deleteId, ActorRef<RelayCommand> peer) implements RelayCommand, Wire {
     }
 
