@@ -341,7 +341,7 @@ public final class SessionCacheManager implements AutoCloseable {
                     try {
                         listener.onInvalidated(key);
                     } catch (RuntimeException e) {
-                        log.warn("a session listener threw on the invalidation of {}; the cache is unaffected", key, e);
+                        log.warn("a session listener threw on an invalidation; the cache is unaffected", e);
                     }
                 });
             }
@@ -352,7 +352,7 @@ public final class SessionCacheManager implements AutoCloseable {
                     try {
                         listener.onArrival(key, value);
                     } catch (RuntimeException e) {
-                        log.warn("a session listener threw on the arrival of {}; the cache is unaffected", key, e);
+                        log.warn("a session listener threw on an arrival; the cache is unaffected", e);
                     }
                 });
             }

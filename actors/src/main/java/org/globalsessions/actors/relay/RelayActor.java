@@ -299,7 +299,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         try {
             l2.putIfNewer(bytes(key), value, version, Duration.ofMillis(ttlMillis), 0);
         } catch (IllegalArgumentException e) {
-            getContext().getLog().debug("relay: not caching {} in L2: {}", key, e.getMessage());
+            getContext().getLog().debug("relay: a session not cached in L2: {}", e.getMessage());
         }
     }
 
@@ -307,7 +307,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         try {
             l2.replaceIfNewer(bytes(arrival.key()), arrival.value(), arrival.version(), Duration.ofMillis(arrival.ttlMillis()), 0);
         } catch (IllegalArgumentException e) {
-            getContext().getLog().debug("relay: arrival of {} not cached: {}", arrival.key(), e.getMessage());
+            getContext().getLog().debug("relay: an arrival not cached: {}", e.getMessage());
         }
         return this;
     }
@@ -354,7 +354,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         try {
             l2.removeIfNotNewer(bytes(key), version, settings.relief().tombstoneTtl());
         } catch (IllegalArgumentException e) {
-            getContext().getLog().debug("relay: no L2 tombstone for {}: {}", key, e.getMessage());
+            getContext().getLog().debug("relay: a delete left no L2 tombstone: {}", e.getMessage());
         }
     }
 
@@ -395,9 +395,9 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private Behavior<RelayCommand> onInvalidationTimeout(InvalidationTimeout timeout) {
         PendingDelete pending = deletes.get(timeout.deleteId());
         if (pending != null && !pending.invalidationDone) {
-            getContext().getLog().warn("relay: delete of session {}: no confirmation within {} ms from {} other relay(s) {} and "
+            getContext().getLog().warn("relay: a delete: no confirmation within {} ms from {} other relay(s) {} and "
                             + "{} edge(s) {}; acknowledging it anyway (they drop their copies when the invalidation reaches them)",
-                    pending.delete.key(), settings.relay().invalidationTimeout().toMillis(), pending.peers.size(),
+                    settings.relay().invalidationTimeout().toMillis(), pending.peers.size(),
                     addresses(pending.peers), pending.edges.size(), addresses(pending.edges));
             metrics.invalidationStragglers(pending.peers.size() + pending.edges.size());
             pending.invalidationDone = true;

@@ -183,7 +183,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
                 l2.putIfNewer(promote.key().getBytes(StandardCharsets.UTF_8), promote.value(), promote.version(),
                         Duration.ofMillis(promote.ttlMillis()), promote.expiresAtMillis());
             } catch (IllegalArgumentException e) {
-                getContext().getLog().debug("sibling: not promoting {} into L2: {}", promote.key(), e.getMessage());
+                getContext().getLog().debug("sibling: a session not promoted into L2: {}", e.getMessage());
             }
         }
         return this;

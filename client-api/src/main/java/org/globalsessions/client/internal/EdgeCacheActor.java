@@ -112,7 +112,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         try {
             l1.putIfNewer(EdgeCache.bytes(found.key()), found.value(), found.version(), Duration.ofMillis(found.ttlMillis()), found.expiresAtMillis());
         } catch (IllegalArgumentException e) {
-            log.debug("edge: session {} is larger than L1 records: {}", found.key(), e.getMessage());
+            log.debug("edge: a session larger than L1 records is not cached: {}", e.getMessage());
         }
         CompletableFuture<Optional<EdgeCache.Session>> future = requests.take(found.requestId(), PendingRequests.Kind.GET);
         if (future != null) {
@@ -202,7 +202,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
                 l1.replaceIfNewer(k, arrival.value(), arrival.version(), ttl, 0);
             }
         } catch (IllegalArgumentException e) {
-            log.debug("edge: arrival of {} not cached: {}", arrival.key(), e.getMessage());
+            log.debug("edge: an arrival not cached: {}", e.getMessage());
         }
         for (EdgeCache.Listener listener : listeners) {
             try {

@@ -115,8 +115,8 @@ final class PendingRequests {
             if (now - p.deadlineNanos() > 0 && pending.remove(e.getKey(), p)) {
                 HostPort last = p.tried().get(p.tried().size() - 1);
                 relays.suspect(last, now);
-                log.warn("edge: relay {} did not answer a {} of session {} in time; trying the next relay", last,
-                        p.kind().name().toLowerCase(), p.key());
+                log.warn("edge: relay {} did not answer a {} in time; trying the next relay", last,
+                        p.kind().name().toLowerCase());
                 if (p.tried().size() < 2 && relays.relayFor(p.key(), p.tried()) != null) {
                     send(e.getKey(), p.kind(), p.key(), p.message(), p.future(), p.version(), p.tried());
                 } else {
