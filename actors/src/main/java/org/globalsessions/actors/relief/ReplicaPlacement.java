@@ -119,13 +119,13 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
     /**
      * How many replicas each of {@code nodes} hosts once placement has settled, for a tier of
      * {@code shards} shards (ids {@code "0"} … , as {@link ReliefTiers} names them) of
-     * {@code copies} replicas each: {@link #home} of every replica, counted per node.
+     * {@code replicas} replicas each: {@link #home} of every replica, counted per node.
      */
-    public static Map<String, Integer> copiesPerNode(int shards, int copies, Collection<String> nodes) {
+    public static Map<String, Integer> replicasPerNode(int shards, int replicas, Collection<String> nodes) {
         Map<String, Integer> count = new HashMap<>();
         nodes.forEach(node -> count.put(node, 0));
         for (int shard = 0; shard < shards; shard++) {
-            for (int replica = 0; replica < copies; replica++) {
+            for (int replica = 0; replica < replicas; replica++) {
                 count.merge(home(Integer.toString(shard), replica, nodes), 1, Integer::sum);
             }
         }

@@ -96,19 +96,19 @@ class ReplicaPlacementTest {
     }
 
     @Test
-    void copiesPerNodeCountsEveryCopyOnceAndKeepsAShardsCopiesApart() {
+    void replicasPerNodeCountsEveryReplicaOnceAndKeepsAShardsReplicasApart() {
         List<String> nodes = List.of("pekko://s@127.0.0.1:1", "pekko://s@127.0.0.1:2", "pekko://s@127.0.0.1:3");
-        Map<String, Integer> copies = ReplicaPlacement.copiesPerNode(16, 2, nodes);
+        Map<String, Integer> copies = ReplicaPlacement.replicasPerNode(16, 2, nodes);
         assertEquals(Set.copyOf(nodes), copies.keySet());
         assertEquals(32, copies.values().stream().mapToInt(Integer::intValue).sum());
         copies.values().forEach(n -> assertTrue(n <= 16, "at most one copy of each shard per node: " + copies));
-        assertEquals(Map.of("pekko://s@127.0.0.1:1", 16), ReplicaPlacement.copiesPerNode(16, 1, nodes.subList(0, 1)));
+        assertEquals(Map.of("pekko://s@127.0.0.1:1", 16), ReplicaPlacement.replicasPerNode(16, 1, nodes.subList(0, 1)));
     }
 
     @Test
     void anEmptyNodeListIsRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ReplicaPlacement.copiesPerNode(16, 2, List.of()));
+                () -> ReplicaPlacement.replicasPerNode(16, 2, List.of()));
         assertTrue(e.getMessage().contains("node list is empty"), e.getMessage());
     }
 }

@@ -128,7 +128,7 @@ class ReplicationTest {
         List<String> relief = cluster.servers.stream()
                 .filter(s -> Cluster.get(s).selfMember().hasRole(Role.RELIEF_EXPANSION.id()))
                 .map(s -> s.address().toString()).toList();
-        int expected = ReplicaPlacement.copiesPerNode(SHARDS, copies, relief).get(node.system().address().toString());
+        int expected = ReplicaPlacement.replicasPerNode(SHARDS, copies, relief).get(node.system().address().toString());
         assertTrue(expected > 0, "the placement gives the joined node no copy among " + relief);
         List<Double> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
