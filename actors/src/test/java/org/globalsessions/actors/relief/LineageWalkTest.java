@@ -37,20 +37,15 @@ import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.testkit.FreePorts;
 
 /**
- * A lookup walks every lineage (expansion replica k, then aging replica k) of a shard before it
- * answers a miss. The state that needs it is what a crash leaves: expansion replica 1 evicted a
- * session to aging replica 1 while expansion replica 0, whose LRU order differed (reads refresh
- * only the replica they go through), still held it; the node of replica 0 was killed, and replica
- * 0 was re-created from replica 1's expansion entries, which no longer include the session. It
- * now lives in aging replica 1 only, and a lookup that asked lineage 0 alone answered "no such
- * session" for an acknowledged write (it/ scenario 7 lost 11 of 46 433 that way on CI). The same
- * crash can leave an older version in lineage 0's aging replica while lineage 1 holds the newer
- * one: while a lineage's replica is freshly rebuilt from its next replica, an aging hit there must
- * not answer before the other lineages are asked. A rebuilt replica then repairs its lineage from
- * the next one, so that the shard survives the loss of another node. Real expansion and aging
- * replicas, two of each, in a one-node cluster over mutual TLS; the test hands the aging replicas
- * their demotions directly, and rebuilds a replica by stopping it. The decisions of each step are
- * tested case by case in {@link LineageWalkStepTest}.
+ * A lookup walks every lineage of a shard before it answers a miss, and checks an aging hit
+ * against the other lineages while its lineage was rebuilt lately; a rebuilt replica repairs its
+ * lineage. Pins the loss of acknowledged sessions after a crash (a session left in one lineage
+ * only, or an older version in another lineage's aging replica): the story and why is
+ * {@code docs/decisions/0004-lineage-walk-after-crash.md}, the algorithm
+ * {@code docs/relief-replication.md}. Real expansion and aging replicas, two of each, in a
+ * one-node cluster over mutual TLS; the test hands the aging replicas their demotions directly,
+ * and rebuilds a replica by stopping it. Each step's decisions are tested case by case in
+ * {@link LineageWalkStepTest}.
  */
 class LineageWalkTest {
 
