@@ -49,7 +49,7 @@ import org.globalsessions.runtime.protocol.Tier;
 /**
  * The session cache of a front-end process: the host's shared-memory table (L1), backed by the
  * relays and relief tiers of a global-sessions cluster. One instance per process; processes on
- * one host share L1, and exactly one of them creates it ({@code manage_section: true}).
+ * one host share L1, and exactly one of them creates it ({@code manageSection(true)}).
  *
  * <pre>{@code
  * try (SessionCacheManager sessions = SessionCacheManager.builder()

@@ -64,7 +64,7 @@ public final class SessionCacheManagerBuilder {
         return set("edge.table.path", file.toString());
     }
 
-    /** Whether this process creates the host's table (the seed's manage_section); one process per host does. */
+    /** Whether this process creates the host's table ; one process per host does. */
     public SessionCacheManagerBuilder manageSection(boolean manage) {
         return set("edge.table.manage-section", manage);
     }

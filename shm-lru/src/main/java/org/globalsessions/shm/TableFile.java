@@ -97,7 +97,7 @@ final class TableFile {
     static Opened attach(Path path, ShmLruOptions options) {
         if (!Files.exists(path)) {
             throw new ShmLruException(path + ": no table file; the process that manages this host's table "
-                    + "(manage_section: true) must create it first");
+                    + "(the one that creates it) must start first");
         }
         checkPermissions(path);
         long deadline = System.nanoTime() + options.initTimeout().toNanos();

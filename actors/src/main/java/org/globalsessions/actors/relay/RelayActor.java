@@ -34,7 +34,7 @@ import org.globalsessions.shm.Entry;
 import org.globalsessions.shm.ShmLru;
 
 /**
- * The relay (the seed's {@code edge_supported_relay}): the entry point of edges into the
+ * The relay: the entry point of edges into the
  * cluster, with its own shared-memory table (L2) for its share of the keys.
  *
  * <h2>Paths</h2>

@@ -29,7 +29,7 @@ import org.globalsessions.shm.ShmLru;
 import org.globalsessions.shm.ShmLruException;
 
 /**
- * The sibling (the seed's {@code half_edge}, SessionMidpointSibling): it owns the sharding
+ * The sibling: it owns the sharding
  * proxies to the relief tiers and moves pressure downstream for its relay. It attaches to the
  * relay host's L2 table (never creates it) to write the values the relief tiers promote.
  *

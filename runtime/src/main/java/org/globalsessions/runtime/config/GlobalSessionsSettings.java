@@ -94,7 +94,7 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
     /**
      * An embedded edge (client): its relays, its host's L1 table, and its timing.
      *
-     * @param manageSection true if this process creates the L1 table (the seed's {@code manage_section})
+     * @param manageSection true if this process creates the L1 table
      */
     public record Edge(List<HostPort> relays, boolean manageSection, Table table, Duration heartbeatInterval,
                        Duration relayDownAfter, Duration firstContactTimeout, boolean storeArrivals) {

@@ -7,13 +7,13 @@ import java.util.stream.Collectors;
 
 /** The server roles a node can run; also its Pekko Cluster roles. */
 public enum Role {
-    /** The seed's edge_supported_relay: L2 table, forwards writes and misses, publishes invalidations. */
+    /** L2 table, forwards writes and misses, publishes invalidations. */
     RELAY("relay"),
-    /** The seed's half_edge: attaches to the relay's L2, owns the sharding proxies to the relief tiers. */
+    /** Attaches to the relay's L2, owns the sharding proxies to the relief tiers. */
     SIBLING("sibling"),
-    /** The seed's full_edge with age_or_replica "replicating": recent overflow. */
+    /** The expansion tier: the most recent sessions. */
     RELIEF_EXPANSION("relief-expansion"),
-    /** The seed's full_edge with age_or_replica "age-out": aged-out sessions, slow TTL. */
+    /** The aging tier: aged-out sessions, slow TTL. */
     RELIEF_AGING("relief-aging");
 
     /** Stands for every role in one JVM. */
