@@ -20,9 +20,9 @@ record Cell(Path path, Workload workload, int clients, int reliefNodes) {
         REDIS_TLS("Redis", "GET/SET, mutual TLS", "hit"),
         L1("global-sessions", "L1 hit, attached process", "l1"),
         L2("global-sessions", "L2 hit (relay)", "l2"),
-        L3("global-sessions", "L3 hit (expansion)", "expansion"),
+        EXPANSION("global-sessions", "expansion hit", "expansion"),
         AGING("global-sessions", "aging hit", "aging"),
-        SET("global-sessions", "set acknowledged by owner", null);
+        SET("global-sessions", "set acknowledged by the expansion replicas", null);
 
         final String system;
         final String description;

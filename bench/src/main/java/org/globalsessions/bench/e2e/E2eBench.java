@@ -24,7 +24,7 @@ import org.globalsessions.testkit.ChildJvm;
 
 /**
  * The end-to-end load generator of issue 6: global-sessions (L1 from an attached process, L2,
- * L3, aging, acknowledged sets, and 1–3 expansion nodes), Redis (plaintext and mutual TLS,
+ * expansion, aging, acknowledged sets, and 1–3 expansion nodes), Redis (plaintext and mutual TLS,
  * through Jedis) and the in-process peers (Chronicle Map, Caffeine) on one machine, in one run,
  * on the same workload, with the closed loop of {@link ClosedLoop}. Writes
  * {@code e2e-<timestamp>.md} (the table of every cell, the targets) and
@@ -95,7 +95,7 @@ public final class E2eBench {
     private int countCells() {
         int n = 0;
         for (Cell.Path path : options.paths()) {
-            boolean scaled = path == Cell.Path.L3 || path == Cell.Path.SET;
+            boolean scaled = path == Cell.Path.EXPANSION || path == Cell.Path.SET;
             for (int nodes : scaled ? options.reliefNodes() : List.of(1)) {
                 n += Plan.cells(options, path, nodes).size();
             }
@@ -151,9 +151,9 @@ public final class E2eBench {
         }
     }
 
-    /** L3 reads and acknowledged sets on a cluster of {@code nodes} expansion nodes whose L2 holds one entry. */
+    /** Expansion reads and acknowledged sets on a cluster of {@code nodes} expansion nodes whose L2 holds one entry. */
     private void runReliefCluster(int nodes) throws Exception {
-        if (!options.paths().contains(Cell.Path.L3) && !options.paths().contains(Cell.Path.SET)) {
+        if (!options.paths().contains(Cell.Path.EXPANSION) && !options.paths().contains(Cell.Path.SET)) {
             return;
         }
         int k = options.keys().get(0);
@@ -162,7 +162,7 @@ public final class E2eBench {
              GlobalSessionsTarget client = tinyL1Client(cluster, shape.name())) {
             cluster.awaitSettled(client);
             load(client, k, shape.name());
-            measure(Cell.Path.L3, nodes, n -> borrowed(client));
+            measure(Cell.Path.EXPANSION, nodes, n -> borrowed(client));
             measure(Cell.Path.SET, nodes, n -> borrowed(client));
         }
     }

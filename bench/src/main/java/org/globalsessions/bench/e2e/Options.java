@@ -33,9 +33,9 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
               --throughput-clients N   client count of the relay-vs-Redis throughput comparison (default 50)
               --cost-keys N            a small key space for the cost-per-operation cells (default 10000; 0: none)
               --relief-nodes LIST      expansion node counts for the scaling cells, e.g. 1,2,3
-              --paths LIST             all, or some of: chronicle-map caffeine redis redis-tls l1 l2 l3 aging set
+              --paths LIST             all, or some of: chronicle-map caffeine redis redis-tls l1 l2 expansion aging set
               --warmup SECONDS         per cell, not recorded (default 2)
-              --path-warmup SECONDS    once per networked path (Redis, L2, L3, aging, set), before its first cell:
+              --path-warmup SECONDS    once per networked path (Redis, L2, expansion, aging, set), before its first cell:
                                        that cell's workload with 8 clients, not recorded, so every JVM on the path
                                        has compiled it (default 30; 0: none)
               --measure SECONDS        per cell (default 5)
@@ -109,7 +109,8 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
         }
         Set<Cell.Path> paths = EnumSet.noneOf(Cell.Path.class);
         for (String name : list.split(",")) {
-            paths.add(Cell.Path.valueOf(name.trim().toUpperCase().replace('-', '_')));
+            String path = name.trim().equals("l3") ? "expansion" : name.trim(); // l3: the name of earlier runs' commands
+            paths.add(Cell.Path.valueOf(path.toUpperCase().replace('-', '_')));
         }
         return paths;
     }

@@ -14,10 +14,10 @@ import java.util.List;
  *   an L1 client's writes go over the network (and their answers' threads share the cores with
  *   the reads), the peers' writes stay in memory, so a mixed cell does not compare a hit with a
  *   get;</li>
- *   <li>the relief paths (L3, aging, set), whose loading goes through the cluster: the first key
+  *   <li>the relief paths (expansion, aging, set), whose loading goes through the cluster: the first key
  *   space only; aging with uniform popularity only (a popular key read from aging is promoted
  *   back to expansion, so under Zipf it stops being an aging hit);</li>
- *   <li>scaling with 2 and 3 expansion nodes: L3 reads of the reference mix and uniform
+ *   <li>scaling with 2 and 3 expansion nodes: expansion reads of the reference mix and uniform
  *   popularity at every client count above one, and sets at the largest client count.</li>
  * </ul>
  */
@@ -46,7 +46,7 @@ final class Plan {
                     cells.add(new Cell(path, o.reference(), o.throughputClients(), 0));
                 }
             }
-            case L3 -> {
+            case EXPANSION -> {
                 if (reliefNodes == 1) {
                     cross(cells, path, List.of(reliefKeys), o.readPercents(), o.popularities(), o.clients(), 1);
                 } else {

@@ -35,7 +35,7 @@ final class Report {
                 - **L2 hit**: the relay's table holds every key (filled by attaching to it on this host, as a sibling does); the \
                 client's own L1 holds **one** entry (the client API has no L1 bypass), so a read reaches the relay unless it repeats \
                 the key read just before. Reads use `lookup`, whose answer names the tier.
-                - **L3 hit**: L2 holds one entry, the expansion tier twice the key space; the keys were written through the cluster \
+                - **expansion hit**: L2 holds one entry, the expansion tier twice the key space; the keys were written through the cluster \
                 (acknowledged sets) before the cells.
                 - **Aging hit**: L2 holds one entry, expansion about 1 % of the key space, aging twice it; the keys were written \
                 through the cluster, so all but the most recent 1 % were demoted to aging. A hit is promoted back to expansion, \
@@ -125,7 +125,7 @@ final class Report {
         Optional<ClosedLoop.Result> redisTls = find(results, Cell.Path.REDIS_TLS, ref1);
         lines.add(ratio("L2 hit p50 ≤ 2 × Redis TLS GET p50 (1 client)", l2, redisTls,
                 h -> h.getValueAtPercentile(50), 2, "p50"));
-        for (Cell.Path relief : List.of(Cell.Path.L3, Cell.Path.AGING)) {
+        for (Cell.Path relief : List.of(Cell.Path.EXPANSION, Cell.Path.AGING)) {
             Optional<ClosedLoop.Result> r = find(results, relief, ref1.and(x -> x.cell().reliefNodes() <= 1));
             lines.add(r.map(x -> {
                 long p99 = x.reads().getValueAtPercentile(99);

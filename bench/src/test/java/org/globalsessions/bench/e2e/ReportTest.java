@@ -38,7 +38,7 @@ class ReportTest {
 
     @Test
     void aCellWhoseClaimedTierAnsweredTooFewReadsIsFlagged() {
-        String answers = Report.answers(result(Cell.Path.L3, Map.of("expansion", 90L, "aging", 10L, "error", 3L), 500_000, 100));
+        String answers = Report.answers(result(Cell.Path.EXPANSION, Map.of("expansion", 90L, "aging", 10L, "error", 3L), 500_000, 100));
         assertEquals("⚠ expansion 90.0%, aging 10.0% (path claims expansion); 3 failed", answers);
     }
 
