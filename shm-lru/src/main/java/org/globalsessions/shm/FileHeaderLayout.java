@@ -17,10 +17,10 @@ package org.globalsessions.shm;
  *   +------+-------+-------+-------+---------------+---------------+
  *   | SCAP | SLOTS | RSTRD | (pad) | SEGMENT_STRIDE| SEGMENTS_OFFS |
  *   +------+-------+-------+-------+---------------+---------------+
- *  96              104             112 ............................ 256
- *   +---------------+---------------+-------- reserved, zero -------+
- *   |   FILE_SIZE   | SETTINGS_CRC  |                               |
- *   +---------------+---------------+-------------------------------+
+ *  96              104             112             120 ............ 256
+ *   +---------------+---------------+---------------+-- reserved ---+
+ *   |   FILE_SIZE   | SETTINGS_CRC  |  FRESH_UNTIL  |     zero      |
+ *   +---------------+---------------+---------------+---------------+
  * </pre>
  *
  * <p>The settings block {@code [CREATED_AT_OFFSET, SETTINGS_CRC_OFFSET)} is written once by
@@ -32,7 +32,7 @@ final class FileHeaderLayout {
     /** "GSESSLRU" read as a little-endian long. */
     static final long MAGIC = 0x55524C5353455347L;
     /** Bumped on any change of the byte layout; attach refuses any other value. */
-    static final int LAYOUT_VERSION = 2;
+    static final int LAYOUT_VERSION = 3;
     static final int HEADER_SIZE = 256;
 
     static final int MAGIC_OFFSET = 0;
@@ -53,6 +53,12 @@ final class FileHeaderLayout {
     static final int SEGMENTS_OFFSET_OFFSET = SEGMENT_STRIDE_OFFSET + 8;
     static final int FILE_SIZE_OFFSET = SEGMENTS_OFFSET_OFFSET + 8;
     static final int SETTINGS_CRC_OFFSET = FILE_SIZE_OFFSET + 8;
+    /**
+     * Until when (a {@link System#nanoTime()} of this host) some process vouches that the
+     * table's contents are fresh; 0: nobody ever did. Written only by CAS to a larger value;
+     * zero in files made before it existed, which reads as "not vouched for". Outside the CRC.
+     */
+    static final int FRESH_UNTIL_OFFSET = SETTINGS_CRC_OFFSET + 8;
 
     static final long INIT_NEW = 0;
     static final long INIT_INITIALISING = 1;

@@ -1,5 +1,6 @@
 package org.globalsessions.shm;
 
+import static net.openhft.chronicle.core.UnsafeMemory.MEMORY;
 import static org.globalsessions.shm.SegmentLayout.*;
 
 import java.nio.charset.StandardCharsets;
@@ -410,6 +411,65 @@ public final class ShmLru implements AutoCloseable {
             });
         }
         return removed;
+    }
+
+    /**
+     * Removes every live entry, segment by segment, and keeps the tombstones (they only make
+     * lookups miss): what a user of the table does when it can no longer vouch for what the
+     * table holds. Not reported to the eviction listener. @return how many entries were removed
+     */
+    public int dropLiveEntries() {
+        checkOpen();
+        int removed = 0;
+        for (int segment = 0; segment < settings.segments(); segment++) {
+            removed += lockedSegment(segment, s -> {
+                List<Integer> live = new ArrayList<>();
+                for (int index = ops.lruHead(s); index != NIL; index = ops.lruNext(s, index)) {
+                    ops.checkIndex(index);
+                    if (!SegmentOps.isTombstone(ops.record(s, index))) {
+                        live.add(index);
+                    }
+                    if (live.size() > ops.records) {
+                        throw new CorruptSegmentException("LRU list has a cycle");
+                    }
+                }
+                for (int index : live) {
+                    ops.removeAt(s, ops.slotOf(s, index));
+                    SegmentOps.count(s, REMOVES_OFFSET);
+                }
+                return live.size();
+            });
+        }
+        return removed;
+    }
+
+    // ---- freshness word -----------------------------------------------------------------------
+
+    /**
+     * Until when, as a {@link System#nanoTime()} of this host, some process vouched that the
+     * table's contents are fresh (0 if none ever did). The table does not interpret it; see
+     * {@code SPEC.md}, "Freshness word". An acquire load: it sees everything the vouching
+     * process wrote to the table before its {@link #extendFreshUntil}.
+     */
+    public long freshUntilNanos() {
+        checkOpen();
+        return MEMORY.readVolatileLong(mapping.address() + FileHeaderLayout.FRESH_UNTIL_OFFSET);
+    }
+
+    /**
+     * Raises the freshness word to {@code nanos} unless it is already later (a CAS loop: a
+     * release, paired with {@link #freshUntilNanos}'s acquire).
+     */
+    public void extendFreshUntil(long nanos) {
+        checkOpen();
+        long address = mapping.address() + FileHeaderLayout.FRESH_UNTIL_OFFSET;
+        long current;
+        do {
+            current = MEMORY.readVolatileLong(address);
+            if (current != 0 && current - nanos >= 0) {
+                return;
+            }
+        } while (!MEMORY.compareAndSwapLong(address, current, nanos));
     }
 
     // ---- inspection -------------------------------------------------------------------------

@@ -62,6 +62,35 @@ class ShmLruTest {
     }
 
     @Test
+    void dropLiveEntriesRemovesValuesAndKeepsTombstones() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            t.put("a", b("one"), null);
+            t.put("b", b("two"), null);
+            t.removeIfNotNewer(b("c"), 5, null);
+            assertEquals(2, t.dropLiveEntries());
+            assertNull(t.getEntry(b("a")));
+            assertNull(t.getEntry(b("b")));
+            assertTrue(t.getEntry(b("c")).tombstone(), "the tombstone stays");
+            assertFalse(t.putIfNewer(b("c"), b("old"), 4, null), "and still refuses older writes");
+            assertTrue(evictions.isEmpty(), "dropped entries are not evictions");
+            assertEquals(List.of(), t.verify().problems());
+        }
+    }
+
+    @Test
+    void theFreshnessWordOnlyMovesForwardAndIsSharedByEveryAttachedProcess() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64)); ShmLru other = ShmLru.attach(shm.file("t.lru"))) {
+            assertEquals(0, t.freshUntilNanos(), "a new table is vouched for by nobody");
+            long base = System.nanoTime();
+            t.extendFreshUntil(base + 1_000);
+            other.extendFreshUntil(base + 500);
+            assertEquals(base + 1_000, other.freshUntilNanos(), "an earlier time never lowers it");
+            other.extendFreshUntil(base + 2_000);
+            assertEquals(base + 2_000, t.freshUntilNanos());
+        }
+    }
+
+    @Test
     void aHitWithinTheLruResolutionTakesNoLockAndWritesNothing() {
         try (ShmLru t = fullTableOfABC()) {
             long seq = changeSequence(t);
