@@ -236,6 +236,17 @@ public final class SessionCacheManager implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Whether this host's table (L1) answers lookups now, without asking a relay: this process
+     * holds a lease from a relay it has been in step with for {@code max-staleness} (from about
+     * that long after start; lost while no relay answers heartbeats). Without it every lookup
+     * asks a relay, and fails with {@link SessionCacheException.Unavailable} if none answers:
+     * that is how a logout stays final within {@code max-staleness} on every host.
+     */
+    public boolean l1Leased() {
+        return edge.l1Leased();
+    }
+
     /** The relays this manager currently considers reachable, "host:port". */
     public List<String> liveRelays() {
         return edge.liveRelays().stream().map(Object::toString).toList();
@@ -393,8 +404,8 @@ public final class SessionCacheManager implements AutoCloseable {
         if (cause instanceof EdgeException.StaleWrite stale) {
             return new StaleSessionException(stale.getMessage(), stale.newerVersion(), stale.deleted());
         }
-        if (cause instanceof EdgeException.Timeout timeout) {
-            return new SessionCacheException.Unavailable(timeout.getMessage());
+        if (cause instanceof EdgeException.Unavailable unavailable) {
+            return new SessionCacheException.Unavailable(unavailable.getMessage());
         }
         if (cause instanceof RuntimeException runtime && !(cause instanceof EdgeException)) {
             return runtime;

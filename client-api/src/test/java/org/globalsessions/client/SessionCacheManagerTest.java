@@ -62,6 +62,7 @@ class SessionCacheManagerTest {
         hostB = new SessionCacheManager(lru, relay);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> hostA.set("warm-up", new byte[] {1}).toCompletableFuture().get(10, TimeUnit.SECONDS) > 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> hostA.l1Leased() && hostB.l1Leased());
     }
 
     @AfterAll

@@ -27,6 +27,7 @@ import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.actors.tables.Tables;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.lease.TableLease;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.Tier;
@@ -52,6 +53,14 @@ import org.globalsessions.shm.ShmLru;
  *   timeout have done so (stragglers are logged by address).</li>
  * </ul>
  *
+ * <h2>Lease</h2>
+ * L2 answers only while this relay holds its lease ({@link TableLease}, rule ALL): in step with
+ * every other relay's numbered deletes, renewed by heartbeats to them every max-staleness / 8.
+ * Without it lookups go to the sibling, and this relay's welcomes tell its edges it does not
+ * vouch for them (their L1 leases then run out). It drops L2's values when it starts and when a
+ * stream from another relay counts after a break; deletes that arrive before it first holds its
+ * lease wait for it. See {@code docs/consistency.md}.
+ *
  * <h2>Concurrency</h2>
  * One actor; L2 operations take well under a microsecond, so they run inline. Edges subscribe
  * by heartbeat and are dropped when silent for {@code relay.edge-expiry}.
@@ -66,6 +75,11 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private enum Tick implements RelayCommand {
+        INSTANCE
+    }
+
+    /** Heartbeats to the other relays, and the lease's probation clock. */
+    private enum LeaseTick implements RelayCommand {
         INSTANCE
     }
 
@@ -105,9 +119,21 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     /** Per key with writes in {@link #pendingPuts}: how many, and the newest version among them. */
     private final Map<String, long[]> keysInFlight = new HashMap<>();
     private final Map<Long, PendingDelete> deletes = new HashMap<>();
+    /** Every other relay the receptionist lists, reachable or not (an unreachable one may still coordinate deletes). */
     private Set<ActorRef<RelayCommand>> peers = Set.of();
+    /** Other relays that sent heartbeats lately, by when: they get this relay's deletes even before the receptionist lists them. */
+    private final Map<ActorRef<RelayCommand>, Long> heartbeatingPeers = new HashMap<>();
+    /** This relay's lease on L2: in step with every other relay's deletes. */
+    private final TableLease<ActorRef<RelayCommand>> lease;
+    /** Deletes coordinated so far in this incarnation: each {@code PeerInvalidate} carries its number. */
+    private long deletesCoordinated;
+    /** Deletes that arrived before this relay first held its lease: coordinated once it does. */
+    private final List<RelayCommand.Delete> startingDeletes = new ArrayList<>();
+    private boolean everLeased;
     private ActorRef<SiblingActor.Command> sibling;
     private long nextToken = 1;
+    /** Invalidations sent to the subscribed edges in this incarnation: each carries its number. */
+    private long invalidationsSent;
 
     private RelayActor(ActorContext<RelayCommand> context, TimerScheduler<RelayCommand> timers,
                        GlobalSessionsSettings settings, ShmLru l2, NodeMetrics metrics) {
@@ -123,6 +149,15 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         receptionist.tell(Receptionist.subscribe(siblingKey, listings));
         receptionist.tell(Receptionist.subscribe(KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+        this.lease = new TableLease<>(TableLease.Rule.ALL, settings.leaseDuration().toNanos(), settings.maxStaleness().toNanos(),
+                System.nanoTime());
+        timers.startTimerWithFixedDelay(LeaseTick.INSTANCE, settings.maxStaleness().dividedBy(8));
+        // A table this relay did not keep while it was down may hold sessions deleted meanwhile.
+        int dropped = l2.dropLiveEntries();
+        if (dropped > 0) {
+            context.getLog().info("relay {}: dropped {} sessions its table held from before this start (deletes may have "
+                    + "happened while it was down); they are read from the relief tiers again", settings.address(), dropped);
+        }
     }
 
     /** A relay serving from {@code l2}, a table the caller created and closes. */
@@ -148,6 +183,9 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                 .onMessage(RelayCommand.PeerInvalidate.class, this::onPeerInvalidate)
                 .onMessage(RelayCommand.PeerInvalidated.class, this::onPeerInvalidated)
                 .onMessage(RelayCommand.PeerArrival.class, this::onPeerArrival)
+                .onMessage(RelayCommand.PeerHeartbeat.class, this::onPeerHeartbeat)
+                .onMessage(RelayCommand.PeerWelcome.class, this::onPeerWelcome)
+                .onMessageEquals(LeaseTick.INSTANCE, this::onLeaseTick)
                 .onMessage(ListingChanged.class, changed -> changed.listing().isForKey(KEY)
                         ? onPeersChanged(changed.listing()) : onSiblingsChanged(changed.listing()))
                 .onMessage(InvalidationTimeout.class, this::onInvalidationTimeout)
@@ -195,7 +233,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
      * its answer reaches the edge from there.
      */
     private EdgeCommand fromL2(RelayCommand.Get get) {
-        Entry entry = l2(get.key());
+        Entry entry = lease.fresh(System.nanoTime()) ? l2(get.key()) : null;
         metrics.relayRequest(entry != null ? "get_l2" : "get_forwarded");
         if (entry != null && !newerWriteInFlight(get.key(), entry.version())) {
             return entry.tombstone()
@@ -329,18 +367,27 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     private Behavior<RelayCommand> onDelete(RelayCommand.Delete delete) {
         metrics.relayRequest("delete");
+        if (!everLeased) {
+            // Another relay that does not know this one yet would not hear of this delete: wait
+            // until this relay is in step with every relay it knows (at most about max-staleness).
+            startingDeletes.add(delete);
+            return this;
+        }
         if (sibling == null) {
             delete.replyTo().tell(noSibling(delete.requestId(), delete.key()));
             return this;
         }
         tombstone(delete.key(), delete.version());
         long deleteId = nextToken++;
-        PendingDelete pending = new PendingDelete(delete, new HashSet<>(peers), new HashSet<>(edges.keySet()));
+        Set<ActorRef<RelayCommand>> toldPeers = new HashSet<>(peers);
+        toldPeers.addAll(heartbeatingPeers.keySet());
+        PendingDelete pending = new PendingDelete(delete, toldPeers, new HashSet<>(edges.keySet()));
         deletes.put(deleteId, pending);
         sibling.tell(new SiblingActor.DeleteAtOwners(delete.key(), delete.version(), deleteId, getContext().getSelf()));
-        RelayCommand.PeerInvalidate toPeers = new RelayCommand.PeerInvalidate(delete.key(), delete.version(), deleteId, getContext().getSelf());
+        RelayCommand.PeerInvalidate toPeers = new RelayCommand.PeerInvalidate(delete.key(), delete.version(), deleteId,
+                getContext().getSelf(), incarnation, ++deletesCoordinated);
         pending.peers.forEach(peer -> peer.tell(toPeers));
-        EdgeCommand.Invalidate toEdges = new EdgeCommand.Invalidate(delete.key(), delete.version(), deleteId, getContext().getSelf());
+        EdgeCommand.Invalidate toEdges = invalidation(delete.key(), delete.version(), deleteId);
         pending.edges.forEach(edge -> edge.tell(toEdges));
         pending.invalidationDone = pending.peers.isEmpty() && pending.edges.isEmpty();
         if (!pending.invalidationDone) {
@@ -428,7 +475,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     private Behavior<RelayCommand> onPeerInvalidate(RelayCommand.PeerInvalidate invalidate) {
         tombstone(invalidate.key(), invalidate.version());
-        EdgeCommand.Invalidate toEdges = new EdgeCommand.Invalidate(invalidate.key(), invalidate.version(), 0, getContext().getSelf());
+        lease.invalidated(invalidate.epoch(), invalidate.seq(), System.nanoTime());
+        EdgeCommand.Invalidate toEdges = invalidation(invalidate.key(), invalidate.version(), 0);
         invalidate.replyTo().tell(new RelayCommand.PeerInvalidated(invalidate.deleteId(), getContext().getSelf()));
         // Edges subscribe to every relay, so the coordinating relay reaches them itself; this
         // copy only covers an edge that the coordinator does not know yet (token 0: no answer needed).
@@ -436,11 +484,20 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         return this;
     }
 
+    /**
+     * The next invalidation for every subscribed edge, numbered: an edge that finds a number
+     * skipped (or a welcome counting more than it received) knows it missed one.
+     */
+    private EdgeCommand.Invalidate invalidation(String key, long version, long token) {
+        return new EdgeCommand.Invalidate(key, version, token, getContext().getSelf(), incarnation, ++invalidationsSent);
+    }
+
     // ---- membership -------------------------------------------------------------------------
 
     private Behavior<RelayCommand> onSubscribe(RelayCommand.Subscribe subscribe) {
         edges.put(subscribe.edge(), System.nanoTime());
-        subscribe.edge().tell(new EdgeCommand.Welcome(subscribe.as(), incarnation));
+        subscribe.edge().tell(new EdgeCommand.Welcome(subscribe.as(), incarnation, invalidationsSent, subscribe.sentNanos(),
+                lease.fresh(System.nanoTime())));
         return this;
     }
 
@@ -460,16 +517,64 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private Behavior<RelayCommand> onPeersChanged(Receptionist.Listing listing) {
-        Set<ActorRef<RelayCommand>> all = new HashSet<>(listing.getServiceInstances(KEY));
+        Set<ActorRef<RelayCommand>> all = new HashSet<>(listing.getAllServiceInstances(KEY));
         all.remove(getContext().getSelf());
         peers = Set.copyOf(all);
+        requirePeers();
         return this;
+    }
+
+    // ---- the lease: in step with every other relay ----------------------------------------------
+
+    private Behavior<RelayCommand> onPeerHeartbeat(RelayCommand.PeerHeartbeat heartbeat) {
+        if (heartbeatingPeers.put(heartbeat.from(), System.nanoTime()) == null) {
+            requirePeers();
+        }
+        heartbeat.from().tell(new RelayCommand.PeerWelcome(getContext().getSelf(), incarnation, deletesCoordinated, heartbeat.sentNanos()));
+        return this;
+    }
+
+    private Behavior<RelayCommand> onPeerWelcome(RelayCommand.PeerWelcome welcome) {
+        lease.welcome(welcome.from(), welcome.epoch(), welcome.invalidations(), welcome.sentNanos(), true, System.nanoTime());
+        return this;
+    }
+
+    /** The lease depends on every relay that is listed or heartbeats: either may coordinate deletes. */
+    private void requirePeers() {
+        Set<ActorRef<RelayCommand>> required = new HashSet<>(peers);
+        required.addAll(heartbeatingPeers.keySet());
+        lease.require(required, System.nanoTime());
+    }
+
+    private Behavior<RelayCommand> onLeaseTick() {
+        long now = System.nanoTime();
+        RelayCommand.PeerHeartbeat heartbeat = new RelayCommand.PeerHeartbeat(getContext().getSelf(), now);
+        peers.forEach(peer -> peer.tell(heartbeat));
+        lease.tick(now, 0, this::dropL2);
+        if (!everLeased && lease.fresh(now)) {
+            everLeased = true;
+            startingDeletes.forEach(this::onDelete);
+            startingDeletes.clear();
+        }
+        return this;
+    }
+
+    /** A stream from another relay counted after a break: deletes it coordinated meanwhile may be missing from L2. */
+    private void dropL2() {
+        int dropped = l2.dropLiveEntries();
+        if (dropped > 0) {
+            getContext().getLog().info("relay {}: dropped {} sessions from L2: it was not in step with every other relay's "
+                    + "deletes for a while; they are read from the relief tiers again", settings.address(), dropped);
+        }
     }
 
     private Behavior<RelayCommand> onTick() {
         long now = System.nanoTime();
         long expiry = settings.relay().edgeExpiry().toNanos();
         edges.values().removeIf(lastSeen -> now - lastSeen > expiry);
+        if (heartbeatingPeers.values().removeIf(lastSeen -> now - lastSeen > expiry)) {
+            requirePeers();
+        }
         for (Iterator<PendingPut> i = pendingPuts.values().iterator(); i.hasNext(); ) {
             PendingPut pending = i.next();
             if (now - pending.deadlineNanos() > 0) {

@@ -1,6 +1,7 @@
 package org.globalsessions.actors.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,11 +59,120 @@ class RelayActorTest {
         all.put("relay.table.path", dir.resolve("l2.lru").toString());
         settings = TestNodes.node(dir, List.of(Role.RELAY), FreePorts.next(), List.of(), all);
         l2 = Tables.createRelayTable(settings);
-        return kit.spawn(RelayActor.create(settings, l2, NodeMetrics.unregistered()));
+        ActorRef<RelayCommand> relay = kit.spawn(RelayActor.create(settings, l2, NodeMetrics.unregistered()));
+        vouches(relay); // it answered: it started (and dropped what the table held from before)
+        return relay;
     }
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Whether {@code relay} vouches for its edges now: its answer to a heartbeat says so. */
+    private boolean vouches(ActorRef<RelayCommand> relay) {
+        TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
+        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime()));
+        boolean vouched = edge.expectMessageClass(EdgeCommand.Welcome.class).vouched();
+        relay.tell(new RelayCommand.Unsubscribe(edge.getRef()));
+        return vouched;
+    }
+
+    private void awaitVouching(ActorRef<RelayCommand> relay, boolean vouching) {
+        kit.createTestProbe().awaitAssert(Duration.ofSeconds(10), Duration.ofMillis(50), () -> {
+            assertEquals(vouching, vouches(relay));
+            return null;
+        });
+    }
+
+    /** Fast leases: max-staleness 400 ms (a lease of 200 ms, heartbeats every 50 ms). */
+    private static Map<String, Object> fastLeases(Map<String, Object> more) {
+        Map<String, Object> all = new HashMap<>(more);
+        all.put("max-staleness", "400ms");
+        all.put("edge.heartbeat-interval", "50ms");
+        return all;
+    }
+
+    /**
+     * A relay restarted on the L2 table it had before: sessions may have been deleted while it
+     * was down, with nobody to tell it. It drops every value it finds (tombstones stay).
+     */
+    @Test
+    void aRelayStartingOnATableFromBeforeDropsItsValues() {
+        Map<String, Object> all = new HashMap<>();
+        all.put("relay.table.path", dir.resolve("l2.lru").toString());
+        GlobalSessionsSettings before = TestNodes.node(dir, List.of(Role.RELAY), FreePorts.next(), List.of(), all);
+        try (ShmLru old = Tables.createRelayTable(before)) {
+            old.putIfNewer(bytes("deleted-while-down"), bytes("v"), 1, Duration.ofMinutes(5), 0);
+            old.removeIfNotNewer(bytes("tombstoned"), 2, Duration.ofMinutes(5));
+        }
+        relay(Map.of());
+        assertNull(l2.getEntry(bytes("deleted-while-down")));
+        assertTrue(l2.getEntry(bytes("tombstoned")).tombstone(), "tombstones stay: they only make lookups miss");
+    }
+
+    /**
+     * A relay answers from L2, and vouches for its edges' L1, only while it is in step with every
+     * other relay (any of them may coordinate a delete): a peer that stops answering heartbeats
+     * ends its lease within max-staleness / 2, and lookups go to the relief tiers meanwhile.
+     */
+    @Test
+    void aRelayAnswersFromL2OnlyWhileInStepWithEveryOtherRelay() {
+        ActorRef<RelayCommand> relay = relay(fastLeases(Map.of()));
+        TestProbe<RelayCommand> peer = kit.createTestProbe(RelayCommand.class);
+        kit.system().receptionist().tell(Receptionist.register(RelayActor.KEY, peer.getRef()));
+        TestProbe<SiblingActor.Command> sibling = kit.createTestProbe(SiblingActor.Command.class);
+        kit.system().receptionist().tell(Receptionist.register(SiblingActor.key(settings.hostname(), Tables.relayPath(settings)),
+                sibling.getRef()));
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        boolean vouched = false;
+        while (!vouched && System.nanoTime() < deadline) { // the peer answers every heartbeat
+            RelayCommand.PeerHeartbeat heartbeat = peer.expectMessageClass(RelayCommand.PeerHeartbeat.class, Duration.ofSeconds(5));
+            heartbeat.from().tell(new RelayCommand.PeerWelcome(peer.getRef(), 42, 0, heartbeat.sentNanos()));
+            vouched = vouches(relay);
+        }
+        assertTrue(vouched, "a relay in step with its only peer vouches after its probation");
+        l2.putIfNewer(bytes("k"), bytes("v"), 1, Duration.ofMinutes(5), 0);
+        TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
+        relay.tell(new RelayCommand.GetBatch(1, List.of(new RelayCommand.Lookup("k", 7, 0)), edge.getRef()));
+        assertEquals(List.of(7L), edge.expectMessageClass(EdgeCommand.Answers.class).found().stream()
+                .map(EdgeCommand.Found::requestId).toList(), "answered from L2");
+
+        awaitVouching(relay, false); // the peer went quiet
+        relay.tell(new RelayCommand.GetBatch(2, List.of(new RelayCommand.Lookup("k", 8, 0)), edge.getRef()));
+        assertEquals("k", sibling.expectMessageClass(SiblingActor.Get.class).key(), "without a lease, L2 is not asked");
+        assertTrue(edge.expectMessageClass(EdgeCommand.Answers.class).found().isEmpty());
+    }
+
+    /**
+     * A delete another relay coordinated never arrived (its number was skipped): this relay's L2
+     * may hold the session, so once the stream counts again L2's values are dropped.
+     */
+    @Test
+    void aRelayThatMissedAnotherRelaysDeleteDropsL2() {
+        ActorRef<RelayCommand> relay = relay(fastLeases(Map.of()));
+        TestProbe<RelayCommand> peer = kit.createTestProbe(RelayCommand.class);
+        kit.system().receptionist().tell(Receptionist.register(RelayActor.KEY, peer.getRef()));
+        long[] coordinated = {0};
+        Runnable answerHeartbeats = () -> {
+            RelayCommand.PeerHeartbeat heartbeat = peer.expectMessageClass(RelayCommand.PeerHeartbeat.class, Duration.ofSeconds(5));
+            heartbeat.from().tell(new RelayCommand.PeerWelcome(peer.getRef(), 42, coordinated[0], heartbeat.sentNanos()));
+        };
+        while (!vouches(relay)) {
+            answerHeartbeats.run();
+        }
+        l2.putIfNewer(bytes("kept-by-mistake"), bytes("v"), 1, Duration.ofMinutes(5), 0);
+        // Delete number 1 was lost on the way; number 2 (of another key) arrives.
+        coordinated[0] = 2;
+        relay.tell(new RelayCommand.PeerInvalidate("other", 5, 99, peer.getRef(), 42, 2));
+        peer.fishForMessage(Duration.ofSeconds(5), m -> m instanceof RelayCommand.PeerInvalidated
+                ? org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                : org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore());
+        assertFalse(vouches(relay), "a missed delete ends the lease at once");
+        while (!vouches(relay)) {
+            answerHeartbeats.run();
+        }
+        assertNull(l2.getEntry(bytes("kept-by-mistake")), "the new run counted only after L2's values were dropped");
     }
 
     /**
@@ -79,6 +189,7 @@ class RelayActorTest {
             l2.putIfNewer(bytes("big-" + i), value, i, Duration.ofMinutes(5), 0);
         }
         l2.putIfNewer(bytes("small"), new byte[10], 9, Duration.ofMinutes(5), 0);
+        awaitVouching(relay, true); // alone, a relay holds its lease after its probation
         TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
         relay.tell(new RelayCommand.GetBatch(5, List.of(new RelayCommand.Lookup("big-1", 1, 0),
                 new RelayCommand.Lookup("big-2", 2, 0), new RelayCommand.Lookup("big-3", 3, 0),

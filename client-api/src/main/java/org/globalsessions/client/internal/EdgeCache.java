@@ -20,6 +20,7 @@ import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
+import org.globalsessions.runtime.lease.TableLease;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
@@ -52,6 +53,14 @@ import org.globalsessions.shm.ShmLru;
  * A request that no relay answers in time fails with {@link EdgeException.Timeout} naming the
  * relays tried ({@link RelayDirectory}, {@link PendingRequests}).
  *
+ * <h2>Lease</h2>
+ * L1 answers only while this process holds its lease ({@link TableLease}, rule ANY): a relay it
+ * has been in step with (every numbered invalidation arrived) answered a heartbeat within
+ * max-staleness / 2 and vouched. Otherwise a get goes to the relay, so a logout is final on this
+ * host within max-staleness whatever was lost on the way ({@code docs/consistency.md}). A fault
+ * in the edge's actor fails the requests it concerns and the edge goes on; if its actor system
+ * stops, every call fails at once with {@link EdgeException.Unavailable}.
+ *
  * <h2>Concurrency</h2>
  * Thread-safe. Futures complete on the actor's thread: callers must not block in callbacks
  * (client-api moves them to the caller's executor).
@@ -80,6 +89,7 @@ public final class EdgeCache implements AutoCloseable {
     private final RelayDirectory relays;
     private final LookupWindow lookups;
     private final PendingRequests requests;
+    private final TableLease<HostPort> lease;
     private final ActorSystem<EdgeCommand> system;
     private final ConcurrentHashMap<String, CompletableFuture<Optional<Session>>> inflight = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -101,10 +111,18 @@ public final class EdgeCache implements AutoCloseable {
         this.relays = new RelayDirectory(settings);
         this.lookups = new LookupWindow(relays);
         this.requests = new PendingRequests(relays, lookups, settings.requestTimeout());
-        this.system = NodeBootstrap.start(EdgeCacheActor.create(settings, l1, clock, relays, lookups, requests, listeners),
+        this.lease = new TableLease<>(TableLease.Rule.ANY, settings.leaseDuration().toNanos(), settings.maxStaleness().toNanos(), System.nanoTime());
+        this.system = NodeBootstrap.start(EdgeCacheActor.create(settings, l1, clock, relays, lookups, requests, lease, listeners),
                 settings, PekkoConfig.Kind.EDGE);
         relays.connect(system);
         relays.heartbeat();
+        system.getWhenTerminated().whenComplete((done, error) -> {
+            if (!closed) {
+                log.error("edge: its actor system stopped unexpectedly; every call fails from now on (L1 stops answering "
+                        + "within max-staleness / 2): close this SessionCacheManager and build a new one");
+                requests.stop(new EdgeException.Unavailable("the edge stopped unexpectedly (see the log): build a new session cache"));
+            }
+        });
     }
 
     /** Opens (or creates, with {@code manage-section}) the host's L1 and starts the edge's ActorSystem. */
@@ -128,21 +146,22 @@ public final class EdgeCache implements AutoCloseable {
 
     // ---- API ----------------------------------------------------------------------------------
 
-    /** The session if L1 holds it (no network); empty on an L1 miss. */
+    /** The session if L1 holds it and may answer (no network); empty on an L1 miss or without a lease. */
     public Optional<Session> getLocal(String key) {
         byte[] k = checkKey(key);
-        byte[] value = l1.get(k);
+        byte[] value = lease.fresh(System.nanoTime()) ? l1.get(k) : null;
         return value == null ? Optional.empty() : Optional.of(new Session(value, 0, 0, Tier.L1));
     }
 
     /**
-     * The session for {@code key} if this host's table holds a live value of it (an L1 hit,
-     * counted), else null: a miss, or a tombstone, which {@link #get} takes to the relay. The
-     * whole hit path: no future, no optional, nothing leaves the caller's thread.
+     * The session for {@code key} if this host's table holds a live value of it and may answer
+     * (this process holds its {@linkplain #l1Leased lease}; an L1 hit, counted), else null: a
+     * miss, a tombstone, or no lease, which {@link #get} takes to the relay. The whole hit path:
+     * no future, no optional, nothing leaves the caller's thread.
      */
     public Session l1Hit(String key) {
         Entry entry = l1.getEntry(checkKey(key));
-        if (entry == null || entry.tombstone()) {
+        if (entry == null || entry.tombstone() || !lease.fresh(System.nanoTime())) {
             return null;
         }
         l1Hits.increment();
@@ -229,6 +248,11 @@ public final class EdgeCache implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** The edge's actor system (its guardian is the edge's actor): for tests that stage faults. */
+    ActorSystem<EdgeCommand> system() {
+        return system;
+    }
+
     public ShmLru l1() {
         return l1;
     }
@@ -250,6 +274,15 @@ public final class EdgeCache implements AutoCloseable {
     /** Lookup batches this edge sent (each carries one lookup or more). */
     public long lookupBatches() {
         return lookups.batchesSent();
+    }
+
+    /**
+     * Whether L1 may answer lookups now: this process holds a lease from a relay it has been in
+     * step with for {@code max-staleness} (about that long after start). Without one, every
+     * lookup asks a relay.
+     */
+    public boolean l1Leased() {
+        return lease.fresh(System.nanoTime());
     }
 
     /** The relays currently considered live. */

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -14,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.HostPort;
+import org.globalsessions.runtime.lease.TableLease;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
@@ -48,12 +51,14 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
     private final RelayDirectory relays;
     private final LookupWindow lookups;
     private final PendingRequests requests;
+    private final TableLease<HostPort> lease;
+    private final long leaseNanos;
     private final List<EdgeCache.Listener> listeners;
     private final long ticksPerHeartbeat;
     private long ticks;
 
     private EdgeCacheActor(ActorContext<EdgeCommand> context, GlobalSessionsSettings settings, ShmLru l1, HybridClock clock,
-                           RelayDirectory relays, LookupWindow lookups, PendingRequests requests,
+                           RelayDirectory relays, LookupWindow lookups, PendingRequests requests, TableLease<HostPort> lease,
                            List<EdgeCache.Listener> listeners) {
         super(context);
         this.settings = settings;
@@ -62,44 +67,87 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         this.relays = relays;
         this.lookups = lookups;
         this.requests = requests;
+        this.lease = lease;
+        this.leaseNanos = settings.leaseDuration().toNanos();
         this.listeners = listeners;
         this.ticksPerHeartbeat = Math.max(1, settings.edge().heartbeatInterval().toMillis() / TICK.toMillis());
     }
 
     static Behavior<EdgeCommand> create(GlobalSessionsSettings settings, ShmLru l1, HybridClock clock, RelayDirectory relays,
-                                        LookupWindow lookups, PendingRequests requests, List<EdgeCache.Listener> listeners) {
-        return Behaviors.withTimers(timers -> {
+                                        LookupWindow lookups, PendingRequests requests, TableLease<HostPort> lease,
+                                        List<EdgeCache.Listener> listeners) {
+        Behavior<EdgeCommand> edge = Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
-            return Behaviors.setup(context -> new EdgeCacheActor(context, settings, l1, clock, relays, lookups, requests, listeners));
+            return Behaviors.setup(context -> new EdgeCacheActor(context, settings, l1, clock, relays, lookups, requests, lease, listeners));
         });
+        // Handlers contain their own failures (handled); anything else restarts the actor, whose
+        // state lives in the parts it is given, rather than stopping the edge's ActorSystem.
+        return Behaviors.supervise(edge).onFailure(Exception.class, SupervisorStrategy.restart());
     }
 
     @Override
     public Receive<EdgeCommand> createReceive() {
         return newReceiveBuilder()
-                .onMessage(EdgeCommand.Found.class, m -> handled(() -> onFound(m)))
-                .onMessage(EdgeCommand.NotFound.class, m -> handled(() -> onNotFound(m)))
-                .onMessage(EdgeCommand.Answers.class, m -> handled(() -> onAnswers(m)))
-                .onMessage(EdgeCommand.PutAck.class, m -> handled(() -> onPutAck(m)))
-                .onMessage(EdgeCommand.PutRefused.class, m -> handled(() -> onPutRefused(m)))
-                .onMessage(EdgeCommand.DeleteAck.class, m -> handled(() -> onDeleteAck(m)))
-                .onMessage(EdgeCommand.Failed.class, m -> handled(() -> onFailed(m)))
-                .onMessage(EdgeCommand.Invalidate.class, m -> handled(() -> onInvalidate(m)))
-                .onMessage(EdgeCommand.Arrival.class, m -> handled(() -> onArrival(m)))
-                .onMessage(EdgeCommand.Welcome.class, m -> handled(() -> relays.welcomed(m)))
-                .onMessageEquals(Tick.INSTANCE, () -> handled(this::onTick))
+                .onMessage(EdgeCommand.Found.class, m -> handled(m, () -> onFound(m)))
+                .onMessage(EdgeCommand.NotFound.class, m -> handled(m, () -> onNotFound(m)))
+                .onMessage(EdgeCommand.Answers.class, m -> handled(m, () -> onAnswers(m)))
+                .onMessage(EdgeCommand.PutAck.class, m -> handled(m, () -> onPutAck(m)))
+                .onMessage(EdgeCommand.PutRefused.class, m -> handled(m, () -> onPutRefused(m)))
+                .onMessage(EdgeCommand.DeleteAck.class, m -> handled(m, () -> onDeleteAck(m)))
+                .onMessage(EdgeCommand.Failed.class, m -> handled(m, () -> onFailed(m)))
+                .onMessage(EdgeCommand.Invalidate.class, m -> handled(m, () -> onInvalidate(m)))
+                .onMessage(EdgeCommand.Arrival.class, m -> handled(m, () -> onArrival(m)))
+                .onMessage(EdgeCommand.Welcome.class, m -> handled(m, () -> onWelcome(m)))
+                .onMessageEquals(Tick.INSTANCE, () -> handled(Tick.INSTANCE, this::onTick))
                 .build();
     }
 
-    private Behavior<EdgeCommand> handled(Runnable action) {
-        action.run();
+    /**
+     * Runs {@code action} for {@code message}; if it throws (a table lock that timed out, a key the
+     * table refuses), the failure is logged and contained: the requests the message answers fail
+     * with an error saying so, and the edge goes on. An invalidation that could not be applied
+     * is not counted, so the relay's next welcome shows it missing and the lease ends.
+     */
+    private Behavior<EdgeCommand> handled(EdgeCommand message, Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            // The exception's message may name a session: only its type goes to the log at WARN.
+            log.warn("edge: handling a {} failed with {}; the edge goes on (details at DEBUG)",
+                    message.getClass().getSimpleName(), e.getClass().getName());
+            log.debug("edge: the failure", e);
+            EdgeException failure = new EdgeException("the edge could not handle the answer to this request: "
+                    + e.getClass().getSimpleName());
+            answeredRequests(message).forEach(id -> {
+                PendingRequests.Pending p = requests.remove(id);
+                if (p != null) {
+                    p.future().completeExceptionally(failure);
+                }
+            });
+        }
         return this;
+    }
+
+    /** The ids of the requests {@code message} answers (none for events). */
+    private static List<Long> answeredRequests(EdgeCommand message) {
+        if (message instanceof EdgeCommand.Answers answers) {
+            List<Long> ids = new java.util.ArrayList<>();
+            answers.found().forEach(f -> ids.add(f.requestId()));
+            answers.notFound().forEach(n -> ids.add(n.requestId()));
+            return ids;
+        }
+        if (message instanceof EdgeCommand.Answer answer) {
+            return List.of(answer.requestId());
+        }
+        return List.of();
     }
 
     private void onTick() {
         long now = System.nanoTime();
         lookups.expire(now);
         requests.expire(now);
+        lease.tick(now, l1.freshUntilNanos(), this::dropTable);
+        vouch(now);
         if (++ticks % ticksPerHeartbeat == 0) {
             relays.heartbeat();
         }
@@ -109,10 +157,15 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
 
     private void onFound(EdgeCommand.Found found) {
         clock.observe(found.version());
-        try {
-            l1.putIfNewer(EdgeCache.bytes(found.key()), found.value(), found.version(), Duration.ofMillis(found.ttlMillis()), found.expiresAtMillis());
-        } catch (IllegalArgumentException e) {
-            log.debug("edge: a session larger than L1 records is not cached: {}", e.getMessage());
+        PendingRequests.Pending asked = requests.get(found.requestId());
+        // An answer that took longer than a lease may predate a delete this edge was told about
+        // meanwhile (and a late one, whose request timed out, is older still): pass it on, don't keep it.
+        if (asked != null && System.nanoTime() - asked.sentNanos() < leaseNanos) {
+            try {
+                l1.putIfNewer(EdgeCache.bytes(found.key()), found.value(), found.version(), Duration.ofMillis(found.ttlMillis()), found.expiresAtMillis());
+            } catch (IllegalArgumentException e) {
+                log.debug("edge: a session larger than L1 records is not cached: {}", e.getMessage());
+            }
         }
         CompletableFuture<Optional<EdgeCache.Session>> future = requests.take(found.requestId(), PendingRequests.Kind.GET);
         if (future != null) {
@@ -179,6 +232,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
     private void onInvalidate(EdgeCommand.Invalidate invalidate) {
         clock.observe(invalidate.version());
         l1.removeIfNotNewer(EdgeCache.bytes(invalidate.key()), invalidate.version(), settings.relief().tombstoneTtl());
+        lease.invalidated(invalidate.epoch(), invalidate.seq(), System.nanoTime());
         if (invalidate.token() != 0) {
             invalidate.ackTo().tell(new RelayCommand.EdgeInvalidated(invalidate.token(), getContext().getSelf()));
         }
@@ -188,6 +242,31 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
             } catch (RuntimeException e) {
                 log.warn("edge: an invalidation listener threw; the cache is unaffected", e);
             }
+        }
+    }
+
+    private void onWelcome(EdgeCommand.Welcome welcome) {
+        RelayDirectory.Relay relay = relays.welcomed(welcome);
+        if (relay != null) {
+            long now = System.nanoTime();
+            lease.welcome(relay.address, welcome.incarnation(), welcome.invalidations(), welcome.sentNanos(), welcome.vouched(), now);
+            vouch(now);
+        }
+    }
+
+    /** Tells the host's other processes how long this one vouches for the table. */
+    private void vouch(long now) {
+        if (lease.fresh(now)) {
+            l1.extendFreshUntil(lease.until());
+        }
+    }
+
+    /** Nobody on this host vouches for the table: drop what it holds (tombstones stay). */
+    private void dropTable() {
+        int dropped = l1.dropLiveEntries();
+        if (dropped > 0) {
+            log.info("edge: dropped {} sessions from L1 ({}): no process on this host kept it fresh, so deletes may have "
+                    + "been missed; they are read from the relays again", dropped, l1.path());
         }
     }
 

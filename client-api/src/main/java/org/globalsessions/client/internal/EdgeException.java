@@ -7,8 +7,15 @@ public class EdgeException extends RuntimeException {
         super(message);
     }
 
+    /** The edge cannot serve calls: nothing upstream answers, or the edge itself stopped. */
+    public static class Unavailable extends EdgeException {
+        public Unavailable(String message) {
+            super(message);
+        }
+    }
+
     /** No relay (or the relief tier behind it) answered in time. */
-    public static final class Timeout extends EdgeException {
+    public static final class Timeout extends Unavailable {
         public Timeout(String message) {
             super(message);
         }

@@ -34,9 +34,12 @@ final class PendingRequests {
 
     enum Kind { GET, PUT, DELETE }
 
-    /** A request in flight; {@code acks} counts the replicas that stored a write so far. */
+    /**
+     * A request in flight, sent (this attempt) at {@code sentNanos}; {@code acks} counts the
+     * replicas that stored a write so far.
+     */
     record Pending(Kind kind, String key, RelayCommand message, CompletableFuture<?> future,
-                   List<HostPort> tried, long deadlineNanos, long version, AtomicInteger acks) {
+                   List<HostPort> tried, long sentNanos, long deadlineNanos, long version, AtomicInteger acks) {
     }
 
     private final RelayDirectory relays;
@@ -44,6 +47,8 @@ final class PendingRequests {
     private final Duration requestTimeout;
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
+    /** Set when the edge can no longer serve: every request fails with it. */
+    private volatile EdgeException stopped;
 
     PendingRequests(RelayDirectory relays, LookupWindow lookups, Duration requestTimeout) {
         this.relays = relays;
@@ -62,6 +67,10 @@ final class PendingRequests {
      */
     void send(long id, Kind kind, String key, RelayCommand message, CompletableFuture<?> future, long version,
               List<HostPort> tried) {
+        if (stopped != null) {
+            future.completeExceptionally(stopped);
+            return;
+        }
         RelayDirectory.Relay relay = relays.relayFor(key, tried);
         if (relay == null) {
             future.completeExceptionally(new EdgeException.Timeout("no relay is reachable for " + kind.name().toLowerCase()
@@ -73,7 +82,8 @@ final class PendingRequests {
         // A retried lookup asks another expansion replica of the key's shard.
         RelayCommand attempt = message instanceof RelayCommand.Get get
                 ? new RelayCommand.Get(get.key(), get.requestId(), get.replyTo(), tried.size() - 1) : message;
-        pending.put(id, new Pending(kind, key, attempt, future, tried, System.nanoTime() + timeout, version, new AtomicInteger()));
+        long now = System.nanoTime();
+        pending.put(id, new Pending(kind, key, attempt, future, tried, now, now + timeout, version, new AtomicInteger()));
         if (attempt instanceof RelayCommand.Get get) {
             lookups.add(relay, new RelayCommand.Lookup(get.key(), get.requestId(), get.attempt()));
         } else {
@@ -132,5 +142,11 @@ final class PendingRequests {
     void failAll(EdgeException failure) {
         pending.values().forEach(p -> p.future().completeExceptionally(failure));
         pending.clear();
+    }
+
+    /** The edge can no longer serve: fails every waiting request, and every later one at once, with {@code failure}. */
+    void stop(EdgeException failure) {
+        stopped = failure;
+        failAll(failure);
     }
 }

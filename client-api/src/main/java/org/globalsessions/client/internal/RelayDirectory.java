@@ -118,17 +118,17 @@ final class RelayDirectory {
     /** Sends every relay a heartbeat (a subscription to its invalidations and arrivals). */
     void heartbeat() {
         for (Relay relay : relays.values()) {
-            relay.ref.tell(new RelayCommand.Subscribe(self, relay.address.toString()));
+            relay.ref.tell(new RelayCommand.Subscribe(self, relay.address.toString(), System.nanoTime()));
         }
     }
 
-    /** A relay answered a heartbeat: it is live. */
-    void welcomed(EdgeCommand.Welcome welcome) {
+    /** A relay answered a heartbeat: it is live. @return the relay, or null if the welcome names none of this edge's */
+    Relay welcomed(EdgeCommand.Welcome welcome) {
         Relay relay;
         try {
             relay = relays.get(HostPort.parse(welcome.as()));
         } catch (IllegalArgumentException e) {
-            return;
+            return null;
         }
         if (relay != null) {
             if (relay.everWelcomed && relay.incarnation != welcome.incarnation()) {
@@ -138,6 +138,7 @@ final class RelayDirectory {
             relay.lastWelcomeNanos = System.nanoTime();
             relay.everWelcomed = true;
         }
+        return relay;
     }
 
     /** Tells every relay this edge is leaving. */

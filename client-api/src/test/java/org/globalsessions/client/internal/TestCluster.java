@@ -82,7 +82,13 @@ public final class TestCluster implements AutoCloseable {
                 "edge.table.manage-section", manageSection));
         EdgeCache edge = EdgeCache.start(settings, clock);
         edges.add(edge);
+        awaitL1Lease(edge);
         return edge;
+    }
+
+    /** Waits until {@code edge}'s L1 answers lookups (its probation after start is over). */
+    public static void awaitL1Lease(EdgeCache edge) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(edge::l1Leased);
     }
 
     /**

@@ -21,13 +21,21 @@ import org.globalsessions.shm.ShmLruSettings;
  */
 public record GlobalSessionsSettings(Set<Role> roles, String systemName, String hostname, int port,
                                      List<HostPort> seedNodes, Tls tls, Hashing hashing, Metrics metrics, Duration requestTimeout,
-                                     Relay relay, Sibling sibling, Relief relief, Edge edge,
+                                     Duration maxStaleness, Relay relay, Sibling sibling, Relief relief, Edge edge,
                                      Config config, String source) {
 
     public static final String ROOT = "global-sessions";
 
     public boolean has(Role role) {
         return roles.contains(role);
+    }
+
+    /**
+     * How long a table (L1, L2) may answer from its contents on one lease from upstream: half of
+     * {@code max-staleness}, the other half being the relay's own lease from its peers.
+     */
+    public Duration leaseDuration() {
+        return maxStaleness.dividedBy(2);
     }
 
     /** This node's address as peers see it. */

@@ -74,6 +74,8 @@ public final class SettingsReader {
         GlobalSessionsSettings.Metrics metrics = new GlobalSessionsSettings.Metrics(get("metrics.hostname", config::getString),
                 port("metrics.port", true));
         Duration requestTimeout = positive("request-timeout");
+        Duration maxStaleness = positive("max-staleness");
+        check("max-staleness", maxStaleness, maxStaleness.toMillis() >= 100, "must be at least 100ms: leases are renewed by heartbeats");
         Relay relay = new Relay(table("relay.table"), get("relay.publish-arrivals", config::getBoolean),
                 positive("relay.invalidation-timeout"), positive("relay.edge-expiry"));
         Sibling sibling = new Sibling(optionalPath("sibling.table-path"));
@@ -84,11 +86,15 @@ public final class SettingsReader {
         Edge edge = new Edge(relays, get("edge.table.manage-section", config::getBoolean), table("edge.table"),
                 positive("edge.heartbeat-interval"), positive("edge.relay-down-after"),
                 positive("edge.first-contact-timeout"), get("edge.store-arrivals", config::getBoolean));
+        if (edge.heartbeatInterval().compareTo(maxStaleness.dividedBy(2)) >= 0) {
+            throw error("edge.heartbeat-interval", edge.heartbeatInterval(), "must be shorter than half of max-staleness ("
+                    + maxStaleness.toMillis() + " ms): each heartbeat renews a lease of max-staleness / 2; a quarter or less keeps it renewed");
+        }
         if (roles.contains(Role.RELAY) && port == 0) {
             throw error("port", 0, "a relay needs a fixed port: edges are configured with it");
         }
         return new GlobalSessionsSettings(roles, systemName, hostname, port, seedNodes, tls, hashing, metrics, requestTimeout,
-                relay, sibling, relief, edge, overrides, source);
+                maxStaleness, relay, sibling, relief, edge, overrides, source);
     }
 
     private Tls tls() {

@@ -13,17 +13,22 @@ public interface EdgeCommand {
     interface Reply extends EdgeCommand {
     }
 
+    /** A reply to one request, named by its {@code requestId}. */
+    interface Answer extends Reply {
+        long requestId();
+    }
+
     /** Something a relay tells its subscribed edges unasked: an invalidation, an arrival, a welcome. */
     interface Event extends EdgeCommand {
     }
 
     /** A value found for a {@code Get}. {@code expiresAtMillis} is 0 for no expiry. */
     record Found(long requestId, String key, byte[] value, long version, long expiresAtMillis, long ttlMillis,
-                 Tier tier) implements Reply, Wire {
+                 Tier tier) implements Answer, Wire {
     }
 
     /** Nothing stored for a {@code Get}; {@code tombstoneVersion} is the delete's version if one is known, else 0. */
-    record NotFound(long requestId, String key, long tombstoneVersion) implements Reply, Wire {
+    record NotFound(long requestId, String key, long tombstoneVersion) implements Answer, Wire {
     }
 
     /**
@@ -34,26 +39,32 @@ public interface EdgeCommand {
     }
 
     /** An expansion replica of the key's shard stored a {@code Put}; the write is done when {@code acksNeeded} replicas said so. */
-    record PutAck(long requestId, String key, long version, int acksNeeded) implements Reply, Wire {
+    record PutAck(long requestId, String key, long version, int acksNeeded) implements Answer, Wire {
     }
 
     /**
      * The expansion replicas refused a {@code Put} because they hold a newer version ({@code deleted}: a
      * tombstone, i.e. the session was logged out after this write was made).
      */
-    record PutRefused(long requestId, String key, long newerVersion, boolean deleted) implements Reply, Wire {
+    record PutRefused(long requestId, String key, long newerVersion, boolean deleted) implements Answer, Wire {
     }
 
     /** Every expansion replica holds the tombstone, and the relays and edges were told. */
-    record DeleteAck(long requestId, String key, long version) implements Reply, Wire {
+    record DeleteAck(long requestId, String key, long version) implements Answer, Wire {
     }
 
     /** The request could not be served; {@code reason} says what failed and where. */
-    record Failed(long requestId, String key, String reason) implements Reply, Wire {
+    record Failed(long requestId, String key, String reason) implements Answer, Wire {
     }
 
-    /** Remove {@code key} up to {@code version} from L1 and acknowledge to {@code ackTo} with {@code token}. */
-    record Invalidate(String key, long version, long token, ActorRef<RelayCommand> ackTo) implements Event, Wire {
+    /**
+     * Remove {@code key} up to {@code version} from L1 and acknowledge to {@code ackTo} with
+     * {@code token} (0: no acknowledgement wanted). {@code epoch} is the sending relay's
+     * incarnation and {@code seq} the number of invalidations it has sent its edges in that
+     * incarnation, this one included: an edge that sees a number skipped knows it missed one.
+     */
+    record Invalidate(String key, long version, long token, ActorRef<RelayCommand> ackTo, long epoch, long seq)
+            implements Event, Wire {
     }
 
     /** A new version of a session was written somewhere. */
@@ -62,8 +73,12 @@ public interface EdgeCommand {
 
     /**
      * A relay's answer to a subscription heartbeat: {@code as} is the address the edge used,
-     * {@code incarnation} changes when the relay restarts.
+     * {@code incarnation} changes when the relay restarts, {@code invalidations} is how many
+     * invalidations the relay has sent its edges in this incarnation (every one before this
+     * welcome on the same connection), {@code sentNanos} echoes the heartbeat's, and
+     * {@code vouched} says whether the relay itself holds its lease (is in step with every other
+     * relay): only then does the welcome renew the edge's lease on L1.
      */
-    record Welcome(String as, long incarnation) implements Event, Wire {
+    record Welcome(String as, long incarnation, long invalidations, long sentNanos, boolean vouched) implements Event, Wire {
     }
 }

@@ -43,9 +43,10 @@ public interface RelayCommand {
 
     /**
      * An edge's subscription and heartbeat; answered with {@code Welcome} carrying {@code as},
-     * the address the edge knows this relay by.
+     * the address the edge knows this relay by, and {@code sentNanos}, when the edge sent it
+     * (by the edge's clock: the lease the welcome renews runs from then).
      */
-    record Subscribe(ActorRef<EdgeCommand> edge, String as) implements RelayCommand, Wire {
+    record Subscribe(ActorRef<EdgeCommand> edge, String as, long sentNanos) implements RelayCommand, Wire {
     }
 
     /** An edge leaving cleanly. */
@@ -67,9 +68,26 @@ public interface RelayCommand {
     record OwnersDeleted(long deleteId, String key, long version, int acksNeeded) implements RelayCommand, Wire {
     }
 
-    /** From the relay coordinating a delete: tombstone {@code key} in L2, acknowledge with {@code PeerInvalidated}. */
-    record PeerInvalidate(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo)
+    /**
+     * From the relay coordinating a delete: tombstone {@code key} in L2, acknowledge with
+     * {@code PeerInvalidated}. {@code epoch} is the coordinator's incarnation and {@code seq} the
+     * number of deletes it has coordinated in it, this one included (see {@link PeerWelcome}).
+     */
+    record PeerInvalidate(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo, long epoch, long seq)
             implements RelayCommand, Wire {
+    }
+
+    /** Another relay's heartbeat, sent at {@code sentNanos} by its clock; answered with {@link PeerWelcome}. */
+    record PeerHeartbeat(ActorRef<RelayCommand> from, long sentNanos) implements RelayCommand, Wire {
+    }
+
+    /**
+     * The answer to a {@link PeerHeartbeat}: {@code invalidations} is how many deletes {@code from}
+     * has coordinated (and sent to its peers) in its incarnation {@code epoch}, every one before
+     * this answer on the same connection; {@code sentNanos} echoes the heartbeat's. A relay in step
+     * with every other relay holds its lease: it answers from L2 and vouches for its edges.
+     */
+    record PeerWelcome(ActorRef<RelayCommand> from, long epoch, long invalidations, long sentNanos) implements RelayCommand, Wire {
     }
 
     /** Another relay tombstoned the key of delete {@code deleteId}. */

@@ -1,0 +1,106 @@
+package org.globalsessions.client.internal;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.Tier;
+
+/**
+ * What an edge does when something went wrong before or inside it (issue 19). A host's L1 table
+ * outlives its processes: an edge that starts on it cannot know what was deleted while nobody
+ * kept it, and must not answer from it until it can ("a relay or edge that restarts on its
+ * existing table file serves what it held before, including sessions deleted or updated while it
+ * was down"). And a fault inside the edge never leaves a caller waiting forever ("an exception in
+ * the edge actor (a lock timeout, an oversized key in an invalidation) stops the actor system; L1
+ * hits go on working while every remote call hangs forever").
+ */
+class EdgeRecoveryTest {
+
+    @TempDir
+    static Path certificates;
+    static TestCluster cluster;
+
+    @BeforeAll
+    static void start() {
+        cluster = new TestCluster(certificates, Map.of("hashing.shards", 8));
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Host h's only process read a session and stopped; the session was logged out on another
+     * host meanwhile. A process starting on h's table finds it there, with nobody vouching for the
+     * table: it drops the table's values before its first L1 answer, so the logout holds.
+     */
+    @Test
+    void anEdgeStartingOnATableNobodyKeptDoesNotServeWhatWasDeletedMeanwhile() throws Exception {
+        EdgeCache first = cluster.edge("h1", true);
+        first.set("gone-while-down", bytes("v"), null).get(15, TimeUnit.SECONDS);
+        assertNotNull(first.l1Hit("gone-while-down"));
+        first.close();
+
+        EdgeCache other = cluster.edge("g1", true);
+        other.delete("gone-while-down").get(15, TimeUnit.SECONDS);
+
+        EdgeCache restarted = cluster.edge("h1", true); // returns once its L1 answers
+        assertNull(restarted.l1Hit("gone-while-down"), "L1 answered a session deleted while nobody kept the table");
+        assertEquals(Optional.empty(), restarted.get("gone-while-down").get(15, TimeUnit.SECONDS));
+    }
+
+    /**
+     * A second process attaching to a table that a live process keeps fresh (its freshness word
+     * is in the future) trusts it after its probation: nothing is dropped.
+     */
+    @Test
+    void anEdgeJoiningATableAnotherProcessKeepsFreshTrustsIt() throws Exception {
+        EdgeCache keeper = cluster.edge("h2", true);
+        long version = keeper.set("kept", bytes("v"), null).get(15, TimeUnit.SECONDS);
+
+        EdgeCache joiner = cluster.edge("h2", false);
+        EdgeCache.Session hit = joiner.l1Hit("kept");
+        assertNotNull(hit, "the kept table was dropped");
+        assertEquals(Tier.L1, hit.tier());
+        assertEquals(version, hit.version());
+    }
+
+    /** An invalidation whose key L1 refuses (longer than a key may be) is contained: the edge goes on. */
+    @Test
+    void anInvalidationL1RefusesLeavesTheEdgeServing() throws Exception {
+        EdgeCache edge = cluster.edge("fault-1", true);
+        edge.system().tell(new EdgeCommand.Invalidate("k".repeat(5_000), 1, 0, null, 1, 1));
+        edge.set("after-the-fault", new byte[] {1}, null).get(15, TimeUnit.SECONDS);
+        assertEquals(Optional.empty(), edge.getFromRelay("never-written").get(15, TimeUnit.SECONDS));
+        assertFalse(edge.system().whenTerminated().isCompleted(), "the edge's actor system stopped");
+    }
+
+    /** An edge whose actor system stopped fails every call at once with an error saying so. */
+    @Test
+    void anEdgeWhoseActorSystemStoppedFailsCallsInsteadOfHanging() throws Exception {
+        EdgeCache edge = cluster.edge("fault-2", true);
+        edge.system().terminate();
+        edge.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        ExecutionException failure = assertThrows(ExecutionException.class,
+                () -> edge.getFromRelay("any").get(5, TimeUnit.SECONDS));
+        assertInstanceOf(EdgeException.Unavailable.class, failure.getCause());
+        assertTrue(failure.getCause().getMessage().contains("stopped unexpectedly"), failure.getCause().getMessage());
+    }
+}
