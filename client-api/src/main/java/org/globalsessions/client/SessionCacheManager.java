@@ -120,6 +120,8 @@ public final class SessionCacheManager implements AutoCloseable {
                 : metricsPort > 0 ? PrometheusEndpoint.newRegistry() : new SimpleMeterRegistry();
         this.metrics = new Metrics(meters);
         TableMetrics.bind(meters, "l1", edge.l1());
+        io.micrometer.core.instrument.Gauge.builder("global_sessions_client_health", this, m -> m.health().level())
+                .description("2 serving (L1 answers), 1 degraded (lookups go to the relays), 0 unavailable").register(meters);
         if (metricsPort > 0 && meters instanceof PrometheusMeterRegistry prometheus) {
             this.endpoint = PrometheusEndpoint.start(prometheus, settings.metrics().hostname(), metricsPort);
         } else {
@@ -245,6 +247,14 @@ public final class SessionCacheManager implements AutoCloseable {
      */
     public boolean l1Leased() {
         return edge.l1Leased();
+    }
+
+    /** Whether this manager can serve now; also the gauge {@code global_sessions_client_health} (2, 1, 0). */
+    public Health health() {
+        if (edge.stopped() || edge.liveRelays().isEmpty()) {
+            return Health.UNAVAILABLE;
+        }
+        return edge.l1Leased() ? Health.SERVING : Health.DEGRADED;
     }
 
     /** The relays this manager currently considers reachable, "host:port". */

@@ -63,6 +63,8 @@ class SessionCacheManagerTest {
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> hostA.set("warm-up", new byte[] {1}).toCompletableFuture().get(10, TimeUnit.SECONDS) > 0);
         await().atMost(Duration.ofSeconds(30)).until(() -> hostA.l1Leased() && hostB.l1Leased());
+        assertEquals(Health.SERVING, hostA.health());
+        assertEquals(2, registryA.get("global_sessions_client_health").gauge().value());
     }
 
     @AfterAll

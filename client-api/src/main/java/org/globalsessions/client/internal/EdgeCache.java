@@ -285,6 +285,11 @@ public final class EdgeCache implements AutoCloseable {
         return lease.fresh(System.nanoTime());
     }
 
+    /** Whether the edge stopped (its actor system ended without {@link #close}): every call fails. */
+    public boolean stopped() {
+        return !closed && system.whenTerminated().isCompleted();
+    }
+
     /** The relays currently considered live. */
     public List<HostPort> liveRelays() {
         return relays.liveRelays();

@@ -98,6 +98,7 @@ class EdgeRecoveryTest {
         EdgeCache edge = cluster.edge("fault-2", true);
         edge.system().terminate();
         edge.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertTrue(edge.stopped(), "the edge reports that it stopped (SessionCacheManager.health(): UNAVAILABLE)");
         ExecutionException failure = assertThrows(ExecutionException.class,
                 () -> edge.getFromRelay("any").get(5, TimeUnit.SECONDS));
         assertInstanceOf(EdgeException.Unavailable.class, failure.getCause());
