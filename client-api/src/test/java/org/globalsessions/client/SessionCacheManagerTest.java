@@ -39,6 +39,9 @@ class SessionCacheManagerTest {
     private static SessionCacheManager hostB;
     private static final MeterRegistry registryA = new SimpleMeterRegistry();
 
+    /** Host B's table is named the seed's way, /dev/shm/global-sessions-<token name>.lru: unique per run. */
+    private static final String HOST_B = "client-b-" + ProcessHandle.current().pid();
+
     record Cart(String user, List<String> items) {
     }
 
@@ -55,7 +58,7 @@ class SessionCacheManagerTest {
                 .build();
         // Host B is built the seed's way: new SessionCacheManager(conf.lru, conf.my_messages).
         Map<String, Object> lru = Map.of("manage_section", true, "cache", Map.of(
-                "token_path", cluster.shm.resolve("client-b.conf").toString(), "seed", 9849381, "record_size", 512, "el_count", 1000));
+                "token_path", cluster.shm.resolve(HOST_B + ".conf").toString(), "seed", 9849381, "record_size", 512, "el_count", 1000));
         Map<String, Object> relay = Map.of("auth_path", "auths", "address", cluster.relayAddress.host(),
                 "port", cluster.relayAddress.port(), "tls", Map.of("server_key", files.keyFile().toString(),
                         "server_cert", files.certFile().toString(), "client_cert", files.caFile().toString()));
@@ -76,7 +79,7 @@ class SessionCacheManagerTest {
             hostB.close();
         }
         cluster.close();
-        Path.of("/dev/shm/global-sessions-client-b.lru").toFile().delete();
+        Path.of("/dev/shm/global-sessions-" + HOST_B + ".lru").toFile().delete();
     }
 
     private static <T> T done(java.util.concurrent.CompletionStage<T> stage) throws Exception {
