@@ -75,7 +75,8 @@ public final class ClientDriver {
                 .callbackExecutor(Runnable::run)
                 .build()) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (sessions.liveRelays().size() < relays.length && System.nanoTime() < deadline) {
+            // Ready once every relay answers and L1 answers (its lease's probation after start is over).
+            while ((sessions.liveRelays().size() < relays.length || !sessions.l1Leased()) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             OUT.println("ready " + String.join(",", sessions.liveRelays()));
