@@ -7,7 +7,7 @@ package org.globalsessions.shm;
  * @param version         the entry's version
  * @param expiresAtMillis epoch milliseconds at which it expires, 0 for never
  * @param ttlMillis       how far {@link ShmLru#touch} slides its expiry, 0 for no TTL
- * @param tombstone       true when the entry records a removal (see {@link ShmLru#removeIfNotNewer})
+ * @param tombstone       true when the entry records a removal (see {@link ShmLru#tombstone})
  */
 public record Entry(byte[] value, long version, long expiresAtMillis, long ttlMillis, boolean tombstone) {
 }

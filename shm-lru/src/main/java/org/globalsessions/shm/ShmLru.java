@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Versions and tombstones</h2>
  * Every entry carries a 64-bit version. {@link #put} gives the next one; {@link #putIfNewer}
- * and {@link #removeIfNotNewer} take the caller's and refuse to go backwards, and a removal
- * leaves a tombstone that refuses older writes until it expires.
+ * and {@link #replaceIfNewer} take the caller's and refuse to go backwards. {@link #tombstone}
+ * leaves a final tombstone: it replaces a value of any version and refuses every versioned
+ * write of the key until it expires.
  *
  * <h2>Expiry</h2>
  * An entry with a time to live expires at a wall-clock instant; {@link #touch} slides it by the
@@ -267,10 +268,11 @@ public final class ShmLru implements AutoCloseable {
     }
 
     /**
-     * Stores {@code value} with {@code version} unless the table holds a newer or equal version
-     * of {@code key} (a live entry or a tombstone that has not expired).
+     * Stores {@code value} with {@code version} unless the table holds a tombstone of {@code key}
+     * (whatever its version: a tombstone is final) or a value of a newer or equal version, and
+     * neither has expired.
      *
-     * @return true if stored, false if refused as stale
+     * @return true if stored, false if refused as stale or deleted
      */
     public boolean putIfNewer(byte[] key, byte[] value, long version, Duration ttl) {
         return putIfNewer(key, value, version, ttl, 0);
@@ -287,7 +289,8 @@ public final class ShmLru implements AutoCloseable {
         long hash = ops.hash(key);
         return locked(hash, s -> {
             int pos = ops.find(s, key, hash);
-            if (pos >= 0 && currentVersion(s, pos) >= version) {
+            long r = pos < 0 ? 0 : unexpiredRecord(s, pos);
+            if (r != 0 && (SegmentOps.isTombstone(r) || SegmentOps.version(r) >= version)) {
                 SegmentOps.count(s, STALE_REFUSED_OFFSET);
                 return false;
             }
@@ -298,8 +301,9 @@ public final class ShmLru implements AutoCloseable {
     }
 
     /**
-     * Replaces the entry of {@code key} only if the table holds an older version of it (a value
-     * or a tombstone): refreshes what this host already caches, without caching a key it does not.
+     * Replaces the value of {@code key} only if the table holds an older version of it (not a
+     * tombstone, which is final): refreshes what this host already caches, without caching a key
+     * it does not.
      *
      * @return true if replaced
      */
@@ -309,7 +313,8 @@ public final class ShmLru implements AutoCloseable {
         long hash = ops.hash(key);
         return locked(hash, s -> {
             int pos = ops.find(s, key, hash);
-            if (pos < 0 || currentVersion(s, pos) >= version) {
+            long r = pos < 0 ? 0 : unexpiredRecord(s, pos);
+            if (r == 0 || SegmentOps.isTombstone(r) || SegmentOps.version(r) >= version) {
                 return false;
             }
             write(s, pos, hash, key, value, version, ttlMillis, expiresAtMillis);
@@ -319,24 +324,54 @@ public final class ShmLru implements AutoCloseable {
     }
 
     /**
-     * Removes {@code key} unless the table holds a newer version of it, and leaves a tombstone
-     * with {@code version} that refuses older {@link #putIfNewer} writes until it expires.
+     * Writes a tombstone of {@code key}: it replaces a value of any version (the deleter's clock
+     * may not have seen the write it removes), and until it expires it refuses every
+     * {@link #putIfNewer} and {@link #replaceIfNewer} of the key, whatever their version. Over a
+     * tombstone already held it keeps the newer version and the later expiry. Only
+     * {@link #put}, {@link #remove} and expiry remove a tombstone.
      *
      * @param tombstoneTtl how long the tombstone is kept; {@code null} or zero for as long as
      *                     the LRU keeps it
-     * @return true if the removal applied, false if refused because the stored version is newer
+     * @return true if a live value was removed
      */
-    public boolean removeIfNotNewer(byte[] key, long version, Duration tombstoneTtl) {
+    public boolean tombstone(byte[] key, long version, Duration tombstoneTtl) {
         checkKey(key);
         long ttlMillis = ttlMillis(tombstoneTtl);
         long hash = ops.hash(key);
         return locked(hash, s -> {
             int pos = ops.find(s, key, hash);
-            if (pos >= 0 && currentVersion(s, pos) > version) {
-                SegmentOps.count(s, STALE_REFUSED_OFFSET);
+            long r = pos < 0 ? 0 : unexpiredRecord(s, pos);
+            long v = version;
+            long ttl = ttlMillis;
+            long expiresAt = ttlMillis == 0 ? 0 : clock.getAsLong() + ttlMillis;
+            if (r != 0 && SegmentOps.isTombstone(r)) {
+                v = Math.max(v, SegmentOps.version(r));
+                long held = SegmentOps.expiresAt(r);
+                if (held == 0 || (expiresAt != 0 && held > expiresAt)) {
+                    expiresAt = held;
+                    ttl = SegmentOps.ttlMillis(r);
+                }
+            }
+            write(s, pos, hash, key, null, v, ttl, expiresAt);
+            SegmentOps.count(s, REMOVES_OFFSET);
+            return r != 0 && !SegmentOps.isTombstone(r);
+        });
+    }
+
+    /**
+     * Removes the value of {@code key} if it is exactly {@code version} (a write this process
+     * made and now takes back), leaving no tombstone. @return true if removed
+     */
+    public boolean removeVersion(byte[] key, long version) {
+        checkKey(key);
+        long hash = ops.hash(key);
+        return locked(hash, s -> {
+            int pos = ops.find(s, key, hash);
+            long r = pos < 0 ? 0 : unexpiredRecord(s, pos);
+            if (r == 0 || SegmentOps.isTombstone(r) || SegmentOps.version(r) != version) {
                 return false;
             }
-            write(s, pos, hash, key, null, version, ttlMillis, 0);
+            ops.removeAt(s, pos);
             SegmentOps.count(s, REMOVES_OFFSET);
             return true;
         });
@@ -723,9 +758,10 @@ public final class ShmLru implements AutoCloseable {
     }
 
     /** The version of the entry at {@code pos}, or {@link Long#MIN_VALUE} if it expired (it no longer counts). */
-    private long currentVersion(long s, int pos) {
+    /** The record at index slot {@code pos}, or 0 if it expired (left for a lookup or the sweep to free). */
+    private long unexpiredRecord(long s, int pos) {
         long r = ops.record(s, slotRecordChecked(s, pos));
-        return isExpired(r) ? Long.MIN_VALUE : SegmentOps.version(r);
+        return isExpired(r) ? 0 : r;
     }
 
     private int slotRecordChecked(long s, int pos) {

@@ -79,7 +79,10 @@ class ShmLruModelTest {
                     assertEquals(modelPutIfNewer(key, value, version, ttl), table.putIfNewer(k, bytes(value), version, ttlDuration), what);
                 } else if (op < 64) {
                     long version = random.nextInt(40);
-                    assertEquals(modelRemoveIfNotNewer(key, version, ttl), table.removeIfNotNewer(k, version, ttlDuration), what);
+                    assertEquals(modelTombstone(key, version, ttl), table.tombstone(k, version, ttlDuration), what);
+                } else if (op < 66) {
+                    long version = random.nextInt(40);
+                    assertEquals(modelRemoveVersion(key, version), table.removeVersion(k, version), what);
                 } else if (op < 70) {
                     assertEquals(modelRemove(key), table.remove(k), what);
                 } else if (op < 78) {
@@ -139,7 +142,7 @@ class ShmLruModelTest {
 
     private boolean modelPutIfNewer(String key, String value, long version, long ttl) {
         M e = peek.get(key);
-        if (e != null && !e.expired(now.get()) && e.version() >= version) {
+        if (e != null && !e.expired(now.get()) && (e.value() == null || e.version() >= version)) {
             stale++;
             return false;
         }
@@ -148,13 +151,30 @@ class ShmLruModelTest {
         return true;
     }
 
-    private boolean modelRemoveIfNotNewer(String key, long version, long ttl) {
+    /** A tombstone replaces any value; over a live tombstone it keeps the newer version and the later expiry. */
+    private boolean modelTombstone(String key, long version, long ttl) {
         M e = peek.get(key);
-        if (e != null && !e.expired(now.get()) && e.version() > version) {
-            stale++;
+        boolean live = e != null && !e.expired(now.get());
+        long expiresAt = ttl == 0 ? 0 : now.get() + ttl;
+        long keptTtl = ttl;
+        if (live && e.value() == null) {
+            version = Math.max(version, e.version());
+            if (e.expiresAt() == 0 || (expiresAt != 0 && e.expiresAt() > expiresAt)) {
+                expiresAt = e.expiresAt();
+                keptTtl = e.ttl();
+            }
+        }
+        write(key, null, version, keptTtl, expiresAt);
+        return live && e.value() != null;
+    }
+
+    private boolean modelRemoveVersion(String key, long version) {
+        M e = peek.get(key);
+        if (e == null || e.expired(now.get()) || e.value() == null || e.version() != version) {
             return false;
         }
-        write(key, null, version, ttl);
+        peek.remove(key);
+        lru.remove(key);
         return true;
     }
 
@@ -215,7 +235,11 @@ class ShmLruModelTest {
 
     /** A replacement or insert: the written entry becomes the most recently used. */
     private void write(String key, String value, long version, long ttl) {
-        M entry = new M(value, version, ttl == 0 ? 0 : now.get() + ttl, ttl);
+        write(key, value, version, ttl, ttl == 0 ? 0 : now.get() + ttl);
+    }
+
+    private void write(String key, String value, long version, long ttl, long expiresAt) {
+        M entry = new M(value, version, expiresAt, ttl);
         if (peek.containsKey(key)) {
             lru.remove(key);
         } else if (lru.size() == CAPACITY) {

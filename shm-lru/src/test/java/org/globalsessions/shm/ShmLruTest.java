@@ -233,26 +233,62 @@ class ShmLruTest {
     }
 
     @Test
-    void tombstoneRefusesOlderWritesUntilItExpires() {
+    void tombstoneRefusesEveryVersionedWriteUntilItExpires() {
         try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
             byte[] k = b("s");
             t.putIfNewer(k, b("v5"), 5, null);
-            assertTrue(t.removeIfNotNewer(k, 7, Duration.ofSeconds(10)));
+            assertTrue(t.tombstone(k, 7, Duration.ofSeconds(10)));
             assertNull(t.get(k));
             Entry tomb = t.getEntry(k);
             assertTrue(tomb.tombstone());
             assertNull(tomb.value());
             assertEquals(7, tomb.version());
             assertFalse(t.putIfNewer(k, b("v6"), 6, null), "a write older than the delete must not resurrect it");
-            assertFalse(t.putIfNewer(k, b("v7"), 7, null));
+            assertFalse(t.putIfNewer(k, b("v8"), 8, null), "nor a newer one: a tombstone is final");
             assertNull(t.get(k));
-            assertTrue(t.putIfNewer(k, b("v8"), 8, null), "a newer write (a new login) is accepted");
-            assertArrayEquals(b("v8"), t.get(k));
-            assertFalse(t.removeIfNotNewer(k, 7, null), "an older delete does not remove a newer value");
-
-            t.removeIfNotNewer(k, 9, Duration.ofSeconds(10));
             now.addAndGet(10_000);
             assertTrue(t.putIfNewer(k, b("v1"), 1, null), "an expired tombstone no longer blocks");
+        }
+    }
+
+    /** Bug (issue 19): a delete with a version older than the value held removed nothing (removeIfNotNewer). */
+    @Test
+    void aTombstoneOlderThanTheValueStillRemovesIt() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            byte[] k = b("s");
+            t.putIfNewer(k, b("v9"), 9, null);
+            assertTrue(t.tombstone(k, 3, Duration.ofSeconds(10)));
+            assertNull(t.get(k));
+            assertTrue(t.getEntry(k).tombstone());
+        }
+    }
+
+    @Test
+    void aSecondTombstoneKeepsTheNewerVersionAndTheLaterExpiry() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            byte[] k = b("s");
+            t.tombstone(k, 7, Duration.ofSeconds(10));
+            assertFalse(t.tombstone(k, 3, Duration.ofSeconds(1)), "no value was there to remove");
+            Entry e = t.getEntry(k);
+            assertEquals(7, e.version());
+            assertEquals(now.get() + 10_000, e.expiresAtMillis());
+            t.tombstone(k, 9, null);
+            assertEquals(0, t.getEntry(k).expiresAtMillis(), "never expiring is the latest expiry");
+            assertEquals(9, t.getEntry(k).version());
+        }
+    }
+
+    @Test
+    void removeVersionTakesBackOnlyThatVersionAndLeavesNoTombstone() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            byte[] k = b("s");
+            t.putIfNewer(k, b("v5"), 5, null);
+            assertFalse(t.removeVersion(k, 4));
+            assertTrue(t.removeVersion(k, 5));
+            assertNull(t.getEntry(k));
+            t.tombstone(k, 6, null);
+            assertFalse(t.removeVersion(k, 6), "a tombstone is not taken back");
+            assertTrue(t.getEntry(k).tombstone());
         }
     }
 
@@ -266,10 +302,9 @@ class ShmLruTest {
             assertTrue(t.replaceIfNewer(k, b("v2"), 2, null, 0));
             assertFalse(t.replaceIfNewer(k, b("v2b"), 2, null, 0));
             assertArrayEquals(b("v2"), t.get(k));
-            t.removeIfNotNewer(k, 3, null);
-            assertFalse(t.replaceIfNewer(k, b("v3"), 3, null, 0), "not newer than the delete");
-            assertTrue(t.replaceIfNewer(k, b("v4"), 4, null, 0), "a newer write (a new login) replaces the tombstone");
-            assertArrayEquals(b("v4"), t.get(k));
+            t.tombstone(k, 3, null);
+            assertFalse(t.replaceIfNewer(k, b("v4"), 4, null, 0), "a tombstone is final, whatever the version");
+            assertNull(t.get(k));
         }
     }
 
@@ -288,7 +323,7 @@ class ShmLruTest {
     @Test
     void plainPutOverATombstoneContinuesItsVersion() {
         try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
-            t.removeIfNotNewer(b("s"), 41, null);
+            t.tombstone(b("s"), 41, null);
             assertEquals(42, t.put(b("s"), b("x"), null));
         }
     }

@@ -235,7 +235,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private EdgeCommand fromL2(RelayCommand.Get get) {
         Entry entry = lease.fresh(System.nanoTime()) ? l2(get.key()) : null;
         metrics.relayRequest(entry != null ? "get_l2" : "get_forwarded");
-        if (entry != null && !newerWriteInFlight(get.key(), entry.version())) {
+        if (entry != null && (entry.tombstone() || !newerWriteInFlight(get.key(), entry.version()))) {
             return entry.tombstone()
                     ? new EdgeCommand.NotFound(get.requestId(), get.key(), entry.version())
                     : new EdgeCommand.Found(get.requestId(), get.key(), entry.value(), entry.version(), entry.expiresAtMillis(),
@@ -282,7 +282,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
      */
     private void forgetOlder(RelayCommand.Put put) {
         Entry entry = l2(put.key());
-        if (entry != null && entry.version() < put.version()) {
+        if (entry != null && !entry.tombstone() && entry.version() < put.version()) { // a tombstone is final: it stays
             l2.remove(bytes(put.key()));
         }
     }
@@ -399,7 +399,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     private void tombstone(String key, long version) {
         try {
-            l2.removeIfNotNewer(bytes(key), version, settings.relief().tombstoneTtl());
+            l2.tombstone(bytes(key), version, settings.relief().tombstoneTtl());
         } catch (IllegalArgumentException e) {
             getContext().getLog().debug("relay: a delete left no L2 tombstone: {}", e.getMessage());
         }

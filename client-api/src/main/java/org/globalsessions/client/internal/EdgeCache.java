@@ -226,7 +226,7 @@ public final class EdgeCache implements AutoCloseable {
     public CompletableFuture<Void> delete(String key) {
         byte[] k = checkKey(key);
         long version = clock.next();
-        l1.removeIfNotNewer(k, version, settings.relief().tombstoneTtl());
+        l1.tombstone(k, version, settings.relief().tombstoneTtl());
         checkOpen();
         CompletableFuture<Void> future = new CompletableFuture<>();
         long id = requests.nextId();

@@ -182,7 +182,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
     private void onNotFound(EdgeCommand.NotFound notFound) {
         if (notFound.tombstoneVersion() != 0) {
             clock.observe(notFound.tombstoneVersion());
-            l1.removeIfNotNewer(EdgeCache.bytes(notFound.key()), notFound.tombstoneVersion(), settings.relief().tombstoneTtl());
+            l1.tombstone(EdgeCache.bytes(notFound.key()), notFound.tombstoneVersion(), settings.relief().tombstoneTtl());
         }
         CompletableFuture<Optional<EdgeCache.Session>> future = requests.take(notFound.requestId(), PendingRequests.Kind.GET);
         if (future != null) {
@@ -207,8 +207,13 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         PendingRequests.Pending p = requests.get(refused.requestId());
         CompletableFuture<Long> future = requests.take(refused.requestId(), PendingRequests.Kind.PUT);
         if (future != null) {
-            // Drop the optimistic L1 copy; a newer value, if any, comes back on the next miss.
-            l1.removeIfNotNewer(EdgeCache.bytes(refused.key()), p.version(), refused.deleted() ? settings.relief().tombstoneTtl() : Duration.ofSeconds(1));
+            // A logged-out id: tombstone it here too (final). Else drop the optimistic L1 copy; the newer value comes back on the next miss.
+            byte[] k = EdgeCache.bytes(refused.key());
+            if (refused.deleted()) {
+                l1.tombstone(k, refused.newerVersion(), settings.relief().tombstoneTtl());
+            } else {
+                l1.removeVersion(k, p.version());
+            }
             future.completeExceptionally(new EdgeException.StaleWrite(refused.key(), p.version(), refused.newerVersion(), refused.deleted()));
         }
     }
@@ -231,7 +236,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
 
     private void onInvalidate(EdgeCommand.Invalidate invalidate) {
         clock.observe(invalidate.version());
-        l1.removeIfNotNewer(EdgeCache.bytes(invalidate.key()), invalidate.version(), settings.relief().tombstoneTtl());
+        l1.tombstone(EdgeCache.bytes(invalidate.key()), invalidate.version(), settings.relief().tombstoneTtl());
         lease.invalidated(invalidate.epoch(), invalidate.seq(), System.nanoTime());
         if (invalidate.token() != 0) {
             invalidate.ackTo().tell(new RelayCommand.EdgeInvalidated(invalidate.token(), getContext().getSelf()));
