@@ -23,7 +23,6 @@ import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
-import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.runtime.protocol.Wire;
@@ -258,10 +257,7 @@ public final class ExpansionReplica {
     private Behavior<Command> delete(Lineage.Delete delete) {
         long now = ReplicaCore.now();
         core.store.delete(delete.key(), delete.version(), now + tombstoneTtlMillis, now);
-        ReliefStore.Item inTransit = demotions.get(delete.key(), now);
-        if (inTransit != null && HybridClock.deleteOutranks(delete.version(), inTransit.version())) {
-            demotions.remove(delete.key()); // the aging replica gets the tombstone, which refuses the demotion if it comes late
-        }
+        demotions.remove(delete.key()); // the aging replica gets the tombstone, which refuses the demotion if it comes late
         aging.tell(delete); // the aging replica records the tombstone too, and answers the relay
         return Behaviors.same();
     }

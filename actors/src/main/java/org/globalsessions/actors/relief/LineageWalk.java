@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.globalsessions.runtime.protocol.EdgeCommand;
-import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.Tier;
 
 /**
@@ -60,7 +59,7 @@ final class LineageWalk {
      * {@code tier}, which holds {@code held}; {@code rebuiltLately}: whether that replica was
      * rebuilt from its next replica within the last aging TTL.
      * <ul>
-     * <li>A tombstone that outranks the best value found so far answers "not found".
+     * <li>A tombstone answers "not found", whatever was found so far (a tombstone is final).
      * <li>Expansion: a value answers at once (every expansion replica gets every write, so it is
      * the newest), readmitted to the lineages asked before; else on to aging replica k.
      * <li>Aging: a value answers at once, readmitted to this lineage and those asked before,
@@ -74,7 +73,7 @@ final class LineageWalk {
     static Step step(Walk walk, Held held, Tier tier, boolean rebuiltLately, int replicas, int replica) {
         EdgeCommand.Found best = walk.best();
         long tombstone = held.tombstoneVersion();
-        if (tombstone != 0 && (best == null || HybridClock.deleteOutranks(tombstone, best.version()))) {
+        if (tombstone != 0) { // a tombstone is final: whatever was found on the way is of a deleted id
             return new NotFound(tombstone);
         }
         EdgeCommand.Found here = held.value();

@@ -6,18 +6,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.globalsessions.runtime.protocol.HybridClock;
-
 /**
  * The state of one relief replica: sessions in LRU order up to a capacity, and the tombstones of
  * deleted sessions, each with a version. See {@code docs/relief-replication.md}, "Tombstones".
  *
  * <h2>Versions and tombstones</h2>
- * A write is stored only if it is newer than what the shard holds for its key, value or
- * tombstone. Tombstones live apart from the LRU (they are small and must not be evicted by
- * traffic): a tombstone refuses older writes, and writes of its own tick, until it expires, so
- * a logged-out session is never written back by a late, stale copy. Tombstones beyond
- * {@code maxTombstones} are dropped oldest first (and counted).
+ * A write is stored only if it is newer than the value the shard holds for its key. A tombstone
+ * is final: a delete removes the value whatever its version (the deleter's clock may not have
+ * seen the write it logs out), and until the tombstone expires it refuses every write of the
+ * key whatever its version (a request racing the logout, a late copy, a writer whose clock is
+ * minutes ahead). Applications issue a new session id per login, so a deleted id is never
+ * written again in normal use. Tombstones live apart from the LRU (they are small and must not
+ * be evicted by traffic); two tombstones of one key keep the newer version and the later expiry.
  *
  * <h2>Expiry</h2>
  * Each entry expires at an instant; an expired entry is a miss and is dropped when seen, and
@@ -75,13 +75,13 @@ final class ReliefStore {
     }
 
     /**
-     * Stores {@code item} unless a newer version or a tombstone of the same tick or newer is held
-     * ({@link HybridClock#deleteOutranks}); the same version again counts as stored (writes are
-     * retried, and copied between replicas).
+     * Stores {@code item} unless the key is deleted (a tombstone in force, whatever the versions)
+     * or a newer version is held; the same version again counts as stored (writes are retried,
+     * and copied between replicas).
      */
     WriteResult put(String key, Item item, long now) {
         Tombstone t = tombstone(key, now);
-        if (t != null && HybridClock.deleteOutranks(t.version(), item.version())) {
+        if (t != null) {
             return new WriteResult(false, t.version(), true, List.of());
         }
         Item current = lru.get(key);
@@ -90,9 +90,6 @@ final class ReliefStore {
         }
         if (current != null && now < current.expiresAt() && current.version() > item.version()) {
             return new WriteResult(false, current.version(), false, List.of());
-        }
-        if (t != null) {
-            tombstones.remove(key);
         }
         lru.put(key, item);
         if (lru.size() <= capacity) {
@@ -111,15 +108,16 @@ final class ReliefStore {
     }
 
     /**
-     * Records the deletion of {@code key} at {@code version}: drops a value that is not of a later
-     * tick and keeps a tombstone. A newer value stays (it was written after the delete was made).
+     * Records the deletion of {@code key} at {@code version}: drops its value whatever its version
+     * and keeps a tombstone (of one key, the newer version and the later expiry).
      *
      * @return true if a value was removed
      */
     boolean delete(String key, long version, long tombstoneExpiresAt, long now) {
         Tombstone t = tombstone(key, now);
-        if (t == null || t.version() < version) {
-            tombstones.put(key, new Tombstone(version, tombstoneExpiresAt));
+        if (t == null || t.version() < version || t.expiresAt() < tombstoneExpiresAt) {
+            tombstones.put(key, t == null ? new Tombstone(version, tombstoneExpiresAt)
+                    : new Tombstone(Math.max(version, t.version()), Math.max(tombstoneExpiresAt, t.expiresAt())));
             while (tombstones.size() > maxTombstones) {
                 Iterator<String> oldest = tombstones.keySet().iterator();
                 oldest.next();
@@ -127,12 +125,7 @@ final class ReliefStore {
                 droppedTombstones++;
             }
         }
-        Item current = lru.get(key);
-        if (current != null && HybridClock.deleteOutranks(version, current.version())) {
-            lru.remove(key);
-            return true;
-        }
-        return false;
+        return lru.remove(key) != null;
     }
 
     /** Slides the expiry of a live entry by its TTL. */

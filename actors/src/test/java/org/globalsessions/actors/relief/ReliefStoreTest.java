@@ -32,7 +32,7 @@ class ReliefStoreTest {
     }
 
     @Test
-    void tombstoneRefusesOlderWritesEvenAfterTheValueIsGone() {
+    void tombstoneRefusesEveryLaterWriteUntilItExpires() {
         ReliefStore store = new ReliefStore(10, 10);
         store.put("k", item("v5", tick(5), 1_000), 0);
         assertTrue(store.delete("k", tick(7), 10_000, 0));
@@ -41,8 +41,25 @@ class ReliefStoreTest {
         assertFalse(stale.stored());
         assertTrue(stale.deleted());
         assertEquals(tick(7), stale.newerVersion());
-        assertTrue(store.put("k", item("v8", tick(8), 1_000), 0).stored(), "a new login after the logout");
-        assertNull(store.tombstone("k", 0), "the newer write replaces the tombstone");
+        assertFalse(store.put("k", item("v8", tick(8), 1_000), 0).stored(), "a deleted id is dead: a new login takes a new id");
+        assertNotNull(store.tombstone("k", 0));
+        assertTrue(store.put("k", item("v9", tick(9), 20_000), 10_000).stored(), "the tombstone leaves by its TTL only");
+    }
+
+    /**
+     * Bug (issue 19): a write racing the logout with a later clock tick brought the session back;
+     * a writer whose clock is minutes ahead of the deleter's always did.
+     */
+    @Test
+    void aWriteAfterTheLogoutWithAClockMinutesAheadIsRefused() {
+        ReliefStore store = new ReliefStore(10, 10);
+        store.put("k", item("v", tick(5), 1_000), 0);
+        store.delete("k", tick(7), 10_000, 0);
+        long minutesAhead = tick(7) + (5L * 60_000 << 22);
+        ReliefStore.WriteResult result = store.put("k", item("back", minutesAhead, 1_000), 0);
+        assertFalse(result.stored());
+        assertTrue(result.deleted());
+        assertNull(store.get("k", 0));
     }
 
     @Test
@@ -65,12 +82,20 @@ class ReliefStoreTest {
         assertFalse(store.put("gone", item("stale", tick(9), 1_000), 0).stored());
     }
 
+    /**
+     * Bug (issue 19): a delete whose version was older than the stored write (the deleter's clock
+     * had not seen it, e.g. the admin CLI's fresh clock) was acknowledged and deleted nothing.
+     */
     @Test
-    void anOlderDeleteLeavesANewerValue() {
+    void aDeleteWithAnOldClockStillDeletes() {
         ReliefStore store = new ReliefStore(10, 10);
         store.put("k", item("v9", tick(9), 1_000), 0);
-        assertFalse(store.delete("k", tick(8), 10_000, 0));
-        assertEquals(tick(9), store.get("k", 0).version());
+        assertTrue(store.delete("k", tick(8), 10_000, 0));
+        assertNull(store.get("k", 0));
+        assertTrue(store.put("k", item("v10", tick(10), 1_000), 0).deleted());
+        store.delete("k", tick(3), 20_000, 0);
+        assertEquals(tick(8), store.tombstone("k", 0).version(), "two tombstones keep the newer version");
+        assertEquals(20_000, store.tombstone("k", 0).expiresAt(), "and the later expiry");
     }
 
     @Test

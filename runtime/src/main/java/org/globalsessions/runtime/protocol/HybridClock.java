@@ -69,18 +69,6 @@ public final class HybridClock {
         last.accumulateAndGet(version, Math::max);
     }
 
-    /**
-     * Whether a delete at {@code tombstoneVersion} outranks a write at {@code writeVersion}: the
-     * write must be at a strictly later tick (physical + logical part). Versions of the same
-     * tick come from clocks that did not see each other's event (a writer that observed an
-     * older delete of another session and counted one tick up, in the same millisecond as this
-     * delete); between a logout and a concurrent write, the logout wins, so a deleted session
-     * never comes back through a tie broken by node numbers.
-     */
-    public static boolean deleteOutranks(long tombstoneVersion, long writeVersion) {
-        return (writeVersion & ~NODE_MASK) <= (tombstoneVersion & ~NODE_MASK);
-    }
-
     /** The wall-clock instant (epoch ms) a version was issued at, give or take the logical drift. */
     public static long millisOf(long version) {
         return (version >>> PHYSICAL_SHIFT) + EPOCH_MILLIS;
