@@ -67,10 +67,12 @@ import org.globalsessions.runtime.protocol.Tier;
  *   <li>{@code get} of a session this host holds completes before it returns (no network);
  *   otherwise when the relay or a relief tier answers. Empty if no tier has it.</li>
  *   <li>{@code set} is readable on this host at once; its stage completes with the write's
- *   version once the expansion replicas stored it, or fails ({@link StaleSessionException} if a newer write or
- *   a logout came first).</li>
+ *   version once the expansion replicas stored it, or fails ({@link StaleSessionException} if a newer write
+ *   exists, or the id was logged out).</li>
  *   <li>{@code delete} (logout) completes once the expansion replicas hold the tombstone and the other hosts
- *   were told; from then on no tier returns the session.</li>
+ *   were told; from then on no tier returns the session, and the id is dead: every later write of it
+ *   fails with {@link StaleSessionException#loggedOut()} true, whatever the writer's clock.
+ *   <b>Issue a new session id per login</b>; never reuse a logged-out one.</li>
  * </ul>
  *
  * <h2>Threads</h2>
@@ -207,7 +209,7 @@ public final class SessionCacheManager implements AutoCloseable {
         EdgeCache.Session local = edge.l1Hit(key);
         if (local != null) {
             metrics.l1Hit(); // counted, not timed: timing it would cost more than the hit
-            return CompletableFuture.completedFuture(Optional.of(view.apply(local)));
+            return CompletableFuture.completedFuture(local == EdgeCache.DELETED ? Optional.empty() : Optional.of(view.apply(local)));
         }
         long start = System.nanoTime();
         CompletableFuture<Optional<EdgeCache.Session>> found = edge.getFromRelay(key);

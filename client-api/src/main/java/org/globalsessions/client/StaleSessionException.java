@@ -1,8 +1,10 @@
 package org.globalsessions.client;
 
 /**
- * A {@code set} the expansion replicas refused because they already hold a newer version: a later write, or
- * a logout ({@link #loggedOut()}) made after this write was. The local copy was dropped.
+ * A {@code set} refused: the session id was logged out ({@link #loggedOut()}: a logout is final, and
+ * a logged-out id is never written again, whatever the writer's clock; applications issue a new
+ * session id per login), or the expansion replicas hold a newer write. The local copy was dropped.
+ * The message names no session id.
  */
 public final class StaleSessionException extends SessionCacheException {
 

@@ -242,6 +242,9 @@ class SessionCacheManagerTest {
                     () -> late.set("s-late", new byte[] {2}).toCompletableFuture().join());
             StaleSessionException stale = assertInstanceOf(StaleSessionException.class, e.getCause());
             assertTrue(stale.loggedOut());
+            assertTrue(stale.getMessage().contains("logged out") && stale.getMessage().contains("new session id per login"),
+                    stale.getMessage());
+            assertFalse(stale.getMessage().contains("s-late"), "session ids are secrets: " + stale.getMessage());
             assertTrue(late.getLocal("s-late").isEmpty());
         }
     }

@@ -39,7 +39,7 @@ import org.globalsessions.shm.ShmLru;
  * <h2>Paths</h2>
  * <ul>
  *   <li><b>get</b>: an L1 hit is served in the caller's thread (a completed future, no actor
- *   hop). A miss (or an L1 tombstone, which a later login may have superseded) sends one lookup per key to the key's relay straight from the caller's
+ *   hop), and so is an L1 tombstone (empty: a tombstone is final). A miss sends one lookup per key to the key's relay straight from the caller's
  *   thread ({@code tell} is thread-safe): concurrent gets of one key share it (single-flight).
  *   The answer arrives at the actor, which writes the value into L1 and completes the future.
  *   Lookups leave through the {@link LookupWindow}.</li>
@@ -73,6 +73,12 @@ public final class EdgeCache implements AutoCloseable {
     /** A session as found: its value, version, expiry (epoch ms, 0 for none) and where it came from. */
     public record Session(byte[] value, long version, long expiresAtMillis, Tier tier) {
     }
+
+    /**
+     * What {@link #l1Hit} returns for an id this host's table holds a tombstone of: the session was
+     * logged out, and a tombstone is final, so the answer is "none" with no remote call.
+     */
+    public static final Session DELETED = new Session(null, 0, 0, Tier.L1);
 
     /** Told about invalidations and arrivals; exceptions are logged and contained. */
     public interface Listener {
@@ -155,16 +161,20 @@ public final class EdgeCache implements AutoCloseable {
 
     /**
      * The session for {@code key} if this host's table holds a live value of it and may answer
-     * (this process holds its {@linkplain #l1Leased lease}; an L1 hit, counted), else null: a
-     * miss, a tombstone, or no lease, which {@link #get} takes to the relay. The whole hit path:
-     * no future, no optional, nothing leaves the caller's thread.
+     * (this process holds its {@linkplain #l1Leased lease}; an L1 hit, counted), {@link #DELETED}
+     * if it holds a tombstone (final: the id was logged out, so that answer needs no lease), else
+     * null: a miss, or a value without a lease, which {@link #get} takes to the relay. The whole
+     * hit path: no future, no optional, nothing leaves the caller's thread.
      */
     public Session l1Hit(String key) {
         Entry entry = l1.getEntry(checkKey(key));
-        if (entry == null || entry.tombstone() || !lease.fresh(System.nanoTime())) {
+        if (entry == null || !entry.tombstone() && !lease.fresh(System.nanoTime())) {
             return null;
         }
         l1Hits.increment();
+        if (entry.tombstone()) {
+            return DELETED;
+        }
         return new Session(entry.value(), entry.version(), entry.expiresAtMillis(), Tier.L1);
     }
 
@@ -174,13 +184,13 @@ public final class EdgeCache implements AutoCloseable {
      */
     public CompletableFuture<Optional<Session>> get(String key) {
         Session local = l1Hit(key);
-        return local != null ? CompletableFuture.completedFuture(Optional.of(local)) : getFromRelay(key);
+        return local == null ? getFromRelay(key)
+                : CompletableFuture.completedFuture(local == DELETED ? Optional.empty() : Optional.of(local));
     }
 
     /**
      * The session for {@code key} as the relay and the tiers behind it know it, whatever this
-     * host's table holds: what {@link #get} does after an L1 miss or tombstone (a later login may
-     * have written a newer version elsewhere, so the relay, whose expansion replicas hold the truth, decides).
+     * host's table holds: what {@link #get} does after an L1 miss.
      * Concurrent lookups of one key share one request.
      */
     public CompletableFuture<Optional<Session>> getFromRelay(String key) {
@@ -200,7 +210,9 @@ public final class EdgeCache implements AutoCloseable {
 
     /**
      * Stores {@code value} as the new version of session {@code key}: readable from this host's
-     * L1 at once, and everywhere once the returned future completes with the version.
+     * L1 at once, and everywhere once the returned future completes with the version. A logged-out
+     * id is never written again: the future fails with {@link EdgeException.StaleWrite} (deleted),
+     * at once if this host holds the tombstone.
      *
      * @param ttl time to live (sliding with {@link #touch}); null for the default session TTL
      */
@@ -209,6 +221,10 @@ public final class EdgeCache implements AutoCloseable {
         Duration t = ttl == null || ttl.isZero() ? defaultTtl : ttl;
         long version = clock.next();
         if (!l1.putIfNewer(k, value, version, t)) { // validates sizes before anything is sent
+            Entry held = l1.getEntry(k);
+            if (held != null && held.tombstone()) { // logged out here: final, nothing is sent
+                return CompletableFuture.failedFuture(new EdgeException.StaleWrite(version, held.version(), true));
+            }
             version = clock.next();
             l1.putIfNewer(k, value, version, t);
         }

@@ -214,7 +214,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
             } else {
                 l1.removeVersion(k, p.version());
             }
-            future.completeExceptionally(new EdgeException.StaleWrite(refused.key(), p.version(), refused.newerVersion(), refused.deleted()));
+            future.completeExceptionally(new EdgeException.StaleWrite(p.version(), refused.newerVersion(), refused.deleted()));
         }
     }
 

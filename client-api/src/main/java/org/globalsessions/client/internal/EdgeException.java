@@ -22,16 +22,20 @@ public class EdgeException extends RuntimeException {
     }
 
     /**
-     * The expansion replicas refused a write because they hold a newer version: a later write, or a delete
-     * (logout) made after this write was.
+     * A write refused because the session was logged out (a tombstone is final: a deleted id is
+     * never written again), or because the expansion replicas hold a newer version. The message
+     * names no session id (ids are secrets).
      */
     public static final class StaleWrite extends EdgeException {
         private final long newerVersion;
         private final boolean deleted;
 
-        public StaleWrite(String key, long version, long newerVersion, boolean deleted) {
-            super("write of session " + key + " at version " + version + " refused: the owner holds "
-                    + (deleted ? "a delete" : "a write") + " at version " + newerVersion);
+        public StaleWrite(long version, long newerVersion, boolean deleted) {
+            super(deleted
+                    ? "write refused: the session was logged out (delete at version " + newerVersion + "), and a logged-out "
+                            + "session id is never written again; applications issue a new session id per login"
+                    : "write at version " + version + " refused: the expansion replicas hold a newer write at version "
+                            + newerVersion);
             this.newerVersion = newerVersion;
             this.deleted = deleted;
         }

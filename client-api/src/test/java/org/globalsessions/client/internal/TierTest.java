@@ -143,9 +143,42 @@ class TierTest {
         assertTrue(notFound.tombstoneVersion() > version);
         assertTrue(done(hostB.get("logout-1")).isEmpty(), "the deleted session never comes back");
 
-        // And a new login after the logout is a newer write, which is accepted.
-        done(hostA.set("logout-1", bytes("bob-again"), null));
-        assertArrayEquals(bytes("bob-again"), done(hostB.get("logout-1")).orElseThrow().value());
+        // A logged-out id is dead: writing it again fails (a new login takes a new id).
+        ExecutionException again = assertThrows(ExecutionException.class, () -> done(hostA.set("logout-1", bytes("bob-again"), null)));
+        assertTrue(assertInstanceOf(EdgeException.StaleWrite.class, again.getCause()).deleted());
+        assertTrue(done(hostB.get("logout-1")).isEmpty());
+    }
+
+    /** Bug (issue 19): an L1 tombstone sent every get of a deleted id to the relay instead of answering it. */
+    @Test
+    void aDeletedIdIsAnsweredEmptyFromL1WithoutARemoteCall() throws Exception {
+        done(hostA.set("logout-2", bytes("carol"), null));
+        done(hostA.delete("logout-2"));
+        assertTrue(hostB.l1().getEntry(bytes("logout-2")).tombstone(), "the invalidation left a tombstone in host B's L1");
+        long before = hostB.remoteGets();
+        CompletableFuture<Optional<EdgeCache.Session>> get = hostB.get("logout-2");
+        assertTrue(get.isDone(), "answered in the caller's thread");
+        assertTrue(get.get().isEmpty());
+        assertEquals(before, hostB.remoteGets());
+    }
+
+    /** Bug (issue 19): a write after a logout from a writer whose clock is minutes ahead brought the session back. */
+    @Test
+    void aWriteAfterALogoutIsRefusedWhateverTheWritersClock() throws Exception {
+        EdgeCache ahead = cluster.edge("ahead", true, new HybridClock(() -> System.currentTimeMillis() + 600_000, 11));
+        try {
+            done(hostA.set("logout-3", bytes("dave"), null));
+            done(hostA.delete("logout-3"));
+            ahead.l1().remove(bytes("logout-3")); // as if this host missed the invalidation
+            ExecutionException failure = assertThrows(ExecutionException.class,
+                    () -> done(ahead.set("logout-3", bytes("back-from-the-future"), null)));
+            EdgeException.StaleWrite stale = assertInstanceOf(EdgeException.StaleWrite.class, failure.getCause());
+            assertTrue(stale.deleted(), stale.getMessage());
+            assertFalse(stale.getMessage().contains("logout-3"), "session ids are secrets: " + stale.getMessage());
+            assertTrue(done(hostB.get("logout-3")).isEmpty());
+        } finally {
+            ahead.close();
+        }
     }
 
     @Test
