@@ -278,7 +278,8 @@ public final class SessionCacheManager implements AutoCloseable {
      * Stores a session; completes with its version once the expansion replicas have it.
      *
      * @param ttl time to live, sliding with {@link #touch}; null for the configured default
-     * @throws IllegalArgumentException if the key is malformed or key + value exceed the table's record size
+     * @throws IllegalArgumentException if the key is malformed, key + value exceed the table's record size, or
+     *                                  {@code ttl} exceeds {@code relief.max-session-ttl} (nothing is stored)
      */
     public CompletionStage<Long> set(String key, byte[] value, Duration ttl) {
         long start = System.nanoTime();

@@ -84,6 +84,14 @@ public final class SessionCacheManagerBuilder {
         return set("relief.default-session-ttl", ttl.toMillis() + "ms");
     }
 
+    /**
+     * The longest TTL a session may have: a {@code set} with a longer one is refused. Keep it equal
+     * to the relief nodes' {@code relief.max-session-ttl}, and at most their {@code relief.tombstone-ttl}.
+     */
+    public SessionCacheManagerBuilder maxSessionTtl(Duration ttl) {
+        return set("relief.max-session-ttl", ttl.toMillis() + "ms");
+    }
+
     /** How long a request waits for its relay before it fails (or moves to the next relay). */
     public SessionCacheManagerBuilder requestTimeout(Duration timeout) {
         return set("request-timeout", timeout.toMillis() + "ms");

@@ -117,6 +117,8 @@ public final class ExpansionReplica {
     private final ReplicaCopy copy;
     private final EntityRef<AgingReplica.Command> aging;
     private final long defaultTtlMillis;
+    /** The longest session TTL ({@code relief.max-session-ttl}): a session never outlives the tombstone of its logout. */
+    private final long maxTtlMillis;
     private final long tombstoneTtlMillis;
     /** Evicted entries aging replica k has not confirmed yet. */
     private final Demotions demotions;
@@ -133,6 +135,7 @@ public final class ExpansionReplica {
         this.copy = new ReplicaCopy(core.expansion(replica + 1), context.getSelf().narrow(), timers, context.getLog(), core.who());
         this.aging = core.aging(replica);
         this.defaultTtlMillis = settings.relief().defaultSessionTtl().toMillis();
+        this.maxTtlMillis = settings.relief().maxSessionTtl().toMillis();
         this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
         timers.startTimerWithFixedDelay(Sweep.INSTANCE, ReplicaCore.SWEEP_INTERVAL);
         timers.startTimerWithFixedDelay(Redeliver.INSTANCE, REDELIVERY_CHECK);
@@ -240,7 +243,7 @@ public final class ExpansionReplica {
 
     private Behavior<Command> write(Put put) {
         long now = ReplicaCore.now();
-        long ttl = put.ttlMillis() > 0 ? put.ttlMillis() : defaultTtlMillis;
+        long ttl = put.ttlMillis() > 0 ? Math.min(put.ttlMillis(), maxTtlMillis) : defaultTtlMillis; // edges refuse longer ones
         ReliefStore.WriteResult result = core.store.put(put.key(), new ReliefStore.Item(put.value(), put.version(), ttl, now + ttl), now);
         core.metrics.write(Tier.EXPANSION, result.stored());
         if (result.stored()) {

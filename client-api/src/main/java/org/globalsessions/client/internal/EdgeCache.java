@@ -215,10 +215,16 @@ public final class EdgeCache implements AutoCloseable {
      * at once if this host holds the tombstone.
      *
      * @param ttl time to live (sliding with {@link #touch}); null for the default session TTL
+     * @throws IllegalArgumentException if {@code ttl} exceeds {@code relief.max-session-ttl} (nothing is stored)
      */
     public CompletableFuture<Long> set(String key, byte[] value, Duration ttl) {
         byte[] k = checkKey(key);
         Duration t = ttl == null || ttl.isZero() ? defaultTtl : ttl;
+        Duration max = settings.relief().maxSessionTtl();
+        if (t.compareTo(max) > 0) {
+            throw new IllegalArgumentException("ttl=" + t + " exceeds relief.max-session-ttl=" + max
+                    + ": a session may not outlive the tombstone of its logout (raise relief.max-session-ttl and relief.tombstone-ttl)");
+        }
         long version = clock.next();
         if (!l1.putIfNewer(k, value, version, t)) { // validates sizes before anything is sent
             Entry held = l1.getEntry(k);

@@ -262,6 +262,17 @@ class TierTest {
         assertEquals(before, hostA.remoteGets());
     }
 
+    /** Bug (issue 19): a session TTL above the tombstone TTL let a copy of a logged-out session outlive its tombstone. */
+    @Test
+    void aSetWithATtlAboveTheMaximumIsRefusedAndStoresNothing() {
+        long before = hostA.remoteGets();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> hostA.set("too-long", bytes("x"), Duration.ofHours(25)));
+        assertTrue(e.getMessage().contains("ttl=PT25H exceeds relief.max-session-ttl=PT24H"), e.getMessage());
+        assertNull(hostA.l1().getEntry(bytes("too-long")));
+        assertEquals(before, hostA.remoteGets());
+    }
+
     @Test
     void staleWriteFailsTheFutureAndDropsTheLocalCopy() throws Exception {
         // An edge whose wall clock runs an hour behind makes versions older than the delete.

@@ -95,8 +95,14 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
     public record Sibling(Optional<Path> tablePath) {
     }
 
+    /**
+     * The relief tiers. {@code maxSessionTtl} bounds every session's TTL (a longer one is refused),
+     * and {@code tombstoneTtl} is at least it, so a tombstone outlives every copy of its session;
+     * {@code tombstonesPerShard} bounds the tombstones of one shard replica (a delete beyond it is
+     * refused, never one dropped).
+     */
     public record Relief(int replicationFactor, int expansionEntriesPerShard, int agingEntriesPerShard, Duration agingTtl,
-                         Duration defaultSessionTtl, Duration tombstoneTtl) {
+                         Duration defaultSessionTtl, Duration maxSessionTtl, Duration tombstoneTtl, int tombstonesPerShard) {
     }
 
     /**

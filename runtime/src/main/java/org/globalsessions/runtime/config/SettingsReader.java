@@ -79,9 +79,7 @@ public final class SettingsReader {
         Relay relay = new Relay(table("relay.table"), get("relay.publish-arrivals", config::getBoolean),
                 positive("relay.invalidation-timeout"), positive("relay.edge-expiry"));
         Sibling sibling = new Sibling(optionalPath("sibling.table-path"));
-        Relief relief = new Relief(intIn("relief.replication-factor", 1, 3), intIn("relief.expansion.entries-per-shard", 1, 100_000_000),
-                intIn("relief.aging.entries-per-shard", 1, 100_000_000), positive("relief.aging.ttl"),
-                positive("relief.default-session-ttl"), positive("relief.tombstone-ttl"));
+        Relief relief = relief();
         List<HostPort> relays = addresses("edge.relays");
         Edge edge = new Edge(relays, get("edge.table.manage-section", config::getBoolean), table("edge.table"),
                 positive("edge.heartbeat-interval"), positive("edge.relay-down-after"),
@@ -95,6 +93,29 @@ public final class SettingsReader {
         }
         return new GlobalSessionsSettings(roles, systemName, hostname, port, seedNodes, tls, hashing, metrics, requestTimeout,
                 maxStaleness, relay, sibling, relief, edge, overrides, source);
+    }
+
+    /** The relief settings; a tombstone must outlive the longest session TTL, which bounds the default TTL. */
+    private Relief relief() {
+        Duration defaultTtl = positive("relief.default-session-ttl");
+        Duration maxTtl = positive("relief.max-session-ttl");
+        Duration tombstoneTtl = positive("relief.tombstone-ttl");
+        check("relief.default-session-ttl", config(defaultTtl), defaultTtl.compareTo(maxTtl) <= 0,
+                "must not exceed relief.max-session-ttl = " + config(maxTtl) + " (raise relief.max-session-ttl, and "
+                        + "relief.tombstone-ttl with it)");
+        check("relief.tombstone-ttl", config(tombstoneTtl), tombstoneTtl.compareTo(maxTtl) >= 0,
+                "must be at least relief.max-session-ttl = " + config(maxTtl) + ": a tombstone that expires before a "
+                        + "session could would let a copy of a logged-out session outlive its logout");
+        return new Relief(intIn("relief.replication-factor", 1, 3), intIn("relief.expansion.entries-per-shard", 1, 100_000_000),
+                intIn("relief.aging.entries-per-shard", 1, 100_000_000), positive("relief.aging.ttl"), defaultTtl, maxTtl,
+                tombstoneTtl, intIn("relief.tombstones-per-shard", 1, 100_000_000));
+    }
+
+    /** A duration as a config file would write it ({@code 24h}, {@code 90s}, {@code 1500ms}). */
+    private static String config(Duration d) {
+        long ms = d.toMillis();
+        return ms % 3_600_000 == 0 ? ms / 3_600_000 + "h" : ms % 60_000 == 0 ? ms / 60_000 + "m"
+                : ms % 1_000 == 0 ? ms / 1_000 + "s" : ms + "ms";
     }
 
     private Tls tls() {

@@ -188,6 +188,20 @@ class ConfigFilesTest {
         assertTrue(message.startsWith(file + ": line 3: global-sessions.port = \"seventy\""), message);
     }
 
+    /** Bug (issue 19): relief.tombstone-ttl was never checked against session TTLs, so a copy could outlive its tombstone. */
+    @Test
+    void aTombstoneTtlShorterThanTheLongestSessionTtlIsRefusedNamingBoth() throws IOException {
+        String message = error(write("tomb.conf", "global-sessions { tls.enabled = false, relief.tombstone-ttl = 12h }"));
+        assertTrue(message.contains("global-sessions.relief.tombstone-ttl = 12h: must be at least relief.max-session-ttl = 24h"),
+                message);
+        message = error(write("ttl.conf", "global-sessions { tls.enabled = false, relief.default-session-ttl = 48h }"));
+        assertTrue(message.contains("global-sessions.relief.default-session-ttl = 48h: must not exceed relief.max-session-ttl = 24h"),
+                message);
+        GlobalSessionsSettings.Relief raised = ConfigFiles.load(write("raised.conf", "global-sessions { tls.enabled = false, "
+                + "relief { default-session-ttl = 48h, max-session-ttl = 7d, tombstone-ttl = 8d } }")).relief();
+        assertEquals(Duration.ofDays(7), raised.maxSessionTtl());
+    }
+
     @Test
     void outOfRangeValueIsNamed() throws IOException {
         String message = error(write("range.conf", "global-sessions { tls.enabled = false, hashing.shards = 0 }"));
