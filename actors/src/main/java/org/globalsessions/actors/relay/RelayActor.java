@@ -30,6 +30,7 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.lease.TableLease;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.ReplicaAcks;
 import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.shm.Entry;
 import org.globalsessions.shm.ShmLru;
@@ -44,9 +45,9 @@ import org.globalsessions.shm.ShmLru;
  *   asks the key's expansion replicas; the expansion replicas answer the edge directly, and the sibling writes the value
  *   into L2. One remote hop from the edge for an L2 hit; three for a relief hit.</li>
  *   <li><b>put</b>: goes to the expansion replicas through the sibling; the expansion replicas acknowledge to the edge
- *   directly and reports {@code Stored} here; only then is the value written into L2 and
- *   published to the other relays and to the edges, so nothing the expansion replicas refused is ever
- *   cached or published.</li>
+ *   directly and report {@code Stored} here; only once every replica has is the value written into
+ *   L2 and published to the other relays and to the edges, so nothing an expansion replica refused,
+ *   or that one replica alone holds, is ever cached or published.</li>
  *   <li><b>delete</b> (logout): tombstone in L2 at once; then, in parallel, the expansion replicas record the
  *   tombstone, every other relay tombstones its L2, and every subscribed edge its L1; the edge
  *   gets {@code DeleteAck} once the expansion replicas and everyone who answers within the invalidation
@@ -89,7 +90,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private record OwnersTimeout(long deleteId) implements RelayCommand {
     }
 
-    private record PendingPut(RelayCommand.Put put, long deadlineNanos) {
+    /** A write forwarded to the expansion replicas; {@code stored}: the replicas that reported it stored so far. */
+    private record PendingPut(RelayCommand.Put put, long deadlineNanos, ReplicaAcks stored) {
     }
 
     private static final class PendingDelete {
@@ -303,7 +305,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
             return this;
         }
         long token = nextToken++;
-        pendingPuts.put(token, new PendingPut(put, System.nanoTime() + 2 * settings.requestTimeout().toNanos()));
+        pendingPuts.put(token, new PendingPut(put, System.nanoTime() + 2 * settings.requestTimeout().toNanos(), new ReplicaAcks()));
         putInFlight(put);
         sibling.tell(new SiblingActor.StoreAtOwner(put, getContext().getSelf(), token));
         return this;
@@ -313,10 +315,11 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         if (!stored.stored()) {
             return this;
         }
-        PendingPut pending = pendingPuts.remove(stored.token()); // the first replica that stored it publishes it
-        if (pending == null) {
-            return this;
+        PendingPut pending = pendingPuts.get(stored.token());
+        if (pending == null || !pending.stored().ack(stored.replica(), stored.replicas())) {
+            return this; // cached and published only once every replica stored it
         }
+        pendingPuts.remove(stored.token());
         RelayCommand.Put put = pending.put();
         putDone(put);
         cache(put.key(), put.value(), put.version(), put.ttlMillis());

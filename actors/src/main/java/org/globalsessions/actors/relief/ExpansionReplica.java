@@ -51,8 +51,9 @@ public final class ExpansionReplica {
 
     /**
      * Store unless a newer version or tombstone is held; answer {@code PutAck} / {@code PutRefused}
-     * to {@code replyTo} and {@code Stored(token, …)} to {@code relay}. The same write goes to every
-     * replica of the shard; the writer waits for {@code acksNeeded} acknowledgements.
+     * to {@code replyTo} and {@code Stored(token, …)} to {@code relay}, each naming this replica k. The
+     * same write goes to every replica of the shard; the writer and the relay wait for every replica
+     * k in 0..{@code acksNeeded}-1.
      */
     public record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,
                       ActorRef<RelayCommand> relay, long token, int acksNeeded) implements Command, Wire {
@@ -248,12 +249,13 @@ public final class ExpansionReplica {
         core.metrics.write(Tier.EXPANSION, result.stored());
         if (result.stored()) {
             demotions.remove(put.key()); // an older version on its way to aging: the aging replica may keep it or not
-            put.replyTo().tell(new EdgeCommand.PutAck(put.requestId(), put.key(), put.version(), put.acksNeeded()));
+            put.replyTo().tell(new EdgeCommand.PutAck(put.requestId(), put.key(), put.version(), core.replica, put.acksNeeded()));
             afterWrite(result.evicted());
         } else {
             put.replyTo().tell(new EdgeCommand.PutRefused(put.requestId(), put.key(), result.newerVersion(), result.deleted()));
         }
-        put.relay().tell(new RelayCommand.Stored(put.token(), put.key(), put.version(), result.stored()));
+        put.relay().tell(new RelayCommand.Stored(put.token(), put.key(), put.version(), result.stored(), core.replica,
+                put.acksNeeded()));
         return Behaviors.same();
     }
 

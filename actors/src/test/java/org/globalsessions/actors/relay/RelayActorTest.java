@@ -215,22 +215,9 @@ class RelayActorTest {
         byte[] key = bytes("session-k");
         l2.putIfNewer(key, bytes("old"), 1, Duration.ofMinutes(5), 0);
         l2.putIfNewer(bytes("other"), bytes("x"), 1, Duration.ofMinutes(5), 0);
-        TestProbe<SiblingActor.Command> sibling = kit.createTestProbe(SiblingActor.Command.class);
-        kit.system().receptionist().tell(Receptionist.register(SiblingActor.key(settings.hostname(), Tables.relayPath(settings)),
-                sibling.getRef()));
+        TestProbe<SiblingActor.Command> sibling = sibling();
         TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
-
-        // Until the relay knows its sibling it fails writes; then the write goes to the owner through it.
-        SiblingActor.StoreAtOwner store = null;
-        for (int attempt = 0; store == null && attempt < 50; attempt++) {
-            relay.tell(new RelayCommand.Put("session-k", bytes("new"), 2, 60_000, attempt, edge.getRef()));
-            try {
-                store = sibling.expectMessageClass(SiblingActor.StoreAtOwner.class, Duration.ofMillis(200));
-            } catch (AssertionError noSiblingYet) {
-                edge.expectMessageClass(EdgeCommand.Failed.class);
-            }
-        }
-        assertNotNull(store, "the relay never found its sibling");
+        SiblingActor.StoreAtOwner store = put(relay, sibling, edge, "session-k", "new", 2);
         assertEquals(2, store.put().version());
         assertNotNull(l2.getEntry(key), "before its deadline the write leaves L2 alone (reads of the key go to the owner)");
 
@@ -246,5 +233,49 @@ class RelayActorTest {
         assertEquals("session-k", sibling.expectMessageClass(SiblingActor.Get.class).key());
         EdgeCommand.Answers answers = edge.expectMessageClass(EdgeCommand.Answers.class);
         assertTrue(answers.found().isEmpty() && answers.notFound().isEmpty(), "L2 answered " + answers);
+    }
+
+    /** A probe registered as the relay's sibling. */
+    private TestProbe<SiblingActor.Command> sibling() {
+        TestProbe<SiblingActor.Command> sibling = kit.createTestProbe(SiblingActor.Command.class);
+        kit.system().receptionist().tell(Receptionist.register(SiblingActor.key(settings.hostname(), Tables.relayPath(settings)),
+                sibling.getRef()));
+        return sibling;
+    }
+
+    /** Writes {@code key} through {@code relay} until it reaches {@code sibling} (until the relay knows its sibling it fails writes). */
+    private static SiblingActor.StoreAtOwner put(ActorRef<RelayCommand> relay, TestProbe<SiblingActor.Command> sibling,
+                                                 TestProbe<EdgeCommand> edge, String key, String value, long version) {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            relay.tell(new RelayCommand.Put(key, bytes(value), version, 60_000, attempt, edge.getRef()));
+            try {
+                return sibling.expectMessageClass(SiblingActor.StoreAtOwner.class, Duration.ofMillis(200));
+            } catch (AssertionError noSiblingYet) {
+                edge.expectMessageClass(EdgeCommand.Failed.class);
+            }
+        }
+        throw new AssertionError("the relay never found its sibling");
+    }
+
+    /**
+     * Bug (issue 19): the relay cached a write in L2 (and published it) on the first replica's
+     * {@code Stored}, though the other replica might refuse it or never get it.
+     */
+    @Test
+    void aWriteIsCachedOnlyOnceEveryReplicaStoredIt() {
+        ActorRef<RelayCommand> relay = relay(Map.of("relay.table.el-count", 64));
+        TestProbe<SiblingActor.Command> sibling = sibling();
+        TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
+        SiblingActor.StoreAtOwner store = put(relay, sibling, edge, "session-s", "v", 5);
+        RelayCommand.Stored byReplica0 = new RelayCommand.Stored(store.token(), "session-s", 5, true, 0, 2);
+        relay.tell(byReplica0);
+        relay.tell(byReplica0); // a duplicate report of the same replica
+        sibling.expectNoMessage(Duration.ofMillis(300));
+        assertNull(l2.getEntry(bytes("session-s")), "one replica of two stored it: not cached yet");
+        relay.tell(new RelayCommand.Stored(store.token(), "session-s", 5, true, 1, 2));
+        sibling.awaitAssert(Duration.ofSeconds(3), () -> {
+            assertEquals(5, l2.getEntry(bytes("session-s")).version(), "every replica stored it: cached");
+            return null;
+        });
     }
 }

@@ -190,10 +190,10 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         }
     }
 
-    /** One expansion replica of the key's shard stored the write; it is done when every replica has. */
+    /** Expansion replica k of the key's shard stored the write; it is done when every replica k has (a set, not a count). */
     private void onPutAck(EdgeCommand.PutAck ack) {
         PendingRequests.Pending p = requests.get(ack.requestId());
-        if (p == null || p.acks().incrementAndGet() < ack.acksNeeded()) {
+        if (p == null || p.kind() != PendingRequests.Kind.PUT || !p.acks().ack(ack.replica(), ack.replicas())) {
             return;
         }
         CompletableFuture<Long> future = requests.take(ack.requestId(), PendingRequests.Kind.PUT);

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -13,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.ReplicaAcks;
 
 /**
  * The requests an edge sent and is waiting for, by request id: each with its future, the relays
@@ -35,11 +35,11 @@ final class PendingRequests {
     enum Kind { GET, PUT, DELETE }
 
     /**
-     * A request in flight, sent (this attempt) at {@code sentNanos}; {@code acks} counts the
-     * replicas that stored a write so far.
+     * A request in flight, sent (this attempt) at {@code sentNanos}; {@code acks}: the replicas
+     * that stored a write so far (touched by the edge's actor only).
      */
     record Pending(Kind kind, String key, RelayCommand message, CompletableFuture<?> future,
-                   List<HostPort> tried, long sentNanos, long deadlineNanos, long version, AtomicInteger acks) {
+                   List<HostPort> tried, long sentNanos, long deadlineNanos, long version, ReplicaAcks acks) {
     }
 
     private final RelayDirectory relays;
@@ -83,7 +83,7 @@ final class PendingRequests {
         RelayCommand attempt = message instanceof RelayCommand.Get get
                 ? new RelayCommand.Get(get.key(), get.requestId(), get.replyTo(), tried.size() - 1) : message;
         long now = System.nanoTime();
-        pending.put(id, new Pending(kind, key, attempt, future, tried, now, now + timeout, version, new AtomicInteger()));
+        pending.put(id, new Pending(kind, key, attempt, future, tried, now, now + timeout, version, new ReplicaAcks()));
         if (attempt instanceof RelayCommand.Get get) {
             lookups.add(relay, new RelayCommand.Lookup(get.key(), get.requestId(), get.attempt()));
         } else {

@@ -38,8 +38,11 @@ public interface EdgeCommand {
     record Answers(long batchId, java.util.List<Found> found, java.util.List<NotFound> notFound) implements Reply, Wire {
     }
 
-    /** An expansion replica of the key's shard stored a {@code Put}; the write is done when {@code acksNeeded} replicas said so. */
-    record PutAck(long requestId, String key, long version, int acksNeeded) implements Answer, Wire {
+    /**
+     * Expansion replica {@code replica} of the key's shard stored a {@code Put}; the write is done
+     * when every replica 0..{@code replicas}-1 said so (a set of replicas, not a count: {@link ReplicaAcks}).
+     */
+    record PutAck(long requestId, String key, long version, int replica, int replicas) implements Answer, Wire {
     }
 
     /**

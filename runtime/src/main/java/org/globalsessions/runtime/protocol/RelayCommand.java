@@ -58,10 +58,11 @@ public interface RelayCommand {
     }
 
     /**
-     * From the expansion replicas of a write this relay forwarded ({@code token} names it): {@code stored} is
-     * true if the expansion replicas took it. Only then does the relay write it into L2 and publish it.
+     * From expansion replica {@code replica} of {@code replicas} of a write this relay forwarded
+     * ({@code token} names it): {@code stored} is true if that replica took it. Only once every
+     * replica has ({@link ReplicaAcks}) does the relay write it into L2 and publish it.
      */
-    record Stored(long token, String key, long version, boolean stored) implements RelayCommand, Wire {
+    record Stored(long token, String key, long version, boolean stored, int replica, int replicas) implements RelayCommand, Wire {
     }
 
     /** One expansion replica of the key's shard holds the tombstone of a delete this relay coordinates (of {@code acksNeeded}). */

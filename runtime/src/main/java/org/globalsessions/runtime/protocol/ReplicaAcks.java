@@ -1,0 +1,31 @@
+package org.globalsessions.runtime.protocol;
+
+/**
+ * Which replicas of a shard acknowledged one write: a set of replica indexes k, not a count, so a
+ * late acknowledgement and a retry's acknowledgement of the same replica read as one. The write is
+ * done when every replica k in 0..n-1 is in the set. The edge keeps one per pending {@code set}
+ * ({@code PutAck}), the relay one per forwarded write ({@code Stored}).
+ *
+ * <p>Not thread-safe: owned by one actor. n is at most 3 ({@code relief.replication-factor}); 64 bits hold any n up to 64.
+ */
+public final class ReplicaAcks {
+
+    private long acked;
+
+    /**
+     * Records that replica {@code replica} of {@code replicas} acknowledged; returns true once every
+     * replica 0..replicas-1 has. An index out of range (a corrupt or foreign message) records nothing.
+     */
+    public boolean ack(int replica, int replicas) {
+        if (replicas < 1 || replicas > Long.SIZE || replica < 0 || replica >= replicas) {
+            return false;
+        }
+        acked |= 1L << replica;
+        return acked == (replicas == Long.SIZE ? -1L : (1L << replicas) - 1);
+    }
+
+    /** How many distinct replicas acknowledged so far. */
+    public int count() {
+        return Long.bitCount(acked);
+    }
+}

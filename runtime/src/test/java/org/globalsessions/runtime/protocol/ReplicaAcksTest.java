@@ -1,0 +1,41 @@
+package org.globalsessions.runtime.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ReplicaAcksTest {
+
+    /**
+     * Bug (issue 19): put acks were counted, so a late ack of replica 0 plus a retry's ack of
+     * replica 0 read as "both replicas stored it" while replica 1 never had.
+     */
+    @Test
+    void aLateAckAndARetrysAckOfOneReplicaDoNotCountAsTwo() {
+        ReplicaAcks acks = new ReplicaAcks();
+        assertFalse(acks.ack(0, 2));
+        assertFalse(acks.ack(0, 2), "the same replica again");
+        assertEquals(1, acks.count());
+        assertTrue(acks.ack(1, 2));
+    }
+
+    @Test
+    void doneOnlyWhenEveryReplicaAcked() {
+        ReplicaAcks acks = new ReplicaAcks();
+        assertFalse(acks.ack(2, 3));
+        assertFalse(acks.ack(0, 3));
+        assertTrue(acks.ack(1, 3));
+        assertTrue(new ReplicaAcks().ack(0, 1), "one replica: its ack is all");
+    }
+
+    @Test
+    void anIndexOutOfRangeRecordsNothing() {
+        ReplicaAcks acks = new ReplicaAcks();
+        assertFalse(acks.ack(2, 2));
+        assertFalse(acks.ack(-1, 2));
+        assertFalse(acks.ack(0, 0));
+        assertEquals(0, acks.count());
+    }
+}
