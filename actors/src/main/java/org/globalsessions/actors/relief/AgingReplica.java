@@ -35,7 +35,7 @@ import org.globalsessions.runtime.protocol.Wire;
 public final class AgingReplica {
 
     /** What an aging replica accepts. */
-    public sealed interface Command permits Demote, RepairLineage, HandOff, Sweep, Lineage, ReplicaSync {
+    public sealed interface Command permits Demote, Touch, RepairLineage, HandOff, Sweep, Lineage, ReplicaSync {
     }
 
     /**
@@ -45,6 +45,13 @@ public final class AgingReplica {
      */
     public record Demote(String key, byte[] value, long version, long ttlMillis, long expiresAtMillis, long seq,
                          ActorRef<ExpansionReplica.Demoted> replyTo) implements Command, Wire {
+    }
+
+    /**
+     * Slide the entry's expiry (a session in use that was demoted here): by its TTL, at most the
+     * aging TTL from now, as if it arrived again.
+     */
+    public record Touch(String key) implements Command, Wire {
     }
 
     /**
@@ -141,6 +148,7 @@ public final class AgingReplica {
                 .onMessage(Lineage.Get.class, core::lookUp)
                 .onMessage(Lineage.Delete.class, this::delete)
                 .onMessage(Demote.class, this::demote)
+                .onMessage(Touch.class, touch -> core.touch(touch.key()))
                 .onMessage(RepairLineage.class, repair -> {
                     context.getLog().debug("{}: its expansion replica was rebuilt; merging the sessions of aging replica {}",
                             core.who(), (core.replica + 1) % core.replicas);

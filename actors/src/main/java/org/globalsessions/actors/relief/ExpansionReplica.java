@@ -206,10 +206,7 @@ public final class ExpansionReplica {
         return Behaviors.receive(Command.class)
                 .onMessage(Lineage.Get.class, core::lookUp)
                 .onMessage(Lineage.Delete.class, this::delete)
-                .onMessage(Touch.class, touch -> {
-                    core.store.touch(touch.key(), ReplicaCore.now());
-                    return Behaviors.same();
-                })
+                .onMessage(Touch.class, touch -> core.touch(touch.key()))
                 .onMessage(Readmit.class, readmit -> {
                     afterWrite(core.store.put(readmit.key(), new ReliefStore.Item(readmit.value(), readmit.version(),
                             readmit.ttlMillis(), readmit.expiresAtMillis()), ReplicaCore.now()).evicted());

@@ -128,11 +128,12 @@ final class ReliefStore {
         return lru.remove(key) != null;
     }
 
-    /** Slides the expiry of a live entry by its TTL. */
-    void touch(String key, long now) {
+    /** Slides the expiry of a live entry by its TTL, to at most {@code now + maxLifetimeMillis} (0: no limit). */
+    void touch(String key, long now, long maxLifetimeMillis) {
         Item item = get(key, now);
         if (item != null && item.ttlMillis() > 0) {
-            lru.put(key, new Item(item.value(), item.version(), item.ttlMillis(), now + item.ttlMillis()));
+            long slid = now + (maxLifetimeMillis == 0 ? item.ttlMillis() : Math.min(item.ttlMillis(), maxLifetimeMillis));
+            lru.put(key, new Item(item.value(), item.version(), item.ttlMillis(), Math.max(item.expiresAt(), slid)));
         }
     }
 

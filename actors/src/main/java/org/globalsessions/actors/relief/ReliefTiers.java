@@ -2,6 +2,7 @@ package org.globalsessions.actors.relief;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ClusterShardingSettings;
@@ -10,6 +11,7 @@ import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
@@ -66,9 +68,18 @@ public final class ReliefTiers {
 
     /** Every replica of the expansion shard that owns {@code key}. */
     public List<EntityRef<ExpansionReplica.Command>> expansionReplicas(String key) {
-        List<EntityRef<ExpansionReplica.Command>> refs = new ArrayList<>(replicas);
+        return every(ExpansionReplica::typeKey, key);
+    }
+
+    /** Every replica of the aging shard that owns {@code key}. */
+    public List<EntityRef<AgingReplica.Command>> agingReplicas(String key) {
+        return every(AgingReplica::typeKey, key);
+    }
+
+    private <M> List<EntityRef<M>> every(IntFunction<EntityTypeKey<M>> typeKey, String key) {
+        List<EntityRef<M>> refs = new ArrayList<>(replicas);
         for (int k = 0; k < replicas; k++) {
-            refs.add(expansionReplica(key, k));
+            refs.add(sharding.entityRefFor(typeKey.apply(k), hashing.entityIdOf(key)));
         }
         return refs;
     }

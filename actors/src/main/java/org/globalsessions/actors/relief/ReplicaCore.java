@@ -172,6 +172,12 @@ final class ReplicaCore {
         return maxLifetimeMillis == 0 ? expiresAt : Math.min(expiresAt, now + maxLifetimeMillis);
     }
 
+    /** Slides the expiry of {@code key}'s entry by its TTL, at most as far as an entry that arrived now would live here. */
+    <T> Behavior<T> touch(String key) {
+        store.touch(key, now(), maxLifetimeMillis);
+        return Behaviors.same();
+    }
+
     /** Merges {@code chunk} by version; returns the live entries the LRU pushed out to make room. */
     List<ReliefStore.Evicted> merge(ReplicaSync.SyncChunk chunk) {
         long now = now();

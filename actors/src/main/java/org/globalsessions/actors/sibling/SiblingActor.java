@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
+import org.globalsessions.actors.relief.AgingReplica;
 import org.globalsessions.actors.relief.ExpansionReplica;
 import org.globalsessions.actors.relief.Lineage;
 import org.globalsessions.actors.relief.ReliefTiers;
@@ -54,7 +55,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     public record Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, int attempt) implements Command, Wire {
     }
 
-    /** Slide a session's expiry at its expansion replicas; no answer. */
+    /** Slide a session's expiry at every replica of both relief tiers (wherever it is held); no answer. */
     public record Touch(String key) implements Command, Wire {
     }
 
@@ -127,7 +128,9 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
                 .onMessage(StoreAtOwner.class, this::onStore)
                 .onMessage(DeleteAtOwners.class, this::onDelete)
                 .onMessage(Touch.class, touch -> {
+                    // Every tier that may hold the session: a demoted session in use must not expire in aging.
                     tiers.expansionReplicas(touch.key()).forEach(replica -> replica.tell(new ExpansionReplica.Touch(touch.key())));
+                    tiers.agingReplicas(touch.key()).forEach(replica -> replica.tell(new AgingReplica.Touch(touch.key())));
                     return this;
                 })
                 .onMessage(Promote.class, this::onPromote)

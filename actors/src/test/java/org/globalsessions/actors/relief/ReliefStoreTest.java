@@ -124,9 +124,18 @@ class ReliefStoreTest {
     void touchSlidesTheExpiry() {
         ReliefStore store = new ReliefStore(10, 10);
         store.put("a", new ReliefStore.Item(new byte[] {1}, 1, 100, 100), 0);
-        store.touch("a", 90);
+        store.touch("a", 90, 0);
         assertNotNull(store.get("a", 150));
         assertNull(store.get("a", 190));
+    }
+
+    @Test
+    void touchInTheAgingTierSlidesAtMostByTheAgingTtl() {
+        ReliefStore store = new ReliefStore(10, 10);
+        store.put("a", new ReliefStore.Item(new byte[] {1}, 1, 1_000, 100), 0);
+        store.touch("a", 90, 50);
+        assertNotNull(store.get("a", 139));
+        assertNull(store.get("a", 140), "an aging entry lives at most the aging TTL past its last use");
     }
 
     @Test

@@ -113,6 +113,24 @@ class TierTest {
         assertTrue(tiers.stream().allMatch(t -> t == Tier.AGING), "the oldest sessions come from the aging tier: " + tiers);
     }
 
+    /** Bug (issue 19): touch reached the expansion replicas only, so a demoted session in active use expired in aging. */
+    @Test
+    void aTouchedSessionThatWasDemotedDoesNotExpireInAging() throws Exception {
+        long written = System.nanoTime();
+        done(hostA.set("touch-aging", bytes("in-use"), Duration.ofSeconds(8)));
+        for (int i = 0; i < 300; i++) { // 4 shards x 24 entries in expansion: it is demoted to aging (not touched meanwhile)
+            done(hostA.set("touch-pressure-" + i, bytes("x"), null));
+        }
+        assertTrue(System.nanoTime() - written < Duration.ofSeconds(6).toNanos(), "the pressure took too long to stage the case");
+        long until = written + Duration.ofSeconds(12).toNanos();
+        while (System.nanoTime() < until) { // in active use past its TTL, after the demotion
+            hostA.touch("touch-aging");
+            Thread.sleep(500);
+        }
+        Optional<EdgeCache.Session> found = done(hostB.get("touch-aging"));
+        assertArrayEquals(bytes("in-use"), found.orElseThrow(() -> new AssertionError("the touched session expired")).value());
+    }
+
     @Test
     void deleteMissesEverywhereAndAStaleCopyIsRefused() throws Exception {
         long version = done(hostA.set("logout-1", bytes("bob"), null));
