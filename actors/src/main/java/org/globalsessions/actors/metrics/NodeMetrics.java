@@ -22,19 +22,30 @@ import org.globalsessions.runtime.protocol.Tier;
  */
 public final class NodeMetrics {
 
+    /** What a hosted shard replica reports when scraped: its sessions and its tombstones. */
+    private record Shard(IntSupplier size, IntSupplier tombstones) {
+    }
+
     private final MeterRegistry registry;
-    private final Map<String, IntSupplier> expansionShards = new ConcurrentHashMap<>();
-    private final Map<String, IntSupplier> agingShards = new ConcurrentHashMap<>();
+    private final Map<String, Shard> expansionShards = new ConcurrentHashMap<>();
+    private final Map<String, Shard> agingShards = new ConcurrentHashMap<>();
     private final Map<String, Meter> meters = new ConcurrentHashMap<>();
 
     public NodeMetrics(MeterRegistry registry) {
         this.registry = registry;
         for (Tier tier : new Tier[] {Tier.EXPANSION, Tier.AGING}) {
-            Map<String, IntSupplier> shards = shards(tier);
+            Map<String, Shard> shards = shards(tier);
             Gauge.builder("global_sessions_relief_shards_hosted", shards, Map::size).tag("tier", tag(tier))
                     .description("relief shards (entities) this node hosts").register(registry);
-            Gauge.builder("global_sessions_relief_entries", shards, s -> s.values().stream().mapToInt(IntSupplier::getAsInt).sum())
+            Gauge.builder("global_sessions_relief_entries", shards, s -> s.values().stream().mapToInt(r -> r.size().getAsInt()).sum())
                     .tag("tier", tag(tier)).description("sessions held by this node's shards").register(registry);
+            Gauge.builder("global_sessions_relief_tombstones", shards,
+                            s -> s.values().stream().mapToInt(r -> r.tombstones().getAsInt()).sum())
+                    .tag("tier", tag(tier)).description("tombstones held by this node's shards").register(registry);
+            Gauge.builder("global_sessions_relief_tombstones_fullest_replica", shards,
+                            s -> s.values().stream().mapToInt(r -> r.tombstones().getAsInt()).max().orElse(0))
+                    .tag("tier", tag(tier)).description("tombstones of this node's fullest shard replica "
+                            + "(deletes are refused at relief.tombstones-per-shard)").register(registry);
         }
     }
 
@@ -49,8 +60,13 @@ public final class NodeMetrics {
 
     // ---- relief shards ------------------------------------------------------------------------
 
-    public void shardStarted(Tier tier, String entityId, IntSupplier size) {
-        shards(tier).put(entityId, size);
+    public void shardStarted(Tier tier, String entityId, IntSupplier size, IntSupplier tombstones) {
+        shards(tier).put(entityId, new Shard(size, tombstones));
+    }
+
+    /** A delete a shard replica refused: it holds relief.tombstones-per-shard tombstones. */
+    public void deleteRefused(Tier tier) {
+        counter("global_sessions_relief_deletes_refused", "deletes refused at the tombstone cap", "tier", tag(tier)).increment();
     }
 
     public void shardStopped(Tier tier, String entityId) {
@@ -127,7 +143,7 @@ public final class NodeMetrics {
         return type.cast(meters.computeIfAbsent(key, k -> register.get()));
     }
 
-    private Map<String, IntSupplier> shards(Tier tier) {
+    private Map<String, Shard> shards(Tier tier) {
         return tier == Tier.EXPANSION ? expansionShards : agingShards;
     }
 

@@ -181,6 +181,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                 })
                 .onMessage(RelayCommand.Stored.class, this::onStored)
                 .onMessage(RelayCommand.OwnersDeleted.class, this::onOwnersDeleted)
+                .onMessage(RelayCommand.DeleteRefused.class, this::onDeleteRefused)
                 .onMessage(RelayCommand.EdgeInvalidated.class, this::onEdgeInvalidated)
                 .onMessage(RelayCommand.PeerInvalidate.class, this::onPeerInvalidate)
                 .onMessage(RelayCommand.PeerInvalidated.class, this::onPeerInvalidated)
@@ -414,6 +415,19 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
             pending.ownersDone = true;
             timers.cancel("owners-" + done.deleteId());
             completeIfDone(done.deleteId(), pending);
+        }
+        return this;
+    }
+
+    /** A replica at its tombstone cap refused the delete: it fails, naming the setting to raise. */
+    private Behavior<RelayCommand> onDeleteRefused(RelayCommand.DeleteRefused refused) {
+        PendingDelete pending = deletes.remove(refused.deleteId());
+        if (pending != null) {
+            timers.cancel("owners-" + refused.deleteId());
+            timers.cancel("invalidation-" + refused.deleteId());
+            metrics.deleteDone(false, pending.startNanos);
+            pending.delete.replyTo().tell(new EdgeCommand.Failed(pending.delete.requestId(), pending.delete.key(),
+                    "relay " + settings.address() + ": the delete was refused: " + refused.reason()));
         }
         return this;
     }

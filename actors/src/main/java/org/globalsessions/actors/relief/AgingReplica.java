@@ -93,16 +93,14 @@ public final class AgingReplica {
     private final ActorContext<Command> context;
     private final ReplicaCore core;
     private final ReplicaCopy copy;
-    private final long tombstoneTtlMillis;
 
     private AgingReplica(ActorContext<Command> context, TimerScheduler<Command> timers, String entityId, int replica,
                          GlobalSessionsSettings settings, NodeMetrics metrics) {
         this.context = context;
         this.core = new ReplicaCore(context, entityId, replica, settings.relief().replicationFactor(), Tier.AGING,
                 settings.relief().agingEntriesPerShard(), settings.relief().agingTtl().toMillis(), settings.relief().agingTtl(),
-                metrics, ReplicaCore.InTransit.NONE);
+                settings.relief(), metrics, ReplicaCore.InTransit.NONE);
         this.copy = new ReplicaCopy(core.aging(replica + 1), context.getSelf().narrow(), timers, context.getLog(), core.who());
-        this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
         timers.startTimerWithFixedDelay(Sweep.INSTANCE, ReplicaCore.SWEEP_INTERVAL);
     }
 
@@ -178,9 +176,9 @@ public final class AgingReplica {
     }
 
     private Behavior<Command> delete(Lineage.Delete delete) {
-        long now = ReplicaCore.now();
-        core.store.delete(delete.key(), delete.version(), now + tombstoneTtlMillis, now);
-        delete.replyTo().tell(new RelayCommand.OwnersDeleted(delete.deleteId(), delete.key(), delete.version(), delete.acksNeeded()));
+        if (core.tombstone(delete)) {
+            delete.replyTo().tell(new RelayCommand.OwnersDeleted(delete.deleteId(), delete.key(), delete.version(), delete.acksNeeded()));
+        }
         return Behaviors.same();
     }
 }

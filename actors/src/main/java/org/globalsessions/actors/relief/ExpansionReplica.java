@@ -120,7 +120,6 @@ public final class ExpansionReplica {
     private final long defaultTtlMillis;
     /** The longest session TTL ({@code relief.max-session-ttl}): a session never outlives the tombstone of its logout. */
     private final long maxTtlMillis;
-    private final long tombstoneTtlMillis;
     /** Evicted entries aging replica k has not confirmed yet. */
     private final Demotions demotions;
     private boolean givingUp;
@@ -132,12 +131,11 @@ public final class ExpansionReplica {
         int capacity = settings.relief().expansionEntriesPerShard();
         this.demotions = new Demotions(WINDOW, Math.max(1_000, 4 * capacity), REDELIVER_AFTER.toMillis());
         this.core = new ReplicaCore(context, entityId, replica, settings.relief().replicationFactor(), Tier.EXPANSION, capacity,
-                0, settings.relief().agingTtl(), metrics, demotions);
+                0, settings.relief().agingTtl(), settings.relief(), metrics, demotions);
         this.copy = new ReplicaCopy(core.expansion(replica + 1), context.getSelf().narrow(), timers, context.getLog(), core.who());
         this.aging = core.aging(replica);
         this.defaultTtlMillis = settings.relief().defaultSessionTtl().toMillis();
         this.maxTtlMillis = settings.relief().maxSessionTtl().toMillis();
-        this.tombstoneTtlMillis = settings.relief().tombstoneTtl().toMillis();
         timers.startTimerWithFixedDelay(Sweep.INSTANCE, ReplicaCore.SWEEP_INTERVAL);
         timers.startTimerWithFixedDelay(Redeliver.INSTANCE, REDELIVERY_CHECK);
     }
@@ -257,10 +255,10 @@ public final class ExpansionReplica {
     }
 
     private Behavior<Command> delete(Lineage.Delete delete) {
-        long now = ReplicaCore.now();
-        core.store.delete(delete.key(), delete.version(), now + tombstoneTtlMillis, now);
-        demotions.remove(delete.key()); // the aging replica gets the tombstone, which refuses the demotion if it comes late
-        aging.tell(delete); // the aging replica records the tombstone too, and answers the relay
+        if (core.tombstone(delete)) {
+            demotions.remove(delete.key()); // the aging replica gets the tombstone, which refuses the demotion if it comes late
+            aging.tell(delete); // the aging replica records the tombstone too, and answers the relay
+        }
         return Behaviors.same();
     }
 

@@ -18,6 +18,9 @@ import java.util.Map;
  * minutes ahead). Applications issue a new session id per login, so a deleted id is never
  * written again in normal use. Tombstones live apart from the LRU (they are small and must not
  * be evicted by traffic); two tombstones of one key keep the newer version and the later expiry.
+ * None is ever dropped to make room: they leave by their TTL only. A replica asks
+ * {@link #hasRoomForTombstone} before it records a delete, and refuses the delete when there is
+ * none (at {@code maxTombstones}); a tombstone copied from another replica is always recorded.
  *
  * <h2>Expiry</h2>
  * Each entry expires at an instant; an expired entry is a miss and is dropped when seen, and
@@ -47,7 +50,8 @@ final class ReliefStore {
     private final int maxTombstones;
     private final LinkedHashMap<String, Item> lru = new LinkedHashMap<>(16, 0.75f, true);
     private final LinkedHashMap<String, Tombstone> tombstones = new LinkedHashMap<>();
-    private long droppedTombstones;
+    /** When the tombstones were last swept for room (a full replica sweeps at most once a second). */
+    private long tombstonesSweptAt;
 
     ReliefStore(int capacity, int maxTombstones) {
         this.capacity = capacity;
@@ -118,14 +122,23 @@ final class ReliefStore {
         if (t == null || t.version() < version || t.expiresAt() < tombstoneExpiresAt) {
             tombstones.put(key, t == null ? new Tombstone(version, tombstoneExpiresAt)
                     : new Tombstone(Math.max(version, t.version()), Math.max(tombstoneExpiresAt, t.expiresAt())));
-            while (tombstones.size() > maxTombstones) {
-                Iterator<String> oldest = tombstones.keySet().iterator();
-                oldest.next();
-                oldest.remove();
-                droppedTombstones++;
-            }
         }
         return lru.remove(key) != null;
+    }
+
+    /**
+     * Whether a delete of {@code key} can be recorded without going past {@code maxTombstones}: the
+     * key has a tombstone already, or there is room (after dropping expired tombstones).
+     */
+    boolean hasRoomForTombstone(String key, long now) {
+        if (tombstones.size() < maxTombstones || tombstone(key, now) != null) {
+            return true;
+        }
+        if (now - tombstonesSweptAt >= 1_000) {
+            tombstonesSweptAt = now;
+            tombstones.values().removeIf(t -> now >= t.expiresAt());
+        }
+        return tombstones.size() < maxTombstones;
     }
 
     /** Slides the expiry of a live entry by its TTL, to at most {@code now + maxLifetimeMillis} (0: no limit). */
@@ -172,8 +185,8 @@ final class ReliefStore {
         return tombstones.size();
     }
 
-    long droppedTombstones() {
-        return droppedTombstones;
+    int maxTombstones() {
+        return maxTombstones;
     }
 
     /** For tests: the keys, least recently used first. */

@@ -20,7 +20,9 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.Tier;
 
 /**
@@ -66,6 +68,9 @@ final class ReplicaCore {
     private final InTransit inTransit;
     /** An entry that arrives here lives at most this long (0: until its own expiry). */
     private final long maxLifetimeMillis;
+    private final long tombstoneTtlMillis;
+    /** Whether the 80 %-of-the-cap warning was logged (again once the tombstones fell below 70 %). */
+    private boolean tombstonesWarned;
     /** How long a lineage stays suspect after this replica was rebuilt from its next replica (the aging TTL). */
     private final long rebuildWindowMillis;
     /**
@@ -79,7 +84,8 @@ final class ReplicaCore {
      * @param rebuildWindow     how long the lineage is suspect after this replica was rebuilt
      */
     ReplicaCore(ActorContext<?> context, String entityId, int replica, int replicas, Tier tier, int capacity,
-                long maxLifetimeMillis, Duration rebuildWindow, NodeMetrics metrics, InTransit inTransit) {
+                long maxLifetimeMillis, Duration rebuildWindow, GlobalSessionsSettings.Relief settings, NodeMetrics metrics,
+                InTransit inTransit) {
         this.context = context;
         this.entityId = entityId;
         this.replica = replica;
@@ -89,9 +95,10 @@ final class ReplicaCore {
         this.inTransit = inTransit;
         this.maxLifetimeMillis = maxLifetimeMillis;
         this.rebuildWindowMillis = rebuildWindow.toMillis();
-        this.store = new ReliefStore(capacity, Math.max(1_000, capacity * 4));
+        this.tombstoneTtlMillis = settings.tombstoneTtl().toMillis();
+        this.store = new ReliefStore(capacity, settings.tombstonesPerShard());
         this.sharding = ClusterSharding.get(context.getSystem());
-        metrics.shardStarted(tier, entityId + "/" + replica, store::size);
+        metrics.shardStarted(tier, entityId + "/" + replica, store::size, store::tombstones);
     }
 
     static long now() {
@@ -170,6 +177,32 @@ final class ReplicaCore {
     /** When an entry that arrives here at {@code now} and expires at {@code expiresAt} expires here. */
     long arrivalExpiry(long expiresAt, long now) {
         return maxLifetimeMillis == 0 ? expiresAt : Math.min(expiresAt, now + maxLifetimeMillis);
+    }
+
+    /**
+     * Records the tombstone of {@code delete}; at the tombstone cap refuses it instead (no tombstone
+     * is ever dropped to make room), telling the relay why, and returns false.
+     */
+    boolean tombstone(Lineage.Delete delete) {
+        long now = now();
+        if (!store.hasRoomForTombstone(delete.key(), now)) {
+            metrics.deleteRefused(tier);
+            String reason = who() + " holds relief.tombstones-per-shard = " + store.maxTombstones() + " tombstones; the delete "
+                    + "is refused rather than drop one: raise relief.tombstones-per-shard (delete rate x tombstone-ttl / shards)";
+            context.getLog().warn("{}", reason);
+            delete.replyTo().tell(new RelayCommand.DeleteRefused(delete.deleteId(), reason));
+            return false;
+        }
+        store.delete(delete.key(), delete.version(), now + tombstoneTtlMillis, now);
+        int count = store.tombstones();
+        if (!tombstonesWarned && count >= store.maxTombstones() * 0.8) {
+            tombstonesWarned = true;
+            context.getLog().warn("{}: {} tombstones, 80 % of relief.tombstones-per-shard = {}; at the cap deletes are refused: "
+                    + "raise it (delete rate x tombstone-ttl / shards)", who(), count, store.maxTombstones());
+        } else if (tombstonesWarned && count < store.maxTombstones() * 0.7) {
+            tombstonesWarned = false;
+        }
+        return true;
     }
 
     /** Slides the expiry of {@code key}'s entry by its TTL, at most as far as an entry that arrived now would live here. */

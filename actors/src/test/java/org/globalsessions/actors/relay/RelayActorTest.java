@@ -278,4 +278,21 @@ class RelayActorTest {
             return null;
         });
     }
+
+    /** A replica at its tombstone cap refuses a delete: the edge's delete fails with the reason, naming the setting. */
+    @Test
+    void aDeleteRefusedAtTheTombstoneCapFailsWithTheReason() {
+        ActorRef<RelayCommand> relay = relay(Map.of("relay.table.el-count", 64));
+        TestProbe<SiblingActor.Command> sibling = sibling();
+        TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
+        put(relay, sibling, edge, "session-d", "v", 5); // the relay knows its sibling from here on
+        relay.tell(new RelayCommand.Delete("session-d", 6, 77, edge.getRef()));
+        SiblingActor.DeleteAtOwners owners = sibling.expectMessageClass(SiblingActor.DeleteAtOwners.class);
+        relay.tell(new RelayCommand.DeleteRefused(owners.deleteId(),
+                "expansion shard 0 replica 1 holds relief.tombstones-per-shard = 2 tombstones"));
+        EdgeCommand.Failed failed = edge.expectMessageClass(EdgeCommand.Failed.class);
+        assertEquals(77, failed.requestId());
+        assertTrue(failed.reason().contains("relief.tombstones-per-shard = 2"), failed.reason());
+        assertTrue(l2.getEntry(bytes("session-d")).tombstone(), "the L2 tombstone stays: it is final");
+    }
 }

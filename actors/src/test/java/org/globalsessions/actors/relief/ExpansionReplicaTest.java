@@ -65,9 +65,15 @@ class ExpansionReplicaTest {
 
     /** A one-node cluster whose expansion replica {@code underTest} is real and whose other replicas forward to probes. */
     private void start(int replicas, int underTest, int entriesPerShard) {
+        start(replicas, underTest, entriesPerShard, Map.of());
+    }
+
+    private void start(int replicas, int underTest, int entriesPerShard, Map<String, Object> more) {
+        Map<String, Object> tuning = new java.util.HashMap<>(more);
+        tuning.putAll(Map.of("relief.replication-factor", replicas, "hashing.shards", 1,
+                "relief.expansion.entries-per-shard", entriesPerShard));
         GlobalSessionsSettings settings = TestNodes.node(certificates, List.of(Role.RELIEF_EXPANSION), FreePorts.next(),
-                List.of(), Map.of("relief.replication-factor", replicas, "hashing.shards", 1,
-                        "relief.expansion.entries-per-shard", entriesPerShard));
+                List.of(), tuning);
         system = ServerNode.startSystem(Behaviors.empty(), settings);
         next = TestProbe.create(system);
         aging = TestProbe.create(system);
@@ -155,5 +161,23 @@ class ExpansionReplicaTest {
         later.replyTo().tell(new ExpansionReplica.Demoted(later.key(), later.seq()));
         EdgeCommand.PutAck released = client.expectMessageClass(EdgeCommand.PutAck.class);
         assertEquals(502, released.requestId(), "a confirmation brings the backlog down: the write that waited goes on");
+    }
+
+    /** Bug (issue 19): at the cap the oldest tombstone was dropped silently; now the delete is refused, naming the setting. */
+    @Test
+    void aDeleteAtTheTombstoneCapIsRefusedNamingTheSetting() {
+        start(1, 0, 1_000, Map.of("relief.tombstones-per-shard", 2));
+        EntityRef<ExpansionReplica.Command> replica = ClusterSharding.get(system).entityRefFor(ExpansionReplica.typeKey(0), SHARD);
+        replica.tell(new Lineage.Delete("gone-1", clock.next(), 1, relay.ref(), 1));
+        aging.expectMessageClass(Lineage.Delete.class, ALLOCATION);
+        replica.tell(new Lineage.Delete("gone-2", clock.next(), 2, relay.ref(), 1));
+        aging.expectMessageClass(Lineage.Delete.class);
+        replica.tell(new Lineage.Delete("gone-3", clock.next(), 3, relay.ref(), 1));
+        RelayCommand.DeleteRefused refused = relay.expectMessageClass(RelayCommand.DeleteRefused.class);
+        assertEquals(3, refused.deleteId());
+        assertTrue(refused.reason().contains("relief.tombstones-per-shard = 2"), refused.reason());
+        aging.expectNoMessage(Duration.ofMillis(300));
+        replica.tell(new Lineage.Delete("gone-1", clock.next(), 4, relay.ref(), 1));
+        assertEquals("gone-1", aging.expectMessageClass(Lineage.Delete.class).key(), "a key already deleted needs no room");
     }
 }

@@ -138,16 +138,20 @@ class ReliefStoreTest {
         assertNull(store.get("a", 140), "an aging entry lives at most the aging TTL past its last use");
     }
 
+    /** Bug (issue 19): tombstones beyond the cap were dropped oldest first, so a dropped logout could come back. */
     @Test
-    void tombstonesBeyondTheCapAreDroppedOldestFirstAndCounted() {
+    void atTheTombstoneCapANewDeleteFindsNoRoomAndNoneIsDropped() {
         ReliefStore store = new ReliefStore(10, 2);
+        assertTrue(store.hasRoomForTombstone("a", 0));
         store.delete("a", 1, 10_000, 0);
-        store.delete("b", 1, 10_000, 0);
-        store.delete("c", 1, 10_000, 0);
-        assertEquals(2, store.tombstones());
-        assertEquals(1, store.droppedTombstones());
-        assertNull(store.tombstone("a", 0));
-        assertNotNull(store.tombstone("c", 0));
+        store.delete("b", 1, 5_000, 0);
+        assertFalse(store.hasRoomForTombstone("c", 0), "full: the delete must be refused");
+        assertTrue(store.hasRoomForTombstone("a", 0), "a key already deleted needs no room");
+        assertNotNull(store.tombstone("a", 0));
+        assertNotNull(store.tombstone("b", 0));
+        assertTrue(store.hasRoomForTombstone("c", 5_000), "tombstones leave by their TTL only, and then make room");
+        assertNull(store.tombstone("b", 5_000));
+        assertNotNull(store.tombstone("a", 5_000));
     }
 
     @Test

@@ -65,6 +65,14 @@ public interface RelayCommand {
     record Stored(long token, String key, long version, boolean stored, int replica, int replicas) implements RelayCommand, Wire {
     }
 
+    /**
+     * A replica of the key's shard refused the tombstone of delete {@code deleteId}: it holds
+     * {@code relief.tombstones-per-shard} tombstones ({@code reason} says which replica and what to
+     * raise; it names no session id). The relay fails the delete with it.
+     */
+    record DeleteRefused(long deleteId, String reason) implements RelayCommand, Wire {
+    }
+
     /** One expansion replica of the key's shard holds the tombstone of a delete this relay coordinates (of {@code acksNeeded}). */
     record OwnersDeleted(long deleteId, String key, long version, int acksNeeded) implements RelayCommand, Wire {
     }
