@@ -35,13 +35,15 @@ import org.globalsessions.runtime.protocol.Wire;
  * on to aging replica k after recording their tombstone.
  *
  * <p>States, each a behaviour: {@link #copying} (it started and copies from its next replica;
- * writes wait), {@link #serving}, and {@link #holding} (too many demotions wait for an aging
- * replica that answers; writes wait until confirmations bring them down). Every other message is
- * handled the same way in every state. The algorithm: {@code docs/relief-replication.md}.
+ * writes wait, and are refused with a retryable failure at the copy's timeout or when too many
+ * wait, while the copy is asked again), {@link #serving}, and {@link #holding} (too many
+ * demotions wait for an aging replica that answers; writes wait until confirmations bring them
+ * down). Every other message is handled the same way in every state. The algorithm: {@code
+ * docs/relief-replication.md}.
  *
  * <p>Invariants: a write is acknowledged only once the replica knows the shard's tombstones (it
- * has copied, or given up copying at the timeout); an evicted session is answered for here until
- * the aging replica has it.
+ * has copied its next replica's whole state; it never gives up copying); an evicted session is
+ * answered for here until the aging replica has it.
  */
 public final class ExpansionReplica {
 
@@ -90,7 +92,7 @@ public final class ExpansionReplica {
     static final int WINDOW = 32;
     static final Duration REDELIVER_AFTER = Duration.ofSeconds(3);
     private static final Duration REDELIVERY_CHECK = Duration.ofSeconds(1);
-    /** Writes held while copying or holding; beyond that they are applied at once (logged). */
+    /** Writes held while copying (beyond that they are refused) or holding (beyond that they are applied at once, logged). */
     static final int STASH = 10_000;
 
     /** The entity type of replica {@code replica}. */
@@ -151,14 +153,36 @@ public final class ExpansionReplica {
 
     /**
      * Copying from the next replica: writes wait (a replica that does not yet know the shard's
-     * tombstones must not acknowledge a write they would refuse); everything else is served.
+     * tombstones must not acknowledge a write they would refuse); everything else is served. It
+     * never gives up: at the copy's timeout the writes that waited are refused with a retryable
+     * failure and the copy is asked again; a write that finds the stash full is refused at once.
      */
     private Behavior<Command> copying() {
         return withDemotions(Behaviors::same)
-                .onMessage(Put.class, put -> hold(put, "for the copy from its next replica", Behaviors.same()))
+                .onMessage(Put.class, put -> {
+                    if (stash.isFull()) {
+                        refuseWhileCopying(put);
+                    } else {
+                        stash.stash(put);
+                    }
+                    return Behaviors.same();
+                })
                 .onMessage(ReplicaSync.SyncChunk.class, chunk -> copy.received(merged(chunk), this::copied))
-                .onMessageEquals(ReplicaSync.CopyTimeout.INSTANCE, () -> copy.timedOutWhileCopying(this::copied))
+                .onMessageEquals(ReplicaSync.CopyTimeout.INSTANCE, () -> {
+                    int waited = stash.size();
+                    stash.forEach(waiting -> refuseWhileCopying((Put) waiting)); // only writes wait while copying
+                    stash.clear();
+                    return copy.askAgainWhileCopying(waited);
+                })
                 .build();
+    }
+
+    /** Fails {@code put} with a retryable error: this replica cannot acknowledge it before it knows the shard's tombstones. */
+    private void refuseWhileCopying(Put put) {
+        core.metrics.write(Tier.EXPANSION, false);
+        put.replyTo().tell(new EdgeCommand.Failed(put.requestId(), put.key(), core.who() + " is still copying its next replica's "
+                + "state (it must know the shard's tombstones before it acknowledges a write); the write was not acknowledged: "
+                + "retry it"));
     }
 
     /** The replica knows what its next replica knew: it repairs its lineage if it was rebuilt, and applies the writes that waited. */
@@ -188,7 +212,7 @@ public final class ExpansionReplica {
         return demotions.backlogged(ReplicaCore.now()) ? Behaviors.same() : stash.unstashAll(serving());
     }
 
-    /** Stashes {@code put} and goes on as {@code then}; with the stash full, applies it at once. */
+    /** Stashes {@code put} and goes on as {@code then}; with the stash full, applies it at once (holding only: the replica has copied). */
     private Behavior<Command> hold(Put put, String waitingFor, Behavior<Command> then) {
         if (stash.isFull()) {
             context.getLog().warn("{}: {} writes wait ({}); applying the newest at once", core.who(), STASH, waitingFor);

@@ -106,6 +106,19 @@ final class ReplicaCopy {
         return copied.get();
     }
 
+    /**
+     * The timeout of a request while an expansion replica copies (it acknowledges no write before
+     * it knows its next replica's tombstones): ask again, and keep copying, however long it takes.
+     *
+     * @param refused the writes that waited and were refused
+     */
+    <T> Behavior<T> askAgainWhileCopying(int refused) {
+        log.warn("{}: {} of its next replica's state within {} s; asking again, {} waiting writes refused (retryable), "
+                + "writes refused until the copy is complete", who, progress(), TIMEOUT.toSeconds(), refused);
+        request();
+        return Behaviors.same();
+    }
+
     /** The timeout of a request asked again: the replica keeps serving what it has. */
     <T> Behavior<T> timedOutAfterCopying() {
         giveUp();

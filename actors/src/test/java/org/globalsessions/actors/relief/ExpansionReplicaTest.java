@@ -138,6 +138,27 @@ class ExpansionReplicaTest {
         assertEquals(fresh, ack.version());
     }
 
+    /**
+     * Bug (issue 19): a starting replica released the writes that waited at the copy's timeout (or
+     * past 10 000 waiting), acknowledging them before it knew its next replica's tombstones.
+     */
+    @Test
+    void aReplicaStillCopyingAtTheTimeoutRefusesTheWritesThatWaitedAndAsksAgain() {
+        start(2, 1, 1_000);
+        EntityRef<ExpansionReplica.Command> replica = ClusterSharding.get(system).entityRefFor(ExpansionReplica.typeKey(1), SHARD);
+        replica.tell(put("waits", clock.next(), 1));
+        next.expectMessageClass(ReplicaSync.SyncRequest.class, ALLOCATION); // not answered: the next replica is slow
+        EdgeCommand.Failed refused = client.expectMessageClass(EdgeCommand.Failed.class,
+                ReplicaCopy.TIMEOUT.plus(Duration.ofSeconds(5)));
+        assertEquals(1, refused.requestId());
+        assertTrue(refused.reason().contains("still copying") && refused.reason().contains("retry"), refused.reason());
+        ReplicaSync.SyncRequest again = next.expectMessageClass(ReplicaSync.SyncRequest.class);
+
+        again.replyTo().tell(new ReplicaSync.SyncChunk(List.of(), again.syncId(), 0, 1));
+        replica.tell(put("after-the-copy", clock.next(), 2));
+        assertEquals(2, client.expectMessageClass(EdgeCommand.PutAck.class).requestId(), "copied: writes are acknowledged");
+    }
+
     @Test
     void writesWaitWhileDemotionsPileUpBeforeAnAgingReplicaThatAnswersAndGoOnAsItConfirms() {
         start(1, 0, 1); // one entry per shard: every write evicts the previous session into aging
