@@ -1,6 +1,7 @@
 package org.globalsessions.actors.relief;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,8 +81,9 @@ final class ReliefStore {
 
     /**
      * Stores {@code item} unless the key is deleted (a tombstone in force, whatever the versions)
-     * or a newer version is held; the same version again counts as stored (writes are retried,
-     * and copied between replicas).
+     * or a newer version is held; the same write again (same version, same value) counts as stored
+     * (writes are retried, and copied between replicas), and another value of the same version
+     * (another writer's clock drew it) is refused: a write is identified by its version and its value.
      */
     WriteResult put(String key, Item item, long now) {
         Tombstone t = tombstone(key, now);
@@ -90,7 +92,11 @@ final class ReliefStore {
         }
         Item current = lru.get(key);
         if (current != null && now < current.expiresAt() && current.version() == item.version()) {
-            return WriteResult.NOTHING_EVICTED; // the same write again (a retry, or copied from another replica): done
+            // The same write again (a retry, or copied from another replica) is done; another writer's
+            // write that drew the same version (HybridClock's node part is one random byte) is refused,
+            // so that writer is never told a value it did not write was stored.
+            return Arrays.equals(current.value(), item.value()) ? WriteResult.NOTHING_EVICTED
+                    : new WriteResult(false, current.version(), false, List.of());
         }
         if (current != null && now < current.expiresAt() && current.version() > item.version()) {
             return new WriteResult(false, current.version(), false, List.of());

@@ -26,6 +26,21 @@ class ReliefStoreTest {
         assertTrue(store.put("k", item("v6", 6, 1_000), 0).stored());
     }
 
+    /**
+     * Bug (issue 19): two writers whose clocks drew the same version (the node part is one random
+     * byte) were both acknowledged, though the replica kept only the first value.
+     */
+    @Test
+    void anotherWritersValueOfTheSameVersionIsRefusedNotAcknowledged() {
+        ReliefStore store = new ReliefStore(10, 10);
+        assertTrue(store.put("k", item("from-a", 5, 1_000), 0).stored());
+        ReliefStore.WriteResult b = store.put("k", item("from-b", 5, 1_000), 0);
+        assertFalse(b.stored(), "writer b's value is not what the replica holds");
+        assertFalse(b.deleted());
+        assertEquals("from-a", new String(store.get("k", 0).value(), StandardCharsets.UTF_8));
+        assertTrue(store.put("k", item("from-a", 5, 1_000), 0).stored(), "writer a's retry is still the same write");
+    }
+
     /** Version {@code n} ticks of a hybrid clock (node 0): deletes and writes compare by tick. */
     private static long tick(long n) {
         return n << 8;

@@ -20,8 +20,13 @@ import java.util.function.LongSupplier;
  * {@linkplain #observe observed} before. The physical part follows the wall clock; when the
  * wall clock stands still or steps back, the logical part counts up (16 384 versions per
  * millisecond before the physical part is advanced ahead of the wall clock). The node part, a
- * random byte per clock, makes versions from two processes in the same millisecond differ, so
- * "newer" is decided by the clocks, not by a tie. 42 bits of milliseconds last until 2159.
+ * random byte per clock, makes versions from two processes in the same millisecond differ in
+ * all but 1 case in 256, so "newer" is decided by the clocks, not by a tie. It does not make them
+ * unique: two writers can draw the same version. A relief replica therefore identifies a write by
+ * its version and its value ({@code ReliefStore.put}): the same value again is a retry, another
+ * value of a version it holds is refused, so an equal version never yields an acknowledgement of
+ * a value that was not stored. The wire format and the tables keep the 64-bit version alone. 42 bits
+ * of milliseconds last until 2159.
  *
  * <h2>Concurrency</h2>
  * Thread-safe and lock-free: one CAS on an {@link AtomicLong} per version.
