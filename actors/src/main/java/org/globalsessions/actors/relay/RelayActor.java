@@ -99,7 +99,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         final long startNanos = System.nanoTime();
         final Set<ActorRef<RelayCommand>> peers;
         final Set<ActorRef<EdgeCommand>> edges;
-        int ownerAcks;
+        final ReplicaAcks owners = new ReplicaAcks();
         boolean ownersDone;
         boolean invalidationDone;
 
@@ -411,7 +411,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     private Behavior<RelayCommand> onOwnersDeleted(RelayCommand.OwnersDeleted done) {
         PendingDelete pending = deletes.get(done.deleteId());
-        if (pending != null && ++pending.ownerAcks >= done.acksNeeded()) {
+        if (pending != null && pending.owners.ack(done.replica(), done.replicas())) {
             pending.ownersDone = true;
             timers.cancel("owners-" + done.deleteId());
             completeIfDone(done.deleteId(), pending);

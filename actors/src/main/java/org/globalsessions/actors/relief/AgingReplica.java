@@ -177,7 +177,8 @@ public final class AgingReplica {
 
     private Behavior<Command> delete(Lineage.Delete delete) {
         if (core.tombstone(delete)) {
-            delete.replyTo().tell(new RelayCommand.OwnersDeleted(delete.deleteId(), delete.key(), delete.version(), delete.acksNeeded()));
+            delete.replyTo().tell(new RelayCommand.OwnersDeleted(delete.deleteId(), delete.key(), delete.version(), core.replica,
+                    delete.acksNeeded()));
         }
         return Behaviors.same();
     }

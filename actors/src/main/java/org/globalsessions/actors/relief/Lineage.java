@@ -42,8 +42,9 @@ public sealed interface Lineage extends ExpansionReplica.Command, AgingReplica.C
 
     /**
      * Write a tombstone. Sent to every expansion replica, which records it and passes it on to
-     * its aging replica; the aging replica answers {@code OwnersDeleted} to {@code replyTo}. The
-     * relay waits for {@code acksNeeded} answers.
+     * its aging replica; the aging replica answers {@code OwnersDeleted} naming its replica k to
+     * {@code replyTo}. The relay waits for every replica k in 0..{@code acksNeeded}-1. A replica at
+     * its tombstone cap answers {@code DeleteRefused} instead.
      */
     record Delete(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo, int acksNeeded)
             implements Lineage, Wire {

@@ -279,20 +279,44 @@ class RelayActorTest {
         });
     }
 
-    /** A replica at its tombstone cap refuses a delete: the edge's delete fails with the reason, naming the setting. */
-    @Test
-    void aDeleteRefusedAtTheTombstoneCapFailsWithTheReason() {
+    /** A delete of {@code key} (version 6) that a relay passed to its sibling as {@code deleteId}, from {@code edge}. */
+    private record DeleteInFlight(ActorRef<RelayCommand> relay, TestProbe<EdgeCommand> edge, long deleteId) {
+    }
+
+    private DeleteInFlight deleteThroughARelay(String key, long requestId) {
         ActorRef<RelayCommand> relay = relay(Map.of("relay.table.el-count", 64));
         TestProbe<SiblingActor.Command> sibling = sibling();
         TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
-        put(relay, sibling, edge, "session-d", "v", 5); // the relay knows its sibling from here on
-        relay.tell(new RelayCommand.Delete("session-d", 6, 77, edge.getRef()));
-        SiblingActor.DeleteAtOwners owners = sibling.expectMessageClass(SiblingActor.DeleteAtOwners.class);
-        relay.tell(new RelayCommand.DeleteRefused(owners.deleteId(),
+        put(relay, sibling, edge, key, "v", 5); // the relay knows its sibling from here on
+        relay.tell(new RelayCommand.Delete(key, 6, requestId, edge.getRef()));
+        return new DeleteInFlight(relay, edge, sibling.expectMessageClass(SiblingActor.DeleteAtOwners.class).deleteId());
+    }
+
+    /** A replica at its tombstone cap refuses a delete: the edge's delete fails with the reason, naming the setting. */
+    @Test
+    void aDeleteRefusedAtTheTombstoneCapFailsWithTheReason() {
+        DeleteInFlight d = deleteThroughARelay("session-d", 77);
+        ActorRef<RelayCommand> relay = d.relay();
+        TestProbe<EdgeCommand> edge = d.edge();
+        relay.tell(new RelayCommand.DeleteRefused(d.deleteId(),
                 "expansion shard 0 replica 1 holds relief.tombstones-per-shard = 2 tombstones"));
         EdgeCommand.Failed failed = edge.expectMessageClass(EdgeCommand.Failed.class);
         assertEquals(77, failed.requestId());
         assertTrue(failed.reason().contains("relief.tombstones-per-shard = 2"), failed.reason());
         assertTrue(l2.getEntry(bytes("session-d")).tombstone(), "the L2 tombstone stays: it is final");
+    }
+
+    /** Bug (issue 19): owner acks of a delete were counted, so replica 0 answering twice read as both replicas. */
+    @Test
+    void aDeleteIsAcknowledgedOnlyOnceEveryReplicaHoldsTheTombstone() {
+        DeleteInFlight d = deleteThroughARelay("session-o", 78);
+        ActorRef<RelayCommand> relay = d.relay();
+        TestProbe<EdgeCommand> edge = d.edge();
+        long deleteId = d.deleteId();
+        relay.tell(new RelayCommand.OwnersDeleted(deleteId, "session-o", 6, 0, 2));
+        relay.tell(new RelayCommand.OwnersDeleted(deleteId, "session-o", 6, 0, 2));
+        edge.expectNoMessage(Duration.ofMillis(300));
+        relay.tell(new RelayCommand.OwnersDeleted(deleteId, "session-o", 6, 1, 2));
+        assertEquals(78, edge.expectMessageClass(EdgeCommand.DeleteAck.class).requestId());
     }
 }

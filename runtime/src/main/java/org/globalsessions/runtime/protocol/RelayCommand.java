@@ -73,8 +73,12 @@ public interface RelayCommand {
     record DeleteRefused(long deleteId, String reason) implements RelayCommand, Wire {
     }
 
-    /** One expansion replica of the key's shard holds the tombstone of a delete this relay coordinates (of {@code acksNeeded}). */
-    record OwnersDeleted(long deleteId, String key, long version, int acksNeeded) implements RelayCommand, Wire {
+    /**
+     * Aging replica {@code replica} of {@code replicas} of the key's shard (and so its expansion
+     * replica) holds the tombstone of a delete this relay coordinates; the relay waits for every
+     * replica k ({@link ReplicaAcks}: a set, not a count).
+     */
+    record OwnersDeleted(long deleteId, String key, long version, int replica, int replicas) implements RelayCommand, Wire {
     }
 
     /**
