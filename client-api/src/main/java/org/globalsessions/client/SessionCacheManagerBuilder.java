@@ -1,7 +1,6 @@
 package org.globalsessions.client;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -141,10 +140,10 @@ public final class SessionCacheManagerBuilder {
     /**
      * The wall clock (epoch milliseconds) that versions this process's writes; default the
      * system clock. Hosts whose clocks disagree still agree on order through the versions they
-     * observe, but a write from a host far behind can lose to an earlier logout, as it should.
+     * observe; a logout is final whatever the clocks (no write of a logged-out id is stored).
      */
     public SessionCacheManagerBuilder wallClock(LongSupplier millis) {
-        this.clock = new HybridClock(millis, new SecureRandom().nextInt(256));
+        this.clock = new HybridClock(millis);
         return this;
     }
 

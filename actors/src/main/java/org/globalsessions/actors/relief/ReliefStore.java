@@ -93,7 +93,7 @@ final class ReliefStore {
         Item current = lru.get(key);
         if (current != null && now < current.expiresAt() && current.version() == item.version()) {
             // The same write again (a retry, or copied from another replica) is done; another writer's
-            // write that drew the same version (HybridClock's node part is one random byte) is refused,
+            // write that drew the same version (HybridClock's node part is 14 random bits) is refused,
             // so that writer is never told a value it did not write was stored.
             return Arrays.equals(current.value(), item.value()) ? WriteResult.NOTHING_EVICTED
                     : new WriteResult(false, current.version(), false, List.of());

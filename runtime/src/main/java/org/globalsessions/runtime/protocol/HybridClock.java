@@ -9,24 +9,28 @@ import java.util.function.LongSupplier;
  * comparable across processes, and close to wall-clock order.
  *
  * <pre>
- *  63                                22 21              8 7        0
- *  +-----------------------------------+-----------------+----------+
- *  |  physical: ms since 2020-01-01 (42) |  logical (14)   | node (8) |
- *  +-----------------------------------+-----------------+----------+
+ *  63                                22 21          14 13                 0
+ *  +-----------------------------------+--------------+--------------------+
+ *  |  physical: ms since 2020-01-01 (42) | logical (8)  |     node (14)      |
+ *  +-----------------------------------+--------------+--------------------+
  * </pre>
  *
  * <h2>Ordering</h2>
  * {@link #next()} returns a value greater than every value this clock returned or
  * {@linkplain #observe observed} before. The physical part follows the wall clock; when the
- * wall clock stands still or steps back, the logical part counts up (16 384 versions per
- * millisecond before the physical part is advanced ahead of the wall clock). The node part, a
- * random byte per clock, makes versions from two processes in the same millisecond differ in
- * all but 1 case in 256, so "newer" is decided by the clocks, not by a tie. It does not make them
- * unique: two writers can draw the same version. A relief replica therefore identifies a write by
- * its version and its value ({@code ReliefStore.put}): the same value again is a retry, another
- * value of a version it holds is refused, so an equal version never yields an acknowledgement of
- * a value that was not stored. The wire format and the tables keep the 64-bit version alone. 42 bits
- * of milliseconds last until 2159.
+ * wall clock stands still or steps back, the logical part counts up (256 versions per
+ * millisecond, 256 000 a second, before the physical part is advanced ahead of the wall clock;
+ * a relay takes well under 100 000 writes a second). 42 bits of milliseconds last until 2159.
+ *
+ * <h2>Writers</h2>
+ * The node part, 14 random bits per clock (16 384 values; until issue 19 one byte), makes
+ * versions from two processes in the same millisecond and logical count differ in all but 1 case
+ * in 16 384, so "newer" is decided by the clocks, not by a tie. It does not make them unique: two
+ * writers can still draw the same version. A relief replica therefore identifies a write by its
+ * version and its value ({@code ReliefStore.put}): the same value again is a retry, another value
+ * of a version it holds is refused, so an equal version never yields an acknowledgement of a value
+ * that was not stored. The wire format and the tables carry the 64-bit version alone; versions
+ * from the former layout (8 node bits) compare the same way, by their physical part first.
  *
  * <h2>Concurrency</h2>
  * Thread-safe and lock-free: one CAS on an {@link AtomicLong} per version.
@@ -35,8 +39,10 @@ public final class HybridClock {
 
     /** 2020-01-01T00:00:00Z in epoch milliseconds. */
     public static final long EPOCH_MILLIS = 1_577_836_800_000L;
-    private static final int NODE_BITS = 8;
-    private static final int LOGICAL_BITS = 14;
+    private static final int NODE_BITS = 14;
+    private static final int LOGICAL_BITS = 8;
+    /** How many node ids there are: a clock's node is one of 0..NODES-1. */
+    public static final int NODES = 1 << NODE_BITS;
     private static final int PHYSICAL_SHIFT = NODE_BITS + LOGICAL_BITS;
     private static final long TICK = 1L << NODE_BITS;
     private static final long NODE_MASK = TICK - 1;
@@ -46,7 +52,12 @@ public final class HybridClock {
     private final AtomicLong last = new AtomicLong();
 
     public HybridClock() {
-        this(System::currentTimeMillis, new SecureRandom().nextInt(256));
+        this(System::currentTimeMillis);
+    }
+
+    /** A clock on {@code wallClock} with a random node id. */
+    public HybridClock(LongSupplier wallClock) {
+        this(wallClock, new SecureRandom().nextInt(NODES));
     }
 
     public HybridClock(LongSupplier wallClock, int node) {
