@@ -66,7 +66,7 @@ class ShmLruTest {
         try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
             t.put("a", b("one"), null);
             t.put("b", b("two"), null);
-            t.removeIfNotNewer(b("c"), 5, null);
+            t.tombstone(b("c"), 5, null);
             assertEquals(2, t.dropLiveEntries());
             assertNull(t.getEntry(b("a")));
             assertNull(t.getEntry(b("b")));

@@ -103,7 +103,7 @@ class RelayActorTest {
         GlobalSessionsSettings before = TestNodes.node(dir, List.of(Role.RELAY), FreePorts.next(), List.of(), all);
         try (ShmLru old = Tables.createRelayTable(before)) {
             old.putIfNewer(bytes("deleted-while-down"), bytes("v"), 1, Duration.ofMinutes(5), 0);
-            old.removeIfNotNewer(bytes("tombstoned"), 2, Duration.ofMinutes(5));
+            old.tombstone(bytes("tombstoned"), 2, Duration.ofMinutes(5));
         }
         relay(Map.of());
         assertNull(l2.getEntry(bytes("deleted-while-down")));
