@@ -52,7 +52,7 @@ public final class TableLease<K> {
     public enum Rule {
         /** Any one counted stream with a lease will do: every source carries every invalidation. */
         ANY,
-        /** Every required source's stream must be counted and leased; none required: after probation from creation. */
+        /** Every required source's stream must be counted and leased; none required: from the end of the probation on. */
         ALL
     }
 
@@ -207,7 +207,9 @@ public final class TableLease<K> {
 
     private long earliestLease(long now) {
         if (required.isEmpty()) {
-            return now - createdNanos >= probationNanos ? now + leaseNanos : now - LONG_AGO;
+            // Nobody else coordinates deletes: past its probation the holder is in step for good
+            // (until a source is required). Its own pauses stop its heartbeat answers instead.
+            return now - createdNanos >= probationNanos ? now + LONG_AGO : now - LONG_AGO;
         }
         long end = 0;
         boolean first = true;

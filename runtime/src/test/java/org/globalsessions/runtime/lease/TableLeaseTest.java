@@ -160,13 +160,15 @@ class TableLeaseTest {
     }
 
     @Test
-    void aRelayWithoutPeersVouchesAfterItsProbation() {
+    void aRelayWithoutPeersVouchesFromTheEndOfItsProbationOn() {
         relay.require(java.util.Set.of(), at(0));
         relay.tick(at(1_000), 0, drops::incrementAndGet);
         assertFalse(relay.fresh(at(1_000)));
         relay.tick(at(2_000), 0, drops::incrementAndGet);
         assertTrue(relay.fresh(at(2_000)));
-        assertFalse(relay.fresh(at(3_001)), "a relay that stops ticking stops vouching");
+        assertTrue(relay.fresh(at(60_000)), "alone, it is in step for good: nobody else coordinates deletes");
+        relay.require(java.util.Set.of("p1"), at(60_000));
+        assertFalse(relay.fresh(at(60_000)), "until another relay appears");
     }
 
     @Test
