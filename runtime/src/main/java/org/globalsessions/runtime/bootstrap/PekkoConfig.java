@@ -92,6 +92,17 @@ public final class PekkoConfig {
             c.put("pekko.cluster.seed-nodes", seeds);
             c.put("pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
             c.put("pekko.cluster.split-brain-resolver.active-strategy", "keep-majority");
+            // How long a crashed node stalls its shards (docs/operations.md, "Stopping, crashes and
+            // downing"): the failure detector marks it unreachable ~4-5 s after its last heartbeat
+            // (acceptable-heartbeat-pause 3 s), the SBR downs it after stable-after, and sharding and
+            // the singletons take over its shards after down-removal-margin. Pekko's 20 s stable-after,
+            // which is also the margin when none is set, made that ~45 s; 7 s is the SBR documentation's
+            // minimum for clusters of up to 5 nodes. The margin exists so that the losing side of a
+            // partition stops its entities before they start elsewhere: a replica holds no shared
+            // store, and the losing side downs itself after its own stable-after, so 2 s is enough.
+            // (A margin of 0 means "use stable-after" to the SBR provider.)
+            c.put("pekko.cluster.split-brain-resolver.stable-after", "7s");
+            c.put("pekko.cluster.down-removal-margin", "2s");
             c.put("pekko.cluster.jmx.enabled", "off");
             c.put("pekko.cluster.log-info", "off");
             c.put("pekko.cluster.sharding.passivation.strategy", "none");
