@@ -41,8 +41,14 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
 
     private static final Logger log = LoggerFactory.getLogger(ReplicaPlacement.class);
     private static final LongHashFunction HASH = LongHashFunction.xx3(0x72656c696566L);
-    /** Moves per rebalance round: a replica copies its next replica when it lands, so move a few at a time. */
-    private static final int MOVES_PER_ROUND = 2;
+    /**
+     * Replicas of one entity type moving at a time. A replica that lands is handed its old home's
+     * state and copies its next replica (up to ~40 chunks of 200 entries each), so a few at a time
+     * keep the copies of all four entity types well below Artery's send queue (3 072 messages);
+     * with rebalance rounds every 2 s (PekkoConfig), the ~32 replicas per entity type that a
+     * returning node of a two-node tier takes back (64 shards) move in about 8 waves, 20-30 s.
+     */
+    static final int MOVES_IN_FLIGHT = 4;
 
     private final String tier;
     private final int replica;
@@ -77,16 +83,25 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
 
     @Override
     public Future<Set<String>> rebalance(Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
+        return Futures.successful(moves(current, inProgress));
+    }
+
+    /**
+     * The replicas to move this round: those not on the node {@link #choose} gives them, as many
+     * as leave at most {@link #MOVES_IN_FLIGHT} moving (those still in progress count).
+     */
+    Set<String> moves(Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
         Set<String> moves = new HashSet<>();
+        int room = MOVES_IN_FLIGHT - inProgress.size();
         for (Map.Entry<ActorRef, IndexedSeq<String>> region : current.entrySet()) {
             for (String shard : scala.jdk.javaapi.CollectionConverters.asJava(region.getValue())) {
-                if (moves.size() < MOVES_PER_ROUND && !inProgress.contains(shard)
+                if (moves.size() < room && !inProgress.contains(shard)
                         && !choose(shard, current.keySet()).equals(region.getKey())) {
                     moves.add(shard);
                 }
             }
         }
-        return Futures.successful(moves);
+        return moves;
     }
 
     /** The region (node) that replica {@code replica} of {@code shard} belongs on. */

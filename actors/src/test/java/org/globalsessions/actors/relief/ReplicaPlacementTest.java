@@ -105,6 +105,41 @@ class ReplicaPlacementTest {
         assertEquals(Map.of("pekko://s@127.0.0.1:1", 16), ReplicaPlacement.replicasPerNode(16, 1, nodes.subList(0, 1)));
     }
 
+    /**
+     * Issue 19: placement had not settled 6 minutes after a relief node restarted. A round moved
+     * at most 2 replicas every 10 s; now up to {@link ReplicaPlacement#MOVES_IN_FLIGHT} move at a
+     * time, those still moving counted, and only replicas that are not at home.
+     */
+    @Test
+    void aRebalanceRoundMovesMisplacedReplicasUpToTheInFlightBound() {
+        List<ActorRef> two = List.copyOf(regions(2));
+        ReplicaPlacement first = copy(0);
+        // Everything on one node, as after the other node was downed: the returning node's share moves back.
+        List<String> all = new java.util.ArrayList<>();
+        Set<String> misplaced = new HashSet<>();
+        for (int shard = 0; shard < 64; shard++) {
+            all.add(Integer.toString(shard));
+            if (!first.choose(Integer.toString(shard), Set.copyOf(two)).equals(two.get(0))) {
+                misplaced.add(Integer.toString(shard));
+            }
+        }
+        Map<ActorRef, scala.collection.immutable.IndexedSeq<String>> current = Map.of(
+                two.get(0), scala.jdk.javaapi.CollectionConverters.asScala(all).toIndexedSeq(),
+                two.get(1), scala.jdk.javaapi.CollectionConverters.asScala(List.<String>of()).toIndexedSeq());
+        assertTrue(misplaced.size() > ReplicaPlacement.MOVES_IN_FLIGHT, "enough to move: " + misplaced);
+
+        Set<String> round = first.moves(current, Set.of());
+        assertEquals(ReplicaPlacement.MOVES_IN_FLIGHT, round.size(), "a full round: " + round);
+        assertTrue(misplaced.containsAll(round), "only misplaced replicas move: " + round);
+
+        String moving = misplaced.iterator().next();
+        Set<String> next = first.moves(current, Set.of(moving));
+        assertEquals(ReplicaPlacement.MOVES_IN_FLIGHT - 1, next.size(), "a move in progress takes a place: " + next);
+        assertFalse(next.contains(moving), "a replica in progress is not moved twice");
+        assertEquals(Set.of(), first.moves(current, Set.copyOf(new java.util.ArrayList<>(misplaced).subList(0,
+                ReplicaPlacement.MOVES_IN_FLIGHT))), "no room while the bound is in flight");
+    }
+
     @Test
     void anEmptyNodeListIsRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

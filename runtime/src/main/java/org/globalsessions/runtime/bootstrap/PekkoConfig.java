@@ -103,6 +103,9 @@ public final class PekkoConfig {
             // (A margin of 0 means "use stable-after" to the SBR provider.)
             c.put("pekko.cluster.split-brain-resolver.stable-after", "7s");
             c.put("pekko.cluster.down-removal-margin", "2s");
+            // How often the relief tiers' coordinators move replicas toward their placement (ReplicaPlacement):
+            // with 64 shards a returning node takes ~32 replicas of each entity type; Pekko's 10 s would take minutes.
+            c.put("pekko.cluster.sharding.rebalance-interval", "2s");
             c.put("pekko.cluster.jmx.enabled", "off");
             c.put("pekko.cluster.log-info", "off");
             c.put("pekko.cluster.sharding.passivation.strategy", "none");
