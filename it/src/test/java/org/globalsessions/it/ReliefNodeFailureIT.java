@@ -1,0 +1,174 @@
+package org.globalsessions.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.globalsessions.it.Processes.field;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.awaitility.core.ConditionTimeoutException;
+import org.globalsessions.actors.relief.ReplicaPlacement;
+import org.globalsessions.testkit.ChildJvm;
+import org.globalsessions.testkit.Metrics;
+import org.globalsessions.testkit.NodeProcess;
+import org.globalsessions.testkit.NodeTopology;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issue 19, guarantee 4: "after a relief node was killed (two replicas per shard), 1 979 of 2 000
+ * reads of acknowledged sessions from a fresh client failed with {@code Unavailable} until the
+ * node came back, and the placement had not settled 6 minutes after it restarted".
+ *
+ * <p>Real processes (the launcher's jar): relay {@code r1} with its sibling, and two relief nodes
+ * {@code e1}, {@code e2} hosting both tiers, so every shard has a replica on each. The cluster's
+ * failure detector, Split Brain Resolver and rebalance settings are the product's defaults, which
+ * this test pins. {@code e2} is killed with SIGKILL: once the survivors have downed it (the
+ * detection time of {@code docs/operations.md}), a fresh client reads every acknowledged session
+ * and writes new ones, all successfully; {@code e2} restarts and every replica of both tiers is back
+ * where {@link ReplicaPlacement#home} puts it within 60 s.
+ */
+class ReliefNodeFailureIT {
+
+    private static final Logger log = LoggerFactory.getLogger(ReliefNodeFailureIT.class);
+    private static final int SHARDS = 16;
+    private static final int REPLICAS = 2;
+    private static final int SESSIONS = 1000;
+    /** What the docs promise: downing after the failure detector and the SBR's stable-after, with margin for a busy machine. */
+    private static final Duration DETECTION_BOUND = Duration.ofSeconds(30);
+    private static final Duration SETTLE_BOUND = Duration.ofSeconds(60);
+
+    @RegisterExtension
+    static final NodeTopology nodes = NodeTopology.builder()
+            .directoryPrefix("gs-it-failure-")
+            .launcherJar(launcherJar())
+            .certificates(dir -> certificates(dir))
+            .common(config -> config
+                    .set("hashing", Map.of("seed", 9849381, "shards", SHARDS))
+                    // Small tables: a read is answered by the relief tiers, not by L2.
+                    .set("relay.table", Map.of("el-count", 16, "segments", 1, "record-size", 600))
+                    .set("relief.default-session-ttl", "1h"))
+            .node("r1", List.of("relay", "sibling"), (config, t) -> config.set("relay.table.path", t.file("r1-l2.lru")))
+            .node("e1", "relief-expansion", "relief-aging")
+            .node("e2", "relief-expansion", "relief-aging")
+            .build();
+
+    private final List<Processes.Client> clients = new ArrayList<>();
+
+    private static Path launcherJar() {
+        return Path.of(System.getProperty("gs.launcher.jar"));
+    }
+
+    private static void certificates(Path dir) {
+        ChildJvm.Result result = ChildJvm.jar(launcherJar()).options("-XX:+UseSerialGC")
+                .args("certs", "--out", dir.toString(), "--hosts", "127.0.0.1").run(Duration.ofSeconds(90));
+        assertEquals(0, result.exit(), "certs: " + result.out() + result.err());
+    }
+
+    /** A front-end process on a host of its own (an empty L1 of 64 entries). */
+    private Processes.Client client(String name) {
+        Processes.Client client = Processes.Client.start(name, nodes.logs().resolve("client-" + name + ".log"),
+                List.of(nodes.node("r1").address()), nodes.certs(), nodes.file("host-" + name + ".lru"), true, 64, 600, 0);
+        clients.add(client);
+        return client;
+    }
+
+    @AfterEach
+    void closeClients() {
+        clients.forEach(Processes.Client::close);
+    }
+
+    @Test
+    void readsAndWritesGoOnFromTheSurvivingReplicaAndPlacementSettlesAfterTheNodeReturns() {
+        Processes.Client writer = client("writer");
+        awaitSettled(writer, Duration.ofSeconds(120));
+        String filled = writer.ask("fill p 0 " + SESSIONS + " 100");
+        assertEquals(SESSIONS, field(filled, "acked"), "every write acknowledged before the kill: " + filled);
+
+        long killed = System.nanoTime();
+        nodes.node("e2").kill();
+        Processes.Client reader = client("reader");
+        List<String> rounds = new ArrayList<>();
+        // Detection: the survivors down e2 (the relay sees 2 members up). Reads meanwhile are counted, not asserted.
+        try {
+            await().atMost(DETECTION_BOUND).pollInterval(Duration.ofMillis(500)).until(() -> {
+                String check = reader.ask("check p 0 " + SESSIONS);
+                rounds.add(seconds(killed) + "s:" + field(check, "errors") + "/" + SESSIONS);
+                return nodes.node("r1").metric(Metrics.MEMBERS_UP) == 2 && nodes.node("e1").metric(Metrics.MEMBERS_UP) == 2;
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("e2 was not downed within " + DETECTION_BOUND.toSeconds() + " s of its kill; reads that failed "
+                    + "per round: " + rounds, e);
+        }
+        long detected = seconds(killed);
+        log.info("e2 killed; downed after {} s; failed reads per round meanwhile: {}", detected, rounds);
+
+        // Once detected: a fresh client reads every acknowledged session, and writes succeed.
+        Processes.Client fresh = client("fresh");
+        String read = fresh.ask("check p 0 " + SESSIONS);
+        String written = fresh.ask("fill q 0 200 100");
+        long served = seconds(killed);
+        log.info("after detection ({} s after the kill): fresh reader {}; writes {}", served, read, written);
+        assertEquals(SESSIONS, field(read, "found"), "every acknowledged session read from the surviving replica "
+                + "once e2 was downed (" + detected + " s after the kill): " + read + "; failed reads per round before: " + rounds);
+        assertEquals(200, field(written, "acked"), "writes acknowledged once e2 was downed: " + written);
+
+        // e2 returns: every replica of both tiers goes back where the placement puts it, within 60 s.
+        nodes.node("e2").start();
+        nodes.awaitUp(nodes.running(), 3);
+        long back = System.nanoTime();
+        awaitSettled(fresh, SETTLE_BOUND);
+        long settled = seconds(back);
+        log.info("e2 restarted; placement settled {} s after it was up", settled);
+
+        Processes.Client last = client("last");
+        String again = last.ask("check p 0 " + SESSIONS);
+        String againQ = last.ask("check q 0 200");
+        assertEquals(SESSIONS, field(again, "found"), "every session readable after the node returned: " + again);
+        assertEquals(200, field(againQ, "found"), "every write made while e2 was down readable after it returned: " + againQ);
+        nodes.assertNoNodeExitedOnItsOwn();
+    }
+
+    private static long seconds(long sinceNanos) {
+        return Duration.ofNanos(System.nanoTime() - sinceNanos).toSeconds();
+    }
+
+    /**
+     * Waits until each running relief node hosts exactly the replicas of both tiers that
+     * {@link ReplicaPlacement#home} gives it. A shard is allocated when a message reaches it, so
+     * {@code client} reads keys of every shard meanwhile.
+     */
+    private static void awaitSettled(Processes.Client client, Duration bound) {
+        List<NodeProcess> relief = nodes.running().stream().filter(n -> n.name().startsWith("e")).toList();
+        Map<String, Integer> wanted = ReplicaPlacement.replicasPerNode(SHARDS, REPLICAS,
+                relief.stream().map(n -> "pekko://global-sessions@" + n.address()).toList());
+        String[] last = {""};
+        try {
+            await().atMost(bound).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                client.ask("check warm 0 256");
+                StringBuilder hosted = new StringBuilder();
+                boolean settled = true;
+                for (NodeProcess node : relief) {
+                    int want = wanted.get("pekko://global-sessions@" + node.address());
+                    int expansion = (int) node.metric(Metrics.EXPANSION_HOSTED);
+                    int aging = (int) node.metric(Metrics.AGING_HOSTED);
+                    hosted.append(node.name()).append(": expansion ").append(expansion).append(", aging ").append(aging)
+                            .append(" of ").append(want).append("; ");
+                    settled &= expansion == want && aging == want;
+                }
+                last[0] = hosted.toString();
+                return settled;
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("placement did not settle within " + bound.toSeconds() + " s: " + last[0], e);
+        }
+    }
+}
