@@ -18,6 +18,8 @@ public final class Metrics {
 
     /** How many cluster members a node sees up. */
     public static final String MEMBERS_UP = "global_sessions_cluster_members\\{status=\"up\"\\}";
+    /** How many cluster members a node's failure detector holds unreachable (not yet downed). */
+    public static final String MEMBERS_UNREACHABLE = "global_sessions_cluster_members\\{status=\"unreachable\"\\}";
     /** How many shard replicas of the expansion tier a node hosts. */
     public static final String EXPANSION_HOSTED = "global_sessions_relief_shards_hosted\\{tier=\"expansion\"\\}";
     /** How many shard replicas of the aging tier a node hosts. */

@@ -53,6 +53,9 @@ public final class ServerNode {
                 }
                 return up;
             }).tag("status", "up").description("cluster members this node sees up").register(metrics.registry());
+            Gauge.builder("global_sessions_cluster_members", cluster, c -> c.state().getUnreachable().size())
+                    .tag("status", "unreachable").description("cluster members the failure detector holds unreachable (not yet downed)")
+                    .register(metrics.registry());
             if (l2 != null) {
                 TableMetrics.bind(metrics.registry(), "l2", l2);
                 context.spawn(Behaviors.supervise(RelayActor.create(settings, l2, metrics)).onFailure(SupervisorStrategy.restart()),
