@@ -1,7 +1,9 @@
 package org.globalsessions.actors.relief;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntFunction;
 
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -87,6 +89,44 @@ public final class ReliefTiers {
     /** Replica {@code replica} (taken modulo the number of replicas) of the expansion shard that owns {@code key}. */
     public EntityRef<ExpansionReplica.Command> expansionReplica(String key, int replica) {
         return sharding.entityRefFor(ExpansionReplica.typeKey(Math.floorMod(replica, replicas)), hashing.entityIdOf(key));
+    }
+
+    /**
+     * A tier's membership as routing sees it.
+     *
+     * @param nodes       the addresses ({@code pekko://system@host:port}) of the tier's members, unreachable ones included
+     * @param unreachable the addresses of those whose replicas cannot answer now
+     */
+    public record Membership(Collection<String> nodes, Set<String> unreachable) {
+        /** Every member reachable: routing goes by the attempt alone. */
+        public static final Membership ALL_REACHABLE = new Membership(List.of(), Set.of());
+    }
+
+    /**
+     * The expansion replica a lookup of {@code key} asks first: replica {@code attempt}, or the
+     * next one whose node the cluster can reach ({@link ReplicaPlacement#firstReachable}).
+     */
+    public EntityRef<ExpansionReplica.Command> reachableExpansionReplica(String key, int attempt, Membership tier) {
+        return expansionReplica(key, ReplicaPlacement.firstReachable(hashing.entityIdOf(key), attempt, replicas, tier.nodes(),
+                tier.unreachable()));
+    }
+
+    /**
+     * The expansion replicas of {@code key}'s shard whose node is unreachable in {@code tier}, each as
+     * "replica k on node"; empty when every replica's node is reachable. A write needs every
+     * replica's acknowledgement, so while one of these is listed the write cannot be acknowledged.
+     */
+    public List<String> unreachableExpansionReplicas(String key, Membership tier) {
+        List<String> out = new ArrayList<>();
+        if (!tier.unreachable().isEmpty()) {
+            List<String> homes = ReplicaPlacement.homes(hashing.entityIdOf(key), replicas, tier.nodes());
+            for (int k = 0; k < homes.size(); k++) {
+                if (tier.unreachable().contains(homes.get(k))) {
+                    out.add("replica " + k + " on " + homes.get(k));
+                }
+            }
+        }
+        return out;
     }
 
     public int replicas() {

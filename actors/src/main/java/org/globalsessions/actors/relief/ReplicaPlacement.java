@@ -132,6 +132,44 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
     }
 
     /**
+     * The nodes of replicas {@code 0 … replicas-1} of {@code shard} among {@code nodes}, in replica
+     * order ({@link #home} of each); empty without nodes.
+     */
+    public static List<String> homes(String shard, int replicas, Collection<String> nodes) {
+        if (nodes.isEmpty()) {
+            return List.of();
+        }
+        List<String> ranked = rank(shard, nodes);
+        List<String> homes = new ArrayList<>(replicas);
+        for (int replica = 0; replica < replicas; replica++) {
+            homes.add(ranked.get(replica % ranked.size()));
+        }
+        return homes;
+    }
+
+    /**
+     * The first replica of {@code shard}, from {@code from} on (modulo {@code replicas}), whose home
+     * among {@code nodes} is not in {@code unreachable}; {@code from} itself if every one is, or if
+     * there are no nodes. A lookup goes to the replica it returns, so while the failure detector
+     * holds a node unreachable (before it is downed) lookups ask the replica that can answer
+     * instead of one whose node would drop them. Assumes placement has settled, which it has unless
+     * membership changed within the last rebalance rounds; a wrong guess costs what not guessing
+     * costs (the lookup is lost and the edge retries).
+     */
+    public static int firstReachable(String shard, int from, int replicas, Collection<String> nodes, Set<String> unreachable) {
+        if (!unreachable.isEmpty()) {
+            List<String> homes = homes(shard, replicas, nodes);
+            for (int i = 0; i < homes.size(); i++) {
+                int replica = Math.floorMod(from + i, replicas);
+                if (!unreachable.contains(homes.get(replica))) {
+                    return replica;
+                }
+            }
+        }
+        return Math.floorMod(from, replicas);
+    }
+
+    /**
      * How many replicas each of {@code nodes} hosts once placement has settled, for a tier of
      * {@code shards} shards (ids {@code "0"} … , as {@link ReliefTiers} names them) of
      * {@code replicas} replicas each: {@link #home} of every replica, counted per node.

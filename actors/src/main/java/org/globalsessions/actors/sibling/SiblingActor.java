@@ -3,6 +3,12 @@ package org.globalsessions.actors.sibling;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -14,8 +20,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 import org.globalsessions.actors.relief.AgingReplica;
 import org.globalsessions.actors.relief.ExpansionReplica;
@@ -40,12 +49,18 @@ import org.globalsessions.shm.ShmLruException;
  * receptionist, under a key naming the host and the table ({@link #key}).
  *
  * <p>If no node with a relief role is up, a request fails at once with a message saying so,
- * rather than waiting for the edge's timeout.
+ * rather than waiting for the edge's timeout. While the failure detector holds an expansion node
+ * unreachable (from ~4 s after it stops answering until it is downed, ~12 s; docs/operations.md),
+ * and for {@link #TAKEOVER} after it is downed and removed (until its replicas run on the other
+ * nodes), a lookup asks the first replica of the key's shard whose node is reachable, and a write
+ * to a shard with a replica on that node fails at once, stored nowhere: it could not get every
+ * replica's acknowledgement ({@link ReliefTiers#reachableExpansionReplica},
+ * {@link ReliefTiers#unreachableExpansionReplicas}).
  */
 public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
 
     /** What the sibling accepts. */
-    public sealed interface Command permits Get, Touch, StoreAtOwner, DeleteAtOwners, Promote, AttachL2 {
+    public sealed interface Command permits Get, Touch, StoreAtOwner, DeleteAtOwners, Promote, AttachL2, Removed {
     }
 
     /**
@@ -77,7 +92,24 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
         INSTANCE
     }
 
+    /** Cluster event: a member left the membership (downed, or after a graceful leave). Local, so not a record. */
+    private static final class Removed implements Command {
+        final ClusterEvent.MemberRemoved event;
+
+        Removed(ClusterEvent.MemberRemoved event) {
+            this.event = event;
+        }
+    }
+
     private static final Duration ATTACH_RETRY = Duration.ofSeconds(1);
+    /**
+     * How long after a downed expansion node is removed its replicas are still routed around:
+     * sharding starts them on the other nodes after down-removal-margin (2 s, PekkoConfig), a
+     * coordinator that lived there moves first (its regions register again every 2 s), and a
+     * started replica copies its next replica. Until then a message for them waits in the shard
+     * region, longer than an edge waits.
+     */
+    static final Duration TAKEOVER = Duration.ofSeconds(6);
 
     private final GlobalSessionsSettings settings;
     private final ReliefTiers tiers;
@@ -86,6 +118,8 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     private final Cluster cluster;
     private final TimerScheduler<Command> timers;
     private ShmLru l2;
+    /** Expansion nodes removed after being downed, by address, with when ({@link System#nanoTime}); kept for {@link #TAKEOVER}. */
+    private final Map<String, Long> downedExpansionNodes = new HashMap<>();
 
     private SiblingActor(ActorContext<Command> context, TimerScheduler<Command> timers,
                          GlobalSessionsSettings settings, ReliefTiers tiers, ShmLru sharedL2, Path tablePath) {
@@ -101,6 +135,8 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
             timers.startTimerWithFixedDelay(AttachL2.INSTANCE, ATTACH_RETRY);
         }
         context.getSystem().receptionist().tell(Receptionist.register(key(settings.hostname(), tablePath), context.getSelf()));
+        cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberRemoved.class, Removed::new),
+                ClusterEvent.MemberRemoved.class));
     }
 
     /**
@@ -134,6 +170,13 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
                     return this;
                 })
                 .onMessage(Promote.class, this::onPromote)
+                .onMessage(Removed.class, removed -> {
+                    Member member = removed.event.member();
+                    if (removed.event.previousStatus() == MemberStatus.down() && member.hasRole(Role.RELIEF_EXPANSION.id())) {
+                        downedExpansionNodes.put(member.address().toString(), System.nanoTime());
+                    }
+                    return this;
+                })
                 .onMessageEquals(AttachL2.INSTANCE, () -> {
                     if (l2 == null && attach()) {
                         timers.cancel(AttachL2.INSTANCE);
@@ -153,17 +196,28 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
         if (!up(Role.RELIEF_EXPANSION)) {
             get.replyTo().tell(noRelief(get.requestId(), get.key(), Role.RELIEF_EXPANSION));
         } else {
-            // One replica answers; a retry (the edge's next attempt) asks the next replica.
-            tiers.expansionReplica(get.key(), get.attempt()).tell(new Lineage.Get(get.key(), get.requestId(),
-                    get.replyTo(), getContext().getSelf().narrow()));
+            // One replica answers; a retry (the edge's next attempt) asks the next replica. While a
+            // node of the tier is unreachable (not yet downed), the first replica on a reachable node.
+            ReliefTiers.Membership tier = expansionTier();
+            tiers.reachableExpansionReplica(get.key(), get.attempt(), tier)
+                    .tell(new Lineage.Get(get.key(), get.requestId(), get.replyTo(), getContext().getSelf().narrow()));
         }
         return this;
     }
 
     private Behavior<Command> onStore(StoreAtOwner store) {
         RelayCommand.Put put = store.put();
+        ReliefTiers.Membership tier = expansionTier();
+        List<String> unreachable = tiers.unreachableExpansionReplicas(put.key(), tier);
         if (!up(Role.RELIEF_EXPANSION)) {
             put.replyTo().tell(noRelief(put.requestId(), put.key(), Role.RELIEF_EXPANSION));
+        } else if (!unreachable.isEmpty()) {
+            // Refused at once, stored nowhere: the write cannot get every replica's acknowledgement
+            // until that node answers again or is downed and its replicas start on the other nodes.
+            put.replyTo().tell(new EdgeCommand.Failed(put.requestId(), put.key(), "sibling of relay " + settings.address()
+                    + ": the session's shard has " + String.join(", ", unreachable) + ", which the cluster cannot reach; "
+                    + "writes to that shard fail until the node answers again or is downed (failure detector, then "
+                    + "pekko.cluster.split-brain-resolver.stable-after) and its replicas start on the other nodes; retry"));
         } else {
             ExpansionReplica.Put toReplicas = new ExpansionReplica.Put(put.key(), put.value(), put.version(),
                     put.ttlMillis(), put.requestId(), put.replyTo(), store.relay(), store.token(), tiers.replicas());
@@ -202,6 +256,36 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
                     e.getMessage(), ATTACH_RETRY.toSeconds());
             return false;
         }
+    }
+
+    /**
+     * Membership as {@link ReliefTiers} routes by it: a node downed and removed within
+     * {@link #TAKEOVER} counts as a member that is unreachable, so its replicas are routed around
+     * until they run elsewhere. Nothing is computed while every member is reachable and none was
+     * downed lately.
+     */
+    private ReliefTiers.Membership expansionTier() {
+        var state = cluster.state();
+        if (!downedExpansionNodes.isEmpty()) {
+            long now = System.nanoTime();
+            downedExpansionNodes.values().removeIf(removedAt -> now - removedAt > TAKEOVER.toNanos());
+        }
+        if (state.getUnreachable().isEmpty() && downedExpansionNodes.isEmpty()) {
+            return ReliefTiers.Membership.ALL_REACHABLE;
+        }
+        Set<String> unreachable = new HashSet<>(downedExpansionNodes.keySet());
+        List<String> nodes = new ArrayList<>(unreachable);
+        for (Member member : state.getMembers()) {
+            if (member.hasRole(Role.RELIEF_EXPANSION.id()) && !unreachable.contains(member.address().toString())) {
+                nodes.add(member.address().toString());
+            }
+        }
+        for (Member member : state.getUnreachable()) {
+            if (member.hasRole(Role.RELIEF_EXPANSION.id())) {
+                unreachable.add(member.address().toString());
+            }
+        }
+        return new ReliefTiers.Membership(nodes, unreachable);
     }
 
     private boolean up(Role role) {

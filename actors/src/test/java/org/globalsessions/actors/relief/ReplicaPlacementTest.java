@@ -140,6 +140,33 @@ class ReplicaPlacementTest {
                 ReplicaPlacement.MOVES_IN_FLIGHT))), "no room while the bound is in flight");
     }
 
+    /**
+     * Issue 19: while a killed relief node was unreachable (not yet downed), lookups went to its
+     * replicas and were lost. A lookup now asks the first replica, from its attempt on, whose home
+     * is reachable.
+     */
+    @Test
+    void aLookupAsksTheFirstReplicaWhoseNodeIsReachable() {
+        List<String> nodes = List.of("pekko://s@127.0.0.1:1", "pekko://s@127.0.0.1:2", "pekko://s@127.0.0.1:3");
+        for (int shard = 0; shard < 32; shard++) {
+            String id = Integer.toString(shard);
+            List<String> homes = ReplicaPlacement.homes(id, 2, nodes);
+            assertEquals(List.of(ReplicaPlacement.home(id, 0, nodes), ReplicaPlacement.home(id, 1, nodes)), homes);
+            String other = nodes.stream().filter(n -> !homes.contains(n)).findFirst().orElseThrow();
+            // | from | unreachable          | asks |
+            assertEquals(0, ReplicaPlacement.firstReachable(id, 0, 2, nodes, Set.of()));
+            assertEquals(1, ReplicaPlacement.firstReachable(id, 1, 2, nodes, Set.of()));
+            assertEquals(1, ReplicaPlacement.firstReachable(id, 0, 2, nodes, Set.of(homes.get(0))));
+            assertEquals(1, ReplicaPlacement.firstReachable(id, 1, 2, nodes, Set.of(homes.get(0))));
+            assertEquals(0, ReplicaPlacement.firstReachable(id, 1, 2, nodes, Set.of(homes.get(1))));
+            assertEquals(0, ReplicaPlacement.firstReachable(id, 0, 2, nodes, Set.of(other)));
+            assertEquals(1, ReplicaPlacement.firstReachable(id, 3, 2, nodes, Set.of(other)), "attempts wrap around");
+            assertEquals(1, ReplicaPlacement.firstReachable(id, 1, 2, nodes, Set.copyOf(homes)), "none reachable: the attempt's own");
+        }
+        assertEquals(1, ReplicaPlacement.firstReachable("5", 1, 2, List.of(), Set.of("pekko://s@127.0.0.1:1")), "no nodes known");
+        assertEquals(List.of(), ReplicaPlacement.homes("5", 2, List.of()));
+    }
+
     @Test
     void anEmptyNodeListIsRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
