@@ -228,7 +228,9 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
     private void onFailed(EdgeCommand.Failed failed) {
         PendingRequests.Pending p = requests.remove(failed.requestId());
         if (p != null) {
-            p.future().completeExceptionally(new EdgeException(failed.reason()));
+            // The cluster could not serve it (no sibling, a shard out of reach, a replica still copying):
+            // bad input is refused before a request leaves, so every Failed is an availability failure.
+            p.future().completeExceptionally(new EdgeException.Unavailable(failed.reason()));
         }
     }
 
