@@ -3,7 +3,6 @@ package org.globalsessions.testkit;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -15,8 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -33,13 +30,6 @@ import java.util.concurrent.TimeoutException;
  * thread so that a silent child cannot hang the test.
  */
 public final class ChildJvm implements AutoCloseable {
-
-    /** Threads that block reading children's output (never the common pool, which blocked reads could starve). */
-    private static final Executor READERS = Executors.newCachedThreadPool(task -> {
-        Thread thread = new Thread(task, "child-jvm-reader");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     /** The options the build gives every JVM that loads Chronicle Bytes (root pom: {@code chronicle.jvm.flags}). */
     public static List<String> buildFlags() {
@@ -76,6 +66,7 @@ public final class ChildJvm implements AutoCloseable {
     /** How to start a child; {@link #start()} or {@link #run(Duration)} it. */
     public static final class Builder {
         private final List<String> target;
+        private final List<String> prefix = new ArrayList<>();
         private List<String> flags;
         private final List<String> options = new ArrayList<>();
         private final List<String> args = new ArrayList<>();
@@ -90,6 +81,15 @@ public final class ChildJvm implements AutoCloseable {
         /** The Chronicle flags to use instead of {@link #buildFlags()} (a benchmark passes its own). */
         public Builder flags(List<String> jvmFlags) {
             this.flags = List.copyOf(jvmFlags);
+            return this;
+        }
+
+        /**
+         * A command the JVM runs under, e.g. {@code ip netns exec <namespace>} (a host of
+         * {@link NetNamespaces}); it must exec the JVM in place, so that {@link #pid()} is the JVM's.
+         */
+        public Builder prefix(List<String> command) {
+            prefix.addAll(command);
             return this;
         }
 
@@ -132,7 +132,7 @@ public final class ChildJvm implements AutoCloseable {
         }
 
         public List<String> command() {
-            List<String> command = new ArrayList<>();
+            List<String> command = new ArrayList<>(prefix);
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(flags != null ? flags : buildFlags());
             command.addAll(options);
@@ -177,8 +177,8 @@ public final class ChildJvm implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start " + String.join(" ", target), e);
             }
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()), READERS);
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()), READERS);
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> Commands.readAll(process.getInputStream()), Commands.READERS);
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> Commands.readAll(process.getErrorStream()), Commands.READERS);
             ChildJvm child = new ChildJvm(process);
             int exit = child.waitFor(timeout);
             try {
@@ -236,7 +236,7 @@ public final class ChildJvm implements AutoCloseable {
             } catch (IOException e) {
                 return null;
             }
-        }, READERS);
+        }, Commands.READERS);
         try {
             return line.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -287,6 +287,26 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the child stops running (and answering) until {@link #resume()}. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        if (!process.isAlive()) {
+            return;
+        }
+        ChildJvm.Result result = Commands.run(List.of("kill", "-" + name, Long.toString(pid())));
+        if (result.exit() != 0 && process.isAlive()) {
+            throw new IllegalStateException("kill -" + name + " " + pid() + " failed: " + result.err());
+        }
+    }
+
     /** SIGTERM, without waiting (several children can stop at once; {@link #stop} them after). */
     public void terminate() {
         process.destroy();
@@ -332,14 +352,6 @@ public final class ChildJvm implements AutoCloseable {
             out.close();
         } catch (IOException ignored) {
             // the process is gone
-        }
-    }
-
-    private static String readAll(InputStream stream) {
-        try {
-            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

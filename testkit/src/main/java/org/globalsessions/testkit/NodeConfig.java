@@ -43,6 +43,7 @@ import com.typesafe.config.ConfigValueFactory;
 public final class NodeConfig {
 
     private final int port;
+    private String hostname = "127.0.0.1";
     private final List<String> roles = new ArrayList<>();
     private final List<String> seeds = new ArrayList<>();
     private Path tls;
@@ -65,6 +66,16 @@ public final class NodeConfig {
     /** The metrics port, 0 if none. */
     public int metricsPort() {
         return metricsPort;
+    }
+
+    /** The address the node binds and is known by (default 127.0.0.1; a {@link NetNamespaces} host's address). */
+    public NodeConfig hostname(String address) {
+        this.hostname = address;
+        return this;
+    }
+
+    public String hostname() {
+        return hostname;
     }
 
     /** The node's roles by their config names ({@code relay}, {@code relief-expansion}, …). */
@@ -123,7 +134,7 @@ public final class NodeConfig {
     public String render() {
         StringBuilder out = new StringBuilder("global-sessions {\n");
         out.append("  roles = ").append(value(roles)).append('\n');
-        out.append("  hostname = \"127.0.0.1\"\n");
+        out.append("  hostname = ").append(value(hostname)).append('\n');
         out.append("  port = ").append(port).append('\n');
         out.append("  seed-nodes = ").append(value(seeds)).append('\n');
         if (tls != null) {

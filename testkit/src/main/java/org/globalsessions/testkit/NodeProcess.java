@@ -19,6 +19,8 @@ public final class NodeProcess {
     private final int port;
     private final int metricsPort;
     private final Function<Path, ChildJvm.Builder> launch;
+    /** The network namespace it runs in, or null: the test's own (on 127.0.0.1). */
+    private final NetNamespaces.Host host;
     private ChildJvm jvm;
     /** Whether the test ended the process (kill or stop), as opposed to the process exiting on its own. */
     private boolean ended;
@@ -27,7 +29,17 @@ public final class NodeProcess {
      * @param launch how to start a node JVM given its config file (the config file is its argument)
      */
     public NodeProcess(String name, Path config, Path log, int port, int metricsPort, Function<Path, ChildJvm.Builder> launch) {
+        this(name, config, log, port, metricsPort, launch, null);
+    }
+
+    /**
+     * A node that runs in {@code host} ({@code ip netns exec}), bound to the host's address (its
+     * config must say {@code hostname = <host address>}); its metrics are scraped inside the host.
+     */
+    public NodeProcess(String name, Path config, Path log, int port, int metricsPort, Function<Path, ChildJvm.Builder> launch,
+                       NetNamespaces.Host host) {
         this.name = name;
+        this.host = host;
         this.config = config;
         this.log = log;
         this.port = port;
@@ -37,7 +49,8 @@ public final class NodeProcess {
 
     public NodeProcess start() {
         ended = false;
-        jvm = launch.apply(config).log(log).start();
+        ChildJvm.Builder builder = launch.apply(config).log(log);
+        jvm = (host == null ? builder : builder.prefix(host.exec())).start();
         return this;
     }
 
@@ -61,9 +74,14 @@ public final class NodeProcess {
         return metricsPort;
     }
 
-    /** {@code 127.0.0.1:port}. */
+    /** {@code address:port}: 127.0.0.1, or its host's address. */
     public String address() {
-        return "127.0.0.1:" + port;
+        return (host == null ? "127.0.0.1" : host.address()) + ":" + port;
+    }
+
+    /** The network namespace it runs in, or null. */
+    public NetNamespaces.Host host() {
+        return host;
     }
 
     public long pid() {
@@ -89,6 +107,16 @@ public final class NodeProcess {
         jvm.kill();
     }
 
+    /** SIGSTOP: it stops, holding its sockets, locks and cluster membership, until {@link #resume()}. */
+    public void pause() {
+        jvm.pause();
+    }
+
+    /** SIGCONT. */
+    public void resume() {
+        jvm.resume();
+    }
+
     /** SIGTERM: the node leaves the cluster; SIGKILL if it has not exited within 60 s. Returns its exit status. */
     public int stop() {
         ended = true;
@@ -97,12 +125,12 @@ public final class NodeProcess {
 
     /** The node's Prometheus text, or empty if it does not answer. */
     public String metrics() {
-        return Metrics.scrape(metricsPort);
+        return host == null ? Metrics.scrape(metricsPort) : NetNamespaces.scrape(host, metricsPort);
     }
 
     /** A metric's value (the first series matching {@code seriesRegex}), or -1. */
     public double metric(String seriesRegex) {
-        return Metrics.value(metricsPort, seriesRegex);
+        return Metrics.value(metrics(), seriesRegex);
     }
 
     /** The last {@code lines} lines of its log. */
