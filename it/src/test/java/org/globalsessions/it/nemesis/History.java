@@ -19,7 +19,7 @@ import java.util.stream.Stream;
  * an append-only file of its own, one tab-separated line per event:
  * <pre>
  *   invoke  ID  NANOS  HOST  PROCESS  KIND  KEY  VALUE      (KIND: write, read, delete; VALUE "-" if none)
- *   ok      ID  NANOS  RESULT                                (write: the version; read: "found VALUE" or "absent")
+ *   ok      ID  NANOS  RESULT                                (write: the version; read: "found VALUE TIER" or "absent")
  *   fail    ID  NANOS  ERROR                                 (the exception's type and message)
  * </pre>
  * An {@code invoke} with no completion line is an operation of unknown outcome (its process was
@@ -151,7 +151,7 @@ public final class History {
             Kind kind = Kind.valueOf(f[5].toUpperCase());
             Outcome outcome = c == null ? Outcome.UNKNOWN : c[0].equals("ok") ? Outcome.OK : Outcome.FAIL;
             String result = c == null ? null : c[3];
-            String found = outcome == Outcome.OK && kind == Kind.READ && result.startsWith("found ") ? result.substring(6) : null;
+            String found = outcome == Outcome.OK && kind == Kind.READ && result.startsWith("found ") ? result.split(" ")[1] : null;
             ops.add(new Op(id, f[3], f[4], kind, f[6], f[7].equals("-") ? null : f[7], Long.parseLong(f[2]),
                     c == null ? Long.MAX_VALUE : Long.parseLong(c[2]), outcome, found, result));
         });

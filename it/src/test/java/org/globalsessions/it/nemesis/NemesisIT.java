@@ -1,0 +1,159 @@
+package org.globalsessions.it.nemesis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.globalsessions.testkit.Metrics;
+import org.globalsessions.testkit.NodeProcess;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The nemesis suite: "logout is final" (issue 19) checked under partitions, pauses, kills and
+ * skewed clocks, on hosts that are network namespaces ({@link NemesisCluster}).
+ *
+ * <p>Four application processes on two hosts run the {@link Workload} for {@link #FAULT_PHASE}
+ * while {@link Nemesis} injects at least {@link #MIN_FAULTS} faults; then everything is healed,
+ * the workload's last ids run their course, the cluster settles (every node sees all four
+ * members up and a fresh client writes and reads back), and that fresh client reads every id.
+ * {@link HistoryChecker} then checks the processes' histories. The counts (operations, faults,
+ * violations) are printed; on a failure the histories and logs are kept under
+ * {@code it/target/nemesis-<timestamp>/}, named in the failure. {@code -Dnemesis.seed=N} replays
+ * a run's choice of faults (the seed is printed).
+ *
+ * <p>Needs root and iproute2 (CI has both): without them it fails with the reason, it never
+ * passes without running. Runs alone: {@code mvn -B -pl it -am verify -Dit.test=NemesisIT
+ * -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+class NemesisIT {
+
+    private static final Logger log = LoggerFactory.getLogger(NemesisIT.class);
+    static final Duration FAULT_PHASE = Duration.ofSeconds(120);
+    static final int MIN_FAULTS = 100;
+    static final Duration SETTLE = Duration.ofSeconds(120);
+
+    @Test
+    void logoutIsFinalThroughPartitionsPausesKillsAndSkewedClocks() throws Exception {
+        long began = System.nanoTime();
+        long seed = Long.getLong("nemesis.seed", began);
+        NemesisCluster cluster = new NemesisCluster(Path.of(System.getProperty("gs.launcher.jar")));
+        try {
+            String report = run(cluster, seed, began);
+            log.info("nemesis: {}", report);
+        } catch (Throwable failure) {
+            Path kept = cluster.keep();
+            throw new AssertionError("nemesis run failed (seed " + seed + "); histories and logs kept in " + kept + ": "
+                    + failure.getMessage(), failure);
+        } finally {
+            cluster.close();
+        }
+    }
+
+    private static String run(NemesisCluster cluster, long seed, long began) throws IOException {
+        cluster.startNodes();
+        log.info("nemesis: nodes up in {} s", seconds(began));
+        cluster.startApps();
+        Duration warm = cluster.awaitProbe(cluster.apps.get(0), 32, Duration.ofSeconds(150));
+        for (NemesisCluster.App app : cluster.apps.subList(1, cluster.apps.size())) {
+            cluster.awaitProbe(app, 2, Duration.ofSeconds(60));
+        }
+        log.info("nemesis: applications up, first write-and-read-back of 32 ids after {} s; {} s since the start",
+                warm.toSeconds(), seconds(began));
+
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        long end = start + FAULT_PHASE.toNanos();
+        for (NemesisCluster.App app : cluster.apps) {
+            assertEquals("ok", app.ask("start " + start + " " + end, Duration.ofSeconds(30)), app + " starts the workload");
+        }
+        Nemesis nemesis = new Nemesis(cluster, seed);
+        nemesis.run(start, end);
+        log.info("nemesis: {} faults in {} s, healed; {} s since the start", nemesis.total(), FAULT_PHASE.toSeconds(), seconds(began));
+
+        // Healed: the last generations run their course (deletes, reads) before the processes stop.
+        NemesisCluster.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()) + Workload.LIFE_MS + 500));
+        for (NemesisCluster.App app : cluster.apps) {
+            String stopped = app.ask("stop", Duration.ofSeconds(150));
+            if (!"stopped".equals(stopped)) {
+                log.warn("nemesis: {} answered {} to stop", app, stopped);
+            }
+        }
+
+        String settled = settle(cluster);
+        String finalReads = finalReads(cluster);
+        HistoryChecker.Verdict verdict = new HistoryChecker().check(History.read(cluster.histories()));
+        String report = "seed " + seed + ", " + seconds(began) + " s in all; faults " + nemesis.counts() + " = " + nemesis.total()
+                + "; settled: " + settled + "; final reads: " + finalReads + "\n" + verdict.describe(10);
+        System.out.println("---- nemesis ----\n" + report);
+        if (nemesis.total() < MIN_FAULTS || !verdict.passed()) {
+            throw new AssertionError((nemesis.total() < MIN_FAULTS ? "only " + nemesis.total() + " faults (want " + MIN_FAULTS + "); " : "")
+                    + report);
+        }
+        return report;
+    }
+
+    /**
+     * Waits (at most {@link #SETTLE}) until every node sees all four members up, starting again a
+     * node that exited (a downed node exits); says how it went.
+     */
+    private static String settle(NemesisCluster cluster) {
+        long start = System.nanoTime();
+        String seen = "";
+        while (System.nanoTime() - start < SETTLE.toNanos()) {
+            StringBuilder members = new StringBuilder();
+            boolean all = true;
+            for (NodeProcess node : cluster.nodes()) {
+                if (!node.alive()) {
+                    log.warn("nemesis: {} is not running after the faults; starting it", node);
+                    node.start();
+                }
+                double up = node.metric(Metrics.MEMBERS_UP);
+                members.append(node.name()).append('=').append((int) up).append(' ');
+                all &= up == 4;
+            }
+            seen = members.toString().strip();
+            if (all) {
+                return "four members up everywhere after " + seconds(start) + " s";
+            }
+            NemesisCluster.sleep(2_000);
+        }
+        return "NOT settled in " + seconds(start) + " s (members up: " + seen + ")";
+    }
+
+    /** A fresh client on a fresh table reads every id the workload touched; its reads go into the history. */
+    private static String finalReads(NemesisCluster cluster) throws IOException {
+        List<String> keys = History.read(cluster.histories()).stream().map(History.Op::key)
+                .collect(Collectors.toCollection(TreeSet::new)).stream().toList();
+        Path file = cluster.dir.resolve("final-keys.txt");
+        Files.write(file, keys);
+        NemesisCluster.App reader = cluster.finalReader();
+        reader.start(cluster.apps.size(), 0, 0);
+        try {
+            reader.awaitReady();
+            String probe;
+            try {
+                probe = "write and read back after " + cluster.awaitProbe(reader, 16, Duration.ofSeconds(90)).toSeconds() + " s";
+            } catch (AssertionError e) {
+                probe = "probe failed: " + e.getMessage();
+                log.warn("nemesis: {}", probe);
+            }
+            String answer = reader.ask("final " + file, Duration.ofSeconds(600));
+            return keys.size() + " ids, " + probe + "; " + answer;
+        } finally {
+            reader.close();
+        }
+    }
+
+    private static long seconds(long sinceNanos) {
+        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - sinceNanos);
+    }
+
+}
