@@ -240,16 +240,8 @@ public final class NodeTopology implements BeforeAllCallback, AfterAllCallback, 
 
     /** Waits until every node in {@code which} sees {@code members} cluster members up; fails at once if one exits. */
     public void awaitUp(Iterable<NodeProcess> which, int members) {
-        awaitUp(which, members, spec.readyTimeout);
-    }
-
-    /**
-     * Waits at most {@code atMost} until every node in {@code which} sees {@code members} cluster
-     * members up (asked of their metrics); fails at once if one exits, and on a timeout says what each saw.
-     */
-    public static void awaitUp(Iterable<NodeProcess> which, int members, Duration atMost) {
         try {
-            await().atMost(atMost).pollInterval(Duration.ofMillis(300)).until(() -> {
+            await().atMost(spec.readyTimeout).pollInterval(Duration.ofMillis(300)).until(() -> {
                 for (NodeProcess node : which) {
                     if (!node.alive()) {
                         throw new AssertionError(node + " exited; its log:\n" + node.tail(40));
@@ -263,7 +255,7 @@ public final class NodeTopology implements BeforeAllCallback, AfterAllCallback, 
         } catch (ConditionTimeoutException e) {
             StringBuilder seen = new StringBuilder();
             which.forEach(n -> seen.append(' ').append(n.name()).append('=').append(n.metric(Metrics.MEMBERS_UP)));
-            throw new AssertionError("not every node saw " + members + " members up within " + atMost.toSeconds()
+            throw new AssertionError("not every node saw " + members + " members up within " + spec.readyTimeout.toSeconds()
                     + " s; they saw:" + seen, e);
         }
     }

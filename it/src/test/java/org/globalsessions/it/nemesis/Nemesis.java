@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
+import org.globalsessions.testkit.Metrics;
 import org.globalsessions.testkit.NetNamespaces;
 import org.globalsessions.testkit.NodeProcess;
 import org.slf4j.Logger;
@@ -21,13 +22,17 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code ISOLATE_EDGE}: an application host's switch port down, 1.5–4 s;</li>
  *   <li>{@code CUT_RELAY_FROM_RELIEF}: the relay host cut from every relief node, 1.5–4 s;</li>
  *   <li>{@code CUT_RELIEF_NODE}: one relief node cut from the other relief nodes, 1.5–4 s;</li>
- *   <li>{@code PAUSE}: SIGSTOP of an application process, the relay or a relief node, 5–15 s;</li>
+ *   <li>{@code PAUSE}: SIGSTOP of an application process, or of the relay or a relief node, 5–15 s;</li>
  *   <li>{@code KILL_RESTART}: SIGKILL of an application process or the relay, started again on its
  *       old table 1–2 s later;</li>
  *   <li>{@code CLOCK_SKEW}: an application process's wall clock 1–5 minutes ahead or behind, 3–6 s
  *       (on top of a3, whose clock runs 3 minutes behind throughout).</li>
  * </ul>
- * At most one relief node is faulted at a time (the guarantee covers one relief-node failure).
+ * Faults of the application side (isolation, pauses, kills and clocks of application processes)
+ * overlap freely; those of the server side (the cuts, and pauses of nodes and kills of the relay)
+ * come one at a time with {@value #SERVER_GAP_MS} ms of calm after each, and after a relay
+ * restart only once the relay sees every node up again: the guarantee covers one failure of the
+ * server side, and the workload needs calm stretches to make progress worth checking.
  * It also restarts a process that exited on its own (counted as {@code EXITED}).
  * Thread-safety: one thread runs {@link #run}; {@link #counts} may be read after it returns.
  */
@@ -36,8 +41,10 @@ final class Nemesis {
     private static final Logger log = LoggerFactory.getLogger(Nemesis.class);
     static final long INTERVAL_MS = 500;
     static final int MAX_ACTIVE = 5;
-    /** The token every relief-node fault holds. */
-    private static final String RELIEF_TOKEN = "relief-node";
+    /** The token every fault of the server side (relay, relief tier) holds: one at a time. */
+    private static final String SERVER_TOKEN = "server";
+    /** Calm on the server side between two of its faults. */
+    static final long SERVER_GAP_MS = 4_000;
 
     enum Kind { ISOLATE_EDGE, CUT_RELAY_FROM_RELIEF, CUT_RELIEF_NODE, PAUSE, KILL_RESTART, CLOCK_SKEW, EXITED }
 
@@ -50,6 +57,10 @@ final class Nemesis {
     private final Map<Kind, Integer> counts = new EnumMap<>(Kind.class);
     private long startNanos;
     private long endNanos;
+    /** nanoTime before which no server fault starts. */
+    private long serverFreeAt;
+    /** A killed relay was started again and has not yet seen every node up. */
+    private boolean relayRejoining;
 
     Nemesis(NemesisCluster cluster, long seed) {
         this.cluster = cluster;
@@ -113,7 +124,7 @@ final class Nemesis {
             }
         }
         for (NodeProcess node : cluster.nodes()) {
-            if (node.exitedOnItsOwn() && !held("proc:" + node.name())) {
+            if (node.exitedOnItsOwn() && !(node == cluster.relay && held(SERVER_TOKEN))) {
                 log.warn("{} s: {} exited on its own (status {}); its log:\n{}", seconds(), node, node.exitValue(), node.tail(15));
                 counts.merge(Kind.EXITED, 1, Integer::sum);
                 node.start();
@@ -133,20 +144,47 @@ final class Nemesis {
         return (fromMs + (long) (random.nextDouble() * (toMs - fromMs))) * 1_000_000;
     }
 
+    /**
+     * Starts one fault: a server fault (relay or relief tier) when none is in place, the last one
+     * ended {@link #SERVER_GAP_MS} ago and a restarted relay is back in the cluster, half of those
+     * times; otherwise a fault of the application side.
+     */
     private void startOne(long now) {
-        Kind[] kinds = {Kind.ISOLATE_EDGE, Kind.CUT_RELAY_FROM_RELIEF, Kind.CUT_RELIEF_NODE, Kind.PAUSE, Kind.PAUSE,
-                Kind.KILL_RESTART, Kind.CLOCK_SKEW};
+        boolean server = serverCalm(now) && random.nextBoolean();
+        Kind[] kinds = server
+                ? new Kind[] {Kind.CUT_RELAY_FROM_RELIEF, Kind.CUT_RELIEF_NODE, Kind.PAUSE, Kind.KILL_RESTART}
+                : new Kind[] {Kind.ISOLATE_EDGE, Kind.PAUSE, Kind.KILL_RESTART, Kind.CLOCK_SKEW};
         for (int attempt = 0; attempt < 10; attempt++) {
-            Fault fault = plan(kinds[random.nextInt(kinds.length)], now);
-            if (fault != null && free(fault.tokens())) {
+            Fault fault = plan(kinds[random.nextInt(kinds.length)], now, server);
+            if (free(fault.tokens())) {
                 apply(fault);
                 return;
             }
         }
     }
 
-    /** A fault of {@code kind} on a random target, with its undo; applied by {@link #apply}. */
-    private Fault plan(Kind kind, long now) {
+    private boolean serverCalm(long now) {
+        if (held(SERVER_TOKEN) || now < serverFreeAt) {
+            return false;
+        }
+        if (relayRejoining) {
+            relayRejoining = !(cluster.relay.alive() && cluster.relay.metric(Metrics.MEMBERS_UP) == cluster.nodes().size());
+            serverFreeAt = now + 1_000_000_000L; // ask the relay again in a second at the earliest
+        }
+        return !relayRejoining;
+    }
+
+    /** The server side is calm again {@link #SERVER_GAP_MS} after a server fault ends. */
+    private Runnable serverUndo(Runnable undo) {
+        return () -> {
+            undo.run();
+            serverFreeAt = System.nanoTime() + SERVER_GAP_MS * 1_000_000;
+        };
+    }
+
+    /** A fault of {@code kind} on a random target of the server or application side, with its undo. */
+    private Fault plan(Kind kind, long now, boolean server) {
+        Set<String> serverToken = Set.of(SERVER_TOKEN);
         switch (kind) {
             case ISOLATE_EDGE -> {
                 NetNamespaces.Host host = pick(cluster.edgeHosts);
@@ -154,36 +192,34 @@ final class Nemesis {
                         () -> cluster.net.rejoin(host));
             }
             case CUT_RELAY_FROM_RELIEF -> {
-                return new Fault(kind, "relay", Set.of("host:relay"), now + duration(1_500, 4_000), () -> {
-                    cluster.reliefHosts.values().forEach(h -> cluster.net.mend(cluster.relayHost, h));
-                });
+                return new Fault(kind, "relay", serverToken, now + duration(1_500, 4_000), serverUndo(() ->
+                        cluster.reliefHosts.values().forEach(h -> cluster.net.mend(cluster.relayHost, h))));
             }
             case CUT_RELIEF_NODE -> {
-                String name = pick(NemesisCluster.RELIEF);
-                NetNamespaces.Host host = cluster.reliefHosts.get(name);
-                return new Fault(kind, name, Set.of("host:" + name, RELIEF_TOKEN), now + duration(1_500, 4_000), () ->
-                        cluster.reliefHosts.values().stream().filter(h -> h != host).forEach(h -> cluster.net.mend(host, h)));
+                NetNamespaces.Host host = cluster.reliefHosts.get(pick(NemesisCluster.RELIEF));
+                return new Fault(kind, host.name(), serverToken, now + duration(1_500, 4_000), serverUndo(() ->
+                        cluster.reliefHosts.values().stream().filter(h -> h != host).forEach(h -> cluster.net.mend(host, h))));
             }
             case PAUSE -> {
-                int which = random.nextInt(cluster.apps.size() + 1 + NemesisCluster.RELIEF.size());
                 long ends = now + duration(5_000, 15_000);
-                if (which < cluster.apps.size()) {
-                    NemesisCluster.App app = cluster.apps.get(which);
-                    return new Fault(kind, app.name, Set.of("proc:" + app.name), ends, app::resume);
+                if (server) {
+                    NodeProcess node = pick(cluster.nodes());
+                    return new Fault(kind, node.name(), serverToken, ends, serverUndo(node::resume));
                 }
-                NodeProcess node = cluster.nodes().get(which - cluster.apps.size());
-                Set<String> tokens = node == cluster.relay ? Set.of("proc:relay") : Set.of("proc:" + node.name(), RELIEF_TOKEN);
-                return new Fault(kind, node.name(), tokens, ends, node::resume);
+                NemesisCluster.App app = pick(cluster.apps);
+                return new Fault(kind, app.name, Set.of("proc:" + app.name), ends, app::resume);
             }
             case KILL_RESTART -> {
-                int which = random.nextInt(cluster.apps.size() + 1);
                 long ends = now + duration(1_000, 2_000);
-                if (which < cluster.apps.size()) {
-                    NemesisCluster.App app = cluster.apps.get(which);
-                    return new Fault(kind, app.name, Set.of("proc:" + app.name), ends,
-                            () -> app.start(cluster.apps.size(), startNanos, endNanos));
+                if (server) {
+                    return new Fault(kind, "relay", serverToken, ends, serverUndo(() -> {
+                        cluster.relay.start();
+                        relayRejoining = true;
+                    }));
                 }
-                return new Fault(kind, "relay", Set.of("proc:relay"), ends, cluster.relay::start);
+                NemesisCluster.App app = pick(cluster.apps);
+                return new Fault(kind, app.name, Set.of("proc:" + app.name), ends,
+                        () -> app.start(cluster.apps.size(), startNanos, endNanos));
             }
             case CLOCK_SKEW -> {
                 NemesisCluster.App app = pick(cluster.apps);

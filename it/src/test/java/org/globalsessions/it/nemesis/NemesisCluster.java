@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.globalsessions.testkit.ChildJvm;
+import org.globalsessions.testkit.Metrics;
 import org.globalsessions.testkit.NetNamespaces;
 import org.globalsessions.testkit.NodeConfig;
 import org.globalsessions.testkit.NodeProcess;
@@ -32,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *   hosts ea, eb: application processes a0, a1 on ea and a2, a3 on eb ({@link NemesisApp}),
  *                 one L1 table per host; a3's wall clock runs {@link #BEHIND_MS} behind
  * </pre>
- * Every node lists all four nodes as seeds, the relay first, so a restarted relay rejoins the
- * running cluster instead of forming one of its own. Nodes tolerate a heartbeat pause of 16 s,
+ * Every node lists all four nodes as seeds, n1 first (the first seed is the one that may form a
+ * cluster of its own), so a restarted relay rejoins the running cluster. Nodes tolerate a heartbeat pause of 16 s,
  * above the longest SIGSTOP the suite applies: a paused node is not downed (kills test that path).
  *
  * <p>Files (configs, certificates, tables, logs, histories) live in one directory under
@@ -188,9 +189,12 @@ final class NemesisCluster implements AutoCloseable {
         if (certs.exit() != 0) {
             throw new AssertionError("global-sessions certs failed: " + certs.out() + certs.err());
         }
+        // n1 first: the first seed forms the cluster when no other seed answers in time, and the
+        // relay, which the suite kills and restarts, must never do that (seen: a restarted relay
+        // that was the first seed formed a cluster of its own under load).
         List<String> seeds = new ArrayList<>();
-        seeds.add(relayHost.address() + ":" + PORT);
         reliefHosts.values().forEach(h -> seeds.add(h.address() + ":" + PORT));
+        seeds.add(relayHost.address() + ":" + PORT);
         relay = node("relay", relayHost, List.of("relay", "sibling"), seeds,
                 c -> c.set("relay.table.path", dir.resolve("relay-l2.lru")), launcherJar);
         reliefHosts.forEach((name, host) -> relief.put(name,
@@ -215,7 +219,10 @@ final class NemesisCluster implements AutoCloseable {
                 .set("relay.invalidation-timeout", "2s")
                 .set("pekko.cluster.split-brain-resolver.stable-after", "4s")
                 .set("pekko.cluster.failure-detector.acceptable-heartbeat-pause", "16s")
-                .set("pekko.cluster.sharding.rebalance-interval", "2s");
+                .set("pekko.cluster.sharding.rebalance-interval", "2s")
+                // On a loaded 2-core machine a JVM can take longer than the 5 s and 3 s defaults.
+                .set("pekko.cluster.seed-node-timeout", "15s")
+                .set("pekko.remote.artery.bind.bind-timeout", "15s");
         own.accept(config);
         return new NodeProcess(name, config.writeTo(dir.resolve(name + ".conf")), logs().resolve(name + ".log"), PORT,
                 METRICS_PORT, c -> ChildJvm.jar(launcherJar).options(NodeTopology.NODE_OPTIONS).args(c), host);
@@ -254,13 +261,48 @@ final class NemesisCluster implements AutoCloseable {
      */
     void startNodes() {
         nodes().forEach(NodeProcess::start);
-        NodeTopology.awaitUp(nodes(), 4, Duration.ofSeconds(180));
+        String up = awaitNodesUp(Duration.ofSeconds(180));
+        if (up.startsWith("NOT")) {
+            throw new AssertionError("the cluster did not form: " + up);
+        }
     }
 
-    /** Starts every application process and waits until each is ready. */
+    /**
+     * Waits at most {@code atMost} until every node sees all four members up, starting again a node
+     * that is not running (one downed exits; on a loaded machine one can also fail to start); says
+     * how it went: "four members up everywhere after N s", or "NOT settled …" with what each saw.
+     */
+    String awaitNodesUp(Duration atMost) {
+        long start = System.nanoTime();
+        String seen = "";
+        while (System.nanoTime() - start < atMost.toNanos()) {
+            StringBuilder members = new StringBuilder();
+            boolean all = true;
+            for (NodeProcess node : nodes()) {
+                if (!node.alive()) {
+                    log.warn("{} is not running; starting it. Its log:\n{}", node, node.tail(10));
+                    node.start();
+                }
+                double up = node.metric(Metrics.MEMBERS_UP);
+                members.append(node.name()).append('=').append((int) up).append(' ');
+                all &= up == nodes().size();
+            }
+            seen = members.toString().strip();
+            if (all) {
+                return "four members up everywhere after " + (System.nanoTime() - start) / 1_000_000_000 + " s";
+            }
+            sleep(2_000);
+        }
+        return "NOT settled in " + atMost.toSeconds() + " s (members up: " + seen + ")";
+    }
+
+    /** Starts every application process and waits until each is ready: those that create their host's table first. */
     void startApps() {
-        apps.forEach(a -> a.start(apps.size(), 0, 0));
-        apps.forEach(App::awaitReady);
+        for (boolean managers : new boolean[] {true, false}) {
+            List<App> group = apps.stream().filter(a -> a.manage == managers).toList();
+            group.forEach(a -> a.start(apps.size(), 0, 0));
+            group.forEach(App::awaitReady);
+        }
     }
 
     /** A fresh client on a fresh table in host ea, recording as the final reader. */
