@@ -39,10 +39,11 @@ public final class HistoryChecker {
 
     /**
      * Invariant 3's bound: after an acknowledged delete no tier answers the session once this much
-     * time has passed. The setting {@code global-sessions.max-staleness} does not exist on this
-     * branch yet: when it does, read it here. One constant, one place.
+     * time has passed: the default of {@code global-sessions.max-staleness}, which the suite's
+     * processes run with.
      */
-    public static final Duration MAX_STALENESS = Duration.ofSeconds(2);
+    public static final Duration MAX_STALENESS = com.typesafe.config.ConfigFactory.defaultReference()
+            .getDuration("global-sessions.max-staleness");
     /** The process that does the final reads. */
     public static final String FINAL_PROCESS = "final";
 
