@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ import org.slf4j.LoggerFactory;
  * passes without running. Runs alone: {@code mvn -B -pl it -am verify -Dit.test=NemesisIT
  * -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}.
  */
+@Disabled("waits for the lease and final-delete slices of issue 19")
 class NemesisIT {
 
     private static final Logger log = LoggerFactory.getLogger(NemesisIT.class);
