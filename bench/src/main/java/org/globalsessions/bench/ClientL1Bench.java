@@ -8,7 +8,11 @@ import java.time.Duration;
 import java.util.Optional;
 
 import net.openhft.chronicle.map.ChronicleMap;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.client.SessionCacheManager;
+import org.globalsessions.runtime.config.SettingsReader;
+import org.globalsessions.testkit.NodeConfig;
 import org.globalsessions.client.SessionInfo;
 import org.globalsessions.testkit.FreePorts;
 import org.globalsessions.runtime.tls.Certificates;
@@ -41,6 +45,7 @@ public class ClientL1Bench extends BenchBase {
         public int entries;
 
         Path dir;
+        ActorSystem<Void> relay;
         ShmLru table;
         SessionCacheManager manager;
         ChronicleMap<String, byte[]> map;
@@ -56,20 +61,40 @@ public class ClientL1Bench extends BenchBase {
             table = ShmLru.create(dir.resolve("host.lru"),
                     ShmLruSettings.builder().elCount(2L * entries).recordSize(RECORD_SIZE).build());
             map = ChronicleMapBench.create(dir.resolve("peer.cm3"), entries, keys[0], true);
+            Certificates.development(dir.resolve("certs"));
+            // A relay alone: L1 answers only under a lease from a relay (docs/consistency.md), which
+            // a relay with no other relay grants once its probation is over. Nothing else runs.
+            int relayPort = FreePorts.next();
+            relay = ServerNode.start(NodeConfig.node(relayPort).roles("relay").tls(dir.resolve("certs"))
+                    .set("relay.table.path", dir.resolve("relay.lru").toString()).read(SettingsReader::read));
+            manager = SessionCacheManager.builder().relays("127.0.0.1:" + relayPort)
+                    .certificates(dir.resolve("certs")).table(dir.resolve("host.lru")).manageSection(false)
+                    .recordSize(RECORD_SIZE).requestTimeout(Duration.ofSeconds(5)).defaultTtl(Duration.ofHours(1)).build();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!manager.l1Leased()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("L1 held no lease from the relay within 60 s");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            }
+            // Written once the manager vouches for the table: a table nobody vouched for is
+            // dropped when a process's lease begins (its contents may predate deletes).
             for (int i = 0; i < entries; i++) {
                 keyBytes[i] = keys[i].getBytes(StandardCharsets.US_ASCII);
                 table.putIfNewer(keyBytes[i], values[i % PUT_VALUES], 1, Duration.ofHours(1));
                 map.put(keys[i], values[i % PUT_VALUES]);
             }
-            Certificates.development(dir.resolve("certs"));
-            manager = SessionCacheManager.builder().relays("127.0.0.1:" + FreePorts.next())
-                    .certificates(dir.resolve("certs")).table(dir.resolve("host.lru")).manageSection(false)
-                    .recordSize(RECORD_SIZE).requestTimeout(Duration.ofSeconds(5)).defaultTtl(Duration.ofHours(1)).build();
         }
 
         @TearDown(Level.Trial)
         public void tearDown() throws IOException {
             manager.close();
+            relay.terminate();
+            try {
+                org.globalsessions.runtime.bootstrap.NodeBootstrap.awaitTermination(relay, Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             table.close();
             map.close();
             try (var files = Files.walk(dir)) {

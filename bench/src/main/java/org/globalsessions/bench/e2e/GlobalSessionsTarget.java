@@ -27,8 +27,13 @@ final class GlobalSessionsTarget implements Target {
 
     private final SessionCacheManager manager;
 
+    /** Returns once L1 answers (the lease's probation after start is over), so no phase measures it. */
     private GlobalSessionsTarget(SessionCacheManager manager) {
         this.manager = manager;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (!manager.l1Leased() && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+        }
     }
 
     /**
