@@ -97,7 +97,7 @@ class EdgeRecoveryTest {
     void anEdgeWhoseActorSystemStoppedFailsCallsInsteadOfHanging() throws Exception {
         EdgeCache edge = cluster.edge("fault-2", true);
         edge.system().terminate();
-        edge.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        edge.system().getWhenTerminated().toCompletableFuture().get(TestCluster.STOP_BOUND.toSeconds(), TimeUnit.SECONDS);
         assertTrue(edge.stopped(), "the edge reports that it stopped (SessionCacheManager.health(): UNAVAILABLE)");
         ExecutionException failure = assertThrows(ExecutionException.class,
                 () -> edge.getFromRelay("any").get(5, TimeUnit.SECONDS));
