@@ -10,6 +10,7 @@ import java.util.Optional;
 import net.openhft.chronicle.map.ChronicleMap;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.globalsessions.actors.node.ServerNode;
+import org.globalsessions.bench.e2e.GlobalSessionsTarget;
 import org.globalsessions.client.SessionCacheManager;
 import org.globalsessions.runtime.config.SettingsReader;
 import org.globalsessions.testkit.NodeConfig;
@@ -67,16 +68,9 @@ public class ClientL1Bench extends BenchBase {
             int relayPort = FreePorts.next();
             relay = ServerNode.start(NodeConfig.node(relayPort).roles("relay").tls(dir.resolve("certs"))
                     .set("relay.table.path", dir.resolve("relay.lru").toString()).read(SettingsReader::read));
-            manager = SessionCacheManager.builder().relays("127.0.0.1:" + relayPort)
+            manager = GlobalSessionsTarget.awaitL1Lease(SessionCacheManager.builder().relays("127.0.0.1:" + relayPort)
                     .certificates(dir.resolve("certs")).table(dir.resolve("host.lru")).manageSection(false)
-                    .recordSize(RECORD_SIZE).requestTimeout(Duration.ofSeconds(5)).defaultTtl(Duration.ofHours(1)).build();
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!manager.l1Leased()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("L1 held no lease from the relay within 60 s");
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
-            }
+                    .recordSize(RECORD_SIZE).requestTimeout(Duration.ofSeconds(5)).defaultTtl(Duration.ofHours(1)).build());
             // Written once the manager vouches for the table: a table nobody vouched for is
             // dropped when a process's lease begins (its contents may predate deletes).
             for (int i = 0; i < entries; i++) {

@@ -21,7 +21,7 @@ import org.globalsessions.client.SessionInfo;
  * sees it.
  * Writes are {@code set(key, value)} awaited until the owner acknowledged them.
  */
-final class GlobalSessionsTarget implements Target {
+public final class GlobalSessionsTarget implements Target {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
@@ -29,11 +29,22 @@ final class GlobalSessionsTarget implements Target {
 
     /** Returns once L1 answers (the lease's probation after start is over), so no phase measures it. */
     private GlobalSessionsTarget(SessionCacheManager manager) {
-        this.manager = manager;
+        this.manager = awaitL1Lease(manager);
+    }
+
+    /**
+     * {@code manager}, once its L1 answers under a relay's lease (about max-staleness after it
+     * starts); fails if that takes over a minute.
+     */
+    public static SessionCacheManager awaitL1Lease(SessionCacheManager manager) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-        while (!manager.l1Leased() && System.nanoTime() < deadline) {
+        while (!manager.l1Leased()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("L1 held no lease from a relay within 60 s: is a relay reachable?");
+            }
             java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
         }
+        return manager;
     }
 
     /**
