@@ -144,6 +144,14 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
 
     private void onTick() {
         long now = System.nanoTime();
+        long stalled = relays.stalls().tick(now);
+        if (stalled > 0) {
+            // Held up, not abandoned: answers may wait in the mailbox, and welcomes with them.
+            log.warn("edge: held up for {} ms (process stopped, GC pause, starved CPU or a blocked handler); "
+                    + "requests in flight get that much longer, and relays are not judged by it", stalled / 1_000_000);
+            requests.stalled(stalled);
+            relays.heartbeat();
+        }
         lookups.expire(now);
         requests.expire(now);
         lease.tick(now, l1.freshUntilNanos(), this::dropTable);

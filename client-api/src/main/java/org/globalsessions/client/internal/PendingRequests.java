@@ -40,6 +40,10 @@ final class PendingRequests {
      */
     record Pending(Kind kind, String key, RelayCommand message, CompletableFuture<?> future,
                    List<HostPort> tried, long sentNanos, long deadlineNanos, long version, ReplicaAcks acks) {
+
+        Pending withDeadline(long deadline) {
+            return new Pending(kind, key, message, future, tried, sentNanos, deadline, version, acks);
+        }
     }
 
     private final RelayDirectory relays;
@@ -116,6 +120,14 @@ final class PendingRequests {
             return null;
         }
         return (CompletableFuture<T>) p.future();
+    }
+
+    /**
+     * The edge was held up for {@code nanos} ({@link EdgeStalls}): every request in flight gets that
+     * much longer, since its answer may be waiting in the mailbox. Actor only, before {@link #expire}.
+     */
+    void stalled(long nanos) {
+        pending.replaceAll((id, p) -> p.withDeadline(p.deadlineNanos() + nanos));
     }
 
     /** Retries (once, on the next live relay) or fails the requests past their deadline at {@code now}. */

@@ -27,7 +27,8 @@ import org.globalsessions.runtime.protocol.RelayCommand;
  * {@code relay-down-after} (or, at first contact, {@code first-contact-timeout}) is skipped, and
  * its keys go to the next relay on the ring. A request that times out marks its relay suspect
  * until the relay's next {@code Welcome}, and is retried once on the next live relay
- * ({@link PendingRequests}).
+ * ({@link PendingRequests}). Silence is counted in the time the edge itself was running: a stall
+ * of the edge (a stopped process, a blocked actor) is not held against its relays ({@link EdgeStalls}).
  *
  * <h2>Concurrency</h2>
  * Thread-safe. Callers choose relays from their own threads; the edge's actor records welcomes
@@ -43,6 +44,8 @@ final class RelayDirectory {
         final HostPort address;
         final ActorRef<RelayCommand> ref;
         volatile long lastWelcomeNanos;
+        /** {@link EdgeStalls#heldUpNanos} at the last welcome. */
+        volatile long heldUpAtWelcomeNanos;
         volatile boolean everWelcomed;
         volatile long suspectSinceNanos;
         volatile long incarnation;
@@ -59,6 +62,7 @@ final class RelayDirectory {
     private final Map<HostPort, Relay> relays = new ConcurrentHashMap<>();
     private final ConsistentRing<HostPort> ring;
     private final long startedNanos = System.nanoTime();
+    private final EdgeStalls stalls = new EdgeStalls(startedNanos);
     /** Where relays answer: the edge's actor (its ActorSystem's guardian). */
     private volatile ActorRef<EdgeCommand> self;
 
@@ -99,10 +103,17 @@ final class RelayDirectory {
         if (relay.suspectSinceNanos != 0 && relay.suspectSinceNanos - relay.lastWelcomeNanos > 0) {
             return false;
         }
+        long heldUp = stalls.heldUpNanos(now);
         if (relay.everWelcomed) {
-            return now - relay.lastWelcomeNanos < settings.edge().relayDownAfter().toNanos();
+            long silent = now - relay.lastWelcomeNanos - (heldUp - relay.heldUpAtWelcomeNanos);
+            return silent < settings.edge().relayDownAfter().toNanos();
         }
-        return now - startedNanos < settings.edge().firstContactTimeout().toNanos();
+        return now - startedNanos - heldUp < settings.edge().firstContactTimeout().toNanos();
+    }
+
+    /** The time the edge itself was held up, which does not count against its relays. */
+    EdgeStalls stalls() {
+        return stalls;
     }
 
     /** How long a request to {@code relay} may go unanswered (longer before its first answer: the TLS handshake). */
@@ -135,7 +146,9 @@ final class RelayDirectory {
                 log.info("edge: relay {} restarted", relay.address);
             }
             relay.incarnation = welcome.incarnation();
-            relay.lastWelcomeNanos = System.nanoTime();
+            long now = System.nanoTime();
+            relay.heldUpAtWelcomeNanos = stalls.heldUpNanos(now);
+            relay.lastWelcomeNanos = now;
             relay.everWelcomed = true;
         }
         return relay;

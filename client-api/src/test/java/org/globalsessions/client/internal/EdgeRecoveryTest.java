@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -103,5 +105,66 @@ class EdgeRecoveryTest {
                 () -> edge.getFromRelay("any").get(5, TimeUnit.SECONDS));
         assertInstanceOf(EdgeException.Unavailable.class, failure.getCause());
         assertTrue(failure.getCause().getMessage().contains("stopped unexpectedly"), failure.getCause().getMessage());
+    }
+
+    /**
+     * Regression, issue 19 (NemesisIT: 409 of 427 failed calls said "no relay is reachable ...
+     * tried []"): an edge held up longer than {@code relay-down-after} (here its actor, blocked in a
+     * listener; in the nemesis run a SIGSTOP) judged its relay down by the time it had not heard
+     * it, though the relay's welcomes were waiting in its mailbox, and failed every call at once.
+     * Time the edge itself is held up does not count against its relays.
+     */
+    @Test
+    void aLookupWhileTheEdgeIsHeldUpStillGoesToTheRelay() throws Exception {
+        EdgeCache edge = cluster.edge("held-up-1", true);
+        long version = edge.set("asked-while-held-up", bytes("v"), null).get(15, TimeUnit.SECONDS);
+        Duration relayDownAfter = edge.settings().edge().relayDownAfter();
+
+        holdUp(edge, relayDownAfter.plusMillis(1_500));
+        Thread.sleep(relayDownAfter.plusMillis(500).toMillis()); // the last welcome is older than relay-down-after
+        Optional<EdgeCache.Session> found = edge.getFromRelay("asked-while-held-up").get(15, TimeUnit.SECONDS);
+
+        assertEquals(version, found.orElseThrow().version());
+    }
+
+    /**
+     * Regression, issue 19: a request in flight when the edge was held up past its deadline was
+     * failed ("no answer ... within 3000 ms") by the first tick after the stall, and its relay held
+     * suspect, though the relay's answer was waiting in the mailbox behind that tick; and right
+     * after the stall the relay was judged down until its next welcome.
+     */
+    @Test
+    void aRequestInFlightWhenTheEdgeIsHeldUpIsNotTimedOutByTheStall() throws Exception {
+        EdgeCache edge = cluster.edge("held-up-2", true);
+        long version = edge.set("in-flight-while-held-up", bytes("v"), null).get(15, TimeUnit.SECONDS);
+        Duration requestTimeout = edge.settings().requestTimeout();
+
+        holdUp(edge, requestTimeout.plusMillis(2_000));
+        Thread.sleep(200); // ticks queue behind the stall: the first one after it comes before the answer
+        var inFlight = edge.getFromRelay("in-flight-while-held-up");
+
+        assertEquals(version, inFlight.get(20, TimeUnit.SECONDS).orElseThrow().version());
+        assertEquals(edge.settings().edge().relays(), edge.liveRelays(), "the relay is judged down after the stall");
+    }
+
+    /** Blocks {@code edge}'s actor for {@code stall} (a listener that sleeps); returns once it is blocked. */
+    private static void holdUp(EdgeCache edge, Duration stall) throws InterruptedException {
+        String key = "hold-up-" + System.nanoTime();
+        CountDownLatch blocked = new CountDownLatch(1);
+        edge.addListener(new EdgeCache.Listener() {
+            @Override
+            public void onInvalidated(String invalidated, long version) {
+                if (invalidated.equals(key)) {
+                    blocked.countDown();
+                    try {
+                        Thread.sleep(stall.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        edge.system().tell(new EdgeCommand.Invalidate(key, 1, 0, null, 1, 1));
+        assertTrue(blocked.await(10, TimeUnit.SECONDS), "the edge's actor did not take the invalidation");
     }
 }
