@@ -41,6 +41,8 @@ final class EdgeStalls {
     private volatile long lastTickNanos;
     /** The length of every stall ended so far. */
     private volatile long stalledNanos;
+    /** Whether the actor ticked yet: the time before its first tick is the edge starting, not a stall. */
+    private boolean ticked;
 
     EdgeStalls(long now) {
         this.lastTickNanos = now;
@@ -54,7 +56,8 @@ final class EdgeStalls {
      */
     long tick(long now) {
         long gap = now - lastTickNanos;
-        long stalled = gap > STALL_NANOS ? gap : 0;
+        long stalled = ticked && gap > STALL_NANOS ? gap : 0;
+        ticked = true;
         // The total first: a reader that sees the new tick sees it too; one that sees the old tick
         // may count this stall twice, which only errs towards trying a relay.
         stalledNanos += stalled;
@@ -65,7 +68,8 @@ final class EdgeStalls {
     /**
      * How long the edge was held up up to {@code now}, in all (a clock that stands still while the
      * edge does): the stalls that ended, and the one in progress if the last tick is more than
-     * {@link #STALL_NANOS} ago. Only differences of two readings mean anything.
+     * {@link #STALL_NANOS} ago (before the first tick: since this was made). Only differences of
+     * two readings mean anything.
      */
     long heldUpNanos(long now) {
         long sinceTick = now - lastTickNanos; // the tick before the total: see tick

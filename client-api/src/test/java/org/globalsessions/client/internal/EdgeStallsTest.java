@@ -10,6 +10,15 @@ class EdgeStallsTest {
     private static final long MS = 1_000_000L;
     private static final long T0 = 7_000_000_000L * MS;
 
+    /** The edge's actor system may take seconds to start (TLS keys, binding): that is no stall. */
+    @Test
+    void theFirstTickReportsNoStall() {
+        EdgeStalls stalls = new EdgeStalls(T0);
+        assertEquals(0, stalls.tick(T0 + 4_000 * MS));
+        assertEquals(0, stalls.heldUpNanos(T0 + 4_050 * MS));
+        assertEquals(2_000 * MS, stalls.tick(T0 + 6_000 * MS));
+    }
+
     @Test
     void ticksOnTimeAreNoStall() {
         EdgeStalls stalls = new EdgeStalls(T0);
@@ -22,6 +31,7 @@ class EdgeStallsTest {
     @Test
     void aLateTickWithinTheThresholdIsNoStall() {
         EdgeStalls stalls = new EdgeStalls(T0);
+        stalls.tick(T0);
         assertEquals(0, stalls.tick(T0 + EdgeStalls.STALL_NANOS));
         assertEquals(0, stalls.heldUpNanos(T0 + EdgeStalls.STALL_NANOS + 50 * MS));
     }
