@@ -103,6 +103,11 @@ public final class PekkoConfig {
             // (A margin of 0 means "use stable-after" to the SBR provider.)
             c.put("pekko.cluster.split-brain-resolver.stable-after", "7s");
             c.put("pekko.cluster.down-removal-margin", "2s");
+            // A node restarted on its address (a crash, a kill) is a new incarnation: the leader downs
+            // and removes the old one when the new one asks to join, and ignores the request itself;
+            // the new one asks again after retry-unsuccessful-join-after (ClusterDaemon.joining).
+            // Pekko's 10 s left a restarted relay serving "no relief-expansion node is up" for ~10 s.
+            c.put("pekko.cluster.retry-unsuccessful-join-after", "2s");
             // How often the relief tiers' coordinators move replicas toward their placement (ReplicaPlacement):
             // with 64 shards a returning node takes ~32 replicas of each entity type; Pekko's 10 s would take minutes.
             c.put("pekko.cluster.sharding.rebalance-interval", "2s");
