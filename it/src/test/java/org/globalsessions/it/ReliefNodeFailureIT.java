@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * and writes new ones, all successfully; {@code e2} restarts and every replica of both tiers is back
  * where {@link ReplicaPlacement#home} puts it within 60 s. Between the failure detector marking
  * {@code e2} unreachable and its downing, every read is served from {@code e1} as well (the sibling
- * routes lookups around unreachable replicas).
+ * routes lookups around unreachable replicas), and a delete, which needs both replicas, fails at
+ * once naming the unreachable one.
  */
 class ReliefNodeFailureIT {
 
@@ -44,6 +45,8 @@ class ReliefNodeFailureIT {
     private static final int SHARDS = 16;
     private static final int REPLICAS = 2;
     private static final int SESSIONS = 1000;
+    /** Sessions logged out one per round while e2 is unreachable. */
+    private static final int LOGOUTS = 20;
     /** What the docs promise: downing after the failure detector and the SBR's stable-after, with margin for a busy machine. */
     private static final Duration DETECTION_BOUND = Duration.ofSeconds(30);
     private static final Duration SETTLE_BOUND = Duration.ofSeconds(60);
@@ -100,6 +103,8 @@ class ReliefNodeFailureIT {
                 .until(() -> writer.ask("set warm-up x").startsWith("ok "));
         String filled = writer.ask("fill p 0 " + SESSIONS + " 100");
         assertEquals(SESSIONS, field(filled, "acked"), "every write acknowledged before the kill: " + filled);
+        String logins = writer.ask("fill d 0 " + LOGOUTS + " 100"); // logged out while e2 is unreachable
+        assertEquals(LOGOUTS, field(logins, "acked"), "every write acknowledged before the kill: " + logins);
 
         Processes.Client reader = client("reader"); // empty L1 of 64 entries: reads go to the relief tiers
         long killed = System.nanoTime();
@@ -121,6 +126,12 @@ class ReliefNodeFailureIT {
         }
         long detected = seconds(killed);
         log.info("e2 killed; unreachable after {} s, downed after {} s; meanwhile: {}", unreachable, detected, rounds);
+        // Every shard has a replica on e2, so no delete can be acknowledged until its replicas run on e1: the
+        // sibling refuses it at once, naming the unreachable replicas, rather than at the relay's timeout.
+        assertTrue(rounds.logouts.stream().anyMatch(answer -> answer.contains("which the cluster cannot reach")),
+                "a delete while e2 was unreachable failed at once, naming its replicas: " + rounds.logouts);
+        assertTrue(rounds.logouts.stream().noneMatch(answer -> answer.equals("ok")),
+                "no delete acknowledged without e2's replicas: " + rounds.logouts);
         // Its shards start on e1 (down-removal-margin, then a copy from the next replica): reads go on being
         // served, and writes are acknowledged again once they run there.
         Rounds takeover = new Rounds(reader, killed);
@@ -161,11 +172,16 @@ class ReliefNodeFailureIT {
         nodes.assertNoNodeExitedOnItsOwn();
     }
 
-    /** Rounds of one client: a read of every acknowledged session, then 50 new writes; each round noted with its time. */
+    /**
+     * Rounds of one client: a read of every acknowledged session, then 50 new writes, then (up to
+     * {@link #LOGOUTS} in all) a delete; each round noted with its time.
+     */
     private static final class Rounds {
         private final Processes.Client client;
         private final long sinceNanos;
         private final List<String> noted = new ArrayList<>();
+        /** The answers to the deletes, in order. */
+        final List<String> logouts = new ArrayList<>();
         long readFailures;
 
         Rounds(Processes.Client client, long sinceNanos) {
@@ -179,6 +195,9 @@ class ReliefNodeFailureIT {
             String fill = client.ask("fill " + prefix + noted.size() + " 0 50 100");
             long failed = SESSIONS - field(check, "found");
             readFailures += failed;
+            if (logouts.size() < LOGOUTS) {
+                logouts.add(client.ask("del d-" + logouts.size()));
+            }
             noted.add(seconds(sinceNanos) + " s: reads failed " + failed + "/" + SESSIONS + ", writes failed "
                     + field(fill, "failed") + "/50");
             return field(fill, "acked");

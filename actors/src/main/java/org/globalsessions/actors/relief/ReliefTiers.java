@@ -112,11 +112,12 @@ public final class ReliefTiers {
     }
 
     /**
-     * The expansion replicas of {@code key}'s shard whose node is unreachable in {@code tier}, each as
-     * "replica k on node"; empty when every replica's node is reachable. A write needs every
-     * replica's acknowledgement, so while one of these is listed the write cannot be acknowledged.
+     * The replicas of {@code key}'s shard in {@code tier} (expansion or aging) whose node is
+     * unreachable, each as "replica k on node"; empty when every replica's node is reachable. A
+     * write or delete needs every replica's acknowledgement, so while one of these is listed it
+     * cannot be acknowledged.
      */
-    public List<String> unreachableExpansionReplicas(String key, Membership tier) {
+    public List<String> unreachableReplicas(String key, Membership tier) {
         List<String> out = new ArrayList<>();
         if (!tier.unreachable().isEmpty()) {
             List<String> homes = ReplicaPlacement.homes(hashing.entityIdOf(key), replicas, tier.nodes());

@@ -55,7 +55,8 @@ import org.globalsessions.shm.ShmLruException;
  * nodes), a lookup asks the first replica of the key's shard whose node is reachable, and a write
  * to a shard with a replica on that node fails at once, stored nowhere: it could not get every
  * replica's acknowledgement ({@link ReliefTiers#reachableExpansionReplica},
- * {@link ReliefTiers#unreachableExpansionReplicas}).
+ * {@link ReliefTiers#unreachableReplicas}). A delete fails at once the same way while a replica
+ * of either tier is unreachable or downed lately.
  */
 public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
 
@@ -118,8 +119,12 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     private final Cluster cluster;
     private final TimerScheduler<Command> timers;
     private ShmLru l2;
-    /** Expansion nodes removed after being downed, by address, with when ({@link System#nanoTime}); kept for {@link #TAKEOVER}. */
-    private final Map<String, Long> downedExpansionNodes = new HashMap<>();
+    /**
+     * Relief nodes removed after being downed, per relief role, by address, with when
+     * ({@link System#nanoTime}); kept for {@link #TAKEOVER}.
+     */
+    private final Map<Role, Map<String, Long>> downedNodes = Map.of(Role.RELIEF_EXPANSION, new HashMap<>(),
+            Role.RELIEF_AGING, new HashMap<>());
 
     private SiblingActor(ActorContext<Command> context, TimerScheduler<Command> timers,
                          GlobalSessionsSettings settings, ReliefTiers tiers, ShmLru sharedL2, Path tablePath) {
@@ -172,8 +177,12 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
                 .onMessage(Promote.class, this::onPromote)
                 .onMessage(Removed.class, removed -> {
                     Member member = removed.event.member();
-                    if (removed.event.previousStatus() == MemberStatus.down() && member.hasRole(Role.RELIEF_EXPANSION.id())) {
-                        downedExpansionNodes.put(member.address().toString(), System.nanoTime());
+                    if (removed.event.previousStatus() == MemberStatus.down()) {
+                        downedNodes.forEach((role, downed) -> {
+                            if (member.hasRole(role.id())) {
+                                downed.put(member.address().toString(), System.nanoTime());
+                            }
+                        });
                     }
                     return this;
                 })
@@ -198,7 +207,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
         } else {
             // One replica answers; a retry (the edge's next attempt) asks the next replica. While a
             // node of the tier is unreachable (not yet downed), the first replica on a reachable node.
-            ReliefTiers.Membership tier = expansionTier();
+            ReliefTiers.Membership tier = tier(Role.RELIEF_EXPANSION);
             tiers.reachableExpansionReplica(get.key(), get.attempt(), tier)
                     .tell(new Lineage.Get(get.key(), get.requestId(), get.replyTo(), getContext().getSelf().narrow()));
         }
@@ -207,8 +216,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
 
     private Behavior<Command> onStore(StoreAtOwner store) {
         RelayCommand.Put put = store.put();
-        ReliefTiers.Membership tier = expansionTier();
-        List<String> unreachable = tiers.unreachableExpansionReplicas(put.key(), tier);
+        List<String> unreachable = tiers.unreachableReplicas(put.key(), tier(Role.RELIEF_EXPANSION));
         if (!up(Role.RELIEF_EXPANSION)) {
             put.replyTo().tell(noRelief(put.requestId(), put.key(), Role.RELIEF_EXPANSION));
         } else if (!unreachable.isEmpty()) {
@@ -226,11 +234,26 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
         return this;
     }
 
+    /**
+     * Sends the tombstone to every expansion replica (each passes it to its aging replica). A delete
+     * needs every one of them to record it, so while one sits on a node the cluster cannot reach,
+     * or no expansion node is up, it fails at once, naming which, instead of at the relay's
+     * timeout; the replicas that answer still record it.
+     */
     private Behavior<Command> onDelete(DeleteAtOwners delete) {
-        // With no node up, the relay's own timeout fails the delete with its explanation.
         Lineage.Delete toReplicas = new Lineage.Delete(delete.key(), delete.version(),
                 delete.deleteId(), delete.replyTo(), tiers.replicas());
         tiers.expansionReplicas(delete.key()).forEach(replica -> replica.tell(toReplicas));
+        List<String> unreachable = new ArrayList<>();
+        tiers.unreachableReplicas(delete.key(), tier(Role.RELIEF_EXPANSION)).forEach(r -> unreachable.add("expansion " + r));
+        tiers.unreachableReplicas(delete.key(), tier(Role.RELIEF_AGING)).forEach(r -> unreachable.add("aging " + r));
+        if (!up(Role.RELIEF_EXPANSION)) {
+            delete.replyTo().tell(new RelayCommand.DeleteRefused(delete.deleteId(), noRelief(Role.RELIEF_EXPANSION)));
+        } else if (!unreachable.isEmpty()) {
+            delete.replyTo().tell(new RelayCommand.DeleteRefused(delete.deleteId(), "the session's shard has "
+                    + String.join(", ", unreachable) + ", which the cluster cannot reach; deletes to that shard fail until the "
+                    + "node answers again or is downed and its replicas start on the other nodes; retry"));
+        }
         return this;
     }
 
@@ -259,29 +282,30 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     }
 
     /**
-     * Membership as {@link ReliefTiers} routes by it: a node downed and removed within
-     * {@link #TAKEOVER} counts as a member that is unreachable, so its replicas are routed around
-     * until they run elsewhere. Nothing is computed while every member is reachable and none was
-     * downed lately.
+     * The membership of relief tier {@code role} as {@link ReliefTiers} routes by it: a node downed
+     * and removed within {@link #TAKEOVER} counts as a member that is unreachable, so its replicas
+     * are routed around until they run elsewhere. Nothing is computed while every member is
+     * reachable and none was downed lately.
      */
-    private ReliefTiers.Membership expansionTier() {
+    private ReliefTiers.Membership tier(Role role) {
         var state = cluster.state();
-        if (!downedExpansionNodes.isEmpty()) {
+        Map<String, Long> downed = downedNodes.get(role);
+        if (!downed.isEmpty()) {
             long now = System.nanoTime();
-            downedExpansionNodes.values().removeIf(removedAt -> now - removedAt > TAKEOVER.toNanos());
+            downed.values().removeIf(removedAt -> now - removedAt > TAKEOVER.toNanos());
         }
-        if (state.getUnreachable().isEmpty() && downedExpansionNodes.isEmpty()) {
+        if (state.getUnreachable().isEmpty() && downed.isEmpty()) {
             return ReliefTiers.Membership.ALL_REACHABLE;
         }
-        Set<String> unreachable = new HashSet<>(downedExpansionNodes.keySet());
+        Set<String> unreachable = new HashSet<>(downed.keySet());
         List<String> nodes = new ArrayList<>(unreachable);
         for (Member member : state.getMembers()) {
-            if (member.hasRole(Role.RELIEF_EXPANSION.id()) && !unreachable.contains(member.address().toString())) {
+            if (member.hasRole(role.id()) && !unreachable.contains(member.address().toString())) {
                 nodes.add(member.address().toString());
             }
         }
         for (Member member : state.getUnreachable()) {
-            if (member.hasRole(Role.RELIEF_EXPANSION.id())) {
+            if (member.hasRole(role.id())) {
                 unreachable.add(member.address().toString());
             }
         }
@@ -298,7 +322,11 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     }
 
     private EdgeCommand.Failed noRelief(long requestId, String key, Role role) {
-        return new EdgeCommand.Failed(requestId, key, "sibling of relay " + settings.address() + ": no " + role.id()
-                + " node is up in the cluster; start one (global-sessions --role " + role.id() + " --seed-node ...)");
+        return new EdgeCommand.Failed(requestId, key, noRelief(role));
+    }
+
+    private String noRelief(Role role) {
+        return "sibling of relay " + settings.address() + ": no " + role.id() + " node is up in the cluster; start one "
+                + "(global-sessions --role " + role.id() + " --seed-node ...)";
     }
 }
