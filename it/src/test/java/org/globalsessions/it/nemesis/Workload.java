@@ -11,7 +11,7 @@ import java.util.List;
  * begins; an id lives {@value #LIFE_MS} ms. Relative to its generation's start: its writer
  * writes it in [0, 1.2 s); every process reads it from 0.2 s on; ids with an even index are
  * deleted (logged out) at {@value #DELETE_AT_MS} ms by a process on another host (retried for
- * 3 s until acknowledged); around that
+ * 4.5 s until acknowledged); around that
  * time (3.4–4.6 s) a racer, on a third process, writes it again (a request racing the logout, or
  * an update of an id that stays). Writer, deleter and racer rotate over the processes, so each
  * process writes, deletes and races, and sessions are written on one host, read on every host
@@ -29,7 +29,7 @@ public final class Workload {
     private static final long RACE_SPAN_MS = 1_200;
     private static final long LATE_MS = 1_500;
     /** A logout is retried until it is acknowledged, for this long. */
-    private static final long DELETE_RETRIES_MS = 3_000;
+    private static final long DELETE_RETRIES_MS = 4_500;
 
     public enum Action { WRITE, DELETE, RACE }
 
@@ -76,7 +76,7 @@ public final class Workload {
     /**
      * What process {@code me} should do now ({@code nowMillis} after the start) in generations
      * that began before {@code endMillis}: actions whose time has come and is not more than
-     * 1.5 s past (3 s for a delete; a process that was paused or restarted skips what it missed).
+     * 1.5 s past (4.5 s for a delete; a process that was paused or restarted skips what it missed).
      */
     public List<Due> due(int me, long nowMillis, long endMillis) {
         List<Due> due = new ArrayList<>();
