@@ -44,6 +44,7 @@ import org.globalsessions.runtime.config.SettingsException;
 import org.globalsessions.runtime.metrics.PrometheusEndpoint;
 import org.globalsessions.runtime.metrics.TableMetrics;
 import org.globalsessions.runtime.protocol.HybridClock;
+import org.globalsessions.runtime.protocol.SessionTag;
 import org.globalsessions.runtime.protocol.Tier;
 
 /**
@@ -331,7 +332,7 @@ public final class SessionCacheManager implements AutoCloseable {
             try {
                 return mapper.readValue(b, type);
             } catch (IOException e) {
-                throw new SessionCacheException("session " + key + " cannot be decoded as " + type.getName() + ": " + e.getMessage());
+                throw new SessionCacheException("session " + SessionTag.of(key) + " cannot be decoded as " + type.getName() + ": " + e.getMessage());
             }
         }));
     }

@@ -24,6 +24,7 @@ import org.globalsessions.runtime.lease.TableLease;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.SessionTag;
 import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.shm.Entry;
 import org.globalsessions.shm.ShmLru;
@@ -348,7 +349,10 @@ public final class EdgeCache implements AutoCloseable {
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
             if ((c <= ' ' || c >= 0x7f) && (Character.isWhitespace(c) || Character.isISOControl(c))) { // printable ASCII: fine
-                throw new IllegalArgumentException("key=\"" + key.replaceAll("\\p{Cntrl}", "?") + "\" contains whitespace or a control character at index " + i);
+                // The key itself stays out of the message (session ids are secrets): its tag names it.
+                throw new IllegalArgumentException("key " + SessionTag.of(key) + " (" + key.length() + " characters) contains "
+                        + (Character.isWhitespace(c) ? "whitespace" : "a control character") + " (U+"
+                        + String.format("%04X", (int) c) + ") at index " + i);
             }
         }
         byte[] bytes = bytes(key);

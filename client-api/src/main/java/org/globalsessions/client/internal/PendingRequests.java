@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.ReplicaAcks;
+import org.globalsessions.runtime.protocol.SessionTag;
 
 /**
  * The requests an edge sent and is waiting for, by request id: each with its future, the relays
@@ -78,7 +79,7 @@ final class PendingRequests {
         RelayDirectory.Relay relay = relays.relayFor(key, tried);
         if (relay == null) {
             future.completeExceptionally(new EdgeException.Timeout("no relay is reachable for " + kind.name().toLowerCase()
-                    + " of session " + key + ": tried " + tried));
+                    + " of session " + SessionTag.of(key) + ": tried " + tried));
             return;
         }
         tried.add(relay.address);
@@ -143,7 +144,7 @@ final class PendingRequests {
                     send(e.getKey(), p.kind(), p.key(), p.message(), p.future(), p.version(), p.tried());
                 } else {
                     p.future().completeExceptionally(new EdgeException.Timeout("no answer for the " + p.kind().name().toLowerCase()
-                            + " of session " + p.key() + " from relay(s) " + p.tried() + " (or the relief tiers behind them) within "
+                            + " of session " + SessionTag.of(p.key()) + " from relay(s) " + p.tried() + " (or the relief tiers behind them) within "
                             + requestTimeout.toMillis() + " ms each"));
                 }
             }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -16,7 +17,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import org.globalsessions.testkit.FreePorts;
+
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.HybridClock;
+import org.globalsessions.runtime.protocol.SessionTag;
 import org.globalsessions.runtime.protocol.Tier;
 
 /**
@@ -145,6 +151,30 @@ class EdgeRecoveryTest {
 
         assertEquals(version, inFlight.get(20, TimeUnit.SECONDS).orElseThrow().version());
         assertEquals(edge.settings().edge().relays(), edge.liveRelays(), "the relay is judged down after the stall");
+    }
+
+    /**
+     * Issue 22: a session id is a bearer token, and applications log exception messages. When no
+     * relay answers, the failures name the session by its tag, never by its id.
+     */
+    @Test
+    void failuresNameTheSessionByItsTagNotItsId() throws Exception {
+        GlobalSessionsSettings settings = cluster.settings(List.of(), FreePorts.next(), List.of(), Map.of(
+                "edge.relays", List.of("127.0.0.1:" + FreePorts.next()), // nobody listens there
+                "edge.first-contact-timeout", "1s",
+                "edge.table.path", cluster.shm.resolve("l1-no-relay.lru").toString()));
+        String id = "7f3c9e1a5b2d4c8e9a1f0d6b3e2c4a51";
+        EdgeCache edge = EdgeCache.start(settings, new HybridClock());
+        try {
+            for (int attempt = 0; attempt < 2; attempt++) { // "no answer ..." first, then "no relay is reachable ..."
+                ExecutionException failure = assertThrows(ExecutionException.class, () -> edge.get(id).get(30, TimeUnit.SECONDS));
+                String message = failure.getCause().getMessage();
+                assertTrue(message.contains(SessionTag.of(id)), message);
+                assertFalse(message.contains(id), message);
+            }
+        } finally {
+            edge.close();
+        }
     }
 
     /** Blocks {@code edge}'s actor for {@code stall} (a listener that sleeps); returns once it is blocked. */

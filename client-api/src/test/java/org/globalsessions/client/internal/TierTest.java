@@ -271,8 +271,9 @@ class TierTest {
     void badKeysAreRefusedBeforeAnythingIsSent() {
         long before = hostA.remoteGets();
         assertEquals("key is empty", assertThrows(IllegalArgumentException.class, () -> hostA.get("")).getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> hostA.set("a b", bytes("x"), null)).getMessage()
-                .contains("contains whitespace"));
+        String whitespace = assertThrows(IllegalArgumentException.class, () -> hostA.set("a b", bytes("x"), null)).getMessage();
+        assertTrue(whitespace.contains("contains whitespace (U+0020) at index 1"), whitespace);
+        assertFalse(whitespace.contains("a b"), "a key (a session id) stays out of messages: " + whitespace);
         assertTrue(assertThrows(IllegalArgumentException.class, () -> hostA.set("k".repeat(300), bytes("x"), null)).getMessage()
                 .contains("exceeds the maximum of 256"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> hostA.set("big", new byte[1000], null)).getMessage()

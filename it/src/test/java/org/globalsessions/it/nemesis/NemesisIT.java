@@ -153,7 +153,7 @@ class NemesisIT {
     /** The most frequent reasons operations failed, ids and numbers masked. */
     static Map<String, Long> failureReasons(List<History.Op> history, int top) {
         Map<String, Long> reasons = history.stream().filter(op -> op.outcome() == History.Outcome.FAIL)
-                .map(op -> op.kind().name().toLowerCase() + ": " + op.result().replaceAll("g\\d+-\\d+", "ID").replaceAll("\\d+", "N"))
+                .map(op -> op.kind().name().toLowerCase() + ": " + op.result().replaceAll("g\\d+-\\d+|s-[0-9a-f]{12}", "ID").replaceAll("\\d+", "N"))
                 .map(reason -> reason.substring(0, Math.min(110, reason.length())))
                 .collect(Collectors.groupingBy(r -> r, Collectors.counting()));
         Map<String, Long> sorted = new LinkedHashMap<>();
