@@ -89,6 +89,13 @@ final class PendingRequests {
                 ? new RelayCommand.Get(get.key(), get.requestId(), get.replyTo(), tried.size() - 1) : message;
         long now = System.nanoTime();
         pending.put(id, new Pending(kind, key, attempt, future, tried, now, now + timeout, version, new ReplicaAcks()));
+        // stop() sets stopped, then fails what is pending: a request put while it ran is failed here, or
+        // it never would be (its deadline is checked by the actor that stopped).
+        EdgeException stoppedMeanwhile = stopped;
+        if (stoppedMeanwhile != null && pending.remove(id) != null) {
+            future.completeExceptionally(stoppedMeanwhile);
+            return;
+        }
         if (attempt instanceof RelayCommand.Get get) {
             lookups.add(relay, new RelayCommand.Lookup(get.key(), get.requestId(), get.attempt()));
         } else {
