@@ -177,24 +177,8 @@ class EdgeRecoveryTest {
         }
     }
 
-    /** Blocks {@code edge}'s actor for {@code stall} (a listener that sleeps); returns once it is blocked. */
+    /** Blocks {@code edge}'s actor for {@code stall}; returns once it is blocked. */
     private static void holdUp(EdgeCache edge, Duration stall) throws InterruptedException {
-        String key = "hold-up-" + System.nanoTime();
-        CountDownLatch blocked = new CountDownLatch(1);
-        edge.addListener(new EdgeCache.Listener() {
-            @Override
-            public void onInvalidated(String invalidated, long version) {
-                if (invalidated.equals(key)) {
-                    blocked.countDown();
-                    try {
-                        Thread.sleep(stall.toMillis());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }
-        });
-        edge.system().tell(new EdgeCommand.Invalidate(key, 1, 0, null, 1, 1));
-        assertTrue(blocked.await(10, TimeUnit.SECONDS), "the edge's actor did not take the invalidation");
+        TestCluster.holdActor(edge, new CountDownLatch(1), stall);
     }
 }

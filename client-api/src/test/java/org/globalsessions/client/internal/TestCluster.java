@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.MemberStatus;
@@ -18,6 +20,7 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.config.SettingsReader;
+import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.tls.Certificates;
 import org.globalsessions.testkit.FreePorts;
@@ -86,9 +89,37 @@ public final class TestCluster implements AutoCloseable {
         return edge;
     }
 
+    /**
+     * Blocks {@code edge}'s actor, as a stalled process would, until {@code release} or for at most
+     * {@code atMost}: a listener waits on the latch when the actor hands it an invalidation of a key of
+     * its own. Returns once the actor is blocked.
+     */
+    public static void holdActor(EdgeCache edge, CountDownLatch release, Duration atMost)
+            throws InterruptedException {
+        String key = "hold-" + System.nanoTime();
+        CountDownLatch blocked = new CountDownLatch(1);
+        edge.addListener(new EdgeCache.Listener() {
+            @Override
+            public void onInvalidated(String invalidated, long version) {
+                if (invalidated.equals(key)) {
+                    blocked.countDown();
+                    try {
+                        release.await(atMost.toMillis(), TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        edge.system().tell(new EdgeCommand.Invalidate(key, 1, 0, null, 1, 1));
+        if (!blocked.await(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("the edge's actor did not take the invalidation");
+        }
+    }
+
     /** Waits until {@code edge}'s L1 answers lookups (its probation after start is over). */
     public static void awaitL1Lease(EdgeCache edge) {
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(edge::l1Leased);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(edge::l1Leased);
     }
 
     /**
