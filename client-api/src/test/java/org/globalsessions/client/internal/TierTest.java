@@ -117,13 +117,16 @@ class TierTest {
     /** Bug (issue 19): touch reached the expansion replicas only, so a demoted session in active use expired in aging. */
     @Test
     void aTouchedSessionThatWasDemotedDoesNotExpireInAging() throws Exception {
+        // The TTL leaves the pressure 12 s to demote it before it would expire untouched (300 writes take
+        // seconds on a busy machine), and the touches go on 4 s past that TTL.
+        Duration ttl = Duration.ofSeconds(15);
         long written = System.nanoTime();
-        done(hostA.set("touch-aging", bytes("in-use"), Duration.ofSeconds(8)));
+        done(hostA.set("touch-aging", bytes("in-use"), ttl));
         for (int i = 0; i < 300; i++) { // 4 shards x 24 entries in expansion: it is demoted to aging (not touched meanwhile)
             done(hostA.set("touch-pressure-" + i, bytes("x"), null));
         }
-        assertTrue(System.nanoTime() - written < Duration.ofSeconds(6).toNanos(), "the pressure took too long to stage the case");
-        long until = written + Duration.ofSeconds(12).toNanos();
+        assertTrue(System.nanoTime() - written < ttl.minusSeconds(3).toNanos(), "the pressure took too long to stage the case");
+        long until = written + ttl.plusSeconds(4).toNanos();
         while (System.nanoTime() < until) { // in active use past its TTL, after the demotion
             hostA.touch("touch-aging");
             Thread.sleep(500);
