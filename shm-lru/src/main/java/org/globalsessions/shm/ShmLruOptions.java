@@ -13,7 +13,9 @@ import java.util.function.LongSupplier;
  * @param evictionListener told about capacity evictions and expirations this process performs
  * @param lockTimeout      how long to wait for a segment lock held by a live process before
  *                         throwing {@link LockTimeoutException}
- * @param initTimeout      how long {@code attach} waits for another process to finish creating the file
+ * @param initTimeout      how long {@code create} and {@code attach} wait for another process to finish
+ *                         creating the file (30 s by default: the creator may be a JVM loading its
+ *                         first classes on a busy host; a creator that dies releases its lock at once)
  * @param lruResolution    how precisely this process keeps the LRU order: a hit on an entry that
  *                         became the most recently used less than this long ago leaves the order
  *                         alone, so a hit normally takes no lock and writes nothing; zero moves the
@@ -26,7 +28,7 @@ public record ShmLruOptions(LongSupplier clock, EvictionListener evictionListene
     public static final Duration DEFAULT_LRU_RESOLUTION = Duration.ofSeconds(1);
 
     public static final ShmLruOptions DEFAULTS = new ShmLruOptions(System::currentTimeMillis, null, Duration.ofSeconds(10),
-            Duration.ofSeconds(5), DEFAULT_LRU_RESOLUTION);
+            Duration.ofSeconds(30), DEFAULT_LRU_RESOLUTION);
 
     public ShmLruOptions {
         Objects.requireNonNull(clock, "clock");
