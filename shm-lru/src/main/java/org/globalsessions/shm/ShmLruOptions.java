@@ -20,15 +20,18 @@ import java.util.function.LongSupplier;
  *                         became the most recently used less than this long ago leaves the order
  *                         alone, so a hit normally takes no lock and writes nothing; zero moves the
  *                         entry on every hit (exact LRU, every hit takes the segment lock)
+ * @param sharedGroup      the group whose members may share a table another user owns (the file
+ *                         must then belong to that group, mode {@code 0660}); null: only tables
+ *                         this process's user owns are opened
  */
 public record ShmLruOptions(LongSupplier clock, EvictionListener evictionListener, Duration lockTimeout,
-                            Duration initTimeout, Duration lruResolution) {
+                            Duration initTimeout, Duration lruResolution, String sharedGroup) {
 
     /** The default LRU resolution: the order of entries used within the same second may be off. */
     public static final Duration DEFAULT_LRU_RESOLUTION = Duration.ofSeconds(1);
 
     public static final ShmLruOptions DEFAULTS = new ShmLruOptions(System::currentTimeMillis, null, Duration.ofSeconds(10),
-            Duration.ofSeconds(30), DEFAULT_LRU_RESOLUTION);
+            Duration.ofSeconds(30), DEFAULT_LRU_RESOLUTION, null);
 
     public ShmLruOptions {
         Objects.requireNonNull(clock, "clock");
@@ -44,25 +47,33 @@ public record ShmLruOptions(LongSupplier clock, EvictionListener evictionListene
         if (lruResolution.isNegative()) {
             throw new IllegalArgumentException("lru_resolution=" + lruResolution + " must not be negative");
         }
+        if (sharedGroup != null && sharedGroup.isBlank()) {
+            sharedGroup = null;
+        }
     }
 
     public ShmLruOptions withClock(LongSupplier clock) {
-        return new ShmLruOptions(clock, evictionListener, lockTimeout, initTimeout, lruResolution);
+        return new ShmLruOptions(clock, evictionListener, lockTimeout, initTimeout, lruResolution, sharedGroup);
     }
 
     public ShmLruOptions withEvictionListener(EvictionListener listener) {
-        return new ShmLruOptions(clock, listener, lockTimeout, initTimeout, lruResolution);
+        return new ShmLruOptions(clock, listener, lockTimeout, initTimeout, lruResolution, sharedGroup);
     }
 
     public ShmLruOptions withLockTimeout(Duration timeout) {
-        return new ShmLruOptions(clock, evictionListener, timeout, initTimeout, lruResolution);
+        return new ShmLruOptions(clock, evictionListener, timeout, initTimeout, lruResolution, sharedGroup);
     }
 
     public ShmLruOptions withInitTimeout(Duration timeout) {
-        return new ShmLruOptions(clock, evictionListener, lockTimeout, timeout, lruResolution);
+        return new ShmLruOptions(clock, evictionListener, lockTimeout, timeout, lruResolution, sharedGroup);
     }
 
     public ShmLruOptions withLruResolution(Duration resolution) {
-        return new ShmLruOptions(clock, evictionListener, lockTimeout, initTimeout, resolution);
+        return new ShmLruOptions(clock, evictionListener, lockTimeout, initTimeout, resolution, sharedGroup);
+    }
+
+    /** Members of {@code group} may share a table another of them owns; null or blank: owner only. */
+    public ShmLruOptions withSharedGroup(String group) {
+        return new ShmLruOptions(clock, evictionListener, lockTimeout, initTimeout, lruResolution, group);
     }
 }

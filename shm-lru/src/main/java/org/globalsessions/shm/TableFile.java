@@ -11,9 +11,11 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -57,13 +59,16 @@ final class TableFile {
             if (parent != null && !Files.isDirectory(parent)) {
                 throw new ShmLruException(path + ": directory " + parent + " does not exist");
             }
+            boolean made = false;
             try {
                 Files.createFile(path, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+                made = true;
             } catch (FileAlreadyExistsException e) {
-                checkPermissions(path);
+                checkFile(path, options);
             }
             long deadline = System.nanoTime() + options.initTimeout().toNanos();
-            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS)) {
                 FileLock lock = lockForInit(path, channel, deadline);
                 try {
                     ByteBuffer header = readHeader(channel);
@@ -84,10 +89,16 @@ final class TableFile {
                         throw new ShmLruException(path + " is not a global-sessions table (no magic number, "
                                 + size + " bytes of other data); refusing to overwrite it");
                     }
+                    checkRoom(path, geometry, settings);
                     return new Opened(initialise(path, channel, settings, geometry), settings, geometry, true);
                 } finally {
                     lock.release();
                 }
+            } catch (ShmLruException refused) {
+                if (made) {
+                    Files.deleteIfExists(path); // the empty file this call made, so nobody attaches to it
+                }
+                throw refused;
             }
         } catch (IOException e) {
             throw new ShmLruException(path + ": cannot create table: " + e, e);
@@ -99,9 +110,10 @@ final class TableFile {
             throw new ShmLruException(path + ": no table file; the process that manages this host's table "
                     + "(the one that creates it) must start first");
         }
-        checkPermissions(path);
+        checkFile(path, options);
         long deadline = System.nanoTime() + options.initTimeout().toNanos();
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
             while (true) {
                 long size = channel.size();
                 ByteBuffer header = readHeader(channel);
@@ -252,19 +264,73 @@ final class TableFile {
         }
     }
 
-    /** Refuses a file that other users may read or write: sessions are secrets. */
-    static void checkPermissions(Path path) {
+    /**
+     * Refuses a file this process must not trust with sessions, which are secrets: a symbolic link
+     * (it could point anywhere, e.g. at a file another user reads), anything but a regular file, a
+     * file other users may read or write, and a file another user owns, which that user may have
+     * created in advance to read or feed this host's sessions, unless tables are shared on purpose
+     * with {@link ShmLruOptions#sharedGroup} and the file belongs to that group.
+     */
+    static void checkFile(Path path, ShmLruOptions options) {
         try {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
+            PosixFileAttributes file = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (file.isSymbolicLink()) {
+                throw new ShmLruException(path + " is a symbolic link (to " + Files.readSymbolicLink(path) + "); a table must be "
+                        + "a regular file, which a link could redirect anywhere: remove the link");
+            }
+            if (!file.isRegularFile()) {
+                throw new ShmLruException(path + " is not a regular file");
+            }
+            Set<PosixFilePermission> permissions = file.permissions();
             if (permissions.contains(PosixFilePermission.OTHERS_READ) || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
                 throw new ShmLruException(path + " has permissions " + PosixFilePermissions.toString(permissions)
                         + ", readable or writable by every user; a session table must be owner-only (0600) "
                         + "or shared with a group (0660): chmod o-rw it");
             }
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: nothing to check
+            int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int me = currentUid();
+            if (me >= 0 && owner != me) {
+                String group = options.sharedGroup();
+                if (group == null) {
+                    throw new ShmLruException(path + " belongs to user " + file.owner().getName() + " (uid " + owner
+                            + "), not to this process's user (uid " + me + "): another user may have made it to read or feed "
+                            + "this host's sessions. Remove it; or, to share a host's table between users on purpose, put "
+                            + "them in one group and name it (table.group)");
+                }
+                if (!file.group().getName().equals(group)) {
+                    throw new ShmLruException(path + " belongs to user " + file.owner().getName() + " and group "
+                            + file.group().getName() + ", not to the group tables are shared with (" + group + ")");
+                }
+            }
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // not a POSIX file system, or no unix attribute view: nothing to check
+        } catch (NoSuchFileException e) {
+            throw new ShmLruException(path + ": no table file", e);
         } catch (IOException e) {
-            throw new ShmLruException(path + ": cannot read permissions: " + e, e);
+            throw new ShmLruException(path + ": cannot read its owner and permissions: " + e, e);
+        }
+    }
+
+    /** The real user id of this process, -1 where it cannot be told (no /proc). */
+    private static int currentUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Refuses a table larger than the free space of its file system: the file is sparse, so it
+     * would be made, and the process would die of SIGBUS when the pages it touches find no room.
+     */
+    private static void checkRoom(Path path, Geometry geometry, ShmLruSettings settings) throws IOException {
+        long free = Files.getFileStore(path).getUsableSpace();
+        if (geometry.fileSize() > free) {
+            throw new ShmLruException(path + ": a table of " + describe(settings) + " needs " + geometry.fileSize()
+                    + " bytes, more than the " + free + " bytes free on its file system (" + Files.getFileStore(path)
+                    + "); it would crash its processes (SIGBUS) as it fills: lower el-count or record-size, or give the "
+                    + "file system more room");
         }
     }
 

@@ -218,4 +218,56 @@ class AttachTest {
         Path path = table("settings-only.lru");
         assertEquals(ShmLruSettings.of(100, 64), ShmLru.readSettings(path));
     }
+
+    /** Issue 22: a link could point the table at any file, e.g. one another user reads. */
+    @Test
+    void aSymbolicLinkIsRefusedByAttachAndCreate() throws IOException {
+        Path real = table("real.lru");
+        Path link = Files.createSymbolicLink(shm.file("link.lru"), real);
+        assertTrue(attachError(link).contains("is a symbolic link"), attachError(link));
+        String created = assertThrows(ShmLruException.class, () -> ShmLru.create(link, ShmLruSettings.of(100, 64), QUICK)).getMessage();
+        assertTrue(created.contains("is a symbolic link"), created);
+        Path dangling = Files.createSymbolicLink(shm.file("dangling.lru"), shm.file("nowhere.lru"));
+        String made = assertThrows(ShmLruException.class, () -> ShmLru.create(dangling, ShmLruSettings.of(100, 64), QUICK)).getMessage();
+        assertTrue(made.contains("is a symbolic link"), made);
+        assertFalse(Files.exists(shm.file("nowhere.lru")), "nothing made where the link points");
+    }
+
+    /**
+     * Issue 22: another local user could make a host's table in advance, to read or feed its
+     * sessions. A table another user owns is refused, unless tables are shared with a group on
+     * purpose and the file belongs to it. Changing a file's owner needs root (CI runs as root).
+     */
+    @Test
+    void aTableAnotherUserOwnsIsRefusedUnlessSharedWithItsGroup() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "making a file another user owns needs root");
+        Path path = table("foreign.lru");
+        var lookup = path.getFileSystem().getUserPrincipalLookupService();
+        Files.setOwner(path, lookup.lookupPrincipalByName("nobody"));
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+        String refused = attachError(path);
+        assertTrue(refused.contains("belongs to user nobody") && refused.contains("not to this process's user"), refused);
+        String notCreated = assertThrows(ShmLruException.class, () -> ShmLru.create(path, ShmLruSettings.of(100, 64), QUICK)).getMessage();
+        assertTrue(notCreated.contains("belongs to user nobody"), notCreated);
+
+        String group = Files.readAttributes(path, java.nio.file.attribute.PosixFileAttributes.class).group().getName();
+        String otherGroup = assertThrows(ShmLruException.class,
+                () -> ShmLru.attach(path, QUICK.withSharedGroup(group + "-not"))).getMessage();
+        assertTrue(otherGroup.contains("not to the group tables are shared with"), otherGroup);
+        try (ShmLru shared = ShmLru.attach(path, QUICK.withSharedGroup(group))) {
+            assertArrayEquals(new byte[] {42}, shared.get("kept"), "shared on purpose with its group");
+        }
+    }
+
+    /** Issue 22: a sparse table larger than its file system is made, then its processes die of SIGBUS as it fills. */
+    @Test
+    void aTableLargerThanItsFileSystemIsRefusedAndLeavesNoFile() {
+        Path path = shm.file("huge.lru");
+        String refused = assertThrows(ShmLruException.class,
+                () -> ShmLru.create(path, ShmLruSettings.of(1_000_000_000L, 1024), QUICK)).getMessage();
+        assertTrue(refused.contains("bytes free on its file system") && refused.matches("(?s).*needs \\d+ bytes, more than the \\d+ bytes free.*"),
+                refused);
+        assertFalse(Files.exists(path), "the refused table leaves no file behind");
+    }
 }

@@ -271,7 +271,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
 
     private boolean attach() {
         try {
-            l2 = ShmLru.attach(tablePath);
+            l2 = ShmLru.attach(tablePath, settings.relay().table().options());
             getContext().getLog().info("sibling: attached to the relay's L2 table {}", tablePath);
             return true;
         } catch (ShmLruException e) {

@@ -27,6 +27,7 @@ public final class Tables {
 
     /** Creates (or attaches to an identical) relay table. */
     public static ShmLru createRelayTable(GlobalSessionsSettings settings) {
-        return ShmLru.create(relayPath(settings), settings.relay().table().shape(settings.hashing().seed()));
+        return ShmLru.create(relayPath(settings), settings.relay().table().shape(settings.hashing().seed()),
+                settings.relay().table().options());
     }
 }

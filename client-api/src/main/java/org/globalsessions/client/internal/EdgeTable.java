@@ -20,7 +20,7 @@ final class EdgeTable {
     static ShmLru open(GlobalSessionsSettings settings) {
         Path path = path(settings);
         return settings.edge().manageSection()
-                ? ShmLru.create(path, settings.edge().table().shape(settings.hashing().seed()))
-                : ShmLru.attach(path);
+                ? ShmLru.create(path, settings.edge().table().shape(settings.hashing().seed()), settings.edge().table().options())
+                : ShmLru.attach(path, settings.edge().table().options());
     }
 }

@@ -8,6 +8,7 @@ import java.util.Set;
 
 import com.typesafe.config.Config;
 
+import org.globalsessions.shm.ShmLruOptions;
 import org.globalsessions.shm.ShmLruSettings;
 
 /**
@@ -78,13 +79,20 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
      * @param path       the file; empty for the role's default under /dev/shm
      * @param recordSize bytes of key + value per entry
      * @param segments   0 for the table's default
+     * @param group      the group whose members share the table though another user owns it; "" for
+     *                   none (only tables this process's user owns are opened)
      */
-    public record Table(Optional<Path> path, long elCount, int recordSize, int segments, Duration lockLease) {
+    public record Table(Optional<Path> path, long elCount, int recordSize, int segments, Duration lockLease, String group) {
 
         /** The shared-memory table of this shape, its keys hashed with {@code seed} (the cluster's {@code hashing.seed}). */
         public ShmLruSettings shape(long seed) {
             return ShmLruSettings.builder().elCount(elCount).recordSize(recordSize).segments(segments)
                     .seed(seed).lockLease(lockLease).build();
+        }
+
+        /** How this process opens the table: {@link ShmLruOptions#DEFAULTS} with the shared group. */
+        public ShmLruOptions options() {
+            return ShmLruOptions.DEFAULTS.withSharedGroup(group);
         }
     }
 

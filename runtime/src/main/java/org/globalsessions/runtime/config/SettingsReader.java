@@ -158,7 +158,8 @@ public final class SettingsReader {
         int recordSize = intIn(prefix + ".record-size", 1, 65_534);
         int segments = intIn(prefix + ".segments", 0, 65_536);
         Duration lease = positive(prefix + ".lock-lease");
-        return new Table(optionalPath(prefix + ".path"), elCount, recordSize, segments, lease);
+        return new Table(optionalPath(prefix + ".path"), elCount, recordSize, segments, lease,
+                get(prefix + ".group", config::getString).trim());
     }
 
     private List<HostPort> addresses(String key) {
