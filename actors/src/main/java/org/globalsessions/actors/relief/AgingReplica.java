@@ -100,7 +100,8 @@ public final class AgingReplica {
         this.core = new ReplicaCore(context, entityId, replica, settings.relief().replicationFactor(), Tier.AGING,
                 settings.relief().agingEntriesPerShard(), settings.relief().agingTtl().toMillis(), settings.relief().agingTtl(),
                 settings.relief(), metrics, ReplicaCore.InTransit.NONE);
-        this.copy = new ReplicaCopy(core.aging(replica + 1), context.getSelf().narrow(), timers, context.getLog(), core.who());
+        this.copy = new ReplicaCopy(core.aging(replica + 1), context.getSelf().narrow(), timers, context.getLog(), core.who(),
+                (long) settings.relief().agingEntriesPerShard() + settings.relief().tombstonesPerShard());
         timers.startTimerWithFixedDelay(Sweep.INSTANCE, ReplicaCore.SWEEP_INTERVAL);
     }
 

@@ -134,7 +134,8 @@ public final class ExpansionReplica {
         this.demotions = new Demotions(WINDOW, Math.max(1_000, 4 * capacity), REDELIVER_AFTER.toMillis());
         this.core = new ReplicaCore(context, entityId, replica, settings.relief().replicationFactor(), Tier.EXPANSION, capacity,
                 0, settings.relief().agingTtl(), settings.relief(), metrics, demotions);
-        this.copy = new ReplicaCopy(core.expansion(replica + 1), context.getSelf().narrow(), timers, context.getLog(), core.who());
+        this.copy = new ReplicaCopy(core.expansion(replica + 1), context.getSelf().narrow(), timers, context.getLog(), core.who(),
+                (long) capacity + settings.relief().tombstonesPerShard());
         this.aging = core.aging(replica);
         this.defaultTtlMillis = settings.relief().defaultSessionTtl().toMillis();
         this.maxTtlMillis = settings.relief().maxSessionTtl().toMillis();

@@ -38,18 +38,22 @@ final class ReplicaCopy {
     private long syncId;
     private final BitSet received = new BitSet();
     private int expected = -1;
+    /** The most chunks a replica's whole state can take: a chunk claiming more is refused before it sizes anything. */
+    private final int maxChunks;
 
     /**
-     * @param next the replica to copy from
-     * @param who  the replica that copies, as logs name it
+     * @param next       the replica to copy from
+     * @param who        the replica that copies, as logs name it
+     * @param maxEntries the most entries (sessions and tombstones) a replica of this tier holds
      */
     ReplicaCopy(RecipientRef<? super ReplicaSync.SyncRequest> next, ActorRef<ReplicaSync.SyncChunk> self,
-                TimerScheduler<? super ReplicaSync.CopyTimeout> timers, Logger log, String who) {
+                TimerScheduler<? super ReplicaSync.CopyTimeout> timers, Logger log, String who, long maxEntries) {
         this.next = next;
         this.self = self;
         this.timers = timers;
         this.log = log;
         this.who = who;
+        this.maxChunks = (int) Math.min(Integer.MAX_VALUE, (maxEntries + CHUNK - 1) / CHUNK + 1);
     }
 
     /** Sends {@code entries} to {@code to} as numbered chunks carrying {@code syncId} (one empty chunk if there are none). */
@@ -77,6 +81,14 @@ final class ReplicaCopy {
     <T> Behavior<T> received(ReplicaSync.SyncChunk chunk, Supplier<Behavior<T>> complete) {
         if (chunk.syncId() != syncId || chunk.syncId() == 0) {
             return Behaviors.same(); // a handed-off state, a repair, or the answer to an earlier request: nothing to track
+        }
+        // Numbers from the wire: a chunk index sizes the set of chunks received, so it is checked first.
+        if (chunk.count() < 1 || chunk.count() > maxChunks || chunk.index() < 0 || chunk.index() >= chunk.count()
+                || expected >= 0 && chunk.count() != expected) {
+            log.warn("{}: refused a chunk of its next replica's state numbered {} of {} (a state takes 1 to {} chunks{}); "
+                    + "the copy goes on without it", who, chunk.index(), chunk.count(), maxChunks,
+                    expected >= 0 ? ", and this answer has " + expected : "");
+            return Behaviors.same();
         }
         received.set(chunk.index());
         expected = chunk.count();

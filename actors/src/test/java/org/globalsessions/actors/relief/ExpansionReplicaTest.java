@@ -159,6 +159,26 @@ class ExpansionReplicaTest {
         assertEquals(2, client.expectMessageClass(EdgeCommand.PutAck.class).requestId(), "copied: writes are acknowledged");
     }
 
+    /**
+     * Issue 22: a chunk index from the wire sized the set of chunks received (2^31-1: 256 MiB; a
+     * negative one stopped the replica, which dropped its state). Forged chunks are refused without
+     * allocating, and the replica, still copying, completes with the real answer.
+     */
+    @Test
+    void aForgedChunkOfTheNextReplicasStateIsRefusedAndTheCopyGoesOn() {
+        start(2, 1, 1_000);
+        EntityRef<ExpansionReplica.Command> replica = ClusterSharding.get(system).entityRefFor(ExpansionReplica.typeKey(1), SHARD);
+        replica.tell(put("waits-for-the-copy", clock.next(), 1));
+        ReplicaSync.SyncRequest request = next.expectMessageClass(ReplicaSync.SyncRequest.class, ALLOCATION);
+        request.replyTo().tell(new ReplicaSync.SyncChunk(List.of(), request.syncId(), Integer.MAX_VALUE - 1, Integer.MAX_VALUE));
+        request.replyTo().tell(new ReplicaSync.SyncChunk(List.of(), request.syncId(), -1, 1));
+        request.replyTo().tell(new ReplicaSync.SyncChunk(List.of(), request.syncId(), 3, 2));
+        client.expectNoMessage(Duration.ofMillis(500)); // none of them completes the copy: the write still waits
+
+        request.replyTo().tell(new ReplicaSync.SyncChunk(List.of(), request.syncId(), 0, 1));
+        assertEquals(1, client.expectMessageClass(EdgeCommand.PutAck.class).requestId(), "the real answer completes the copy");
+    }
+
     @Test
     void writesWaitWhileDemotionsPileUpBeforeAnAgingReplicaThatAnswersAndGoOnAsItConfirms() {
         start(1, 0, 1); // one entry per shard: every write evicts the previous session into aging
