@@ -40,10 +40,10 @@ final class NodeRunner {
         } catch (RuntimeException e) {
             throw new Main.CommandFailure("cannot start " + roles(settings) + " on " + settings.address() + ": " + reason(e), e);
         }
-        PrometheusEndpoint endpoint = null;
+        NodeEndpoint endpoint = null;
         if (settings.metrics().port() > 0) {
             try {
-                endpoint = PrometheusEndpoint.start(registry, settings.metrics().hostname(), settings.metrics().port());
+                endpoint = NodeEndpoint.start(system, registry, settings.metrics().hostname(), settings.metrics().port());
             } catch (RuntimeException e) {
                 system.terminate();
                 throw new Main.CommandFailure(e.getMessage() + "; choose another --metrics-port", e);
@@ -57,13 +57,9 @@ final class NodeRunner {
         if (started != null) {
             started.accept(address);
         }
-        PrometheusEndpoint metricsEndpoint = endpoint;
         stopOnSignal("TERM", system);
         stopOnSignal("INT", system);
         awaitStopped(system);
-        if (metricsEndpoint != null) {
-            metricsEndpoint.close();
-        }
         return exitStatus(system, roles(settings), address);
     }
 

@@ -65,9 +65,12 @@ public final class ServerNode {
                 context.spawn(Behaviors.supervise(SiblingActor.create(settings, tiers, l2, Tables.siblingPath(settings)))
                         .onFailure(SupervisorStrategy.restart()), ActorNames.SIBLING);
             }
+            NodeHealth health = NodeHealth.get(context.getSystem());
+            health.started(settings, l2);
             log.debug("node {} started with roles {}", settings.address(), settings.roles());
             return Behaviors.receive(Void.class)
                     .onSignal(PostStop.class, stop -> {
+                        health.stopped();
                         if (l2 != null) {
                             l2.close();
                         }

@@ -26,6 +26,7 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 
+import org.globalsessions.actors.node.NodeHealth;
 import org.globalsessions.actors.relief.AgingReplica;
 import org.globalsessions.actors.relief.ExpansionReplica;
 import org.globalsessions.actors.relief.Lineage;
@@ -138,6 +139,8 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
         this.ownsTable = sharedL2 == null;
         if (l2 == null && !attach()) {
             timers.startTimerWithFixedDelay(AttachL2.INSTANCE, ATTACH_RETRY);
+        } else {
+            NodeHealth.get(context.getSystem()).siblingAttached();
         }
         context.getSystem().receptionist().tell(Receptionist.register(key(settings.hostname(), tablePath), context.getSelf()));
         cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(ClusterEvent.MemberRemoved.class, Removed::new),
@@ -272,6 +275,7 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     private boolean attach() {
         try {
             l2 = ShmLru.attach(tablePath, settings.relay().table().options());
+            NodeHealth.get(getContext().getSystem()).siblingAttached();
             getContext().getLog().info("sibling: attached to the relay's L2 table {}", tablePath);
             return true;
         } catch (ShmLruException e) {

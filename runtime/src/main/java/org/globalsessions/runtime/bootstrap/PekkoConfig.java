@@ -114,6 +114,10 @@ public final class PekkoConfig {
             c.put("pekko.cluster.jmx.enabled", "off");
             c.put("pekko.cluster.log-info", "off");
             c.put("pekko.cluster.sharding.passivation.strategy", "none");
+            // Pekko Management's routes (health checks) are served by the node's metrics server:
+            // its own idea of its address (the routes' self URI) is that server's.
+            c.put("pekko.management.http.hostname", settings.metrics().hostname());
+            c.put("pekko.management.http.port", settings.metrics().port());
         }
         Config own = settings.config().hasPath("pekko") ? settings.config().withOnlyPath("pekko") : ConfigFactory.empty();
         return own.withFallback(ConfigFactory.parseMap(c, "global-sessions " + kind.name().toLowerCase()))
