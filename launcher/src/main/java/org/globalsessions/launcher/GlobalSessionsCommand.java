@@ -31,7 +31,7 @@ import org.globalsessions.runtime.config.SettingsReader;
                 "  global-sessions --role relay --certs DIR    the same from flags",
                 "  global-sessions up                          every role in one JVM on 127.0.0.1 (development)"},
         subcommands = {UpCommand.class, CertsCommand.class, InspectCommand.class, AdminCommand.Get.class,
-                AdminCommand.Set.class, AdminCommand.Del.class},
+                AdminCommand.Set.class, AdminCommand.Del.class, StatusCommand.class},
         sortOptions = false)
 final class GlobalSessionsCommand implements Callable<Integer> {
 

@@ -13,6 +13,8 @@ public final class ActorNames {
     public static final String RELAY = "relay";
     /** The sibling actor's name under the node's user guardian. */
     public static final String SIBLING = "sibling";
+    /** The node status actor's name under the node's user guardian (what {@code global-sessions status} asks). */
+    public static final String STATUS = "status";
 
     private ActorNames() {
     }
@@ -20,5 +22,10 @@ public final class ActorNames {
     /** The relay on {@code node}: {@code pekko://<system>@host:port/user/relay}. */
     public static String relayPath(String systemName, HostPort node) {
         return PekkoConfig.address(systemName, node) + "/user/" + RELAY;
+    }
+
+    /** The status actor on {@code node}: {@code pekko://<system>@host:port/user/status}. */
+    public static String statusPath(String systemName, HostPort node) {
+        return PekkoConfig.address(systemName, node) + "/user/" + STATUS;
     }
 }
