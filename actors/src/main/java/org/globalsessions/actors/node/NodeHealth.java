@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.pattern.Patterns;
 
@@ -163,10 +164,10 @@ public final class NodeHealth implements Extension {
         if (current == null) {
             return CompletableFuture.completedFuture(List.of());
         }
-        List<String> types = reliefTypes(current);
         Executor executor = system.executionContext();
         List<CompletableFuture<String>> asks = new ArrayList<>();
-        for (String type : types) {
+        for (EntityTypeKey<?> key : reliefTypes(current)) {
+            String type = key.name();
             if (registered.contains(type)) {
                 continue;
             }
@@ -192,15 +193,15 @@ public final class NodeHealth implements Extension {
         }, executor);
     }
 
-    /** The entity type names of the relief roles this node hosts: relief-expansion-k and relief-aging-k. */
-    static List<String> reliefTypes(GlobalSessionsSettings settings) {
-        List<String> types = new ArrayList<>();
+    /** The entity types of the relief roles this node hosts: relief-expansion-k and relief-aging-k. */
+    static List<EntityTypeKey<?>> reliefTypes(GlobalSessionsSettings settings) {
+        List<EntityTypeKey<?>> types = new ArrayList<>();
         for (int k = 0; k < settings.relief().replicationFactor(); k++) {
             if (settings.has(Role.RELIEF_EXPANSION)) {
-                types.add(ExpansionReplica.typeKey(k).name());
+                types.add(ExpansionReplica.typeKey(k));
             }
             if (settings.has(Role.RELIEF_AGING)) {
-                types.add(AgingReplica.typeKey(k).name());
+                types.add(AgingReplica.typeKey(k));
             }
         }
         return types;

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -20,16 +20,12 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
-import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 
-import org.globalsessions.actors.relief.AgingReplica;
-import org.globalsessions.actors.relief.ExpansionReplica;
-import org.globalsessions.actors.relief.ReliefTiers;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.Wire;
@@ -38,20 +34,21 @@ import org.globalsessions.shm.ShmLru;
 /**
  * The node status actor ({@code /user/status} on every node): answers {@code global-sessions
  * status} with the cluster as this node sees it: the members (address, roles, status,
- * reachability), the shards each member's regions hold per relief entity type (the types'
- * coordinators, asked with {@code GetClusterShardingStats}), and the fill of every relay's L2 table
- * (each relay's status actor, found through the receptionist, asked for its own). The tool asks
- * from a cluster-less actor system; nothing here joins or changes the cluster.
+ * reachability), and what every reachable member reports of itself through its own status actor
+ * (found through the receptionist): the shards its regions hold per relief entity type (its local
+ * regions, asked with {@code GetShardRegionState}) and, for a relay, its L2 table's fill. The tool
+ * asks from a cluster-less actor system; nothing here joins or changes the cluster.
  *
- * <p>The answer is assembled from asks that each have a timeout; what did not answer in time is
- * listed in {@link ClusterStatus#problems}, so a partly unreachable cluster still gets an answer.
+ * <p>Each member reports its own shards because a coordinator's {@code GetClusterShardingStats}
+ * answers nothing at all as soon as one region is slow or unreachable (and asked through a
+ * sibling's proxy it answered nothing in the it/ topology). Every ask has a timeout; a member that
+ * did not answer in time is listed in {@link ClusterStatus#problems}, so a partly unreachable
+ * cluster still gets an answer.
  */
 public final class NodeStatus {
 
-    /** How long a coordinator may take to collect its regions' shard counts. */
-    static final Duration SHARD_STATS_TIMEOUT = Duration.ofSeconds(3);
-    /** How long a relay may take to report its table. */
-    static final Duration TABLE_TIMEOUT = Duration.ofSeconds(3);
+    /** How long a member may take to report itself. */
+    static final Duration REPORT_TIMEOUT = Duration.ofSeconds(3);
 
     static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "global-sessions-status");
 
@@ -59,15 +56,19 @@ public final class NodeStatus {
     }
 
     /** What a node's status actor accepts. */
-    public sealed interface Command permits GetClusterStatus, GetTableFill {
+    public sealed interface Command permits GetClusterStatus, GetReport {
     }
 
     /** The cluster as the asked node sees it. */
     public record GetClusterStatus(ActorRef<ClusterStatus> replyTo) implements Command, Wire {
     }
 
-    /** A relay's own L2 table fill. */
-    public record GetTableFill(ActorRef<TableFill> replyTo) implements Command, Wire {
+    /** A member's report of itself. */
+    public record GetReport(ActorRef<Report> replyTo) implements Command, Wire {
+    }
+
+    /** What a member reports of itself: its shards per relief entity type, and its table (null unless a relay). */
+    public record Report(String address, List<Shards> shards, TableFill table) implements Wire {
     }
 
     /** A cluster member: {@code host:port}, its roles, its membership status ({@code Up}, {@code Joining}, …) and whether the asked node reaches it. */
@@ -90,136 +91,95 @@ public final class NodeStatus {
                                 List<String> problems) implements Wire {
     }
 
-    /**
-     * @param tiers the relief tiers when this node runs sharding (sibling or relief roles), else null
-     * @param l2    the relay's table when this node is a relay, else null
-     */
-    public static Behavior<Command> create(GlobalSessionsSettings settings, ReliefTiers tiers, ShmLru l2) {
+    /** @param l2 the relay's table when this node is a relay, else null */
+    public static Behavior<Command> create(GlobalSessionsSettings settings, ShmLru l2) {
         return Behaviors.setup(context -> {
             context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
             ActorSystem<?> system = context.getSystem();
             return Behaviors.receive(Command.class)
-                    .onMessage(GetTableFill.class, get -> {
-                        String self = hostPort(Cluster.get(system).selfMember().address());
-                        get.replyTo().tell(l2 == null ? new TableFill(self, -1, -1)
-                                : new TableFill(self, l2.stats().entries(), l2.capacity()));
+                    .onMessage(GetReport.class, get -> {
+                        report(system, settings, l2).thenAccept(get.replyTo()::tell);
                         return Behaviors.same();
                     })
                     .onMessage(GetClusterStatus.class, get -> {
-                        clusterStatus(system, settings, tiers != null).thenAccept(get.replyTo()::tell);
+                        clusterStatus(system).thenAccept(get.replyTo()::tell);
                         return Behaviors.same();
                     })
                     .build();
         });
     }
 
-    private static CompletionStage<ClusterStatus> clusterStatus(ActorSystem<?> system, GlobalSessionsSettings settings,
-                                                               boolean sharding) {
+    /** This node's own report: its local regions' shard counts and its table. */
+    private static CompletionStage<Report> report(ActorSystem<?> system, GlobalSessionsSettings settings, ShmLru l2) {
+        String self = hostPort(Cluster.get(system).selfMember().address());
+        TableFill table = l2 == null ? null : new TableFill(self, l2.stats().entries(), l2.capacity());
+        Executor executor = system.executionContext();
+        List<CompletableFuture<Shards>> asks = new ArrayList<>();
+        for (EntityTypeKey<?> key : NodeHealth.reliefTypes(settings)) {
+            String type = key.name();
+            asks.add(AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
+                            ClusterSharding.get(system).shardState(), replyTo -> new GetShardRegionState(key, replyTo),
+                            REPORT_TIMEOUT, system.scheduler())
+                    .thenApplyAsync(state -> new Shards(type, self, state.getShards().size()), executor)
+                    .toCompletableFuture());
+        }
+        return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+                .thenApplyAsync(done -> new Report(self, asks.stream().map(CompletableFuture::join).toList(), table), executor);
+    }
+
+    private static CompletionStage<ClusterStatus> clusterStatus(ActorSystem<?> system) {
         Cluster cluster = Cluster.get(system);
         Address selfAddress = cluster.selfMember().address();
         Set<org.apache.pekko.cluster.Member> unreachable = cluster.state().getUnreachable();
         List<Member> members = new ArrayList<>();
-        List<String> relays = new ArrayList<>();
         for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
             List<String> roles = m.getRoles().stream().filter(role -> !role.startsWith("dc-")).sorted().toList();
             members.add(new Member(hostPort(m.address()), roles, m.status().toString(), !unreachable.contains(m)));
-            if (m.hasRole(Role.RELAY.id()) && !MemberStatus.down().equals(m.status())) {
-                relays.add(hostPort(m.address()));
-            }
         }
         members.sort(Comparator.comparing(Member::address));
+        List<String> reporting = members.stream().filter(m -> m.reachable() && !m.roles().equals(List.of(Role.SIBLING.id())))
+                .map(Member::address).toList();
         Queue<String> problems = new ConcurrentLinkedQueue<>();
+        members.stream().filter(m -> !m.reachable())
+                .forEach(m -> problems.add("member " + m.address() + " is unreachable: its shards and table are not shown"));
         Executor executor = system.executionContext();
-        CompletionStage<List<Shards>> shards;
-        if (sharding) {
-            shards = shards(system, settings, selfAddress, problems, executor);
-        } else {
-            problems.add("shards: this node runs no relief tier or sibling, so it has no view of the shards; ask a relay host "
-                    + "with a sibling or a relief node");
-            shards = CompletableFuture.completedFuture(List.of());
-        }
-        CompletionStage<List<TableFill>> tables = tables(system, selfAddress, relays, problems, executor);
-        return shards.thenCombineAsync(tables, (s, t) -> new ClusterStatus(hostPort(selfAddress), members, s, t,
-                List.copyOf(problems)), executor);
-    }
-
-    private static CompletionStage<List<Shards>> shards(ActorSystem<?> system, GlobalSessionsSettings settings, Address self,
-                                                        Queue<String> problems, Executor executor) {
-        List<EntityTypeKey<?>> types = new ArrayList<>();
-        for (int k = 0; k < settings.relief().replicationFactor(); k++) {
-            types.add(ExpansionReplica.typeKey(k));
-        }
-        for (int k = 0; k < settings.relief().replicationFactor(); k++) {
-            types.add(AgingReplica.typeKey(k));
-        }
-        List<CompletableFuture<List<Shards>>> asks = new ArrayList<>();
-        for (EntityTypeKey<?> type : types) {
-            CompletionStage<ShardRegion.ClusterShardingStats> stats = AskPattern.ask(ClusterSharding.get(system).shardState(),
-                    replyTo -> new GetClusterShardingStats(type, SHARD_STATS_TIMEOUT, replyTo),
-                    SHARD_STATS_TIMEOUT.plusSeconds(2), system.scheduler());
-            asks.add(stats.handleAsync((answer, failure) -> {
-                List<Shards> counts = new ArrayList<>();
-                if (answer == null) {
-                    problems.add("shards: the coordinator of " + type.name() + " did not answer in time");
-                    return counts;
-                }
-                if (answer.getRegions().isEmpty()) {
-                    problems.add("shards: the coordinator of " + type.name() + " reported no region (a region did not answer "
-                            + "within " + SHARD_STATS_TIMEOUT.toSeconds() + " s, or none is registered)");
-                }
-                for (Map.Entry<Address, ShardRegion.ShardRegionStats> region : answer.getRegions().entrySet()) {
-                    Address address = region.getKey().hasLocalScope() ? self : region.getKey();
-                    counts.add(new Shards(type.name(), hostPort(address), region.getValue().getStats().size()));
-                    if (!region.getValue().getFailed().isEmpty()) {
-                        problems.add("shards: " + region.getValue().getFailed().size() + " shard(s) of " + type.name() + " on "
-                                + hostPort(address) + " did not answer");
+        CompletionStage<List<Report>> reports = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+                        replyTo -> Receptionist.find(KEY, replyTo), REPORT_TIMEOUT, system.scheduler())
+                .thenComposeAsync(found -> {
+                    List<CompletableFuture<Report>> asks = new ArrayList<>();
+                    List<String> asked = new ArrayList<>();
+                    for (ActorRef<Command> ref : found.getServiceInstances(KEY)) {
+                        String node = hostPort(ref.path().address().hasLocalScope() ? selfAddress : ref.path().address());
+                        if (reporting.contains(node)) {
+                            asked.add(node);
+                            asks.add(AskPattern.<Command, Report>ask(ref, GetReport::new, REPORT_TIMEOUT, system.scheduler())
+                                    .exceptionally(failure -> {
+                                        problems.add("member " + node + " did not report within " + REPORT_TIMEOUT.toSeconds() + " s");
+                                        return null;
+                                    }).toCompletableFuture());
+                        }
                     }
-                }
-                return counts;
-            }, executor).toCompletableFuture());
-        }
-        return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
-            List<Shards> all = new ArrayList<>();
-            asks.forEach(ask -> all.addAll(ask.join()));
-            return all;
-        }, executor);
-    }
-
-    private static CompletionStage<List<TableFill>> tables(ActorSystem<?> system, Address self, List<String> relays,
-                                                           Queue<String> problems, Executor executor) {
-        CompletionStage<Receptionist.Listing> listing = AskPattern.ask(system.receptionist(),
-                replyTo -> Receptionist.find(KEY, replyTo), TABLE_TIMEOUT, system.scheduler());
-        return listing.thenComposeAsync(found -> {
-            List<CompletableFuture<TableFill>> asks = new ArrayList<>();
-            List<String> answering = new ArrayList<>();
-            for (ActorRef<Command> ref : found.getServiceInstances(KEY)) {
-                Address address = ref.path().address().hasLocalScope() ? self : ref.path().address();
-                String node = hostPort(address);
-                if (relays.contains(node)) {
-                    answering.add(node);
-                    asks.add(AskPattern.<Command, TableFill>ask(ref, GetTableFill::new, TABLE_TIMEOUT, system.scheduler())
-                            .exceptionally(failure -> {
-                                problems.add("tables: relay " + node + " did not report its table in time");
-                                return null;
-                            }).toCompletableFuture());
+                    reporting.stream().filter(node -> !asked.contains(node))
+                            .forEach(node -> problems.add("member " + node + " has no status actor registered (yet)"));
+                    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApplyAsync(done ->
+                            asks.stream().map(CompletableFuture::join).filter(Objects::nonNull).toList(), executor);
+                }, executor)
+                .exceptionally(failure -> {
+                    problems.add("the receptionist did not answer within " + REPORT_TIMEOUT.toSeconds() + " s");
+                    return List.of();
+                });
+        return reports.thenApplyAsync(all -> {
+            List<Shards> shards = new ArrayList<>();
+            List<TableFill> tables = new ArrayList<>();
+            for (Report report : all) {
+                shards.addAll(report.shards());
+                if (report.table() != null) {
+                    tables.add(report.table());
                 }
             }
-            relays.stream().filter(relay -> !answering.contains(relay))
-                    .forEach(relay -> problems.add("tables: relay " + relay + " has no status actor registered (yet)"));
-            return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
-                List<TableFill> fills = new ArrayList<>();
-                asks.forEach(ask -> {
-                    if (ask.join() != null) {
-                        fills.add(ask.join());
-                    }
-                });
-                fills.sort(Comparator.comparing(TableFill::address));
-                return fills;
-            }, executor);
-        }, executor).exceptionally(failure -> {
-            problems.add("tables: the receptionist did not answer in time");
-            return List.of();
-        });
+            tables.sort(Comparator.comparing(TableFill::address));
+            return new ClusterStatus(hostPort(selfAddress), members, shards, tables, List.copyOf(problems));
+        }, executor);
     }
 
     /** {@code host:port} of a cluster address. */

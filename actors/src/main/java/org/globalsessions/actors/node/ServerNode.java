@@ -65,7 +65,7 @@ public final class ServerNode {
                 context.spawn(Behaviors.supervise(SiblingActor.create(settings, tiers, l2, Tables.siblingPath(settings)))
                         .onFailure(SupervisorStrategy.restart()), ActorNames.SIBLING);
             }
-            context.spawn(NodeStatus.create(settings, tiers, l2), ActorNames.STATUS);
+            context.spawn(NodeStatus.create(settings, l2), ActorNames.STATUS);
             NodeHealth health = NodeHealth.get(context.getSystem());
             health.started(settings, l2);
             log.debug("node {} started with roles {}", settings.address(), settings.roles());
