@@ -43,6 +43,24 @@ public final class Metrics {
         }
     }
 
+    /** A node's answer to a health check: the HTTP status (-1 when it did not answer) and the body. */
+    public record Health(int status, String body) {
+    }
+
+    /** {@code GET /ready} or {@code GET /alive} ({@code check}) on the node whose metrics are on 127.0.0.1:{@code port}. */
+    public static Health health(int port, String check) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/" + check))
+                    .timeout(Duration.ofSeconds(6)).build(), HttpResponse.BodyHandlers.ofString());
+            return new Health(response.statusCode(), response.body());
+        } catch (IOException e) {
+            return new Health(-1, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Health(-1, e.toString());
+        }
+    }
+
     /** The value of the first series matching {@code seriesRegex} (name and labels) in {@code text}, or -1. */
     public static double value(String text, String seriesRegex) {
         Matcher m = Pattern.compile("(?m)^" + seriesRegex + " (\\S+)$").matcher(text);
