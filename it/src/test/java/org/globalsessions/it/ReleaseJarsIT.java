@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every jar the build makes carries for a release (issue 23, item 7): the licence and the
- * notice, and in its manifest the project's version and a stable module name.
+ * notice, and in its manifest the project's version and a stable module name; the libraries
+ * users depend on also ship a sources and a javadoc jar.
  *
  * <p>It runs in it/, the last module of the reactor, and reads the jars in every module's
  * {@code target/} (the modules are those of the root pom), so a module whose jar is missing
@@ -30,6 +31,9 @@ class ReleaseJarsIT {
 
     private static final Path ROOT = Path.of(System.getProperty("gs.project.root", "..")).toAbsolutePath().normalize();
     private static final String VERSION = System.getProperty("gs.project.version", "");
+
+    /** The modules whose API users call: each has a sources and a javadoc jar. */
+    private static final List<String> LIBRARIES = List.of("shm-lru", "runtime", "actors", "client-api");
 
     /** The jars made besides each module's main jar: the launcher's and the benchmarks' fat jars. */
     private static final List<String> FAT_JARS = List.of("launcher/target/global-sessions.jar", "bench/target/benchmarks.jar");
@@ -72,6 +76,26 @@ class ReleaseJarsIT {
             }
         }
         assertEquals(modules().size() + FAT_JARS.size(), checked.size(), "checked: " + checked);
+    }
+
+    @Test
+    void theLibrariesShipSourcesAndJavadocJars() throws IOException {
+        for (String dir : LIBRARIES) {
+            Module module = modules().stream().filter(m -> m.dir.equals(dir)).findFirst().orElseThrow();
+            Path sources = module.jar("-sources");
+            Path javadoc = module.jar("-javadoc");
+            try (JarFile jar = new JarFile(sources.toFile())) {
+                for (String type : module.ownClasses()) {
+                    if (!type.contains("$")) {
+                        String source = type.replace('.', '/') + ".java";
+                        assertNotNull(jar.getEntry(source), sources + " holds " + source);
+                    }
+                }
+            }
+            try (JarFile jar = new JarFile(javadoc.toFile())) {
+                assertNotNull(jar.getEntry("index.html"), javadoc + " holds index.html");
+            }
+        }
     }
 
     /** A module of the root pom: its folder and its artifactId. */
