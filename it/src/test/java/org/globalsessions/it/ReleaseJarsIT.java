@@ -68,8 +68,8 @@ class ReleaseJarsIT {
                 assertNotNull(name, jar + ": the manifest has an Automatic-Module-Name");
                 assertTrue(name.matches("org\\.globalsessions(\\.[a-z][a-z0-9]*)+"), jar + ": Automatic-Module-Name " + name);
                 for (String type : module.ownClasses()) {
-                    assertTrue(type.startsWith(name + "."), jar + ": class " + type + " lies in " + name
-                            + ", the module's base package");
+                    assertTrue(type.startsWith(name + "."), jar + ": Automatic-Module-Name " + name
+                            + " should be the module's base package, but class " + type + " lies outside it");
                 }
                 assertEquals(VERSION, main.getValue("Implementation-Version"), jar + ": Implementation-Version");
                 checked.add(jar);
