@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 
+import ch.qos.logback.classic.Level;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,6 +37,11 @@ abstract class AdminCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!verbose) {
+            // The command prints its answer; what its short-lived edge logs at INFO (its private
+            // table's lease, its relays) is not news to the person who ran it. Warnings still show.
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.globalsessions")).setLevel(Level.WARN);
+        }
         if (!Files.isReadable(certs.resolve("node.key"))) {
             throw new IllegalArgumentException("--certs " + certs + ": no node.key there; run `global-sessions up` first, or make "
                     + "certificates with `global-sessions certs --out DIR` and pass --certs DIR");

@@ -1,7 +1,9 @@
 package org.globalsessions.launcher;
 
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -54,6 +56,7 @@ final class NodeRunner {
         log.info("{} listening on {} ({}); {}{}", roles(settings), address,
                 settings.tls().enabled() ? "mutual TLS" : "CLEAR TEXT", cluster,
                 endpoint == null ? "" : "; metrics on http://" + settings.metrics().hostname() + ":" + endpoint.port() + "/metrics");
+        aloneNotice(settings).ifPresent(log::info);
         if (started != null) {
             started.accept(address);
         }
@@ -113,6 +116,22 @@ final class NodeRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * What a node that starts a cluster alone with a relief role does not protect against, said
+     * once at start: until relief nodes join, every replica of a shard lives in this process
+     * ({@code ReplicaPlacement} logs nothing more while the node is the cluster's only member).
+     */
+    static Optional<String> aloneNotice(GlobalSessionsSettings settings) {
+        if (!settings.seedNodes().isEmpty() || !(settings.has(Role.RELIEF_EXPANSION) || settings.has(Role.RELIEF_AGING))) {
+            return Optional.empty();
+        }
+        return Optional.of((settings.roles().containsAll(EnumSet.allOf(Role.class))
+                ? "every role runs in this one JVM (the development default): "
+                : "this node starts a new cluster: until other relief nodes join, ")
+                + "the relief tiers keep every replica of each shard in this process, so a crash of it loses the sessions; "
+                + "to survive one, run relief nodes on other hosts (docs/operations.md, \"Scaling a relief tier\")");
     }
 
     static String roles(GlobalSessionsSettings settings) {

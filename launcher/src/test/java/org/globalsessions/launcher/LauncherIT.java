@@ -156,6 +156,15 @@ class LauncherIT {
         assertEquals(hits, (long) Double.parseDouble(value(metrics, "global_sessions_table_hits_total\\{table=\"l2\"\\} (\\S+)")));
         assertTrue(metrics.contains("global_sessions_relief_shards_hosted{tier=\"expansion\"}"), "shards hosted are reported");
 
+        // Both relief tiers have placed shards by now (the set and the misses went through them).
+        List<String> first = new ArrayList<>(List.of(line));
+        first.addAll(Files.readAllLines(errors));
+        first = first.subList(0, Math.min(20, first.size()));
+        assertTrue(first.stream().noneMatch(l -> l.contains("WARN")), "up's first 20 lines:\n" + String.join("\n", first));
+        assertEquals(1, first.stream().filter(l -> l.contains("INFO") && l.contains("every role runs in this one JVM")
+                && l.contains("a crash of it loses the sessions")).count(), "said once what up does not protect against:\n"
+                + String.join("\n", first));
+
         ChildJvm.Result del = run("del", "alice", "--relay", relay);
         assertEquals(0, del.exit(), del.err());
         assertEquals(1, run("get", "alice", "--relay", relay).exit(), "a deleted session is gone");
@@ -163,6 +172,7 @@ class LauncherIT {
         assertEquals(0, up.stop(Duration.ofSeconds(30)), "up stops cleanly on SIGTERM");
         String stderr = Files.readString(errors);
         assertTrue(stderr.contains("stopped"), stderr);
+        assertFalse(stderr.contains("ReplicaPlacement"), "replicas sharing up's one node are no warning:\n" + stderr);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 import net.openhft.hashing.LongHashFunction;
@@ -30,7 +31,8 @@ import scala.concurrent.Future;
  * different nodes whenever there are at least as many nodes as replicas; a joining node takes
  * just the replicas it now ranks for (about 1/n of them), and a leaving node's replicas move to
  * the next node in each shard's ranking. With fewer nodes than replicas, replica {@code k} shares
- * node {@code k mod n} with another replica (still correct, not fault-tolerant; logged).
+ * node {@code k mod n} with another replica (still correct, not fault-tolerant; logged once per
+ * tier and condition by {@link PlacementNotices}).
  *
  * <p>Runs inside the shard coordinator (a cluster singleton); the ranking depends only on node
  * addresses, so a coordinator that moves to another node computes the same placement. See
@@ -55,7 +57,9 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
     private final int replica;
     private final int replicas;
     private Function<ActorRef, String> nodeOf;
-    private int warnedFor = -1;
+    /** Shared by every entity type's placement in one ActorSystem once {@link #start} ran. */
+    private PlacementNotices notices = new PlacementNotices();
+    private BooleanSupplier alone = () -> false;
 
     ReplicaPlacement(String tier, int replica, int replicas) {
         this(tier, replica, replicas, region -> region.path().address().toString());
@@ -71,7 +75,10 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
 
     @Override
     public void start(ActorSystem system) {
-        Address self = Cluster.get(system).selfAddress();
+        Cluster cluster = Cluster.get(system);
+        Address self = cluster.selfAddress();
+        notices = PlacementNotices.get(system);
+        alone = () -> cluster.state().members().size() <= 1;
         Function<ActorRef, String> remote = nodeOf;
         // The coordinator's own region has a local address; it stands for this node.
         nodeOf = region -> region.path().address().hasLocalScope() ? self.toString() : remote.apply(region);
@@ -107,14 +114,19 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
 
     /** The region (node) that replica {@code replica} of {@code shard} belongs on. */
     ActorRef choose(String shard, Set<ActorRef> regions) {
-        if (regions.size() < replicas && warnedFor != regions.size()) {
-            warnedFor = regions.size();
-            log.warn("{}: {} node(s) for {} replicas of each shard: replicas share nodes, and losing a node loses sessions "
-                    + "(degraded until more {} nodes join)", tier, regions.size(), replicas, tier);
-        }
+        notices.observe(tier, replica, replicas, regions.size(), regions.size() < replicas && alone.getAsBoolean())
+                .ifPresent(ReplicaPlacement::log);
         Map<String, ActorRef> byNode = new HashMap<>();
         regions.forEach(region -> byNode.put(nodeOf.apply(region), region));
         return byNode.get(home(shard, replica, byNode.keySet()));
+    }
+
+    private static void log(PlacementNotices.Notice notice) {
+        switch (notice.level()) {
+            case WARN -> log.warn(notice.text());
+            case INFO -> log.info(notice.text());
+            case DEBUG -> log.debug(notice.text());
+        }
     }
 
     /**
