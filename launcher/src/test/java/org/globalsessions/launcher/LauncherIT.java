@@ -38,7 +38,8 @@ class LauncherIT {
     void stopAll() {
         started.forEach(ChildJvm::close);
         try (Stream<Path> tables = Files.list(Path.of("/dev/shm"))) {
-            tables.filter(p -> p.getFileName().toString().matches("global-sessions-relay-" + relayPort + "\\.lru")).forEach(p -> p.toFile().delete());
+            tables.filter(p -> p.getFileName().toString().matches("global-sessions-(relay-" + relayPort + "\\.lru|up-" + relayPort + "\\.certs)"))
+                    .forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -135,7 +136,10 @@ class LauncherIT {
         assertTrue(Files.isReadable(dir.resolve(".global-sessions/certs/node.key")), "development certificates made on first run");
 
         String relay = "127.0.0.1:" + relayPort;
-        ChildJvm.Result set = run("set", "alice", "{\"user\":\"alice\"}", "--relay", relay);
+        // From another folder, without --certs: the certificates of the up serving --relay.
+        Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
+        ChildJvm.Result set = command("set", "alice", "{\"user\":\"alice\"}", "--relay", relay).directory(elsewhere)
+                .run(Duration.ofSeconds(90));
         assertEquals(0, set.exit(), set.err());
         assertTrue(set.out().startsWith("stored alice at version "), set.out());
         ChildJvm.Result get = run("get", "alice", "--relay", relay);
@@ -173,6 +177,7 @@ class LauncherIT {
         String stderr = Files.readString(errors);
         assertTrue(stderr.contains("stopped"), stderr);
         assertFalse(stderr.contains("ReplicaPlacement"), "replicas sharing up's one node are no warning:\n" + stderr);
+        assertFalse(Files.exists(UpCommand.certsNote(relayPort)), "up removes the note of its certificates when it stops");
     }
 
     /**
@@ -211,6 +216,25 @@ class LauncherIT {
                 .set("pekko.cluster.failure-detector.acceptable-heartbeat-pause", "2s")
                 .set("pekko.cluster.split-brain-resolver.stable-after", "2s")
                 .writeTo(dir.resolve(name + ".conf"));
+    }
+
+    /**
+     * get/set/del looked for {@code .global-sessions/certs} in the current folder only, so they
+     * failed from any other folder while {@code up} ran (issue 23); with no certificates anywhere
+     * they say where they looked and how to point them elsewhere.
+     */
+    @Test
+    void getWithoutCertificatesSaysWhereItLookedAndHowToPointItElsewhere() throws Exception {
+        relayPort = FreePorts.next();
+        ChildJvm.Result r = run("get", "alice", "--relay", "127.0.0.1:" + relayPort);
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("no running `up` on port " + relayPort), r.err());
+        assertTrue(r.err().contains(dir.toRealPath().resolve(".global-sessions/certs") + " (no node.key there)"), r.err());
+        assertTrue(r.err().contains("pass --certs DIR"), r.err());
+
+        r = run("get", "alice", "--relay", "127.0.0.1:" + relayPort, "--certs", "nowhere");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--certs " + dir.toRealPath().resolve("nowhere") + ": no readable node.key there"), r.err());
     }
 
     @Test
