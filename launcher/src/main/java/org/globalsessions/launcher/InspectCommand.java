@@ -54,7 +54,10 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("record_size      %d bytes (key + value)%n", s.recordSize());
         out.printf("seed             %d%n", s.seed());
         out.printf("lock lease       %d ms%n", s.lockLease().toMillis());
-        out.printf("entries          %d (%.1f%% full)%n", stats.entries(), 100.0 * stats.entries() / Math.max(1, stats.capacity()));
+        long tombstones = table.tombstones();
+        // Live sessions; a tombstone (a logged-out id) takes a record too, so it counts towards "full".
+        out.printf("entries          %d (%d tombstone%s; %.1f%% full)%n", Math.max(0, stats.entries() - tombstones), tombstones,
+                tombstones == 1 ? "" : "s", 100.0 * stats.entries() / Math.max(1, stats.capacity()));
         out.printf("hits             %d%n", stats.hits());
         out.printf("misses           %d%n", stats.misses());
         out.printf("hit ratio        %.4f%n", stats.hitRatio());

@@ -173,11 +173,50 @@ class LauncherIT {
         assertEquals(0, del.exit(), del.err());
         assertEquals(1, run("get", "alice", "--relay", relay).exit(), "a deleted session is gone");
 
+        // The relay found alice's tombstone without taking a lock; inspect, another process, counts
+        // that miss once the relay publishes its counters (within a second), as its metrics do at once.
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            long inspected = number(run("inspect", table.toString()).out(), "misses\\s+(\\d+)");
+            return inspected == (long) Double.parseDouble(value(Metrics.scrape(metricsPort),
+                    "global_sessions_table_misses_total\\{table=\"l2\"\\} (\\S+)"));
+        });
+        inspect = run("inspect", table.toString());
+        assertTrue(Pattern.compile("entries\\s+0 \\(1 tombstone; ").matcher(inspect.out()).find(),
+                "the deleted session's tombstone is not an entry:\n" + inspect.out());
+
+        inspectWatchShowsWhatChanges(table, relay);
+
         assertEquals(0, up.stop(Duration.ofSeconds(30)), "up stops cleanly on SIGTERM");
         String stderr = Files.readString(errors);
         assertTrue(stderr.contains("stopped"), stderr);
         assertFalse(stderr.contains("ReplicaPlacement"), "replicas sharing up's one node are no warning:\n" + stderr);
         assertFalse(Files.exists(UpCommand.certsNote(relayPort)), "up removes the note of its certificates when it stops");
+    }
+
+    /** {@code inspect --watch} prints the table again every interval, with what changed; {@code --count} ends it. */
+    private void inspectWatchShowsWhatChanges(Path table, String relay) throws Exception {
+        ChildJvm watch = start(command("inspect", table.toString(), "--watch", "--interval", "1"));
+        assertNotNull(linesUntil(watch, "entries\\s+0 "), "inspect --watch printed no table");
+        assertEquals(0, run("set", "carol", "x", "--relay", relay).exit());
+        assertNotNull(linesUntil(watch, "entries\\s+1 \\(1 tombstone"), "inspect --watch did not show the new session");
+        watch.close();
+
+        ChildJvm.Result twice = run("inspect", table.toString(), "--watch", "--interval", "1", "--count", "2");
+        assertEquals(0, twice.exit(), twice.err());
+        assertEquals(2, twice.out().lines().filter(l -> l.startsWith("table ")).count(), twice.out());
+    }
+
+    /** Reads {@code child}'s output until a line matches {@code regex} (null if none within 60 s). */
+    private static String linesUntil(ChildJvm child, String regex) {
+        Pattern wanted = Pattern.compile(regex);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            String line = child.readLine(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (line == null || wanted.matcher(line).find()) {
+                return line;
+            }
+        }
+        return null;
     }
 
     /**

@@ -532,6 +532,47 @@ public final class ShmLru implements AutoCloseable {
     }
 
     /**
+     * Adds this process's hits and misses of lookups that took no lock to the shared counters, so
+     * that other processes' {@link #stats()} show them; a lookup that takes the lock, and every
+     * write, does the same in passing. Takes one segment's lock when there is something to add,
+     * none otherwise: a process that looks up without writing calls it periodically (relays and
+     * edges every second at most), so other processes' view trails by at most that period.
+     */
+    public void publishCounters() {
+        checkOpen();
+        if (unlockedHits.sum() != 0 || unlockedMisses.sum() != 0) {
+            lockedSegment(0, s -> null); // release() adds them
+        }
+    }
+
+    /**
+     * Tombstones the table holds, counted under each segment's lock in turn (a walk of every
+     * record: for inspection, not for a hot path). {@link ShmLruStats#entries()} counts them
+     * together with the live entries, as they take a record each.
+     */
+    public long tombstones() {
+        checkOpen();
+        long tombstones = 0;
+        for (int segment = 0; segment < settings.segments(); segment++) {
+            tombstones += lockedSegment(segment, s -> {
+                int found = 0;
+                int seen = 0;
+                for (int index = ops.lruHead(s); index != NIL; index = ops.lruNext(s, index)) {
+                    ops.checkIndex(index);
+                    if (SegmentOps.isTombstone(ops.record(s, index))) {
+                        found++;
+                    }
+                    if (++seen > ops.records) {
+                        throw new CorruptSegmentException("LRU list has a cycle");
+                    }
+                }
+                return found;
+            });
+        }
+        return tombstones;
+    }
+
+    /**
      * Checks every segment's structure under its lock (taking over and repairing any segment
      * whose lock holder died). Problems found are listed, not repaired.
      */

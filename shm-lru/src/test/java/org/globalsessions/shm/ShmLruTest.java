@@ -90,6 +90,46 @@ class ShmLruTest {
         }
     }
 
+    /**
+     * Another process saw a process's lock-free misses only at its next locked operation, so
+     * {@code inspect} showed {@code misses 0} while the relay's own metrics said 2 (issue 23).
+     */
+    @Test
+    void publishedCountersShowLockFreeLookupsToOtherProcesses() {
+        try (ShmLru t = fullTableOfABC(); ShmLru other = ShmLru.attach(shm.file("t.lru"))) {
+            ShmLruStats before = other.stats();
+            long seq = changeSequence(t);
+            now.addAndGet(ShmLruOptions.DEFAULT_LRU_RESOLUTION.toMillis() - 1);
+            assertArrayEquals(b("1"), t.get("a"));
+            assertNull(t.get("zz"));
+            assertEquals(seq, changeSequence(t), "both lookups took no lock");
+            assertEquals(before.misses() + 1, t.stats().misses(), "this process counts its own at once");
+            assertEquals(before.misses(), other.stats().misses(), "another process does not see them yet");
+
+            t.publishCounters();
+            assertEquals(before.hits() + 1, other.stats().hits());
+            assertEquals(before.misses() + 1, other.stats().misses());
+            assertEquals(t.stats(), other.stats(), "both processes see the same numbers");
+            long published = changeSequence(t);
+            t.publishCounters();
+            assertEquals(published, changeSequence(t), "nothing to publish: no lock taken");
+        }
+    }
+
+    @Test
+    void tombstonesAreCountedAmongTheEntriesAndOnTheirOwn() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            t.put("a", b("1"), null);
+            t.put("b", b("2"), null);
+            t.tombstone(b("b"), 9, null);
+            t.tombstone(b("never-stored"), 9, null);
+            assertEquals(3, t.stats().entries(), "a tombstone takes a record");
+            assertEquals(2, t.tombstones());
+            t.remove("b");
+            assertEquals(1, t.tombstones());
+        }
+    }
+
     @Test
     void aHitWithinTheLruResolutionTakesNoLockAndWritesNothing() {
         try (ShmLru t = fullTableOfABC()) {

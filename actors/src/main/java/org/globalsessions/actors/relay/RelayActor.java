@@ -586,6 +586,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private Behavior<RelayCommand> onTick() {
+        l2.publishCounters(); // so that inspect, another process, shows this relay's lock-free lookups within a tick
         long now = System.nanoTime();
         long expiry = settings.relay().edgeExpiry().toNanos();
         edges.values().removeIf(lastSeen -> now - lastSeen > expiry);

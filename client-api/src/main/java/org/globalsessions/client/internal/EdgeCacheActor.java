@@ -158,6 +158,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         vouch(now);
         if (++ticks % ticksPerHeartbeat == 0) {
             relays.heartbeat();
+            l1.publishCounters(); // this process's lock-free hits and misses, for the host's other processes and inspect
         }
     }
 
