@@ -79,6 +79,12 @@ final class GlobalSessionsCommand implements Callable<Integer> {
             spec.commandLine().usage(spec.commandLine().getErr());
             return Main.USAGE;
         }
+        if (config != null && roles.isEmpty()) {
+            // Before its settings are read: an application's file is named as such, not by the first key a node lacks.
+            ConfigFiles.clientFileError(config).ifPresent(e -> {
+                throw e;
+            });
+        }
         GlobalSessionsSettings settings = config != null
                 ? ConfigFiles.load(config, flags())
                 : SettingsReader.read(flags(), "command-line flags");

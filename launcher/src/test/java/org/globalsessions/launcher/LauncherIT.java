@@ -120,6 +120,15 @@ class LauncherIT {
         assertTrue(run("conf/seed/replicator.conf", "--check").out().contains("relief-expansion"));
         assertTrue(run("conf/seed/pressure.conf", "--check").out().contains("relief-aging"));
         assertTrue(run("conf/seed/mid_relay.conf", "--check").out().contains("relay+sibling on 127.0.0.1:7878"));
+
+        // An application's file, either shape, given to the server launcher says what it is and how to use it.
+        for (String file : List.of("seed/client.json", "native/client.conf")) {
+            ChildJvm.Result r = run("conf/" + file);
+            assertEquals(2, r.exit(), file + ": " + r.err());
+            assertTrue(r.err().contains("conf/" + file + ": a client file ("), r.err());
+            assertTrue(r.err().contains("it configures an application, not a node. Load it in the application with "
+                    + "SessionCacheManager.fromConfig(Path.of(\"conf/" + file + "\"))"), r.err());
+        }
     }
 
     @Test

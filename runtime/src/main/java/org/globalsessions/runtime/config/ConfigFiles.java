@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -75,11 +76,41 @@ public final class ConfigFiles {
         if (parsed.hasPath(GlobalSessionsSettings.ROOT)) {
             return absoluteTlsPaths(parsed, file);
         }
+        if (parsed.root().containsKey("lru") && SeedFormat.MARKERS.stream().filter(key -> !key.equals("lru"))
+                .noneMatch(parsed.root()::containsKey)) {
+            List<String> relay = parsed.root().keySet().stream().filter(key -> !key.equals("lru")).sorted().toList();
+            throw clientFile(file, "the seed format's \"lru\"" + (relay.size() == 1 ? " and \"" + relay.get(0) + "\" objects" : " object"),
+                    relay.size() == 1 ? " or new SessionCacheManager(conf.lru, conf." + relay.get(0) + ")" : "",
+                    "conf/seed/mid_relay.conf, \"edge_supported_relay\": true");
+        }
         if (SeedFormat.MARKERS.stream().anyMatch(parsed.root()::containsKey)) {
             return seed(text, file);
         }
         throw new SettingsException(file + ": not a global-sessions config: no global-sessions section, and none of "
                 + "the seed's role keys (" + String.join(", ", SeedFormat.MARKERS) + ")");
+    }
+
+    /**
+     * The error for an application's (client's) configuration given to a node, if {@code file},
+     * native, is one: a {@code global-sessions.edge} section and no {@code roles}. (A seed client
+     * file, {@code lru} and a relay object, is refused by {@link #parse} itself.)
+     */
+    public static Optional<SettingsException> clientFileError(Path file) {
+        Config parsed = parse(file);
+        String root = GlobalSessionsSettings.ROOT;
+        if (!parsed.hasPath(root + ".edge") || parsed.hasPath(root + ".roles")) {
+            return Optional.empty();
+        }
+        return Optional.of(clientFile(file, "a global-sessions.edge section and no roles", "",
+                "conf/native/relay.conf, roles = [relay, sibling]"));
+    }
+
+    /** An application's configuration given where a node's is expected: say so, and how each is used. */
+    private static SettingsException clientFile(Path file, String recognisedBy, String orSeedConstructor, String nodeExample) {
+        return new SettingsException(file + ": a client file (" + recognisedBy + "): it configures an application, not a node. "
+                + "Load it in the application with SessionCacheManager.fromConfig(Path.of(\"" + file + "\"))" + orSeedConstructor
+                + " (README.md, \"A client\"); to run a node, give the launcher a node's file (e.g. " + nodeExample
+                + ") or run `global-sessions up`");
     }
 
     /**

@@ -267,4 +267,43 @@ class ConfigFilesTest {
                 """));
         assertTrue(message.contains("path_types.a.cache.am_initializer = false: a relay creates its table"), message);
     }
+
+    /**
+     * A seed client file given to the server launcher failed with "unknown key \"my_messages\" in
+     * the top level", which does not say what the file is or what to do with it (issue 23).
+     */
+    @Test
+    void aSeedClientFileIsNamedAsOneWithHowToUseIt() throws IOException {
+        Path file = write("client.json", """
+                {
+                    "lru" : { "manage_section" : true,
+                              "cache" : { "token_path" : "./client.json", "seed" : 9849381, "record_size" : 1024, "el_count" : 20000 } },
+                    "my_messages" : { "auth_path" : "auths", "address" : "127.0.0.1", "port" : 7878, %s }
+                }
+                """.formatted(SEED_TLS));
+        String message = error(file);
+        assertTrue(message.startsWith(file + ": a client file (the seed format's \"lru\" and \"my_messages\" objects): "
+                + "it configures an application, not a node."), message);
+        assertTrue(message.contains("SessionCacheManager.fromConfig(Path.of(\"" + file + "\")) or new SessionCacheManager(conf.lru, "
+                + "conf.my_messages)"), message);
+        assertTrue(message.contains("conf/seed/mid_relay.conf"), message);
+    }
+
+    @Test
+    void aNativeClientFileIsNamedAsOneAndANodeFileIsNot() throws IOException {
+        Path client = write("client.conf", """
+                global-sessions {
+                  edge { relays = ["127.0.0.1:25520"], table.manage-section = true }
+                  tls { key-file = keys/node.key, cert-file = keys/node.crt, ca-file = keys/ca.crt }
+                }
+                """);
+        String message = ConfigFiles.clientFileError(client).orElseThrow().getMessage();
+        assertTrue(message.startsWith(client + ": a client file (a global-sessions.edge section and no roles)"), message);
+        assertTrue(message.contains("SessionCacheManager.fromConfig"), message);
+
+        Path relay = write("relay-with-edge.conf", """
+                global-sessions { roles = [relay], edge.relays = ["127.0.0.1:25520"] }
+                """);
+        assertEquals(Optional.empty(), ConfigFiles.clientFileError(relay), "a node's file with edge settings is a node's");
+    }
 }
