@@ -4,8 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
@@ -13,6 +11,7 @@ import java.util.concurrent.CompletionException;
 import ch.qos.logback.classic.Level;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,30 +25,20 @@ import org.globalsessions.runtime.config.HostPort;
  */
 abstract class AdminCommand implements Callable<Integer> {
 
-    private static final List<String> LOOPBACK = List.of("127.0.0.1", "localhost", "::1");
-
     @Option(names = "--relay", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:25520", description = "relay to ask (default ${DEFAULT-VALUE})")
     String relay;
 
-    @Option(names = "--certs", paramLabel = "DIR",
-            description = "directory with node.key, node.crt and ca.crt (default: those of the `up` serving --relay on this "
-                    + "host, else .global-sessions/certs)")
-    Path certs;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "15", description = "give up after (default ${DEFAULT-VALUE})")
-    int timeout;
-
-    @Option(names = "--verbose", description = "print stack traces of failures")
-    boolean verbose;
+    @Mixin
+    ClusterAccess access;
 
     @Override
     public Integer call() throws Exception {
-        if (!verbose) {
+        if (!access.verbose) {
             // The command prints its answer; what its short-lived edge logs at INFO (its private
             // table's lease, its relays) is not news to the person who ran it. Warnings still show.
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.globalsessions")).setLevel(Level.WARN);
         }
-        Path certDir = certificates();
+        Path certDir = access.certificates(HostPort.parse(relay));
         Path table = Files.createTempFile(Path.of("/dev/shm"), "global-sessions-cli-", ".lru");
         Files.delete(table);
         try (SessionCacheManager client = SessionCacheManager.builder()
@@ -58,7 +47,7 @@ abstract class AdminCommand implements Callable<Integer> {
                 .table(table)
                 .elCount(16)
                 .recordSize(65_000)
-                .set("edge.first-contact-timeout", timeout + "s")
+                .set("edge.first-contact-timeout", access.timeout + "s")
                 .callbackExecutor(Runnable::run)
                 .build()) {
             return run(client);
@@ -70,42 +59,6 @@ abstract class AdminCommand implements Callable<Integer> {
     }
 
     abstract int run(SessionCacheManager client);
-
-    /**
-     * {@code --certs}, or else the certificates of the {@code up} serving {@code --relay} on this
-     * host (its note, {@link UpCommand#certsNote}), or else {@code .global-sessions/certs} here
-     * (what {@code up} makes when run in this folder). Names every place it looked when none holds
-     * a key.
-     */
-    Path certificates() {
-        if (certs != null) {
-            if (!Files.isReadable(certs.resolve("node.key"))) {
-                throw new IllegalArgumentException("--certs " + certs.toAbsolutePath().normalize() + ": no readable node.key there; "
-                        + "make certificates with `global-sessions certs --out DIR`, or leave --certs out to use those of "
-                        + "`global-sessions up`");
-            }
-            return certs;
-        }
-        HostPort address = HostPort.parse(relay);
-        List<String> looked = new ArrayList<>();
-        if (LOOPBACK.contains(address.host())) {
-            Optional<Path> noted = UpCommand.notedCerts(address.port());
-            if (noted.isPresent() && Files.isReadable(noted.get().resolve("node.key"))) {
-                return noted.get();
-            }
-            looked.add(noted.map(dir -> dir + " (noted by `up` on port " + address.port() + ", but without node.key)")
-                    .orElse("no running `up` on port " + address.port() + " (it leaves a note in "
-                            + UpCommand.certsNote(address.port()) + ")"));
-        }
-        Path here = Path.of(".global-sessions", "certs").toAbsolutePath();
-        if (Files.isReadable(here.resolve("node.key"))) {
-            return here;
-        }
-        looked.add(here + " (no node.key there)");
-        throw new IllegalArgumentException("no certificates to reach " + relay + ": looked at " + String.join(", then ", looked)
-                + "; start `global-sessions up`, or pass --certs DIR (node.key, node.crt and ca.crt, as "
-                + "`global-sessions certs --out DIR` makes them)");
-    }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Print a session's value (exit 1 if there is none).")
     static final class Get extends AdminCommand {

@@ -1,6 +1,5 @@
 package org.globalsessions.launcher;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +22,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import org.globalsessions.actors.node.NodeStatus;
@@ -47,32 +47,21 @@ final class StatusCommand implements Callable<Integer> {
             description = "node to ask: a relay host with a sibling, or a relief node (default ${DEFAULT-VALUE})")
     String node;
 
-    @Option(names = "--certs", paramLabel = "DIR", defaultValue = ".global-sessions/certs",
-            description = "directory with node.key, node.crt and ca.crt (default ${DEFAULT-VALUE}, what `up` makes)")
-    Path certs;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "15", description = "give up after (default ${DEFAULT-VALUE})")
-    int timeout;
+    @Mixin
+    ClusterAccess access;
 
     @Option(names = "--json", description = "print JSON instead of tables")
     boolean json;
 
-    @Option(names = "--verbose", description = "print stack traces of failures")
-    boolean verbose;
-
     @Override
     public Integer call() throws Exception {
         HostPort target = HostPort.parse(node);
-        if (!Files.isReadable(certs.resolve("node.key"))) {
-            throw new IllegalArgumentException("--certs " + certs.toAbsolutePath() + ": no node.key there; pass the directory with "
-                    + "node.key, node.crt and ca.crt (`global-sessions certs --out DIR`, or what `up` made)");
-        }
-        NodeStatus.ClusterStatus status = ask(target);
+        NodeStatus.ClusterStatus status = ask(target, access.certificates(target));
         System.out.print(json ? json(status) : table(status));
         return status.problems().isEmpty() ? Main.OK : Main.FAILED;
     }
 
-    private NodeStatus.ClusterStatus ask(HostPort target) throws InterruptedException {
+    private NodeStatus.ClusterStatus ask(HostPort target, Path certs) throws InterruptedException {
         GlobalSessionsSettings settings = SettingsReader.read(ConfigFactory.parseMap(Map.of(
                 GlobalSessionsSettings.ROOT + ".hostname", "127.0.0.1",
                 GlobalSessionsSettings.ROOT + ".tls.enabled", true,
@@ -85,10 +74,10 @@ final class StatusCommand implements Callable<Integer> {
             ActorRef<NodeStatus.Command> statusActor = ActorRefResolver.get(system)
                     .resolveActorRef(ActorNames.statusPath(settings.systemName(), target));
             return AskPattern.<NodeStatus.Command, NodeStatus.ClusterStatus>ask(statusActor, NodeStatus.GetClusterStatus::new,
-                            Duration.ofSeconds(timeout), system.scheduler())
-                    .toCompletableFuture().get(timeout + 1L, TimeUnit.SECONDS);
+                            Duration.ofSeconds(access.timeout), system.scheduler())
+                    .toCompletableFuture().get(access.timeout + 1L, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new Main.CommandFailure("no status from " + target + " within " + timeout + " s: is a node running there, and "
+            throw new Main.CommandFailure("no status from " + target + " within " + access.timeout + " s: is a node running there, and "
                     + "does it trust the certificates in " + certs.toAbsolutePath() + "?", e);
         } finally {
             system.terminate();
