@@ -61,7 +61,12 @@ final class RelayDirectory {
     private final GlobalSessionsSettings settings;
     private final Map<HostPort, Relay> relays = new ConcurrentHashMap<>();
     private final ConsistentRing<HostPort> ring;
-    private final long startedNanos = System.nanoTime();
+    /**
+     * When the edge could first reach its relays: its actor system up ({@link #connect}). Starting
+     * that system (TLS keys, binding) took over 15 s on a loaded host, and counting it used up a
+     * CLI's whole first-contact-timeout before its first heartbeat: "no relay is reachable ... tried []".
+     */
+    private volatile long startedNanos = System.nanoTime();
     private final EdgeStalls stalls = new EdgeStalls(startedNanos);
     /** Where relays answer: the edge's actor (its ActorSystem's guardian). */
     private volatile ActorRef<EdgeCommand> self;
@@ -73,6 +78,7 @@ final class RelayDirectory {
 
     /** Resolves every configured relay from {@code system}, which is also where they answer. */
     void connect(ActorSystem<EdgeCommand> system) {
+        startedNanos = System.nanoTime();
         self = system;
         ActorRefResolver resolver = ActorRefResolver.get(system);
         for (HostPort relay : settings.edge().relays()) {
