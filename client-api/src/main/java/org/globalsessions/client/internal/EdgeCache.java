@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,13 +125,24 @@ public final class EdgeCache implements AutoCloseable {
                 settings, PekkoConfig.Kind.EDGE);
         relays.connect(system);
         relays.heartbeat();
-        system.getWhenTerminated().whenComplete((done, error) -> {
-            if (!closed) {
-                log.error("edge: its actor system stopped unexpectedly; every call fails from now on (L1 stops answering "
-                        + "within max-staleness / 2): close this SessionCacheManager and build a new one");
-                requests.stop(new EdgeException.Unavailable("the edge stopped unexpectedly (see the log): build a new session cache"));
-            }
-        });
+        // The first phase of the system's shutdown, which any stop runs: the calls fail as soon as it
+        // begins, not when it ends (ending includes remoting's shutdown, seen to take over a minute on a
+        // loaded host). Termination without the coordinated shutdown is caught when it completes.
+        CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "global-sessions-edge-stopped",
+                () -> {
+                    stoppedUnexpectedly();
+                    return CompletableFuture.completedFuture(Done.getInstance());
+                });
+        system.getWhenTerminated().whenComplete((done, error) -> stoppedUnexpectedly());
+    }
+
+    /** The actor system is stopping without {@link #close}: every pending and later call fails. Once. */
+    private void stoppedUnexpectedly() {
+        if (!closed && !requests.stopped()) {
+            log.error("edge: its actor system stopped unexpectedly; every call fails from now on (L1 stops answering "
+                    + "within max-staleness / 2): close this SessionCacheManager and build a new one");
+            requests.stop(new EdgeException.Unavailable("the edge stopped unexpectedly (see the log): build a new session cache"));
+        }
     }
 
     /** Opens (or creates, with {@code manage-section}) the host's L1 and starts the edge's ActorSystem. */
@@ -310,7 +323,7 @@ public final class EdgeCache implements AutoCloseable {
 
     /** Whether the edge stopped (its actor system ended without {@link #close}): every call fails. */
     public boolean stopped() {
-        return !closed && system.whenTerminated().isCompleted();
+        return !closed && (requests.stopped() || system.whenTerminated().isCompleted());
     }
 
     /** The relays currently considered live. */

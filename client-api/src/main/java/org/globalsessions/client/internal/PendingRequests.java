@@ -164,6 +164,11 @@ final class PendingRequests {
         pending.clear();
     }
 
+    /** Whether {@link #stop} was called. */
+    boolean stopped() {
+        return stopped != null;
+    }
+
     /** The edge can no longer serve: fails every waiting request, and every later one at once, with {@code failure}. */
     void stop(EdgeException failure) {
         stopped = failure;

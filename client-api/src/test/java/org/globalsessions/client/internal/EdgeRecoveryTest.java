@@ -105,8 +105,9 @@ class EdgeRecoveryTest {
     void anEdgeWhoseActorSystemStoppedFailsCallsInsteadOfHanging() throws Exception {
         EdgeCache edge = cluster.edge("fault-2", true);
         edge.system().terminate();
-        edge.system().getWhenTerminated().toCompletableFuture().get(TestCluster.STOP_BOUND.toSeconds(), TimeUnit.SECONDS);
-        assertTrue(edge.stopped(), "the edge reports that it stopped (SessionCacheManager.health(): UNAVAILABLE)");
+        // Not when the termination completes (remoting's shutdown was seen to take over a minute on a
+        // loaded machine): as soon as the shutdown begins.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(edge::stopped);
         ExecutionException failure = assertThrows(ExecutionException.class,
                 () -> edge.getFromRelay("any").get(5, TimeUnit.SECONDS));
         assertInstanceOf(EdgeException.Unavailable.class, failure.getCause());
