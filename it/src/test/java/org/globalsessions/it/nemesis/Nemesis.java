@@ -253,8 +253,11 @@ final class Nemesis {
      */
     private void startOne(long now) {
         boolean server = serverCalm(now) && random.nextBoolean();
+        // A kill of the single relay stops every process for its restart (a JVM, then the cluster
+        // join: 10-15 s on a loaded machine), so it is drawn half as often as the other server faults.
         Kind[] kinds = server
-                ? new Kind[] {Kind.CUT_RELAY_FROM_RELIEF, Kind.CUT_RELIEF_NODE, Kind.PAUSE, Kind.KILL_RESTART}
+                ? new Kind[] {Kind.CUT_RELAY_FROM_RELIEF, Kind.CUT_RELAY_FROM_RELIEF, Kind.CUT_RELIEF_NODE, Kind.CUT_RELIEF_NODE,
+                        Kind.PAUSE, Kind.PAUSE, Kind.KILL_RESTART}
                 : new Kind[] {Kind.ISOLATE_EDGE, Kind.PAUSE, Kind.KILL_RESTART, Kind.CLOCK_SKEW};
         for (int attempt = 0; attempt < 10; attempt++) {
             Fault fault = plan(kinds[random.nextInt(kinds.length)], now, server);
