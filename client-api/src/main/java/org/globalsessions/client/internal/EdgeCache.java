@@ -284,6 +284,11 @@ public final class EdgeCache implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** How long the edge was held up so far, the stall in progress included ({@link EdgeStalls}): for tests that stage stalls. */
+    long heldUpNanos() {
+        return relays.stalls().heldUpNanos(System.nanoTime());
+    }
+
     /** The edge's actor system (its guardian is the edge's actor): for tests that stage faults. */
     ActorSystem<EdgeCommand> system() {
         return system;

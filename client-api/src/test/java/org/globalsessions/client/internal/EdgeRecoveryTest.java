@@ -127,8 +127,9 @@ class EdgeRecoveryTest {
         long version = edge.set("asked-while-held-up", bytes("v"), null).get(15, TimeUnit.SECONDS);
         Duration relayDownAfter = edge.settings().edge().relayDownAfter();
 
+        long before = edge.heldUpNanos();
         holdUp(edge, relayDownAfter.plusMillis(1_500));
-        Thread.sleep(relayDownAfter.plusMillis(500).toMillis()); // the last welcome is older than relay-down-after
+        awaitHeldUp(edge, before, relayDownAfter.plusMillis(500)); // the last welcome is older than relay-down-after
         Optional<EdgeCache.Session> found = edge.getFromRelay("asked-while-held-up").get(15, TimeUnit.SECONDS);
 
         assertEquals(version, found.orElseThrow().version());
@@ -146,8 +147,10 @@ class EdgeRecoveryTest {
         long version = edge.set("in-flight-while-held-up", bytes("v"), null).get(15, TimeUnit.SECONDS);
         Duration requestTimeout = edge.settings().requestTimeout();
 
+        long before = edge.heldUpNanos();
         holdUp(edge, requestTimeout.plusMillis(2_000));
-        Thread.sleep(200); // ticks queue behind the stall: the first one after it comes before the answer
+        // A stall counts from 1 s on: twenty ticks queue behind it, so the first message after it is a tick, before the answer.
+        awaitHeldUp(edge, before, Duration.ofMillis(1));
         var inFlight = edge.getFromRelay("in-flight-while-held-up");
 
         assertEquals(version, inFlight.get(20, TimeUnit.SECONDS).orElseThrow().version());
@@ -176,6 +179,12 @@ class EdgeRecoveryTest {
         } finally {
             edge.close();
         }
+    }
+
+    /** Waits until {@code edge} has been held up more than {@code atLeast} since it was held up {@code before} in all. */
+    private static void awaitHeldUp(EdgeCache edge, long before, Duration atLeast) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                .until(() -> edge.heldUpNanos() - before > atLeast.toNanos());
     }
 
     /** Blocks {@code edge}'s actor for {@code stall}; returns once it is blocked. */
