@@ -35,6 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.globalsessions.actors.node.NodeStatus;
+import org.globalsessions.actors.relay.WriterSlots;
 import org.globalsessions.actors.relief.AgingReplica;
 import org.globalsessions.actors.relief.ExpansionReplica;
 import org.globalsessions.actors.relief.Lineage;
@@ -83,7 +84,7 @@ class WireSerializerTest {
         Map<String, Class<?>> types = new TreeMap<>(serializer.messageTypes());
         List<Class<?>> protocols = WireSerializer.protocols(kit.system().settings().config(), getClass().getClassLoader());
         assertEquals(List.of(ExpansionReplica.class, AgingReplica.class, Lineage.class, ReplicaSync.class, SiblingActor.class,
-                NodeStatus.class, RelayCommand.class, EdgeCommand.class), protocols, "the actors list, then runtime's");
+                NodeStatus.class, WriterSlots.class, RelayCommand.class, EdgeCommand.class), protocols, "the actors list, then runtime's");
         int expected = 0;
         for (Class<?> protocol : protocols) {
             for (Class<?> type : protocol.getDeclaredClasses()) {

@@ -852,7 +852,8 @@ public final class ShmLru implements AutoCloseable {
         }
     }
 
-    private void checkEntry(byte[] key, byte[] value) {
+    /** Refuses, naming the sizes, a key and value this table cannot hold as one record (nothing is written). */
+    public void checkEntry(byte[] key, byte[] value) {
         checkKey(key);
         Objects.requireNonNull(value, "value");
         if ((long) key.length + value.length > settings.recordSize()) {

@@ -1,12 +1,14 @@
 package org.globalsessions.actors.node;
 
 import io.micrometer.core.instrument.Gauge;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.slf4j.Logger;
@@ -15,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.metrics.TableMetrics;
 import org.globalsessions.actors.relay.RelayActor;
+import org.globalsessions.actors.relay.WriterSlots;
 import org.globalsessions.actors.relief.ReliefTiers;
 import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.actors.tables.Tables;
@@ -43,6 +46,8 @@ public final class ServerNode {
         return Behaviors.setup(context -> {
             boolean sharding = settings.has(Role.SIBLING) || settings.has(Role.RELIEF_EXPANSION) || settings.has(Role.RELIEF_AGING);
             ReliefTiers tiers = sharding ? ReliefTiers.init(context.getSystem(), settings, metrics) : null;
+            // Every member keeps a replica of the writer-slot grants (WriterSlots writes and reads them at a majority).
+            DistributedData.get(context.getSystem());
             Cluster cluster = Cluster.get(context.getSystem());
             Gauge.builder("global_sessions_cluster_members", cluster, c -> {
                 int up = 0;
@@ -58,7 +63,8 @@ public final class ServerNode {
                     .register(metrics.registry());
             if (l2 != null) {
                 TableMetrics.bind(metrics.registry(), "l2", l2);
-                context.spawn(Behaviors.supervise(RelayActor.create(settings, l2, metrics)).onFailure(SupervisorStrategy.restart()),
+                ActorRef<WriterSlots.Command> writerSlots = WriterSlots.init(context.getSystem());
+                context.spawn(Behaviors.supervise(RelayActor.create(settings, l2, metrics, writerSlots)).onFailure(SupervisorStrategy.restart()),
                         ActorNames.RELAY);
             }
             if (settings.has(Role.SIBLING)) {

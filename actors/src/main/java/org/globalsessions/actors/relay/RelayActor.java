@@ -62,6 +62,10 @@ import org.globalsessions.shm.ShmLru;
  * stream from another relay counts after a break; deletes that arrive before it first holds its
  * lease wait for it. See {@code docs/consistency.md}.
  *
+ * <h2>Writer ids</h2>
+ * The relay claims a writer-id slot from the {@link WriterSlots} singleton and renews it every
+ * second; while it holds it, every welcome gives the edge its writer id ({@link EdgeWriterIds}).
+ *
  * <h2>Concurrency</h2>
  * One actor; L2 operations take well under a microsecond, so they run inline. Edges subscribe
  * by heartbeat and are dropped when silent for {@code relay.edge-expiry}.
@@ -70,6 +74,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     public static final ServiceKey<RelayCommand> KEY = ServiceKey.create(RelayCommand.class, "global-sessions-relay");
     private static final Duration TICK = Duration.ofSeconds(1);
+    /** How long a relay is without a writer slot before it says so. */
+    private static final Duration NO_SLOT_WARNING = Duration.ofSeconds(20);
 
     /** One adapter for both subscriptions: a message adapter is per class, so a second one would replace the first. */
     private record ListingChanged(Receptionist.Listing listing) implements RelayCommand {
@@ -115,6 +121,11 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private final NodeMetrics metrics;
     private final ShmLru l2;
     private final TimerScheduler<RelayCommand> timers;
+    private final ActorRef<WriterSlots.Command> writerSlots;
+    private final EdgeWriterIds<ActorRef<EdgeCommand>> writerIds = new EdgeWriterIds<>();
+    /** Since when this relay has held no writer slot (it warns once that long), or 0 while it holds one. */
+    private long noSlotSinceNanos = System.nanoTime();
+    private boolean warnedNoSlot;
     private final long incarnation = ThreadLocalRandom.current().nextLong();
     private final Map<ActorRef<EdgeCommand>, Long> edges = new HashMap<>();
     private final Map<Long, PendingPut> pendingPuts = new HashMap<>();
@@ -138,8 +149,9 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private long invalidationsSent;
 
     private RelayActor(ActorContext<RelayCommand> context, TimerScheduler<RelayCommand> timers,
-                       GlobalSessionsSettings settings, ShmLru l2, NodeMetrics metrics) {
+                       GlobalSessionsSettings settings, ShmLru l2, NodeMetrics metrics, ActorRef<WriterSlots.Command> writerSlots) {
         super(context);
+        this.writerSlots = writerSlots;
         this.settings = settings;
         this.siblingKey = SiblingActor.key(settings.hostname(), Tables.relayPath(settings));
         this.metrics = metrics;
@@ -151,6 +163,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         receptionist.tell(Receptionist.subscribe(siblingKey, listings));
         receptionist.tell(Receptionist.subscribe(KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+        claimWriterSlot();
         this.lease = new TableLease<>(TableLease.Rule.ALL, settings.leaseDuration().toNanos(), settings.maxStaleness().toNanos(),
                 System.nanoTime());
         timers.startTimerWithFixedDelay(LeaseTick.INSTANCE, settings.maxStaleness().dividedBy(8));
@@ -162,9 +175,13 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         }
     }
 
-    /** A relay serving from {@code l2}, a table the caller created and closes. */
-    public static Behavior<RelayCommand> create(GlobalSessionsSettings settings, ShmLru l2, NodeMetrics metrics) {
-        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RelayActor(context, timers, settings, l2, metrics)));
+    /**
+     * A relay serving from {@code l2}, a table the caller created and closes, that claims its
+     * writer-id slot from {@code writerSlots} ({@link WriterSlots#init}).
+     */
+    public static Behavior<RelayCommand> create(GlobalSessionsSettings settings, ShmLru l2, NodeMetrics metrics,
+                                                ActorRef<WriterSlots.Command> writerSlots) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RelayActor(context, timers, settings, l2, metrics, writerSlots)));
     }
 
     @Override
@@ -188,6 +205,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                 .onMessage(RelayCommand.PeerArrival.class, this::onPeerArrival)
                 .onMessage(RelayCommand.PeerHeartbeat.class, this::onPeerHeartbeat)
                 .onMessage(RelayCommand.PeerWelcome.class, this::onPeerWelcome)
+                .onMessage(RelayCommand.WriterSlot.class, this::onWriterSlot)
                 .onMessageEquals(LeaseTick.INSTANCE, this::onLeaseTick)
                 .onMessage(ListingChanged.class, changed -> changed.listing().isForKey(KEY)
                         ? onPeersChanged(changed.listing()) : onSiblingsChanged(changed.listing()))
@@ -512,9 +530,10 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     // ---- membership -------------------------------------------------------------------------
 
     private Behavior<RelayCommand> onSubscribe(RelayCommand.Subscribe subscribe) {
-        edges.put(subscribe.edge(), System.nanoTime());
+        long now = System.nanoTime();
+        edges.put(subscribe.edge(), now);
         subscribe.edge().tell(new EdgeCommand.Welcome(subscribe.as(), incarnation, invalidationsSent, subscribe.sentNanos(),
-                lease.fresh(System.nanoTime())));
+                lease.fresh(now), writerIds.heartbeat(subscribe.edge(), now)));
         return this;
     }
 
@@ -590,6 +609,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         long now = System.nanoTime();
         long expiry = settings.relay().edgeExpiry().toNanos();
         edges.values().removeIf(lastSeen -> now - lastSeen > expiry);
+        writerIds.expire(now);
+        claimWriterSlot();
         if (heartbeatingPeers.values().removeIf(lastSeen -> now - lastSeen > expiry)) {
             requirePeers();
         }
@@ -600,6 +621,31 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                 putDone(pending.put());
                 forgetOlder(pending.put());
             }
+        }
+        return this;
+    }
+
+    /** Renews this relay's writer-id slot, or claims one (the singleton answers {@code WriterSlot}). */
+    private void claimWriterSlot() {
+        long now = System.nanoTime();
+        if (writerIds.holdsSlot(now)) {
+            noSlotSinceNanos = 0;
+        } else if (noSlotSinceNanos == 0) {
+            noSlotSinceNanos = now;
+        } else if (!warnedNoSlot && now - noSlotSinceNanos > NO_SLOT_WARNING.toNanos()) {
+            warnedNoSlot = true;
+            getContext().getLog().warn("relay {}: no writer slot for {} s (the writer-slots singleton on the relay nodes has not "
+                    + "answered, or a majority of the cluster is unreachable): its edges cannot write unless another relay gives "
+                    + "them a writer id", settings.address(), NO_SLOT_WARNING.toSeconds());
+        }
+        writerSlots.tell(new WriterSlots.Claim(getContext().getSelf(), writerIds.slot(), now));
+    }
+
+    private Behavior<RelayCommand> onWriterSlot(RelayCommand.WriterSlot granted) {
+        writerIds.slotGranted(granted.slot(), granted.sentNanos());
+        if (warnedNoSlot && writerIds.holdsSlot(System.nanoTime())) {
+            warnedNoSlot = false;
+            getContext().getLog().info("relay {}: holds writer slot {} again", settings.address(), granted.slot());
         }
         return this;
     }

@@ -2,6 +2,7 @@ package org.globalsessions.actors.relay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -29,6 +31,7 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.WriterIds;
 import org.globalsessions.testkit.FreePorts;
 import org.globalsessions.shm.ShmLru;
 
@@ -44,6 +47,7 @@ class RelayActorTest {
     private final ActorTestKit kit = ActorTestKit.create();
     private GlobalSessionsSettings settings;
     private ShmLru l2;
+    private TestProbe<WriterSlots.Command> writerSlots;
 
     @AfterEach
     void tearDown() {
@@ -59,7 +63,8 @@ class RelayActorTest {
         all.put("relay.table.path", dir.resolve("l2.lru").toString());
         settings = TestNodes.node(dir, List.of(Role.RELAY), FreePorts.next(), List.of(), all);
         l2 = Tables.createRelayTable(settings);
-        ActorRef<RelayCommand> relay = kit.spawn(RelayActor.create(settings, l2, NodeMetrics.unregistered()));
+        writerSlots = kit.createTestProbe(WriterSlots.Command.class);
+        ActorRef<RelayCommand> relay = kit.spawn(RelayActor.create(settings, l2, NodeMetrics.unregistered(), writerSlots.getRef()));
         vouches(relay); // it answered: it started (and dropped what the table held from before)
         return relay;
     }
@@ -96,6 +101,35 @@ class RelayActorTest {
      * A relay restarted on the L2 table it had before: sessions may have been deleted while it
      * was down, with nobody to tell it. It drops every value it finds (tombstones stay).
      */
+    /** The writer id a welcome from {@code relay} gives {@code edge} now. */
+    private static int writerId(ActorRef<RelayCommand> relay, TestProbe<EdgeCommand> edge) {
+        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime()));
+        return edge.expectMessageClass(EdgeCommand.Welcome.class).writerId();
+    }
+
+    /** Issue 19: writer ids come from the relay's leased slot, one per edge, and only while the lease holds. */
+    @Test
+    void welcomesGiveEachEdgeItsOwnWriterIdWhileTheRelayHoldsItsSlot() {
+        ActorRef<RelayCommand> relay = relay(Map.of());
+        TestProbe<EdgeCommand> a = kit.createTestProbe(EdgeCommand.class);
+        TestProbe<EdgeCommand> b = kit.createTestProbe(EdgeCommand.class);
+        assertEquals(WriterIds.NONE, writerId(relay, a), "no slot yet: no writer id");
+        WriterSlots.Claim claim = writerSlots.expectMessageClass(WriterSlots.Claim.class);
+        assertEquals(WriterIds.NONE, claim.slot(), "a starting relay holds no slot");
+        relay.tell(new RelayCommand.WriterSlot(5, System.nanoTime() - WriterIds.SLOT_LEASE.toNanos()));
+        assertEquals(WriterIds.NONE, writerId(relay, a), "a grant whose lease ran out (counted from the claim's send time) gives nothing");
+        relay.tell(new RelayCommand.WriterSlot(5, System.nanoTime()));
+        int idA = writerId(relay, a);
+        int idB = writerId(relay, b);
+        assertEquals(5, WriterIds.slotOf(idA));
+        assertEquals(5, WriterIds.slotOf(idB));
+        assertNotEquals(idA, idB, "two edges of one relay never share a writer id");
+        assertEquals(idA, writerId(relay, a), "an edge keeps its id while its heartbeats arrive");
+        // the relay renews the slot it holds (a claim naming it, within a few ticks)
+        writerSlots.fishForMessage(Duration.ofSeconds(5), m -> m instanceof WriterSlots.Claim c && c.slot() == 5
+                ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+    }
+
     @Test
     void aRelayStartingOnATableFromBeforeDropsItsValues() {
         Map<String, Object> all = new HashMap<>();

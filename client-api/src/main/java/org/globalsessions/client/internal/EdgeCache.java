@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -25,6 +26,7 @@ import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.lease.TableLease;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
+import org.globalsessions.runtime.protocol.WriterIds;
 import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.SessionTag;
 import org.globalsessions.runtime.protocol.Tier;
@@ -99,6 +101,7 @@ public final class EdgeCache implements AutoCloseable {
     private final LookupWindow lookups;
     private final PendingRequests requests;
     private final TableLease<HostPort> lease;
+    private final WriterLease writers = new WriterLease();
     private final ActorSystem<EdgeCommand> system;
     private final ConcurrentHashMap<String, CompletableFuture<Optional<Session>>> inflight = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -121,7 +124,7 @@ public final class EdgeCache implements AutoCloseable {
         this.lookups = new LookupWindow(relays);
         this.requests = new PendingRequests(relays, lookups, settings.requestTimeout());
         this.lease = new TableLease<>(TableLease.Rule.ANY, settings.leaseDuration().toNanos(), settings.maxStaleness().toNanos(), System.nanoTime());
-        this.system = NodeBootstrap.start(EdgeCacheActor.create(settings, l1, clock, relays, lookups, requests, lease, listeners),
+        this.system = NodeBootstrap.start(EdgeCacheActor.create(settings, l1, clock, writers, relays, lookups, requests, lease, listeners),
                 settings, PekkoConfig.Kind.EDGE);
         relays.connect(system);
         relays.heartbeat();
@@ -141,7 +144,9 @@ public final class EdgeCache implements AutoCloseable {
         if (!closed && !requests.stopped()) {
             log.error("edge: its actor system stopped unexpectedly; every call fails from now on (L1 stops answering "
                     + "within max-staleness / 2): close this SessionCacheManager and build a new one");
-            requests.stop(new EdgeException.Unavailable("the edge stopped unexpectedly (see the log): build a new session cache"));
+            EdgeException stopped = new EdgeException.Unavailable("the edge stopped unexpectedly (see the log): build a new session cache");
+            requests.stop(stopped);
+            writers.stop(stopped);
         }
     }
 
@@ -239,20 +244,24 @@ public final class EdgeCache implements AutoCloseable {
             throw new IllegalArgumentException("ttl=" + t + " exceeds relief.max-session-ttl=" + max
                     + ": a session may not outlive the tombstone of its logout (raise relief.max-session-ttl and relief.tombstone-ttl)");
         }
-        long version = clock.next();
-        if (!l1.putIfNewer(k, value, version, t)) { // validates sizes before anything is sent
-            Entry held = l1.getEntry(k);
-            if (held != null && held.tombstone()) { // logged out here: final, nothing is sent
-                return CompletableFuture.failedFuture(new EdgeException.StaleWrite(version, held.version(), true));
-            }
-            version = clock.next();
-            l1.putIfNewer(k, value, version, t);
-        }
+        l1.checkEntry(k, value); // sizes are refused before anything is stored or sent
         checkOpen();
-        CompletableFuture<Long> future = new CompletableFuture<>();
-        long id = requests.nextId();
-        requests.send(id, PendingRequests.Kind.PUT, key, new RelayCommand.Put(key, value, version, t.toMillis(), id, system), future, version, new ArrayList<>());
-        return future;
+        return writing(() -> {
+            long version = stamp();
+            if (!l1.putIfNewer(k, value, version, t)) {
+                Entry held = l1.getEntry(k);
+                if (held != null && held.tombstone()) { // logged out here: final, nothing is sent
+                    return CompletableFuture.failedFuture(new EdgeException.StaleWrite(version, held.version(), true));
+                }
+                version = stamp();
+                l1.putIfNewer(k, value, version, t);
+            }
+            CompletableFuture<Long> future = new CompletableFuture<>();
+            long id = requests.nextId();
+            requests.send(id, PendingRequests.Kind.PUT, key, new RelayCommand.Put(key, value, version, t.toMillis(), id, system), future,
+                    version, new ArrayList<>());
+            return future;
+        });
     }
 
     /**
@@ -261,13 +270,58 @@ public final class EdgeCache implements AutoCloseable {
      */
     public CompletableFuture<Void> delete(String key) {
         byte[] k = checkKey(key);
-        long version = clock.next();
-        l1.tombstone(k, version, settings.relief().tombstoneTtl());
         checkOpen();
-        CompletableFuture<Void> future = new CompletableFuture<>();
-        long id = requests.nextId();
-        requests.send(id, PendingRequests.Kind.DELETE, key, new RelayCommand.Delete(key, version, id, system), future, version, new ArrayList<>());
-        return future;
+        return writing(() -> {
+            long version = stamp();
+            l1.tombstone(k, version, settings.relief().tombstoneTtl());
+            CompletableFuture<Void> future = new CompletableFuture<>();
+            long id = requests.nextId();
+            requests.send(id, PendingRequests.Kind.DELETE, key, new RelayCommand.Delete(key, version, id, system), future, version,
+                    new ArrayList<>());
+            return future;
+        });
+    }
+
+    /**
+     * Runs {@code write} now if this process holds a writer id ({@link WriterLease}), else once a
+     * relay's welcome brings one; the write fails as unavailable if none comes within the request
+     * timeout (nothing is stored then). A failure of {@code write} fails the future.
+     */
+    private <T> CompletableFuture<T> writing(Supplier<CompletableFuture<T>> write) {
+        if (writers.current(System.nanoTime()) != WriterIds.NONE) {
+            return started(write);
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        writers.await(settings.requestTimeout(), () -> settings.edge().relays() + ", answering: " + relays.liveRelays()).whenComplete((ready, failure) -> {
+            CompletableFuture<T> written = failure != null ? CompletableFuture.failedFuture(failure)
+                    : closed ? CompletableFuture.failedFuture(new EdgeException("the session cache was closed")) : started(write);
+            written.whenComplete((value, error) -> {
+                if (error != null) {
+                    result.completeExceptionally(error);
+                } else {
+                    result.complete(value);
+                }
+            });
+        });
+        return result;
+    }
+
+    private static <T> CompletableFuture<T> started(Supplier<CompletableFuture<T>> write) {
+        try {
+            return write.get();
+        } catch (EdgeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** A version stamped with a writer id this process holds. */
+    private long stamp() {
+        long version = writers.stamp(clock);
+        if (version < 0) { // the id ran out between the check and the stamp (this process was held up)
+            throw new EdgeException.Unavailable("this process's writer id ran out before the write was stamped (was it paused?): "
+                    + "the write was not sent; try again");
+        }
+        return version;
     }
 
     /** Slides the session's expiry here, at its relay and at its expansion replicas (no answer awaited). */
@@ -282,6 +336,11 @@ public final class EdgeCache implements AutoCloseable {
 
     public void addListener(Listener listener) {
         listeners.add(listener);
+    }
+
+    /** The writer id this process holds now ({@link WriterIds#NONE} if none): for tests. */
+    int writerId() {
+        return writers.current(System.nanoTime());
     }
 
     /** How long the edge was held up so far, the stall in progress included ({@link EdgeStalls}): for tests that stage stalls. */
@@ -350,7 +409,9 @@ public final class EdgeCache implements AutoCloseable {
         } catch (Exception e) {
             log.warn("edge: the actor system did not stop within 10 s: {}", e.toString());
         }
-        requests.failAll(new EdgeException("the session cache was closed"));
+        EdgeException closedError = new EdgeException("the session cache was closed");
+        requests.failAll(closedError);
+        writers.stop(closedError);
         l1.close();
     }
 

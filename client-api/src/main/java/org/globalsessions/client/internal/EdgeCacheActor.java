@@ -48,6 +48,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
     private final GlobalSessionsSettings settings;
     private final ShmLru l1;
     private final HybridClock clock;
+    private final WriterLease writers;
     private final RelayDirectory relays;
     private final LookupWindow lookups;
     private final PendingRequests requests;
@@ -58,12 +59,13 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
     private long ticks;
 
     private EdgeCacheActor(ActorContext<EdgeCommand> context, GlobalSessionsSettings settings, ShmLru l1, HybridClock clock,
-                           RelayDirectory relays, LookupWindow lookups, PendingRequests requests, TableLease<HostPort> lease,
+                           WriterLease writers, RelayDirectory relays, LookupWindow lookups, PendingRequests requests, TableLease<HostPort> lease,
                            List<EdgeCache.Listener> listeners) {
         super(context);
         this.settings = settings;
         this.l1 = l1;
         this.clock = clock;
+        this.writers = writers;
         this.relays = relays;
         this.lookups = lookups;
         this.requests = requests;
@@ -73,12 +75,13 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         this.ticksPerHeartbeat = Math.max(1, settings.edge().heartbeatInterval().toMillis() / TICK.toMillis());
     }
 
-    static Behavior<EdgeCommand> create(GlobalSessionsSettings settings, ShmLru l1, HybridClock clock, RelayDirectory relays,
+    static Behavior<EdgeCommand> create(GlobalSessionsSettings settings, ShmLru l1, HybridClock clock, WriterLease writers,
+                                        RelayDirectory relays,
                                         LookupWindow lookups, PendingRequests requests, TableLease<HostPort> lease,
                                         List<EdgeCache.Listener> listeners) {
         Behavior<EdgeCommand> edge = Behaviors.withTimers(timers -> {
             timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
-            return Behaviors.setup(context -> new EdgeCacheActor(context, settings, l1, clock, relays, lookups, requests, lease, listeners));
+            return Behaviors.setup(context -> new EdgeCacheActor(context, settings, l1, clock, writers, relays, lookups, requests, lease, listeners));
         });
         // Handlers contain their own failures (handled); anything else restarts the actor, whose
         // state lives in the parts it is given, rather than stopping the edge's ActorSystem.
@@ -266,6 +269,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         if (relay != null) {
             long now = System.nanoTime();
             lease.welcome(relay.address, welcome.incarnation(), welcome.invalidations(), welcome.sentNanos(), welcome.vouched(), now);
+            writers.welcomed(relay.address, welcome.writerId(), welcome.sentNanos());
             vouch(now);
         }
     }

@@ -23,6 +23,7 @@ import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
+import org.globalsessions.runtime.protocol.WriterIds;
 import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.Tier;
 import org.junit.jupiter.api.AfterAll;
@@ -201,6 +202,25 @@ class TierTest {
         } finally {
             ahead.close();
         }
+    }
+
+    /**
+     * Issue 19: the node part of a version was a random number, so two writers could draw the
+     * same one. Now every write is stamped with the writer id this process's relay leased it, and
+     * no two processes hold the same id: two hosts' writes carry their own ids, of the relay's slot.
+     */
+    @Test
+    void writesAreStampedWithTheWriterIdTheirRelayLeasedAndNoOtherProcessHolds() throws Exception {
+        long a = done(hostA.set("writer-1", bytes("a"), null));
+        long b = done(hostB.set("writer-2", bytes("b"), null));
+        int idA = HybridClock.nodeOf(a);
+        int idB = HybridClock.nodeOf(b);
+        assertEquals(hostA.writerId(), idA, "host A stamps with the id its relay gave it");
+        assertEquals(hostB.writerId(), idB, "host B stamps with the id its relay gave it");
+        assertNotEquals(idA, idB, "two processes never hold the same writer id");
+        assertEquals(WriterIds.slotOf(idA), WriterIds.slotOf(idB), "both from the one relay's slot");
+        done(hostA.delete("writer-1"));
+        assertEquals(idA, HybridClock.nodeOf(hostA.l1().getEntry(bytes("writer-1")).version()), "deletes too");
     }
 
     /**

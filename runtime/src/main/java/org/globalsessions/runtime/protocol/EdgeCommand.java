@@ -80,8 +80,11 @@ public interface EdgeCommand {
      * invalidations the relay has sent its edges in this incarnation (every one before this
      * welcome on the same connection), {@code sentNanos} echoes the heartbeat's, and
      * {@code vouched} says whether the relay itself holds its lease (is in step with every other
-     * relay): only then does the welcome renew the edge's lease on L1.
+     * relay): only then does the welcome renew the edge's lease on L1. {@code writerId} is the
+     * writer id the relay leases to the edge ({@link WriterIds}), renewed from {@code sentNanos},
+     * or {@link WriterIds#NONE}.
      */
-    record Welcome(String as, long incarnation, long invalidations, long sentNanos, boolean vouched) implements Event, Wire {
+    record Welcome(String as, long incarnation, long invalidations, long sentNanos, boolean vouched, int writerId)
+            implements Event, Wire {
     }
 }

@@ -23,14 +23,13 @@ import java.util.function.LongSupplier;
  * a relay takes well under 100 000 writes a second). 42 bits of milliseconds last until 2159.
  *
  * <h2>Writers</h2>
- * The node part, 14 random bits per clock (16 384 values; until issue 19 one byte), makes
- * versions from two processes in the same millisecond and logical count differ in all but 1 case
- * in 16 384, so "newer" is decided by the clocks, not by a tie. It does not make them unique: two
- * writers can still draw the same version. A relief replica therefore identifies a write by its
+ * The node part names the writer. An edge stamps its writes with {@link #next(int)} and the
+ * writer id its relays lease to it ({@link WriterIds}): no two processes of a cluster hold the
+ * same id at the same time, so two writers never draw the same version while both hold their
+ * ids. {@link #next()} stamps with the clock's own node (random unless given), for clocks that
+ * do not take part in a cluster (tests, tools). A relief replica still identifies a write by its
  * version and its value ({@code ReliefStore.put}): the same value again is a retry, another value
- * of a version it holds is refused, so an equal version never yields an acknowledgement of a value
- * that was not stored. The wire format and the tables carry the 64-bit version alone; versions
- * from the former layout (8 node bits) compare the same way, by their physical part first.
+ * of a version it holds is refused. The wire format and the tables carry the 64-bit version alone.
  *
  * <h2>Concurrency</h2>
  * Thread-safe and lock-free: one CAS on an {@link AtomicLong} per version.
@@ -68,8 +67,19 @@ public final class HybridClock {
         this.node = node;
     }
 
-    /** A version greater than every version issued or observed so far. */
+    /** A version greater than every version issued or observed so far, stamped with this clock's own node. */
     public long next() {
+        return next((int) node);
+    }
+
+    /**
+     * A version greater than every version issued or observed so far, stamped with writer
+     * {@code node} (0 to {@link #NODES} - 1): the writer id this process holds now.
+     */
+    public long next(int node) {
+        if (node < 0 || node > NODE_MASK) {
+            throw new IllegalArgumentException("node=" + node + " must be between 0 and " + NODE_MASK);
+        }
         long physical = (wallClock.getAsLong() - EPOCH_MILLIS) << PHYSICAL_SHIFT;
         while (true) {
             long previous = last.get();
@@ -83,6 +93,11 @@ public final class HybridClock {
     /** Takes note of a version seen from elsewhere, so later versions from this clock exceed it. */
     public void observe(long version) {
         last.accumulateAndGet(version, Math::max);
+    }
+
+    /** The writer a version was stamped by: its node part. */
+    public static int nodeOf(long version) {
+        return (int) (version & NODE_MASK);
     }
 
     /** The wall-clock instant (epoch ms) a version was issued at, give or take the logical drift. */

@@ -2,7 +2,10 @@ package org.globalsessions.runtime.protocol;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** Messages a relay receives from edges, from the other relays, and from the expansion replicas of a deleted key. */
+/**
+ * Messages a relay receives from edges, from the other relays, from the expansion replicas of a
+ * deleted key, and from the writer-id singleton.
+ */
 public interface RelayCommand {
 
     /**
@@ -109,5 +112,12 @@ public interface RelayCommand {
 
     /** From the relay that took a write: refresh L2 if it holds an older version. */
     record PeerArrival(String key, byte[] value, long version, long ttlMillis) implements RelayCommand, Wire {
+    }
+
+    /**
+     * The writer-id singleton leased {@code slot} ({@link WriterIds}) to this relay, answering the
+     * claim it sent at {@code sentNanos} (by the relay's clock: the lease runs from then).
+     */
+    record WriterSlot(int slot, long sentNanos) implements RelayCommand, Wire {
     }
 }
