@@ -41,6 +41,7 @@ import org.globalsessions.client.internal.EdgeException;
 import org.globalsessions.runtime.config.ConfigFiles;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.SettingsException;
+import org.globalsessions.runtime.metrics.MetricsTls;
 import org.globalsessions.runtime.metrics.PrometheusEndpoint;
 import org.globalsessions.runtime.metrics.TableMetrics;
 import org.globalsessions.runtime.protocol.HybridClock;
@@ -126,7 +127,7 @@ public final class SessionCacheManager implements AutoCloseable {
         io.micrometer.core.instrument.Gauge.builder("global_sessions_client_health", this, m -> m.health().level())
                 .description("2 serving (L1 answers), 1 degraded (lookups go to the relays), 0 unavailable").register(meters);
         if (metricsPort > 0 && meters instanceof PrometheusMeterRegistry prometheus) {
-            this.endpoint = PrometheusEndpoint.start(prometheus, settings.metrics().hostname(), metricsPort);
+            this.endpoint = PrometheusEndpoint.start(prometheus, settings.metrics().hostname(), metricsPort, MetricsTls.context(settings));
         } else {
             if (metricsPort > 0) {
                 log.warn("metrics.port = {} ignored: the registry given to the builder is not a Prometheus registry", metricsPort);

@@ -5,15 +5,21 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import javax.net.ssl.SSLContext;
+
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.PekkoManagement;
+
+import org.globalsessions.runtime.metrics.MetricsTls;
 
 /**
  * A node's HTTP server on {@code metrics.hostname:metrics.port}: Pekko Management's routes (the
@@ -33,14 +39,21 @@ final class NodeEndpoint {
         this.binding = binding;
     }
 
-    /** Serves on {@code hostname:port} (port 0: any free port); fails naming the address if it cannot bind. */
-    static NodeEndpoint start(ActorSystem<?> system, PrometheusMeterRegistry registry, String hostname, int port) {
+    /**
+     * Serves on {@code hostname:port} (port 0: any free port), over TLS with {@code tls}
+     * ({@link MetricsTls#context}) unless it is null; fails naming the address if it cannot bind.
+     */
+    static NodeEndpoint start(ActorSystem<?> system, PrometheusMeterRegistry registry, String hostname, int port, SSLContext tls) {
         Route routes = Directives.concat(
                 Directives.path("metrics", () -> Directives.get(() ->
                         Directives.complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, registry.scrape())))),
                 PekkoManagement.get(system.classicSystem()).getRoutes());
         try {
-            ServerBinding binding = Http.get(system).newServerAt(hostname, port).bind(routes).toCompletableFuture()
+            ServerBuilder server = Http.get(system).newServerAt(hostname, port);
+            if (tls != null) {
+                server = server.enableHttps(ConnectionContext.httpsServer(() -> MetricsTls.serverEngine(tls)));
+            }
+            ServerBinding binding = server.bind(routes).toCompletableFuture()
                     .get(BIND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return new NodeEndpoint(binding);
         } catch (ExecutionException e) {

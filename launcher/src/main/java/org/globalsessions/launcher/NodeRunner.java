@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import javax.net.ssl.SSLContext;
+
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -17,6 +19,7 @@ import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.metrics.MetricsTls;
 import org.globalsessions.runtime.metrics.PrometheusEndpoint;
 
 /**
@@ -44,8 +47,15 @@ final class NodeRunner {
         }
         NodeEndpoint endpoint = null;
         if (settings.metrics().port() > 0) {
+            SSLContext tls;
             try {
-                endpoint = NodeEndpoint.start(system, registry, settings.metrics().hostname(), settings.metrics().port());
+                tls = MetricsTls.context(settings);
+            } catch (RuntimeException e) {
+                system.terminate();
+                throw new Main.CommandFailure(e.getMessage(), e);
+            }
+            try {
+                endpoint = NodeEndpoint.start(system, registry, settings.metrics().hostname(), settings.metrics().port(), tls);
             } catch (RuntimeException e) {
                 system.terminate();
                 throw new Main.CommandFailure(e.getMessage() + "; choose another --metrics-port", e);
@@ -55,7 +65,8 @@ final class NodeRunner {
         String cluster = settings.seedNodes().isEmpty() ? "started a new cluster" : "joining through " + settings.seedNodes();
         log.info("{} listening on {} ({}); {}{}", roles(settings), address,
                 settings.tls().enabled() ? "mutual TLS" : "CLEAR TEXT", cluster,
-                endpoint == null ? "" : "; metrics on http://" + settings.metrics().hostname() + ":" + endpoint.port() + "/metrics");
+                endpoint == null ? "" : "; metrics on " + (MetricsTls.wanted(settings.metrics()) ? "https://" : "http://")
+                        + settings.metrics().hostname() + ":" + endpoint.port() + "/metrics");
         aloneNotice(settings).ifPresent(log::info);
         if (started != null) {
             started.accept(address);

@@ -8,6 +8,7 @@ import java.util.Set;
 
 import com.typesafe.config.Config;
 
+import org.globalsessions.runtime.metrics.MetricsTls;
 import org.globalsessions.shm.ShmLruOptions;
 import org.globalsessions.shm.ShmLruSettings;
 
@@ -65,8 +66,11 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
         }
     }
 
-    /** The Prometheus endpoint: {@code port} 0 for none. */
-    public record Metrics(String hostname, int port) {
+    /**
+     * The Prometheus (and, on a node, health) endpoint: {@code port} 0 for none; {@code tls} says
+     * when it is served over TLS ({@link MetricsTls}).
+     */
+    public record Metrics(String hostname, int port, MetricsTls.Mode tls) {
     }
 
     /** Key hashing shared by every node: {@code shard = hash(key, seed) mod shards}. */

@@ -21,6 +21,7 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings.Relief;
 import org.globalsessions.runtime.config.GlobalSessionsSettings.Sibling;
 import org.globalsessions.runtime.config.GlobalSessionsSettings.Table;
 import org.globalsessions.runtime.config.GlobalSessionsSettings.Tls;
+import org.globalsessions.runtime.metrics.MetricsTls;
 
 /**
  * Reads {@link GlobalSessionsSettings} from a resolved {@link Config} whose {@code global-sessions}
@@ -71,8 +72,7 @@ public final class SettingsReader {
         List<HostPort> seedNodes = addresses("seed-nodes");
         Tls tls = tls();
         Hashing hashing = new Hashing(get("hashing.seed", config::getLong), intIn("hashing.shards", 1, 65_536));
-        GlobalSessionsSettings.Metrics metrics = new GlobalSessionsSettings.Metrics(get("metrics.hostname", config::getString),
-                port("metrics.port", true));
+        GlobalSessionsSettings.Metrics metrics = metrics(tls);
         Duration requestTimeout = positive("request-timeout");
         Duration maxStaleness = positive("max-staleness");
         check("max-staleness", maxStaleness, maxStaleness.toMillis() >= 100, "must be at least 100ms: leases are renewed by heartbeats");
@@ -194,6 +194,25 @@ public final class SettingsReader {
         Duration value = get(key, config::getDuration);
         check(key, value, !value.isNegative() && !value.isZero(), "must be a positive duration, e.g. 2s");
         return value;
+    }
+
+    /** The metrics endpoint: off loopback it needs TLS ({@code tls.enabled}), unless {@code metrics.tls = off} says plaintext is wanted. */
+    private GlobalSessionsSettings.Metrics metrics(Tls tls) {
+        String tlsMode = get("metrics.tls", config::getString);
+        MetricsTls.Mode mode;
+        try {
+            mode = MetricsTls.Mode.parse(tlsMode);
+        } catch (IllegalArgumentException e) {
+            throw error("metrics.tls", tlsMode, e.getMessage());
+        }
+        GlobalSessionsSettings.Metrics metrics = new GlobalSessionsSettings.Metrics(get("metrics.hostname", config::getString),
+                port("metrics.port", true), mode);
+        if (metrics.port() > 0 && MetricsTls.wanted(metrics) && !tls.enabled()) {
+            throw error("metrics.tls", tlsMode, "metrics on " + metrics.hostname() + (mode == MetricsTls.Mode.AUTO ? " (not a loopback address)" : "")
+                    + " are served over TLS with this process's certificate, but tls.enabled = false: enable TLS, bind "
+                    + "metrics.hostname to 127.0.0.1, or set metrics.tls = off to serve them in plain HTTP");
+        }
+        return metrics;
     }
 
     private <T> T get(String key, Function<String, T> getter) {

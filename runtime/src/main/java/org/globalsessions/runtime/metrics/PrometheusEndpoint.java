@@ -7,13 +7,19 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
+import javax.net.ssl.SSLContext;
+
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * A Prometheus scrape endpoint ({@code GET /metrics}) for a registry, on the JDK's HTTP server,
- * one daemon thread. Binds where it is told, loopback by default.
+ * one daemon thread. Binds where it is told, loopback by default; over TLS as
+ * {@link MetricsTls} decides (off loopback by default, with client certificates required).
  */
 public final class PrometheusEndpoint implements AutoCloseable {
 
@@ -30,10 +36,27 @@ public final class PrometheusEndpoint implements AutoCloseable {
         return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     }
 
-    /** Serves {@code registry} on {@code hostname:port} (port 0: any free port). */
+    /** Serves {@code registry} in plain HTTP on {@code hostname:port} (port 0: any free port). */
     public static PrometheusEndpoint start(PrometheusMeterRegistry registry, String hostname, int port) {
+        return start(registry, hostname, port, null);
+    }
+
+    /** Serves {@code registry} on {@code hostname:port}, over TLS with {@code tls} ({@link MetricsTls#context}) unless it is null. */
+    public static PrometheusEndpoint start(PrometheusMeterRegistry registry, String hostname, int port, SSLContext tls) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(hostname, port), 16);
+            HttpServer server;
+            if (tls == null) {
+                server = HttpServer.create(new InetSocketAddress(hostname, port), 16);
+            } else {
+                HttpsServer https = HttpsServer.create(new InetSocketAddress(hostname, port), 16);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                    @Override
+                    public void configure(HttpsParameters parameters) {
+                        parameters.setSSLParameters(MetricsTls.parameters(tls));
+                    }
+                });
+                server = https;
+            }
             server.createContext("/metrics", exchange -> {
                 try (exchange) {
                     if (!"GET".equals(exchange.getRequestMethod())) {
