@@ -1,0 +1,169 @@
+package org.globalsessions.client.lifecycle;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.globalsessions.client.SessionCacheManager;
+import org.globalsessions.client.StaleSessionException;
+
+/**
+ * Web sessions with a lifecycle on a {@link SessionCacheManager}: each session a
+ * {@link SessionRecord} (creation, last use, idle and absolute limits, attributes), stored in
+ * its {@link SessionRecordCodec} form with a TTL that ends when the record expires.
+ *
+ * <h2>Sliding expiry without a write per read</h2>
+ * A session expires {@code maxInactiveInterval} after its last use. Writing the time of every use
+ * would make each read a remote write (a round trip to the expansion replicas). Instead the
+ * stored {@code lastAccessedAt} moves only when it is at least {@code slideFraction ×
+ * maxInactiveInterval} old: {@link #find} then writes the used record once (the slide), and the
+ * reads in between cost nothing remote (an L1 hit stays a hit). With the default fraction of
+ * 1/4 a session used once a minute with a 30-minute interval is written about every 7.5 minutes
+ * instead of every minute. The price: a session may expire up to that fraction of the interval
+ * earlier than an exact sliding expiry would (it lives at least 3/4 of the interval, and at
+ * most the whole interval, after its last use).
+ *
+ * <h2>Writes</h2>
+ * A record is written whole; the newest version wins (a write refused as stale because another
+ * process wrote later fails its stage with {@link StaleSessionException}). A slide is the
+ * record read, with a new {@code lastAccessedAt}: issued before {@code find}'s stage completes,
+ * so a write the caller makes after reading has a later version than the slide. A slide refused
+ * (the session was logged out or written meanwhile) is ignored: the other write is newer.
+ *
+ * <h2>Expiry</h2>
+ * The stored TTL is the time left until {@link SessionRecord#expiresAt()}, so every tier drops
+ * the session when the record expires; {@code find} also refuses a record whose time is up, in
+ * case a tier still holds it a moment longer. No listener is told about expiries here.
+ *
+ * <p>Thread-safe; holds no state besides its settings.
+ */
+public final class SessionLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionLifecycle.class);
+
+    /** The default slide fraction: the stored last use moves at most once per quarter of the interval. */
+    public static final double DEFAULT_SLIDE_FRACTION = 0.25;
+
+    private final SessionCacheManager cache;
+    private final Clock clock;
+    private final double slideFraction;
+
+    /**
+     * @param slideFraction the part of {@code maxInactiveInterval} after which a read writes the new
+     *                      last use; above 0, at most 1 (0.25: once per quarter of the interval)
+     * @param clock         the time of uses and expiries
+     */
+    public SessionLifecycle(SessionCacheManager cache, double slideFraction, Clock clock) {
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        if (!(slideFraction > 0 && slideFraction <= 1)) {
+            throw new IllegalArgumentException("slideFraction=" + slideFraction + ": must be above 0 and at most 1");
+        }
+        this.slideFraction = slideFraction;
+    }
+
+    /** With the default slide fraction (1/4) and the system clock. */
+    public SessionLifecycle(SessionCacheManager cache) {
+        this(cache, DEFAULT_SLIDE_FRACTION, Clock.systemUTC());
+    }
+
+    /** A new session, created now, with no attributes (not stored until {@link #save}). */
+    public SessionRecord create(Duration maxInactiveInterval, Duration maxLifetime) {
+        return SessionRecord.create(now(), maxInactiveInterval, maxLifetime);
+    }
+
+    /**
+     * Stores {@code record} as session {@code id} until it expires; completes with the write's
+     * version once the expansion replicas have it.
+     *
+     * @throws IllegalArgumentException if the record has expired, or is larger than the table's
+     *                                  records, or its expiry lies beyond {@code relief.max-session-ttl}
+     *                                  (nothing is stored)
+     */
+    public CompletionStage<Long> save(String id, SessionRecord record) {
+        Instant now = now();
+        Duration ttl = timeLeft(record, now);
+        if (ttl.isZero()) {
+            throw new IllegalArgumentException("the session record expired at " + record.expiresAt() + " (now " + now
+                    + "): an expired session is not stored");
+        }
+        return cache.set(id, SessionRecordCodec.encode(record), ttl);
+    }
+
+    /**
+     * Session {@code id}, used now: empty if no tier holds it or it has expired. The returned
+     * record's {@code lastAccessedAt} is now; it is written back (the slide) only when the stored
+     * one is {@code slideFraction × maxInactiveInterval} old or older.
+     *
+     * @throws IllegalArgumentException (failing the stage) if the stored bytes are not a session record
+     */
+    public CompletionStage<Optional<SessionRecord>> find(String id) {
+        return cache.get(id).thenApply(bytes -> bytes.flatMap(b -> {
+            SessionRecord stored = SessionRecordCodec.decode(b);
+            Instant now = now();
+            if (stored.isExpired(now)) {
+                return Optional.empty();
+            }
+            SessionRecord used = stored.accessedAt(now);
+            if (slideDue(stored, now)) {
+                slide(id, used, now);
+            }
+            return Optional.of(used);
+        }));
+    }
+
+    /** Logs session {@code id} out everywhere (a logout is final: the id is never valid again). */
+    public CompletionStage<Void> delete(String id) {
+        return cache.delete(id);
+    }
+
+    /**
+     * Whether a read at {@code now} of {@code stored} writes the new last use: its stored last use
+     * is at least {@code slideFraction × maxInactiveInterval} old.
+     */
+    public boolean slideDue(SessionRecord stored, Instant now) {
+        long intervalMillis = stored.maxInactiveInterval().toMillis();
+        long ageMillis = Duration.between(stored.lastAccessedAt(), now).toMillis();
+        return ageMillis >= (long) Math.ceil(intervalMillis * slideFraction);
+    }
+
+    public double slideFraction() {
+        return slideFraction;
+    }
+
+    public Instant now() {
+        return clock.instant();
+    }
+
+    /** The TTL a record stored at {@code now} gets: the time left until it expires, rounded up to a millisecond; zero if none. */
+    static Duration timeLeft(SessionRecord record, Instant now) {
+        Duration left = Duration.between(now, record.expiresAt());
+        if (left.isNegative() || left.isZero()) {
+            return Duration.ZERO;
+        }
+        return Duration.ofMillis(Math.max(1, (left.toNanos() + 999_999) / 1_000_000));
+    }
+
+    private void slide(String id, SessionRecord used, Instant now) {
+        CompletionStage<Long> written;
+        try {
+            written = cache.set(id, SessionRecordCodec.encode(used), timeLeft(used, now));
+        } catch (RuntimeException e) {
+            log.warn("a session's sliding expiry was not written; it may expire early: {}", e.getMessage());
+            return;
+        }
+        written.whenComplete((version, failure) -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause != null && !(cause instanceof StaleSessionException)) {
+                log.debug("a session's sliding expiry was not written: {}", cause.toString());
+            }
+        });
+    }
+}
