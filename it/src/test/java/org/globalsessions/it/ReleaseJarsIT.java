@@ -33,7 +33,7 @@ class ReleaseJarsIT {
     private static final String VERSION = System.getProperty("gs.project.version", "");
 
     /** The modules whose API users call: each has a sources and a javadoc jar. */
-    private static final List<String> LIBRARIES = List.of("shm-lru", "runtime", "actors", "client-api");
+    private static final List<String> LIBRARIES = List.of("shm-lru", "runtime", "actors", "client-api", "spring-session");
 
     /** The jars made besides each module's main jar: the launcher's and the benchmarks' fat jars. */
     private static final List<String> FAT_JARS = List.of("launcher/target/global-sessions.jar", "bench/target/benchmarks.jar");

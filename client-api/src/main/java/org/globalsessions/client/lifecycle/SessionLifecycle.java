@@ -118,6 +118,16 @@ public final class SessionLifecycle {
         }));
     }
 
+    /**
+     * Session {@code id} as stored, without using it (nothing is written): empty if no tier holds
+     * it or it has expired.
+     *
+     * @throws IllegalArgumentException (failing the stage) if the stored bytes are not a session record
+     */
+    public CompletionStage<Optional<SessionRecord>> peek(String id) {
+        return cache.get(id).thenApply(bytes -> bytes.map(SessionRecordCodec::decode).filter(r -> !r.isExpired(now())));
+    }
+
     /** Logs session {@code id} out everywhere (a logout is final: the id is never valid again). */
     public CompletionStage<Void> delete(String id) {
         return cache.delete(id);

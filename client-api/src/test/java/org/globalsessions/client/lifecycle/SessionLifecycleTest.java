@@ -112,6 +112,8 @@ class SessionLifecycleTest {
             assertEquals(created, storedLastAccess(id), "read at minute " + minute + " wrote nothing");
         }
         clock.advance(Duration.ofSeconds(30)); // 7.5 minutes: a quarter of the interval
+        assertEquals(created, done(sessions.peek(id)).orElseThrow().lastAccessedAt(), "peek is no use");
+        assertEquals(created, storedLastAccess(id), "peek wrote nothing");
         SessionRecord slid = done(sessions.find(id)).orElseThrow();
         assertEquals(clock.now, storedLastAccess(id), "the slide is written before find completes");
         await().atMost(Duration.ofSeconds(15)).until(() -> acknowledgedSets() == writes + 1);
