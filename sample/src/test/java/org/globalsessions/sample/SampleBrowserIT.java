@@ -208,7 +208,10 @@ class SampleBrowserIT {
 
     /**
      * Presents {@code session} to every instance, again and again, until each refuses it; for each,
-     * the milliseconds from {@code since} until it did, and the how-manieth ask that was.
+     * when the ask that was first refused started (milliseconds from {@code since}) and which ask
+     * it was. An instance that accepts an ask started more than {@link #MAX_STALENESS} after
+     * {@code since} breaks the bound: the test fails naming it (the time an ask takes is not held
+     * against the bound, only when it started).
      */
     private static Map<String, String> untilEveryInstanceRefuses(String session, long since) {
         Map<String, String> refusedAfter = new LinkedHashMap<>();
@@ -217,8 +220,14 @@ class SampleBrowserIT {
             for (String app : ports.keySet()) {
                 if (!refusedAfter.containsKey(app)) {
                     int ask = asks.merge(app, 1, Integer::sum);
-                    if (status(app, session) == 302) {
-                        refusedAfter.put(app, (System.nanoTime() - since) / 1_000_000 + " ms (ask " + ask + ")");
+                    long startedMillis = (System.nanoTime() - since) / 1_000_000;
+                    int status = status(app, session);
+                    assertTrue(status == 302 || status == 200, app + " answered " + status + " (200: accepted, 302 to the login: refused)");
+                    if (status == 302) {
+                        refusedAfter.put(app, startedMillis + " ms (ask " + ask + ")");
+                    } else {
+                        assertTrue(startedMillis <= MAX_STALENESS.toMillis(), app + " still accepted the session at an ask started "
+                                + startedMillis + " ms after the logout, beyond max-staleness=" + MAX_STALENESS.toMillis() + " ms");
                     }
                 }
             }
@@ -253,13 +262,10 @@ class SampleBrowserIT {
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("/login?logout"));
         long loggedOut = System.nanoTime();
         Map<String, String> refused = untilEveryInstanceRefuses(session, loggedOut);
-        long slowest = (System.nanoTime() - loggedOut) / 1_000_000;
 
         System.out.printf("sample browser test: 1 login (app1), 4 validations (app1, app2, app3, app1), 1 logout (app2);"
-                + " the logged-out session refused by every instance %d ms after the logout page showed: %s;"
-                + " the pre-login id (rotated at login) refused after the validations: %s%n", slowest, refused, anonymousRefused);
-        assertTrue(slowest <= MAX_STALENESS.toMillis(), "every instance refuses a logged-out session within max-staleness="
-                + MAX_STALENESS.toMillis() + " ms: " + refused);
+                + " the logged-out session refused by every instance, at the ask that started (after the logout page"
+                + " showed) %s; the pre-login id (rotated at login), asked after the validations: %s%n", refused, anonymousRefused);
 
         browser.get(url("app3") + "/");
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("/login"));
