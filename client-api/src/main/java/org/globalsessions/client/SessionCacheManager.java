@@ -43,6 +43,7 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.SettingsException;
 import org.globalsessions.runtime.metrics.MetricsTls;
 import org.globalsessions.runtime.metrics.PrometheusEndpoint;
+import org.globalsessions.runtime.tls.CertificateExpiry;
 import org.globalsessions.runtime.metrics.TableMetrics;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.SessionTag;
@@ -95,6 +96,7 @@ public final class SessionCacheManager implements AutoCloseable {
     private final ObjectMapper mapper;
     private final Metrics metrics;
     private final PrometheusEndpoint endpoint;
+    private final CertificateExpiry certificateExpiry;
 
     /**
      * The seed's constructor: {@code lru} and {@code relay} are the two configuration objects a
@@ -134,6 +136,7 @@ public final class SessionCacheManager implements AutoCloseable {
             }
             this.endpoint = null;
         }
+        this.certificateExpiry = CertificateExpiry.start(settings.tls(), meters);
     }
 
     public static SessionCacheManagerBuilder builder() {
@@ -401,6 +404,9 @@ public final class SessionCacheManager implements AutoCloseable {
     public void close() {
         if (endpoint != null) {
             endpoint.close();
+        }
+        if (certificateExpiry != null) {
+            certificateExpiry.close();
         }
         edge.close();
         if (ownedCallbacks != null) {

@@ -21,6 +21,7 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.metrics.MetricsTls;
 import org.globalsessions.runtime.metrics.PrometheusEndpoint;
+import org.globalsessions.runtime.tls.CertificateExpiry;
 
 /**
  * Runs a node until it is told to stop: CLI → settings → {@link ServerNode} → shutdown hook.
@@ -73,7 +74,9 @@ final class NodeRunner {
         }
         stopOnSignal("TERM", system);
         stopOnSignal("INT", system);
-        awaitStopped(system);
+        try (CertificateExpiry ignored = CertificateExpiry.start(settings.tls(), registry)) {
+            awaitStopped(system);
+        }
         return exitStatus(system, roles(settings), address);
     }
 

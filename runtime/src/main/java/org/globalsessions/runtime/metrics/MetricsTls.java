@@ -1,22 +1,21 @@
 package org.globalsessions.runtime.metrics;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
-import java.util.Collection;
+import java.util.List;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -25,6 +24,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.tls.TlsFiles;
 
 /**
  * How a metrics and health endpoint is served ({@code metrics.tls}): plain HTTP on a loopback
@@ -99,12 +99,12 @@ public final class MetricsTls {
                 keys = KeyStore.getInstance("PKCS12");
                 keys.load(null, null);
                 keys.setKeyEntry("self", privateKey(tls.keyFile()), password,
-                        certificates(tls.certFile()).toArray(new Certificate[0]));
+                        TlsFiles.certificates(tls.certFile()).toArray(new Certificate[0]));
                 trusted = trustStoreOf(tls.caFile());
             } else {
                 password = tls.keyStorePassword().toCharArray();
-                keys = load(tls.keyStore(), password);
-                trusted = load(tls.trustStore(), tls.trustStorePassword().toCharArray());
+                keys = TlsFiles.keyStore(tls.keyStore(), password);
+                trusted = TlsFiles.keyStore(tls.trustStore(), tls.trustStorePassword().toCharArray());
             }
             KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             keyManagers.init(keys, password);
@@ -153,19 +153,9 @@ public final class MetricsTls {
         }
     }
 
-    private static Collection<? extends Certificate> certificates(Path file) throws IOException, GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(file)) {
-            Collection<? extends Certificate> all = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (all.isEmpty()) {
-                throw new IOException(file + " holds no certificate");
-            }
-            return all;
-        }
-    }
-
     /** A trust store of every certificate in PEM file {@code caFile} (a bundle of CAs is trusted whole). */
     public static KeyStore trustStoreOf(Path caFile) throws IOException, GeneralSecurityException {
-        Collection<? extends Certificate> authorities = certificates(caFile);
+        List<X509Certificate> authorities = TlsFiles.certificates(caFile);
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         int i = 0;
@@ -175,11 +165,4 @@ public final class MetricsTls {
         return store;
     }
 
-    private static KeyStore load(Path file, char[] password) throws IOException, GeneralSecurityException {
-        try (InputStream in = Files.newInputStream(file)) {
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(in, password);
-            return store;
-        }
-    }
 }
