@@ -3,7 +3,9 @@ package org.globalsessions.shm;
 import static net.openhft.chronicle.core.UnsafeMemory.MEMORY;
 import static org.globalsessions.shm.SegmentLayout.*;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -76,6 +78,8 @@ public final class ShmLru implements AutoCloseable {
 
     private final Path path;
     private final Mapping mapping;
+    /** Set once the file was found truncated under this process: every later call fails with it. */
+    private volatile String truncatedTo;
     private final ShmLruSettings settings;
     private final SegmentOps ops;
     private final SegmentLocks locks;
@@ -170,6 +174,14 @@ public final class ShmLru implements AutoCloseable {
     public Entry getEntry(byte[] key) {
         checkKey(key);
         checkOpen();
+        try {
+            return getEntryUnguarded(key);
+        } catch (InternalError fault) {
+            throw truncated(fault);
+        }
+    }
+
+    private Entry getEntryUnguarded(byte[] key) {
         long hash = ops.hash(key);
         int segment = ops.segmentOf(hash);
         long s = ops.segment(segment);
@@ -538,8 +550,14 @@ public final class ShmLru implements AutoCloseable {
      * none otherwise: a process that looks up without writing calls it periodically (relays and
      * edges every second at most), so other processes' view trails by at most that period.
      */
+    /** Whether the table can be used: open, and its file not truncated under this process. */
+    public boolean usable() {
+        return !closed && truncatedTo == null;
+    }
+
     public void publishCounters() {
         checkOpen();
+        checkSize();
         if (unlockedHits.sum() != 0 || unlockedMisses.sum() != 0) {
             lockedSegment(0, s -> null); // release() adds them
         }
@@ -682,6 +700,14 @@ public final class ShmLru implements AutoCloseable {
      * the lock is released.
      */
     private <R> R lockedSegment(int segment, SegmentFunction<R> body) {
+        try {
+            return lockedSegmentUnguarded(segment, body);
+        } catch (InternalError fault) {
+            throw truncated(fault);
+        }
+    }
+
+    private <R> R lockedSegmentUnguarded(int segment, SegmentFunction<R> body) {
         long s = ops.segment(segment);
         lock(segment, s);
         try {
@@ -840,6 +866,49 @@ public final class ShmLru implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException(path + " is closed");
         }
+        String truncation = truncatedTo;
+        if (truncation != null) {
+            throw new ShmLruException(truncation);
+        }
+    }
+
+    /**
+     * Refuses, from now on, a table whose file another process truncated under this one (reading
+     * a page past the file's end raises SIGBUS, which the JVM turns into an {@link InternalError}
+     * at the access): checked at every {@link #publishCounters} (relays and edges call it about
+     * every second) and when an access faults.
+     */
+    private void checkSize() {
+        long size = fileSize();
+        if (size >= 0 && size < mapping.size()) {
+            throw truncated(null);
+        }
+    }
+
+    private long fileSize() {
+        try {
+            return Files.size(path);
+        } catch (IOException e) {
+            return -1; // removed (unlinked) files stay mapped and whole: nothing to say
+        }
+    }
+
+    /** The error for a fault of a table that was truncated; {@code fault} itself if the file is whole (another cause). */
+    private RuntimeException truncated(InternalError fault) {
+        long size = fileSize();
+        if (size < 0 || size >= mapping.size()) {
+            if (fault != null) {
+                throw fault; // the file is whole: some other fault
+            }
+            return new IllegalStateException(path + " is whole");
+        }
+        String message = path + ": another process truncated the table file to " + size + " bytes while this one used it (it needs "
+                + mapping.size() + "): this process no longer uses it; stop the processes that share it, remove the file, and start them again";
+        if (truncatedTo == null) {
+            truncatedTo = message;
+            log.error(message);
+        }
+        return new ShmLruException(message, fault);
     }
 
     private void checkKey(byte[] key) {

@@ -118,7 +118,7 @@ public final class NodeHealth implements Extension {
             problems.add("sharding: " + type + " has no shard region on this node registered with its coordinator yet");
         }
         if (facts.settings().has(Role.RELAY) && !facts.relayTableOpen()) {
-            problems.add("relay: its L2 table is not open");
+            problems.add("relay: its L2 table is not open or not usable (see the log)");
         }
         if (facts.settings().has(Role.SIBLING) && !facts.siblingAttached()) {
             problems.add("sibling: not attached to the relay's L2 table yet");
@@ -156,7 +156,7 @@ public final class NodeHealth implements Extension {
         boolean attached = siblingAttached;
         int total = members;
         return unregisteredTypes(current, self.address()).thenApply(unregistered -> problems(new Facts(current,
-                self.status(), total, unreachable, unregistered, table != null, attached)));
+                self.status(), total, unreachable, unregistered, table != null && table.usable(), attached)));
     }
 
     /** The relief entity types of this node's roles whose region its coordinator does not list (yet). */

@@ -36,7 +36,7 @@ class NodeHealthTest {
         assertEquals(List.of(), problems(roles("relay", "sibling"), MemberStatus.up(), 3, 1, List.of(), true, true));
         assertEquals(List.of("sibling: not attached to the relay's L2 table yet"),
                 problems(roles("relay", "sibling"), MemberStatus.up(), 3, 0, List.of(), true, false));
-        assertEquals(List.of("relay: its L2 table is not open"),
+        assertEquals(List.of("relay: its L2 table is not open or not usable (see the log)"),
                 problems(roles("relay"), MemberStatus.up(), 3, 0, List.of(), false, false));
     }
 
