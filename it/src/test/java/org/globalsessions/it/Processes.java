@@ -7,6 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.globalsessions.testkit.ChildJvm;
+import org.globalsessions.testkit.LeakedIds;
 
 /** Client drivers of the multi-process tests (the nodes are testkit's {@code NodeProcess}es). */
 final class Processes {
@@ -44,12 +45,26 @@ final class Processes {
         }
 
         String ask(String command, int timeoutSeconds) {
+            registerIds(command);
             send(command);
             String answer = jvm.readLine(Duration.ofSeconds(timeoutSeconds));
             if (answer == null) {
                 throw new AssertionError("client " + name + " gave no answer to '" + command + "'");
             }
             return answer;
+        }
+
+        /** The session ids {@code command} hands the client, for the search of the logs ({@link LeakedIds}). */
+        private static void registerIds(String command) {
+            String[] words = command.split(" ");
+            if (words.length < 2) {
+                return;
+            }
+            switch (words[0]) {
+                case "set", "get", "local", "del" -> LeakedIds.key(words[1]);
+                case "fill", "delall", "localcheck", "check", "load", "hammer" -> LeakedIds.prefix(words[1]);
+                default -> { }
+            }
         }
 
         void send(String command) {

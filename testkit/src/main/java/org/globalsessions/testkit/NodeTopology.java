@@ -283,14 +283,24 @@ public final class NodeTopology implements BeforeAllCallback, AfterAllCallback, 
         close();
     }
 
-    /** Kills every node still running and deletes the directory. */
+    /**
+     * Kills every node still running, searches the logs for session ids ({@link LeakedIds}),
+     * and deletes the directory; fails (keeping the logs) if a log names one.
+     */
     public void close() {
         for (NodeProcess node : nodes.values()) {
             if (node.alive()) {
                 node.kill();
             }
         }
+        List<String> leaked = LeakedIds.findIn(logs());
+        if (!leaked.isEmpty()) {
+            Logs.keep(logs(), "leaked-session-ids");
+        }
         ShmDirectory.delete(dir);
+        if (!leaked.isEmpty()) {
+            throw LeakedIds.failure(leaked);
+        }
     }
 
     /** Prints the tail of each node's log and copies every log to target/it-logs/{@code name}. */

@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.globalsessions.testkit.ChildJvm;
+import org.globalsessions.testkit.LeakedIds;
 import org.globalsessions.testkit.Metrics;
 import org.globalsessions.testkit.NetNamespaces;
 import org.globalsessions.testkit.NodeConfig;
@@ -164,6 +165,7 @@ final class NemesisCluster implements AutoCloseable {
 
     /** Makes the hosts, certificates and configs (nothing runs yet). */
     NemesisCluster(Path launcherJar) {
+        LeakedIds.pattern(Workload.KEY_PATTERN);
         dir = ShmDirectory.create("gs-nemesis-");
         try {
             Files.createDirectories(logs());
@@ -385,6 +387,13 @@ final class NemesisCluster implements AutoCloseable {
             }
         }
         net.close();
+        List<String> leaked = LeakedIds.findIn(logs());
+        if (!leaked.isEmpty()) {
+            log.error("session ids in the logs: kept in {}", keep());
+        }
         ShmDirectory.delete(dir);
+        if (!leaked.isEmpty()) {
+            throw LeakedIds.failure(leaked);
+        }
     }
 }

@@ -51,6 +51,9 @@ public final class Workload {
         return "g" + generation + "-" + index;
     }
 
+    /** The ids {@link #key} makes, for the search of the logs ({@code LeakedIds}). */
+    public static final String KEY_PATTERN = "g\\d+-\\d+";
+
     static int writer(long generation, int index, int processes) {
         return (int) ((generation * KEYS_PER_GENERATION + index) % processes);
     }
