@@ -100,11 +100,14 @@ public final class WriterSlots extends AbstractBehavior<WriterSlots.Command> {
     private static final class Held {
         final String holder;
         long renewedNanos;
+        /** Written at a majority (or read from one): only then is the slot the holder's to use. */
+        boolean recorded;
         boolean removing;
 
-        Held(String holder, long renewedNanos) {
+        Held(String holder, long renewedNanos, boolean recorded) {
             this.holder = holder;
             this.renewedNanos = renewedNanos;
+            this.recorded = recorded;
         }
     }
 
@@ -167,7 +170,7 @@ public final class WriterSlots extends AbstractBehavior<WriterSlots.Command> {
         }
         if (read.response instanceof Replicator.GetSuccess<LWWMap<String, String>> success) {
             long now = System.nanoTime();
-            success.get(KEY).getEntries().forEach((slot, holder) -> slots.put(Integer.parseInt(slot), new Held(holder, now)));
+            success.get(KEY).getEntries().forEach((slot, holder) -> slots.put(Integer.parseInt(slot), new Held(holder, now, true)));
             loaded = true;
             if (!slots.isEmpty()) {
                 getContext().getLog().info("writer slots: {} held before this start; each is free again {} s after its last renewal",
@@ -186,16 +189,20 @@ public final class WriterSlots extends AbstractBehavior<WriterSlots.Command> {
             return this; // the relay claims again
         }
         String holder = refs.toSerializationFormat(claim.relay());
+        if (granting.contains(holder)) {
+            return this; // its grant is being written: answered when it is
+        }
         for (Map.Entry<Integer, Held> entry : slots.entrySet()) {
             Held held = entry.getValue();
             if (held.holder.equals(holder) && !held.removing) {
                 held.renewedNanos = System.nanoTime();
-                claim.relay().tell(new RelayCommand.WriterSlot(entry.getKey(), claim.sentNanos()));
+                if (held.recorded) {
+                    claim.relay().tell(new RelayCommand.WriterSlot(entry.getKey(), claim.sentNanos()));
+                } else {
+                    record(entry.getKey(), holder, claim); // the last write did not reach a majority: again
+                }
                 return this;
             }
-        }
-        if (granting.contains(holder)) {
-            return this;
         }
         // A relay that held its slot before this singleton started (and that a majority did not
         // show it) keeps it if nobody else has it; any other relay gets the lowest free one.
@@ -206,11 +213,8 @@ public final class WriterSlots extends AbstractBehavior<WriterSlots.Command> {
             }
         }
         if (wanted >= 0) {
-            int chosen = wanted;
-            slots.put(chosen, new Held(holder, System.nanoTime()));
-            granting.add(holder);
-            replicator.askUpdate(replyTo -> new Replicator.Update<>(KEY, LWWMap.create(), new Replicator.WriteMajority(QUORUM_TIMEOUT),
-                    replyTo, map -> map.put(self, Integer.toString(chosen), holder)), response -> new Written(chosen, holder, claim, response));
+            slots.put(wanted, new Held(holder, System.nanoTime(), false));
+            record(wanted, holder, claim);
             return this;
         }
         getContext().getLog().warn("writer slots: all {} are held; relay {} gets none (its edges take writer ids from other relays)",
@@ -218,16 +222,24 @@ public final class WriterSlots extends AbstractBehavior<WriterSlots.Command> {
         return this;
     }
 
+    /** Writes {@code slot}'s grant to {@code holder} at a majority; the relay hears of it once it is there. */
+    private void record(int slot, String holder, Claim claim) {
+        granting.add(holder);
+        replicator.askUpdate(replyTo -> new Replicator.Update<>(KEY, LWWMap.create(), new Replicator.WriteMajority(QUORUM_TIMEOUT),
+                replyTo, map -> map.put(self, Integer.toString(slot), holder)), response -> new Written(slot, holder, claim, response));
+    }
+
     private Behavior<Command> onWritten(Written written) {
         granting.remove(written.holder);
+        Held held = slots.get(written.slot);
+        held.renewedNanos = System.nanoTime();
         if (written.response instanceof Replicator.UpdateSuccess<LWWMap<String, String>>) {
-            Held held = slots.get(written.slot);
-            held.renewedNanos = System.nanoTime();
+            held.recorded = true;
             written.claim.relay().tell(new RelayCommand.WriterSlot(written.slot, written.claim.sentNanos()));
         } else {
-            // Perhaps written somewhere: the slot stays taken (by nobody) until it is free again by time.
+            // Perhaps written at some replicas: the slot stays this relay's, unused, and its next claim
+            // writes it again; if it claims no more, the slot is free again by time.
             getContext().getLog().debug("writer slots: recording slot {} at a majority failed ({})", written.slot, written.response);
-            slots.get(written.slot).renewedNanos = System.nanoTime();
         }
         return this;
     }
