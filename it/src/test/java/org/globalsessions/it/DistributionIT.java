@@ -59,9 +59,12 @@ class DistributionIT {
         String name = tarball.getFileName().toString().replaceFirst("\\.tar\\.gz$", "");
         Path home = dir.resolve(name);
         for (String part : List.of("bin/global-sessions", "lib/global-sessions.jar", "lib/jvm.flags", "conf/all.conf",
-                "conf/relay.conf", "conf/client.conf", "systemd/global-sessions@.service")) {
+                "conf/relay.conf", "conf/client.conf", "systemd/global-sessions@.service", "LICENSE", "NOTICE", "THIRD-PARTY.txt")) {
             assertTrue(Files.isRegularFile(home.resolve(part)), "the distribution has " + part);
         }
+        String thirdParty = Files.readString(home.resolve("THIRD-PARTY.txt"));
+        assertTrue(thirdParty.contains("org.apache.pekko:pekko-actor_2.13") && thirdParty.contains("Apache"),
+                "THIRD-PARTY.txt lists the bundled libraries with their licences");
         assertTrue(Files.isExecutable(home.resolve("bin/global-sessions")), "bin/global-sessions is executable");
 
         String unit = Files.readString(home.resolve("systemd/global-sessions@.service"));

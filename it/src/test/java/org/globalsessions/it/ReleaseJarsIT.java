@@ -49,6 +49,9 @@ class ReleaseJarsIT {
             // A fat jar's NOTICE is the project's followed by those of the libraries it bundles.
             assertTrue(entry(jar, "META-INF/NOTICE").contains(notice), jar + ": META-INF/NOTICE holds the project's NOTICE");
         }
+        Path launcher = ROOT.resolve(FAT_JARS.get(0));
+        assertTrue(entry(launcher, "THIRD-PARTY.txt").contains("net.openhft:chronicle-bytes"),
+                launcher + ": THIRD-PARTY.txt lists the libraries it bundles and their licences");
     }
 
     @Test
