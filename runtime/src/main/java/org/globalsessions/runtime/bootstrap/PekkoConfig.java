@@ -20,10 +20,12 @@ import org.globalsessions.runtime.config.Role;
  * under {@code pekko} in the node's own config file wins over what is assembled here.
  *
  * <h2>Tuning</h2>
- * With default settings one remote round trip costs ~350 µs on a 2-core machine, mostly in
- * waking parked threads (FACTS.md). The defaults here keep one inbound and one outbound lane
- * (no hand-off between lanes). ({@code advanced.idle-cpu-level} is not set: Pekko 1.7 reads
- * it only for the Aeron transport, never for {@code tls-tcp}.)
+ * With Pekko's own pools a remote round trip makes about 16 thread hand-offs in each JVM, and on
+ * a small host waking a parked thread is most of what it costs (FACTS.md). So every pool a request
+ * passes through is one dispatcher of {@code dispatcher-threads} threads ({@link #sharePool}),
+ * and Artery keeps one inbound and one outbound lane (no hand-off between lanes). The figures
+ * behind the default are in docs/configuration.md. ({@code advanced.idle-cpu-level} is not set:
+ * Pekko 1.7 reads it only for the Aeron transport, never for {@code tls-tcp}.)
  */
 public final class PekkoConfig {
 
@@ -45,6 +47,7 @@ public final class PekkoConfig {
         c.put("pekko.remote.artery.canonical.port", kind == Kind.EDGE ? 0 : settings.port());
         c.put("pekko.remote.artery.advanced.inbound-lanes", 1);
         c.put("pekko.remote.artery.advanced.outbound-lanes", 1);
+        sharePool(c, settings.dispatcherThreads());
         c.put("pekko.coordinated-shutdown.exit-jvm", "off");
         c.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "on");
         GlobalSessionsSettings.Tls tls = settings.tls();
@@ -123,6 +126,41 @@ public final class PekkoConfig {
         return own.withFallback(ConfigFactory.parseMap(c, "global-sessions " + kind.name().toLowerCase()))
                 .withFallback(ConfigFactory.load())
                 .resolve();
+    }
+
+    /**
+     * Points every pool a request passes through at one dispatcher of {@code threads} threads
+     * ({@code dispatcher-threads}; {@link GlobalSessionsSettings#SEPARATE_POOLS} leaves Pekko's
+     * layout alone). Each key below is read by Pekko 1.7, and an alias (a string naming another
+     * dispatcher) is followed to the same dispatcher instance ({@code Dispatchers.lookupConfigurator}):
+     * <ul>
+     *   <li>{@code pekko.actor.default-dispatcher}: the actors, and the stream materializer's
+     *       {@code pekko.stream.materializer.dispatcher} by default;</li>
+     *   <li>{@code pekko.actor.internal-dispatcher} (an alias is allowed, {@code ActorSystem.Settings}):
+     *       cluster, sharding, distributed data, receptionist, remote watcher, and Artery's control
+     *       stream ({@code artery.advanced.use-control-stream-dispatcher});</li>
+     *   <li>{@code pekko.remote.artery.advanced.use-dispatcher} (Pekko: {@code pekko.remote.default-remote-dispatcher},
+     *       which must stay an object: {@code ActorSystem.Settings} checks it against reference.conf):
+     *       the materializer of Artery's ordinary and large message streams
+     *       ({@code ArterySettings.MaterializerSettings}), which run the TCP connections and the TLS stage;</li>
+     *   <li>{@code pekko.io.tcp.worker-dispatcher}, {@code management-dispatcher}: the TCP connection
+     *       and manager actors ({@code SelectionHandlerSettings}, {@code TcpExt.Settings}).</li>
+     * </ul>
+     * The TCP selector stays on its pinned thread: its loop blocks in {@code select()}. The blocking
+     * I/O dispatcher and the scheduler keep their own threads too.
+     */
+    private static void sharePool(Map<String, Object> c, int threads) {
+        if (threads == GlobalSessionsSettings.SEPARATE_POOLS) {
+            return;
+        }
+        String shared = "pekko.actor.default-dispatcher";
+        c.put(shared + ".executor", "fork-join-executor");
+        c.put(shared + ".fork-join-executor.parallelism-min", threads);
+        c.put(shared + ".fork-join-executor.parallelism-max", threads);
+        c.put("pekko.actor.internal-dispatcher", shared);
+        c.put("pekko.remote.artery.advanced.use-dispatcher", shared);
+        c.put("pekko.io.tcp.worker-dispatcher", shared);
+        c.put("pekko.io.tcp.management-dispatcher", shared);
     }
 
     /** The Pekko address of a node: {@code pekko://<system>@host:port}. */

@@ -19,14 +19,29 @@ import org.globalsessions.shm.ShmLruSettings;
  *
  * @param config the node's own configuration (file and flags, without defaults); its
  *               {@code pekko} section, if any, overrides what the node assembles
+ * @param dispatcherThreads threads of the one pool shared by the actors, Pekko's internal work, Artery's
+ *               streams and the TCP workers ({@code dispatcher-threads}, {@code auto} already resolved
+ *               by {@link #autoDispatcherThreads}); {@link #SEPARATE_POOLS} for Pekko's own layout
  * @param source where the settings came from (a file name, "defaults", …), for messages
  */
 public record GlobalSessionsSettings(Set<Role> roles, String systemName, String hostname, int port,
                                      List<HostPort> seedNodes, Tls tls, Hashing hashing, Metrics metrics, Duration requestTimeout,
-                                     Duration maxStaleness, Relay relay, Sibling sibling, Relief relief, Edge edge,
+                                     Duration maxStaleness, int dispatcherThreads, Relay relay, Sibling sibling, Relief relief, Edge edge,
                                      Config config, String source) {
 
     public static final String ROOT = "global-sessions";
+
+    /** {@code dispatcher-threads = separate}: Pekko's own layout, a pool per subsystem. */
+    public static final int SEPARATE_POOLS = 0;
+
+    /**
+     * {@code dispatcher-threads = auto}: one thread per two cores, at least one. On 2 cores one
+     * thread measured best (docs/configuration.md); half the cores leaves the rest to the TCP
+     * selector, the scheduler, the collector and, on an edge, the application.
+     */
+    public static int autoDispatcherThreads(int cores) {
+        return Math.max(1, cores / 2);
+    }
 
     public boolean has(Role role) {
         return roles.contains(role);

@@ -76,6 +76,7 @@ public final class SettingsReader {
         Duration requestTimeout = positive("request-timeout");
         Duration maxStaleness = positive("max-staleness");
         check("max-staleness", maxStaleness, maxStaleness.toMillis() >= 100, "must be at least 100ms: leases are renewed by heartbeats");
+        int dispatcherThreads = dispatcherThreads();
         Relay relay = new Relay(table("relay.table"), get("relay.publish-arrivals", config::getBoolean),
                 positive("relay.invalidation-timeout"), positive("relay.edge-expiry"));
         Sibling sibling = new Sibling(optionalPath("sibling.table-path"));
@@ -92,7 +93,7 @@ public final class SettingsReader {
             throw error("port", 0, "a relay needs a fixed port: edges are configured with it");
         }
         return new GlobalSessionsSettings(roles, systemName, hostname, port, seedNodes, tls, hashing, metrics, requestTimeout,
-                maxStaleness, relay, sibling, relief, edge, overrides, source);
+                maxStaleness, dispatcherThreads, relay, sibling, relief, edge, overrides, source);
     }
 
     /** The relief settings; a tombstone must outlive the longest session TTL, which bounds the default TTL. */
@@ -109,6 +110,27 @@ public final class SettingsReader {
         return new Relief(intIn("relief.replication-factor", 1, 3), intIn("relief.expansion.entries-per-shard", 1, 100_000_000),
                 intIn("relief.aging.entries-per-shard", 1, 100_000_000), positive("relief.aging.ttl"), defaultTtl, maxTtl,
                 tombstoneTtl, intIn("relief.tombstones-per-shard", 1, 100_000_000));
+    }
+
+    /** {@code dispatcher-threads}: {@code auto} (resolved by this host's cores), {@code separate}, or 1 to 256 threads. */
+    private int dispatcherThreads() {
+        String key = "dispatcher-threads";
+        String text = get(key, config::getString).trim();
+        if (text.equals("auto")) {
+            return GlobalSessionsSettings.autoDispatcherThreads(Runtime.getRuntime().availableProcessors());
+        }
+        if (text.equals("separate")) {
+            return GlobalSessionsSettings.SEPARATE_POOLS;
+        }
+        int threads;
+        try {
+            threads = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            threads = -1;
+        }
+        check(key, render(GlobalSessionsSettings.ROOT + "." + key), threads >= 1 && threads <= 256,
+                "must be auto, separate, or a number of threads from 1 to 256");
+        return threads;
     }
 
     /** A duration as a config file would write it ({@code 24h}, {@code 90s}, {@code 1500ms}). */

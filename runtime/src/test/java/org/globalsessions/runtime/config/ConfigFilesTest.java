@@ -203,6 +203,14 @@ class ConfigFilesTest {
     }
 
     @Test
+    void dispatcherThreadsOtherThanAutoSeparateOrACountIsNamed() throws IOException {
+        String message = error(write("threads.conf", "global-sessions { tls.enabled = false, dispatcher-threads = many }"));
+        assertTrue(message.contains("global-sessions.dispatcher-threads = \"many\": must be auto, separate, or a number of threads from 1 to 256"), message);
+        message = error(write("zero.conf", "global-sessions { tls.enabled = false, dispatcher-threads = 0 }"));
+        assertTrue(message.contains("global-sessions.dispatcher-threads = 0: must be"), message);
+    }
+
+    @Test
     void outOfRangeValueIsNamed() throws IOException {
         String message = error(write("range.conf", "global-sessions { tls.enabled = false, hashing.shards = 0 }"));
         assertTrue(message.contains("global-sessions.hashing.shards = 0: must be between 1 and 65536"), message);

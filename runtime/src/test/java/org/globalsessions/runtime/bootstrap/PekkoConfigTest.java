@@ -1,0 +1,140 @@
+package org.globalsessions.runtime.bootstrap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import com.typesafe.config.ConfigFactory;
+
+import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.Patterns;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
+import org.globalsessions.runtime.config.SettingsReader;
+
+/**
+ * The shared-thread layout ({@code dispatcher-threads}): checked on running actor systems, by the
+ * threads they start, because a dispatcher key Pekko does not read would change nothing.
+ */
+class PekkoConfigTest {
+
+    private final List<ActorSystem<Void>> systems = new java.util.ArrayList<>();
+
+    @AfterEach
+    void terminate() throws Exception {
+        for (ActorSystem<Void> system : systems) {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void oneSharedThreadCarriesActorsRemotingAndIo() throws Exception {
+        ActorSystem<Void> server = start("one-thread-server", "1");
+        ActorSystem<Void> client = start("one-thread-client", "1");
+        roundTrip(client, server);
+
+        Set<String> pools = pools("one-thread-");
+        assertEquals(Set.of("pekko.actor.default-dispatcher", "pekko.io.pinned-dispatcher"), withoutOwnThreads(pools),
+                "pools other than the shared one and the TCP selector: " + pools);
+        assertEquals(1, threads("one-thread-server-pekko.actor.default-dispatcher"), "threads of the shared pool: " + pools);
+    }
+
+    @Test
+    void separateKeepsPekkosOwnPools() throws Exception {
+        ActorSystem<Void> server = start("separate-server", "separate");
+        ActorSystem<Void> client = start("separate-client", "separate");
+        roundTrip(client, server);
+
+        Set<String> pools = pools("separate-");
+        assertTrue(pools.contains("pekko.remote.default-remote-dispatcher"), "Artery's streams on their own pool: " + pools);
+        assertTrue(pools.contains("pekko.actor.internal-dispatcher"), "Pekko's internal pool: " + pools);
+    }
+
+    @Test
+    void autoIsOneThreadPerTwoCoresAndAtLeastOne() {
+        assertEquals(1, GlobalSessionsSettings.autoDispatcherThreads(1));
+        assertEquals(1, GlobalSessionsSettings.autoDispatcherThreads(2));
+        assertEquals(2, GlobalSessionsSettings.autoDispatcherThreads(4));
+        assertEquals(8, GlobalSessionsSettings.autoDispatcherThreads(16));
+        assertEquals(GlobalSessionsSettings.autoDispatcherThreads(Runtime.getRuntime().availableProcessors()),
+                settings("auto").dispatcherThreads());
+    }
+
+    private static GlobalSessionsSettings settings(String threads) {
+        return SettingsReader.read(ConfigFactory.parseMap(Map.of("global-sessions.tls.enabled", false,
+                "global-sessions.port", 0, "global-sessions.dispatcher-threads", threads)), "test");
+    }
+
+    private ActorSystem<Void> start(String name, String threads) {
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(context -> {
+            Adapter.actorOf(context, Props.create(Echo.class), "echo");
+            return Behaviors.empty();
+        }), name, PekkoConfig.of(settings(threads), PekkoConfig.Kind.EDGE));
+        systems.add(system);
+        return system;
+    }
+
+    /** A message to the echo actor of {@code server} and its answer, over Artery (asked again until the echo is up). */
+    private static void roundTrip(ActorSystem<Void> client, ActorSystem<Void> server) throws Exception {
+        String path = server.address() + "/user/echo";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                Object answer = Patterns.ask(client.classicSystem().actorSelection(path), "ping", Duration.ofSeconds(2))
+                        .toCompletableFuture().get(5, TimeUnit.SECONDS);
+                assertEquals("ping", answer);
+                return;
+            } catch (ExecutionException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The dispatcher ids of the live threads of the systems whose names start with {@code prefix}. */
+    private static Set<String> pools(String prefix) {
+        Set<String> pools = new TreeSet<>();
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            String name = thread.getName();
+            int pekko = name.indexOf("-pekko.");
+            if (name.startsWith(prefix) && pekko > 0) {
+                pools.add(name.substring(pekko + 1).replaceFirst("-\\d+$", ""));
+            }
+        }
+        return pools;
+    }
+
+    /** Without the pools that are their own threads in every layout: scheduler, blocking I/O. */
+    private static Set<String> withoutOwnThreads(Set<String> pools) {
+        Set<String> rest = new TreeSet<>(pools);
+        rest.removeIf(pool -> pool.startsWith("pekko.actor.default-blocking-io-dispatcher") || pool.contains("scheduler"));
+        return rest;
+    }
+
+    private static long threads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+    }
+
+    /** Answers every message with itself. */
+    static final class Echo extends AbstractActor {
+        @Override
+        public Receive createReceive() {
+            return receiveBuilder().matchAny(m -> getSender().tell(m, getSelf())).build();
+        }
+    }
+}
