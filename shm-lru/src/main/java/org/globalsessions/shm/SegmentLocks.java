@@ -2,6 +2,7 @@ package org.globalsessions.shm;
 
 import static net.openhft.chronicle.core.UnsafeMemory.MEMORY;
 
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -22,7 +23,10 @@ import java.util.concurrent.locks.LockSupport;
  * tells the caller, which must repair the segment before using it: the dead owner may have
  * stopped anywhere inside an operation. If the owner is alive the waiter keeps waiting, and gives
  * up with a {@link LockTimeoutException} naming the owner after the lock timeout. So a process
- * killed while holding a lock stalls others for about one lease.
+ * killed while holding a lock stalls others for about one lease. A waiter that has to park does
+ * so through {@link ForkJoinPool#managedBlock}: on a fork-join worker, such as the one thread a
+ * node's actors, Artery streams and TCP workers share ({@code dispatcher-threads}), the pool runs
+ * a spare thread for as long as the wait lasts, so that one wait stalls only its own caller.
  */
 final class SegmentLocks {
 
@@ -64,24 +68,68 @@ final class SegmentLocks {
     }
 
     private long acquireContended(long lockAddress, int segment) {
-        long start = System.nanoTime();
-        long nextOwnerCheck = start + leaseNanos;
-        long park = 1_000;
-        for (int attempt = 0; ; attempt++) {
-            long owner = MEMORY.readVolatileLong(lockAddress);
-            if (owner == 0L) {
-                if (MEMORY.compareAndSwapLong(lockAddress, 0L, OwnerTag.CURRENT)) {
-                    return 0L;
-                }
-                continue;
+        Wait wait = new Wait(lockAddress, segment);
+        for (int attempt = 0; attempt < SPINS + YIELDS; attempt++) {
+            if (wait.isReleasable()) {
+                return wait.deadOwner;
             }
-            long now = System.nanoTime();
-            if (now - nextOwnerCheck >= 0) {
+            if (attempt < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        try {
+            ForkJoinPool.managedBlock(wait);
+        } catch (InterruptedException e) {
+            // Wait.block() parks, which never throws this; keep the flag for the caller all the same
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(tableName + ": interrupted while waiting for the lock of segment " + segment, e);
+        }
+        return wait.deadOwner;
+    }
+
+    /**
+     * One contended acquire past its spinning: parks for growing intervals, and is a
+     * {@link ForkJoinPool.ManagedBlocker} so that a fork-join pool (the one pool a node's actors
+     * and remoting share) runs a spare thread while it waits, instead of stalling everything
+     * queued behind it for up to a lease or the lock timeout. Elsewhere it simply parks.
+     */
+    private final class Wait implements ForkJoinPool.ManagedBlocker {
+
+        private final long lockAddress;
+        private final int segment;
+        private final long start = System.nanoTime();
+        private long nextOwnerCheck = start + leaseNanos;
+        private long park = 1_000;
+        private boolean acquired;
+        /** The tag of the dead owner the lock was taken over from, or 0. */
+        private long deadOwner;
+
+        Wait(long lockAddress, int segment) {
+            this.lockAddress = lockAddress;
+            this.segment = segment;
+        }
+
+        /** One look at the lock word: takes it when free, or from a dead owner once per lease; throws after the timeout. */
+        @Override
+        public boolean isReleasable() {
+            while (!acquired) {
+                long owner = MEMORY.readVolatileLong(lockAddress);
+                if (owner == 0L) {
+                    acquired = MEMORY.compareAndSwapLong(lockAddress, 0L, OwnerTag.CURRENT);
+                    continue;
+                }
+                long now = System.nanoTime();
+                if (now - nextOwnerCheck < 0) {
+                    return false;
+                }
                 if (!OwnerTag.isAlive(owner)) {
                     if (MEMORY.compareAndSwapLong(lockAddress, owner, OwnerTag.CURRENT)) {
-                        return owner;
+                        acquired = true;
+                        deadOwner = owner;
                     }
-                    continue; // another waiter took it over first, or the owner changed
+                    continue; // else another waiter took it over first, or the owner changed
                 }
                 if (now - start >= timeoutNanos) {
                     throw new LockTimeoutException(String.format(
@@ -91,15 +139,18 @@ final class SegmentLocks {
                             TimeUnit.NANOSECONDS.toMillis(timeoutNanos)), OwnerTag.pid(owner));
                 }
                 nextOwnerCheck = now + leaseNanos;
+                return false;
             }
-            if (attempt < SPINS) {
-                Thread.onSpinWait();
-            } else if (attempt < SPINS + YIELDS) {
-                Thread.yield();
-            } else {
+            return true;
+        }
+
+        @Override
+        public boolean block() {
+            while (!isReleasable()) {
                 LockSupport.parkNanos(park);
                 park = Math.min(park * 2, MAX_PARK_NANOS);
             }
+            return true;
         }
     }
 }

@@ -10,6 +10,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
@@ -179,6 +183,33 @@ class ShmLruTest {
             MEMORY.writeOrderedLong(s + SegmentLayout.LOCK_WORD_OFFSET, 0L);
             reader.join(10_000);
             assertFalse(reader.isAlive());
+        }
+    }
+
+    /**
+     * A node's actors and remoting share one fork-join thread: a write waiting there for a segment
+     * lock another process holds must let the pool run the rest of its work meanwhile.
+     */
+    @Test
+    void aLockWaitOnAForkJoinWorkerLetsThePoolRunOtherTasks() throws Exception {
+        ShmLruSettings settings = ShmLruSettings.builder().elCount(3).recordSize(32).segments(1).build();
+        ShmLruOptions options = ShmLruOptions.DEFAULTS.withLockTimeout(Duration.ofMinutes(2));
+        ForkJoinPool pool = new ForkJoinPool(1);
+        try (ShmLru t = ShmLru.create(shm.file("fj.lru"), settings, options)) {
+            long lock = t.opsForTest().segment(0) + SegmentLayout.LOCK_WORD_OFFSET;
+            assertTrue(MEMORY.compareAndSwapLong(lock, 0L, OwnerTag.CURRENT)); // a live holder, as another process would be
+            CountDownLatch waiting = new CountDownLatch(1);
+            Future<Long> writer = pool.submit(() -> {
+                waiting.countDown();
+                return t.put("a", b("1"), null);
+            });
+            assertTrue(waiting.await(30, TimeUnit.SECONDS));
+            assertEquals("ran", pool.submit(() -> "ran").get(60, TimeUnit.SECONDS), "the pool's next task ran during the wait");
+            assertFalse(writer.isDone(), "the writer still waits for the lock");
+            MEMORY.writeOrderedLong(lock, 0L);
+            assertEquals(1L, writer.get(30, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
         }
     }
 
