@@ -274,7 +274,9 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
 
     private boolean attach() {
         try {
-            l2 = ShmLru.attach(tablePath, settings.relay().table().options());
+            // Without waiting for a relay that is still creating it: this runs on the thread the node's
+            // actors and remoting share (dispatcher-threads), and the timer tries again.
+            l2 = ShmLru.attach(tablePath, settings.relay().table().options().withInitTimeout(Duration.ZERO));
             NodeHealth.get(getContext().getSystem()).siblingAttached();
             getContext().getLog().info("sibling: attached to the relay's L2 table {}", tablePath);
             return true;
