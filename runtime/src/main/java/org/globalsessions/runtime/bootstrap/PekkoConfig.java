@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigFactory;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.tls.IdentitySSLEngineProvider;
 
 /**
  * Assembles the Pekko configuration of a node or an edge from its settings: Artery over
@@ -53,26 +54,30 @@ public final class PekkoConfig {
         GlobalSessionsSettings.Tls tls = settings.tls();
         if (tls.enabled()) {
             c.put("pekko.remote.artery.transport", "tls-tcp");
+            // Every peer's certificate is checked for a CA this process trusts and for its identity
+            // (docs/security.md). A node accepts all three: applications' edges and the operator's
+            // commands talk to relays, and relief replicas answer edges directly, whose replies and
+            // Artery handshakes come back on connections the edges open. Only node certificates may
+            // be cluster members (MemberGuard). An edge or a command accepts node certificates only,
+            // so an application's key cannot stand in for a relay.
+            List<String> accepted = kind == Kind.NODE ? List.of("node", "app", "operator") : List.of("node");
+            c.put("pekko.remote.artery.ssl.ssl-engine-provider", IdentitySSLEngineProvider.class.getName());
+            String base = IdentitySSLEngineProvider.SECTION + ".";
             if (tls.usesPem()) {
-                c.put("pekko.remote.artery.ssl.ssl-engine-provider", "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider");
-                String base = "pekko.remote.artery.ssl.rotating-keys-engine.";
                 c.put(base + "key-file", tls.keyFile().toAbsolutePath().toString());
                 c.put(base + "cert-file", tls.certFile().toAbsolutePath().toString());
                 c.put(base + "ca-cert-file", tls.caFile().toAbsolutePath().toString());
-                c.put(base + "ssl-context-cache-ttl", tls.reloadInterval().toMillis() + "ms");
             } else {
-                c.put("pekko.remote.artery.ssl.ssl-engine-provider", "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider");
-                String base = "pekko.remote.artery.ssl.config-ssl-engine.";
                 c.put(base + "key-store", tls.keyStore().toAbsolutePath().toString());
                 c.put(base + "key-store-password", tls.keyStorePassword());
-                c.put(base + "key-password", tls.keyStorePassword());
                 c.put(base + "trust-store", tls.trustStore().toAbsolutePath().toString());
                 c.put(base + "trust-store-password", tls.trustStorePassword());
-                c.put(base + "protocol", "TLSv1.3");
-                c.put(base + "enabled-algorithms", List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"));
-                c.put(base + "require-mutual-authentication", "on");
-                c.put(base + "hostname-verification", "off");
             }
+            c.put(base + "reload-interval", tls.reloadInterval().toMillis() + "ms");
+            c.put(base + "accept-inbound", accepted);
+            c.put(base + "accept-outbound", accepted);
+            c.put(base + "protocol", "TLSv1.3");
+            c.put(base + "enabled-algorithms", List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"));
         } else {
             c.put("pekko.remote.artery.transport", "tcp");
         }

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -49,19 +50,20 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 
 /**
- * Certificates for mutual TLS between nodes, made with BouncyCastle: a certificate authority,
- * and node certificates it signs, written as PEM files the way the Artery PEM provider reads
- * them (RSA keys in PKCS#8, certificates in X.509).
+ * Certificates for mutual TLS, made with BouncyCastle: a certificate authority, and the
+ * certificates it signs for the three identities ({@link Identity}: node, app, operator), written
+ * as PEM files (RSA keys in PKCS#8, certificates in X.509).
  *
- * <p>Every node certificate carries the same subject ({@value #NODE_SUBJECT}): Pekko's PEM
- * provider accepts a peer only if its certificate chains to the configured CA <em>and</em> has
- * the same subject name as its own, which keeps nodes of one deployment from talking to
- * nodes of another that happen to trust the same CA. The subject alternative names list the
- * host names and addresses the node is reached at. Private keys are written owner-only.
+ * <p>Each certificate carries its role as a subject alternative name of type URI
+ * ({@code urn:global-sessions:role:node}), which every node and edge checks on every connection
+ * ({@link IdentitySSLEngineProvider}), and a subject naming the role
+ * ({@code CN=global-sessions-node}). A node's subject alternative names also list the host names
+ * and addresses it is reached at. The CA's private key is written into a directory of its own
+ * ({@link #authorityDirectory}), never beside what nodes and applications receive; private keys
+ * are written owner-only.
  */
 public final class Certificates {
 
-    public static final String NODE_SUBJECT = "CN=global-sessions-node";
     public static final String CA_FILE = "ca.crt";
     public static final String CA_KEY_FILE = "ca.key";
     private static final Duration CA_VALIDITY = Duration.ofDays(3650);
@@ -81,6 +83,14 @@ public final class Certificates {
         public GlobalSessionsSettings.Tls tls() {
             return GlobalSessionsSettings.Tls.pem(keyFile, certFile, caFile);
         }
+    }
+
+    /**
+     * A new self-signed certificate authority named {@code CN=<name> <4 hex digits>}: the random
+     * suffix tells two CAs made with one name apart in the messages that name an untrusted issuer.
+     */
+    public static Authority newUniqueAuthority(String name) {
+        return newAuthority(name + " " + HexFormat.of().toHexDigits((short) RANDOM.nextInt()));
     }
 
     /** A new self-signed certificate authority named {@code CN=<name>}. */
@@ -108,37 +118,66 @@ public final class Certificates {
      * @param hosts host names and IP addresses the node is reached at (subject alternative names)
      */
     public static NodeFiles writeNode(Authority ca, Path dir, String name, List<String> hosts) {
-        KeyPair pair = rsa();
+        return writeIdentity(ca, dir, name, Identity.NODE, hosts);
+    }
+
+    /**
+     * Writes a key and a certificate of {@code role} signed by {@code ca} into {@code dir} as
+     * {@code <name>.key} / {@code <name>.crt}, with the CA certificate ({@value #CA_FILE}) beside them.
+     *
+     * @param hosts host names and IP addresses the holder is reached at (subject alternative names;
+     *              may be empty for an application or an operator)
+     */
+    public static NodeFiles writeIdentity(Authority ca, Path dir, String name, Identity role, List<String> hosts) {
         Instant now = Instant.now();
+        return writeIdentity(ca, dir, name, role, hosts, now.minus(Duration.ofMinutes(5)), now.plus(NODE_VALIDITY));
+    }
+
+    /** {@link #writeIdentity(Authority, Path, String, Identity, List)} valid from {@code notBefore} to {@code notAfter}. */
+    public static NodeFiles writeIdentity(Authority ca, Path dir, String name, Identity role, List<String> hosts,
+                                          Instant notBefore, Instant notAfter) {
+        KeyPair pair = rsa();
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
                     new X500Name(ca.certificate().getSubjectX500Principal().getName()), serial(),
-                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(NODE_VALIDITY)),
-                    new X500Name(NODE_SUBJECT), pair.getPublic());
+                    Date.from(notBefore), Date.from(notAfter), new X500Name(role.subject()), pair.getPublic());
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            // Both purposes for every role: Artery opens a connection in each direction, so an
+            // application's edge is also the server of the connection its relay answers on.
             builder.addExtension(Extension.extendedKeyUsage, false,
                     new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            builder.addExtension(Extension.subjectAlternativeName, false, sans(hosts));
+            builder.addExtension(Extension.subjectAlternativeName, false, sans(hosts, role));
             builder.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca.certificate()));
             X509Certificate certificate = sign(builder, ca.key());
             Files.createDirectories(dir);
-            Path keyFile = dir.resolve(name + ".key");
-            Path certFile = dir.resolve(name + ".crt");
-            Path caFile = dir.resolve(CA_FILE);
-            writeSecret(keyFile, pem(new JcaPKCS8Generator(pair.getPrivate(), null)));
-            writePublic(certFile, pem(certificate));
-            if (!Files.exists(caFile)) {
-                writePublic(caFile, pem(ca.certificate()));
-            }
-            return new NodeFiles(keyFile, certFile, caFile);
+            NodeFiles files = files(dir, name);
+            writeSecret(files.keyFile(), pem(new JcaPKCS8Generator(pair.getPrivate(), null)));
+            writePublic(files.certFile(), pem(certificate));
+            writePublic(files.caFile(), pem(ca.certificate()));
+            return files;
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot create the certificate of node " + name + ": " + e, e);
+            throw new IllegalStateException("cannot create the " + role.id() + " certificate " + name + ": " + e, e);
         }
     }
 
-    /** Writes {@code ca.crt} and {@code ca.key} (owner-only) into {@code dir}. */
+    /** The files {@link #writeIdentity} writes for {@code name} in {@code dir}. */
+    public static NodeFiles files(Path dir, String name) {
+        return new NodeFiles(dir.resolve(name + ".key"), dir.resolve(name + ".crt"), dir.resolve(CA_FILE));
+    }
+
+    /**
+     * Where the CA that signs the certificates in {@code certs} keeps its key: the sibling directory
+     * {@code <certs>-ca} (for {@code .global-sessions/certs}, {@code .global-sessions/certs-ca}), so that
+     * copying the certificate directory to a host never copies the CA key with it.
+     */
+    public static Path authorityDirectory(Path certs) {
+        Path absolute = certs.toAbsolutePath().normalize();
+        return absolute.resolveSibling(absolute.getFileName() + "-ca");
+    }
+
+    /** Writes {@code ca.crt} and {@code ca.key} (owner-only) into {@code dir}, the CA's own directory. */
     public static void writeAuthority(Authority ca, Path dir) {
         try {
             Files.createDirectories(dir);
@@ -151,40 +190,115 @@ public final class Certificates {
 
     /** Reads a CA written by {@link #writeAuthority}. */
     public static Authority readAuthority(Path dir) {
-        try (PEMParser certParser = new PEMParser(Files.newBufferedReader(dir.resolve(CA_FILE)));
-             PEMParser keyParser = new PEMParser(Files.newBufferedReader(dir.resolve(CA_KEY_FILE)))) {
-            X509Certificate cert = new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) certParser.readObject());
-            Object key = keyParser.readObject();
-            PrivateKey privateKey = key instanceof PEMKeyPair kp
-                    ? new JcaPEMKeyConverter().getKeyPair(kp).getPrivate()
-                    : new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) key);
-            return new Authority(cert, privateKey);
-        } catch (IOException | GeneralSecurityException | ClassCastException e) {
-            throw new IllegalStateException("cannot read the certificate authority in " + dir + ": " + e, e);
+        try {
+            return new Authority(readCertificate(dir.resolve(CA_FILE)), readPrivateKey(dir.resolve(CA_KEY_FILE)));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("cannot read the certificate authority in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Reads a PEM private key (PKCS#8, or a PKCS#1 key pair). */
+    public static PrivateKey readPrivateKey(Path file) {
+        try (PEMParser keyParser = new PEMParser(Files.newBufferedReader(file))) {
+            Object key = keyParser.readObject();
+            if (key instanceof PEMKeyPair kp) {
+                return new JcaPEMKeyConverter().getKeyPair(kp).getPrivate();
+            }
+            if (key instanceof PrivateKeyInfo info) {
+                return new JcaPEMKeyConverter().getPrivateKey(info);
+            }
+            throw new IllegalArgumentException(file + " holds no unencrypted PEM private key");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the private key " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads every PEM certificate in {@code file} (a CA bundle holds several). */
+    public static List<X509Certificate> readCertificates(Path file) {
+        List<X509Certificate> all = new ArrayList<>();
+        try (PEMParser parser = new PEMParser(Files.newBufferedReader(file))) {
+            for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
+                if (object instanceof X509CertificateHolder holder) {
+                    all.add(new JcaX509CertificateConverter().getCertificate(holder));
+                }
+            }
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot read the certificates in " + file + ": " + e.getMessage(), e);
+        }
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException(file + " holds no PEM certificate");
+        }
+        return all;
+    }
+
+    /** Reads the first PEM certificate in {@code file}. */
+    public static X509Certificate readCertificate(Path file) {
+        return readCertificates(file).get(0);
     }
 
     /**
-     * Development material for one machine: a CA and a node certificate for 127.0.0.1 and
-     * localhost in {@code dir}, made on first use and reused afterwards.
+     * Development material for one machine, made on first use and reused afterwards: a CA (its key
+     * in {@link #authorityDirectory}), and in {@code dir} {@code ca.crt}, a node certificate for
+     * 127.0.0.1 and localhost ({@code node.key}, {@code node.crt}), an application certificate
+     * ({@code app.*}) and an operator certificate ({@code operator.*}). A directory made before
+     * certificates had roles (a CA key inside it, certificates without a role) is brought up to
+     * date: the CA key moves out, and the certificates are issued again.
+     *
+     * @return the node's files
      */
     public static NodeFiles development(Path dir) {
-        Path key = dir.resolve("node.key");
-        Path cert = dir.resolve("node.crt");
-        Path ca = dir.resolve(CA_FILE);
-        if (Files.isReadable(key) && Files.isReadable(cert) && Files.isReadable(ca)) {
-            return new NodeFiles(key, cert, ca);
+        Path caDir = authorityDirectory(dir);
+        try {
+            if (Files.exists(dir.resolve(CA_KEY_FILE)) && !Files.exists(caDir.resolve(CA_KEY_FILE))) {
+                Files.createDirectories(caDir);
+                Files.copy(dir.resolve(CA_FILE), caDir.resolve(CA_FILE), StandardCopyOption.REPLACE_EXISTING);
+                Files.move(dir.resolve(CA_KEY_FILE), caDir.resolve(CA_KEY_FILE));
+            }
+            Files.deleteIfExists(dir.resolve(CA_KEY_FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move the CA key out of " + dir + " into " + caDir, e);
         }
-        Authority authority = newAuthority("global-sessions development CA");
-        writeAuthority(authority, dir);
-        return writeNode(authority, dir, "node", List.of("127.0.0.1", "localhost"));
+        List<Identity> missing = new ArrayList<>();
+        for (Identity role : Identity.values()) {
+            if (!holds(dir, role)) {
+                missing.add(role);
+            }
+        }
+        if (!missing.isEmpty()) {
+            Authority authority;
+            if (Files.isReadable(caDir.resolve(CA_KEY_FILE)) && Files.isReadable(caDir.resolve(CA_FILE))) {
+                authority = readAuthority(caDir);
+            } else {
+                authority = newUniqueAuthority("global-sessions development CA");
+                writeAuthority(authority, caDir);
+                missing = List.of(Identity.values());
+            }
+            for (Identity role : missing) {
+                writeIdentity(authority, dir, role.id(), role, role == Identity.NODE ? List.of("127.0.0.1", "localhost") : List.of());
+            }
+        }
+        return files(dir, Identity.NODE.id());
     }
 
-    private static GeneralNames sans(List<String> hosts) {
+    /** Whether {@code dir} holds a readable key and a certificate of {@code role} named after it, and {@code ca.crt}. */
+    private static boolean holds(Path dir, Identity role) {
+        NodeFiles files = files(dir, role.id());
+        if (!Files.isReadable(files.keyFile()) || !Files.isReadable(files.certFile()) || !Files.isReadable(files.caFile())) {
+            return false;
+        }
+        try {
+            return Identity.of(readCertificate(files.certFile())).equals(java.util.Optional.of(role));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static GeneralNames sans(List<String> hosts, Identity role) {
         Set<GeneralName> names = new LinkedHashSet<>();
         for (String host : hosts) {
             names.add(isAddress(host) ? new GeneralName(GeneralName.iPAddress, host) : new GeneralName(GeneralName.dNSName, host));
         }
+        names.add(new GeneralName(GeneralName.uniformResourceIdentifier, role.uri()));
         return new GeneralNames(new ArrayList<>(names).toArray(GeneralName[]::new));
     }
 
