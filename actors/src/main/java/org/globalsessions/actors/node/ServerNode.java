@@ -1,10 +1,14 @@
 package org.globalsessions.actors.node;
 
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+
 import io.micrometer.core.instrument.Gauge;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
@@ -25,6 +29,8 @@ import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
+import org.globalsessions.runtime.tls.Certificates;
+import org.globalsessions.runtime.tls.Identity;
 import org.globalsessions.runtime.protocol.ActorNames;
 import org.globalsessions.shm.ShmLru;
 
@@ -94,12 +100,34 @@ public final class ServerNode {
      * starts this way: {@link #start} with the roles' guardian, tests with a guardian of their own.
      */
     public static <T> ActorSystem<T> startSystem(Behavior<T> guardian, GlobalSessionsSettings settings) {
+        warnIfNotANodeCertificate(settings);
         ActorSystem<T> system = NodeBootstrap.start(guardian, settings, PekkoConfig.Kind.NODE);
+        if (settings.tls().enabled()) {
+            system.systemActorOf(MemberGuard.create(), "member-guard", Props.empty());
+        }
         if (settings.seedNodes().isEmpty()) {
             Cluster cluster = Cluster.get(system);
             cluster.manager().tell(Join.create(cluster.selfMember().address()));
         }
         return system;
+    }
+
+    /** A node started with another identity's certificate is downed by the others as soon as it joins: say so first. */
+    private static void warnIfNotANodeCertificate(GlobalSessionsSettings settings) {
+        if (!settings.tls().enabled() || !settings.tls().usesPem()) {
+            return;
+        }
+        try {
+            X509Certificate own = Certificates.readCertificate(settings.tls().certFile());
+            Optional<Identity> role = Identity.of(own);
+            if (role.isPresent() && role.get() != Identity.NODE) {
+                log.warn("this node's certificate {} is {}: the cluster's members down a member that presents anything but "
+                        + "a node certificate; start it with a node certificate (global-sessions certs)",
+                        settings.tls().certFile(), Identity.describe(own));
+            }
+        } catch (IllegalArgumentException e) {
+            log.debug("cannot read {} to check its role: {}", settings.tls().certFile(), e.getMessage());
+        }
     }
 
     /** Starts a node: its ActorSystem, cluster membership and roles. */

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,6 +81,39 @@ class TlsClusterTest {
         await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(30)).until(() -> up(first) == 2);
         assertNotEquals(MemberStatus.up(), Cluster.get(intruder).selfMember().status(),
                 "a node whose certificate another CA signed must not join");
+    }
+
+    /**
+     * Issue 22: an application host's key started a relief node that joined, held shard replicas and
+     * voted. Nodes accept application certificates on their connections (edges need that), so it is the
+     * members that keep it out: the seed sees an application certificate at its address and downs it.
+     */
+    @Test
+    void aNodeHoldingAnApplicationCertificateIsDownedBeforeItIsUp() throws Exception {
+        Path ours = dir.resolve("ours");
+        int seedPort = FreePorts.next();
+        ActorSystem<Void> first = start(node(ours, seedPort, "relay").read(SettingsReader::read));
+        ActorSystem<Void> second = start(node(ours, FreePorts.next(), "relief-expansion").seedPorts(seedPort).read(SettingsReader::read));
+        await().atMost(Duration.ofSeconds(60)).until(() -> up(first) == 2 && up(second) == 2);
+
+        Path appAsNode = dir.resolve("app-as-node");
+        Files.createDirectories(appAsNode);
+        Files.copy(ours.resolve("app.key"), appAsNode.resolve("node.key"));
+        Files.copy(ours.resolve("app.crt"), appAsNode.resolve("node.crt"));
+        Files.copy(ours.resolve("ca.crt"), appAsNode.resolve("ca.crt"));
+        int intruderPort = FreePorts.next();
+        ActorSystem<Void> intruder = start(NodeConfig.node(intruderPort).roles("relief-expansion").tls(appAsNode).seedPorts(seedPort)
+                .read(SettingsReader::read));
+
+        // The seed answered it, saw its application certificate, and downed it: it is never Up anywhere.
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            MemberStatus status = Cluster.get(intruder).selfMember().status();
+            return status == MemberStatus.down() || status == MemberStatus.removed() || intruder.whenTerminated().isCompleted();
+        });
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(30)).until(() -> up(first) == 2 && up(second) == 2);
+        for (var member : Cluster.get(first).state().getMembers()) {
+            assertFalse(member.address().port().get().equals(intruderPort) && member.status() == MemberStatus.up(), member.toString());
+        }
     }
 
     @Test
