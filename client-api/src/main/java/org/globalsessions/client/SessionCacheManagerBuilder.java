@@ -40,9 +40,12 @@ public final class SessionCacheManagerBuilder {
         return set("edge.relays", Arrays.asList(relays));
     }
 
-    /** A directory holding {@code node.key}, {@code node.crt} and {@code ca.crt} (what {@code global-sessions certs} writes). */
+    /**
+     * A directory holding the application identity, {@code app.key} and {@code app.crt}, and
+     * {@code ca.crt} (what {@code global-sessions certs} and {@code up} write; docs/security.md).
+     */
     public SessionCacheManagerBuilder certificates(Path directory) {
-        return certificates(directory.resolve("node.key"), directory.resolve("node.crt"), directory.resolve("ca.crt"));
+        return certificates(directory.resolve("app.key"), directory.resolve("app.crt"), directory.resolve("ca.crt"));
     }
 
     /** This process's key and certificate, and the CA certificate the relays' certificates chain to (PEM). */

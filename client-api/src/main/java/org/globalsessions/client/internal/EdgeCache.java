@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
+import org.globalsessions.runtime.tls.TlsPeers;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
@@ -122,10 +123,12 @@ public final class EdgeCache implements AutoCloseable {
         this.defaultTtl = settings.relief().defaultSessionTtl();
         this.relays = new RelayDirectory(settings);
         this.lookups = new LookupWindow(relays);
-        this.requests = new PendingRequests(relays, lookups, settings.requestTimeout());
+        ConnectionProblems problems = new ConnectionProblems(settings);
+        this.requests = new PendingRequests(relays, lookups, settings.requestTimeout(), problems);
         this.lease = new TableLease<>(TableLease.Rule.ANY, settings.leaseDuration().toNanos(), settings.maxStaleness().toNanos(), System.nanoTime());
         this.system = NodeBootstrap.start(EdgeCacheActor.create(settings, l1, clock, writers, relays, lookups, requests, lease, listeners),
                 settings, PekkoConfig.Kind.EDGE);
+        problems.attach(TlsPeers.get(system));
         relays.connect(system);
         relays.heartbeat();
         // The first phase of the system's shutdown, which any stop runs: the calls fail as soon as it
@@ -160,6 +163,7 @@ public final class EdgeCache implements AutoCloseable {
         if (settings.edge().relays().isEmpty()) {
             throw new IllegalArgumentException("edge.relays is empty: an edge needs at least one relay address");
         }
+        ConnectionProblems.checkOwnCertificate(settings);
         ShmLru l1 = EdgeTable.open(settings);
         try {
             return new EdgeCache(settings, l1, clock);

@@ -50,13 +50,15 @@ final class PendingRequests {
     private final RelayDirectory relays;
     private final LookupWindow lookups;
     private final Duration requestTimeout;
+    private final ConnectionProblems problems;
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
     /** Set when the edge can no longer serve: every request fails with it. */
     private volatile EdgeException stopped;
 
-    PendingRequests(RelayDirectory relays, LookupWindow lookups, Duration requestTimeout) {
+    PendingRequests(RelayDirectory relays, LookupWindow lookups, Duration requestTimeout, ConnectionProblems problems) {
         this.relays = relays;
+        this.problems = problems;
         this.lookups = lookups;
         this.requestTimeout = requestTimeout;
     }
@@ -79,7 +81,7 @@ final class PendingRequests {
         RelayDirectory.Relay relay = relays.relayFor(key, tried);
         if (relay == null) {
             future.completeExceptionally(new EdgeException.Timeout("no relay is reachable for " + kind.name().toLowerCase()
-                    + " of session " + SessionTag.of(key) + ": tried " + tried));
+                    + " of session " + SessionTag.of(key) + ": tried " + tried + problems.explain()));
             return;
         }
         tried.add(relay.address);
@@ -152,7 +154,7 @@ final class PendingRequests {
                 } else {
                     p.future().completeExceptionally(new EdgeException.Timeout("no answer for the " + p.kind().name().toLowerCase()
                             + " of session " + SessionTag.of(p.key()) + " from relay(s) " + p.tried() + " (or the relief tiers behind them) within "
-                            + requestTimeout.toMillis() + " ms each"));
+                            + requestTimeout.toMillis() + " ms each" + problems.explain()));
                 }
             }
         }
