@@ -32,6 +32,8 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.config.SettingsReader;
 import org.globalsessions.runtime.protocol.ActorNames;
+import org.globalsessions.runtime.tls.Certificates;
+import org.globalsessions.runtime.tls.TlsPeers;
 
 /**
  * {@code global-sessions status}: the cluster as one node sees it (members, shards per member and
@@ -62,12 +64,13 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private NodeStatus.ClusterStatus ask(HostPort target, Path certs) throws InterruptedException {
+        Certificates.NodeFiles operator = ClusterAccess.operatorFiles(certs);
         GlobalSessionsSettings settings = SettingsReader.read(ConfigFactory.parseMap(Map.of(
                 GlobalSessionsSettings.ROOT + ".hostname", "127.0.0.1",
                 GlobalSessionsSettings.ROOT + ".tls.enabled", true,
-                GlobalSessionsSettings.ROOT + ".tls.key-file", certs.resolve("node.key").toAbsolutePath().toString(),
-                GlobalSessionsSettings.ROOT + ".tls.cert-file", certs.resolve("node.crt").toAbsolutePath().toString(),
-                GlobalSessionsSettings.ROOT + ".tls.ca-file", certs.resolve("ca.crt").toAbsolutePath().toString()),
+                GlobalSessionsSettings.ROOT + ".tls.key-file", operator.keyFile().toAbsolutePath().toString(),
+                GlobalSessionsSettings.ROOT + ".tls.cert-file", operator.certFile().toAbsolutePath().toString(),
+                GlobalSessionsSettings.ROOT + ".tls.ca-file", operator.caFile().toAbsolutePath().toString()),
                 "status flags"), "status flags");
         ActorSystem<Void> system = NodeBootstrap.start(Behaviors.empty(), settings, PekkoConfig.Kind.EDGE);
         try {
@@ -78,7 +81,8 @@ final class StatusCommand implements Callable<Integer> {
                     .toCompletableFuture().get(access.timeout + 1L, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new Main.CommandFailure("no status from " + target + " within " + access.timeout + " s: is a node running there, and "
-                    + "does it trust the certificates in " + certs.toAbsolutePath() + "?", e);
+                    + "does it trust the certificates in " + certs.toAbsolutePath() + "?"
+                    + TlsPeers.get(system).explain(List.of(target)), e);
         } finally {
             system.terminate();
             NodeBootstrap.awaitTermination(system, Duration.ofSeconds(10));

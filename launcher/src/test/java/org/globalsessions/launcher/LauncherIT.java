@@ -195,6 +195,29 @@ class LauncherIT {
 
         inspectWatchShowsWhatChanges(table, relay);
 
+        // Session id and value from standard input: nothing secret in the process list.
+        ChildJvm piped = start(command("set", "--key-file", "-", "--value-file", "-", "--relay", relay));
+        piped.writeLine("dave");
+        piped.writeLine("{\"user\":\"dave\"}");
+        piped.closeInput();
+        assertTrue(piped.exits(Duration.ofSeconds(90)));
+        assertEquals(0, piped.exitValue());
+        ChildJvm pipedGet = start(command("get", "--key-file", "-", "--relay", relay));
+        pipedGet.writeLine("dave");
+        pipedGet.closeInput();
+        assertEquals("{\"user\":\"dave\"}", linesUntil(pipedGet, "\\{.*"));
+
+        // An application's identity is not an operator's: the admin commands refuse it, naming it.
+        Path appCerts = Files.createDirectory(dir.resolve("app-certs"));
+        Path certs = dir.resolve(".global-sessions/certs");
+        Files.copy(certs.resolve("app.key"), appCerts.resolve("operator.key"));
+        Files.copy(certs.resolve("app.crt"), appCerts.resolve("operator.crt"));
+        Files.copy(certs.resolve("ca.crt"), appCerts.resolve("ca.crt"));
+        ChildJvm.Result asApp = run("get", "alice", "--relay", relay, "--certs", appCerts.toString());
+        assertEquals(2, asApp.exit(), asApp.err());
+        assertTrue(asApp.err().contains("CN=global-sessions-app (role app") && asApp.err().contains("need the operator identity"),
+                asApp.err());
+
         assertEquals(0, up.stop(Duration.ofSeconds(30)), "up stops cleanly on SIGTERM");
         String stderr = Files.readString(errors);
         assertTrue(stderr.contains("stopped"), stderr);
@@ -277,27 +300,26 @@ class LauncherIT {
         ChildJvm.Result r = run("get", "alice", "--relay", "127.0.0.1:" + relayPort);
         assertEquals(2, r.exit(), r.err());
         assertTrue(r.err().contains("no running `up` on port " + relayPort), r.err());
-        assertTrue(r.err().contains(dir.toRealPath().resolve(".global-sessions/certs") + " (no node.key there)"), r.err());
+        assertTrue(r.err().contains(dir.toRealPath().resolve(".global-sessions/certs") + " (no operator.key there)"), r.err());
         assertTrue(r.err().contains("pass --certs DIR"), r.err());
 
         r = run("get", "alice", "--relay", "127.0.0.1:" + relayPort, "--certs", "nowhere");
         assertEquals(2, r.exit(), r.err());
-        assertTrue(r.err().contains("--certs " + dir.toRealPath().resolve("nowhere") + ": no readable node.key there"), r.err());
+        assertTrue(r.err().contains("--certs " + dir.toRealPath().resolve("nowhere") + ": no readable operator.key there"), r.err());
     }
 
     @Test
-    void certsWritesACaAndNodeCertificatesAndRefusesToOverwriteACa() throws Exception {
+    void certsWritesTheIdentitiesAndKeepsTheCaApart() throws Exception {
         ChildJvm.Result r = run("certs", "--out", "certs", "--hosts", "10.1.2.3,relay.example");
         assertEquals(0, r.exit(), r.err());
-        for (String file : List.of("ca.crt", "ca.key", "10.1.2.3.key", "10.1.2.3.crt", "relay.example.crt", "node.key", "node.crt")) {
+        for (String file : List.of("ca.crt", "10.1.2.3.key", "10.1.2.3.crt", "relay.example.crt", "node.key", "node.crt", "app.key",
+                "operator.key")) {
             assertTrue(Files.isReadable(dir.resolve("certs").resolve(file)), file);
         }
+        assertFalse(Files.exists(dir.resolve("certs/ca.key")), "the CA key is kept apart");
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(dir.resolve("certs/ca.key"))));
-        r = run("certs", "--out", "certs");
-        assertEquals(1, r.exit());
-        assertTrue(r.err().contains("already holds a CA"), r.err());
-        assertEquals(0, run("certs", "--out", "more", "--ca", "certs", "--hosts", "10.1.2.4").exit());
+                Files.getPosixFilePermissions(dir.resolve("certs-ca/ca.key"))));
+        assertEquals(0, run("certs", "--out", "more", "--ca", "certs-ca", "--hosts", "10.1.2.4").exit());
     }
 
     @Test
