@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -29,6 +31,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.Wire;
+import org.globalsessions.runtime.tls.Identity;
+import org.globalsessions.runtime.tls.TlsPeers;
 import org.globalsessions.shm.ShmLru;
 
 /**
@@ -37,7 +41,8 @@ import org.globalsessions.shm.ShmLru;
  * reachability), and what every reachable member reports of itself through its own status actor
  * (found through the receptionist): the shards its regions hold per relief entity type (its local
  * regions, asked with {@code GetShardRegionState}) and, for a relay, its L2 table's fill. The tool
- * asks from a cluster-less actor system; nothing here joins or changes the cluster.
+ * asks from a cluster-less actor system; nothing here joins or changes the cluster. With TLS, the
+ * status goes only to an operator identity, and a member's report only to a node ({@link #allowed}).
  *
  * <p>Each member reports its own shards because a coordinator's {@code GetClusterShardingStats}
  * answers nothing at all as soon as one region is slow or unreachable (and asked through a
@@ -96,17 +101,47 @@ public final class NodeStatus {
         return Behaviors.setup(context -> {
             context.getSystem().receptionist().tell(Receptionist.register(KEY, context.getSelf()));
             ActorSystem<?> system = context.getSystem();
+            TlsPeers peers = TlsPeers.get(system);
+            boolean tls = settings.tls().enabled();
             return Behaviors.receive(Command.class)
                     .onMessage(GetReport.class, get -> {
-                        report(system, settings, l2).thenAccept(get.replyTo()::tell);
+                        if (allowed(context, tls, peers, get.replyTo(), Identity.NODE, "a member report")) {
+                            report(system, settings, l2).thenAccept(get.replyTo()::tell);
+                        }
                         return Behaviors.same();
                     })
                     .onMessage(GetClusterStatus.class, get -> {
-                        clusterStatus(system).thenAccept(get.replyTo()::tell);
+                        if (allowed(context, tls, peers, get.replyTo(), Identity.OPERATOR, "the cluster status")) {
+                            clusterStatus(system).thenAccept(get.replyTo()::tell);
+                        }
                         return Behaviors.same();
                     })
                     .build();
         });
+    }
+
+    /**
+     * Whether the asker may have what it asked for: it answers at {@code replyTo}'s address, and this
+     * node's TLS provider recorded which identity that address presented on this node's own connection
+     * to it (the connection the answer travels on: Artery completes that handshake before the asker's
+     * first message is delivered). An address that claims another's is answered there, not at the
+     * asker. A refusal is logged at WARN and gets no answer.
+     */
+    static boolean allowed(ActorContext<?> context, boolean tls, TlsPeers peers, ActorRef<?> replyTo, Identity needed,
+                           String what) {
+        Address address = replyTo.path().address();
+        if (!tls || address.hasLocalScope()) {
+            return true;
+        }
+        Optional<Identity> role = address.getHost().isPresent() && address.getPort().isPresent()
+                ? peers.roleOf(address.getHost().get(), address.getPort().get()) : Optional.empty();
+        if (role.isPresent() && role.get() == needed) {
+            return true;
+        }
+        context.getLog().warn("status: refused {} to {}: it presented {} on this node's connection to it, and {} needs the {} "
+                + "identity", what, hostPort(address), role.map(r -> "a certificate of role " + r.id()).orElse("no known certificate"),
+                what, needed.id());
+        return false;
     }
 
     /** This node's own report: its local regions' shard counts and its table. */

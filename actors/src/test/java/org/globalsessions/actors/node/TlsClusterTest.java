@@ -9,6 +9,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.typesafe.config.ConfigFactory;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.globalsessions.runtime.bootstrap.PekkoConfig;
+import org.globalsessions.runtime.config.HostPort;
+import org.globalsessions.runtime.protocol.ActorNames;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -114,6 +127,44 @@ class TlsClusterTest {
         for (var member : Cluster.get(first).state().getMembers()) {
             assertFalse(member.address().port().get().equals(intruderPort) && member.status() == MemberStatus.up(), member.toString());
         }
+    }
+
+    /** The cluster status is an operator's: an application identity asking for it gets nothing. */
+    @Test
+    void statusAnswersAnOperatorAndNotAnApplication() throws Exception {
+        Path ours = dir.resolve("ours");
+        int port = FreePorts.next();
+        GlobalSessionsSettings settings = node(ours, port, "relay").read(SettingsReader::read);
+        systems.add(ServerNode.startSystem(Behaviors.<Void>setup(context -> {
+            context.spawn(NodeStatus.create(settings, null), ActorNames.STATUS);
+            return Behaviors.empty();
+        }), settings));
+        String path = ActorNames.statusPath("global-sessions", new HostPort("127.0.0.1", port));
+
+        ActorSystem<Void> operator = edge(ours, "operator");
+        NodeStatus.ClusterStatus status = ask(operator, path, Duration.ofSeconds(30)).toCompletableFuture().get(40, TimeUnit.SECONDS);
+        assertEquals(1, status.members().size(), status.toString());
+
+        ActorSystem<Void> app = edge(ours, "app");
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> ask(app, path, Duration.ofSeconds(10)).toCompletableFuture().get(20, TimeUnit.SECONDS));
+        assertTrue(refused.getCause() instanceof TimeoutException, refused.toString());
+    }
+
+    private ActorSystem<Void> edge(Path certs, String identity) {
+        GlobalSessionsSettings settings = SettingsReader.read(ConfigFactory.parseMap(Map.of(
+                GlobalSessionsSettings.ROOT + ".hostname", "127.0.0.1",
+                GlobalSessionsSettings.ROOT + ".tls.key-file", certs.resolve(identity + ".key").toString(),
+                GlobalSessionsSettings.ROOT + ".tls.cert-file", certs.resolve(identity + ".crt").toString(),
+                GlobalSessionsSettings.ROOT + ".tls.ca-file", certs.resolve("ca.crt").toString()), "test"), "test");
+        ActorSystem<Void> system = NodeBootstrap.start(Behaviors.empty(), settings, PekkoConfig.Kind.EDGE);
+        systems.add(system);
+        return system;
+    }
+
+    private static CompletionStage<NodeStatus.ClusterStatus> ask(ActorSystem<?> from, String path, Duration timeout) {
+        ActorRef<NodeStatus.Command> status = ActorRefResolver.get(from).resolveActorRef(path);
+        return AskPattern.ask(status, NodeStatus.GetClusterStatus::new, timeout, from.scheduler());
     }
 
     @Test
