@@ -378,8 +378,10 @@ public final class IdentitySSLEngineProvider implements SSLEngineProvider {
             if (now.after(leaf.getNotAfter())) {
                 return "it expired at " + leaf.getNotAfter().toInstant() + "; its holder needs a new one (global-sessions certs)";
             }
+            String detail = String.valueOf(e.getMessage());
+            boolean usual = detail.contains("unable to find valid certification path") || detail.contains("does not chain");
             return "it is not signed by a CA this process trusts (" + trusted() + "): give both sides certificates "
-                    + "of the same CA, or add its CA to the CA file (" + e.getMessage() + ")";
+                    + "of the same CA, or add its CA to the CA file" + (usual ? "" : " (" + detail + ")");
         }
 
         private String trusted() {
