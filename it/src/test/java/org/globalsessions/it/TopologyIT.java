@@ -163,7 +163,7 @@ class TopologyIT {
         Processes.Client stranger = topology.client("stranger", "S", true, topology.relays(), topology.foreignCerts, 0);
         String answer = stranger.ask("get s1", 60);
         assertTrue(answer.startsWith("error "), "a client of another CA is refused: " + answer);
-        assertTrue(answer.contains("presented CN=global-sessions-node (role node") && answer.contains("not signed by a CA this process "
+        assertTrue(answer.contains("presented CN=global-sessions-node (identity node") && answer.contains("not signed by a CA this process "
                 + "trusts"), "the client names the relay's certificate and its untrusted CA: " + answer);
         stranger.close();
 
@@ -179,7 +179,7 @@ class TopologyIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             String log = Files.readString(r1.log());
             return log.contains("a peer connected without TLS (plain TCP) and was refused")
-                    && log.contains("a peer refused this process's certificate CN=global-sessions-node (role node");
+                    && log.contains("a peer refused this process's certificate CN=global-sessions-node (identity node");
         });
 
         // A node whose certificate another CA signed does not join; nor does one started with an

@@ -56,7 +56,7 @@ final class CertsCommand implements Callable<Integer> {
         Set<Identity> roles = EnumSet.noneOf(Identity.class);
         for (String id : identities) {
             roles.add(Identity.parse(id.strip()).orElseThrow(() -> new IllegalArgumentException(
-                    "--identities: unknown role '" + id + "'; known: node, app, operator")));
+                    "--identities: unknown identity '" + id + "'; known: node, app, operator")));
         }
         Path caDir = ca != null ? ca.toAbsolutePath().normalize() : Certificates.authorityDirectory(out);
         Path outDir = out.toAbsolutePath().normalize();
@@ -66,7 +66,7 @@ final class CertsCommand implements Callable<Integer> {
         }
         if (Files.exists(outDir.resolve(Certificates.CA_KEY_FILE))) {
             throw new Main.CommandFailure(outDir.resolve(Certificates.CA_KEY_FILE) + " is a CA key beside the certificates (the layout "
-                    + "before identities had roles): move ca.key and ca.crt into a directory of their own and pass it as --ca DIR");
+                    + "before certificates named an identity): move ca.key and ca.crt into a directory of their own and pass it as --ca DIR");
         }
         Certificates.Authority authority;
         boolean made = !Files.exists(caDir.resolve(Certificates.CA_KEY_FILE));

@@ -72,8 +72,8 @@ final class ClusterAccess {
     }
 
     /**
-     * The operator identity's files in {@code dir}, checked: a certificate of another role (an
-     * application's, a node's), an expired one or one without a role is refused here, naming it,
+     * The operator identity's files in {@code dir}, checked: a certificate of another identity (an
+     * application's, a node's), an expired one or one without an identity is refused here, naming it,
      * instead of being presented to the cluster.
      */
     static Certificates.NodeFiles operatorFiles(Path dir) {

@@ -63,7 +63,7 @@ class CertsCommandTest {
         String err = failing(Main.USAGE, "certs", "--out", out.toString(), "--ca", out.toString());
         assertTrue(err.contains("the CA's key must not sit beside the certificates hosts receive"), err);
         err = failing(Main.USAGE, "certs", "--out", out.toString(), "--identities", "admin");
-        assertTrue(err.contains("--identities: unknown role 'admin'; known: node, app, operator"), err);
+        assertTrue(err.contains("--identities: unknown identity 'admin'; known: node, app, operator"), err);
     }
 
     @Test

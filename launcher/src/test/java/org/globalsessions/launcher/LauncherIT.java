@@ -215,7 +215,7 @@ class LauncherIT {
         Files.copy(certs.resolve("ca.crt"), appCerts.resolve("ca.crt"));
         ChildJvm.Result asApp = run("get", "alice", "--relay", relay, "--certs", appCerts.toString());
         assertEquals(2, asApp.exit(), asApp.err());
-        assertTrue(asApp.err().contains("CN=global-sessions-app (role app") && asApp.err().contains("need the operator identity"),
+        assertTrue(asApp.err().contains("CN=global-sessions-app (identity app") && asApp.err().contains("need the operator identity"),
                 asApp.err());
 
         assertEquals(0, up.stop(Duration.ofSeconds(30)), "up stops cleanly on SIGTERM");

@@ -82,7 +82,7 @@ public final class MemberGuard {
         }
         Optional<Identity> role = peers.roleOf(member.address().host().get(), (Integer) member.address().port().get());
         if (role.isPresent() && role.get() != Identity.NODE && downed.add(member.address())) {
-            context.getLog().warn("member-guard: downing {}: it presented a certificate of role {} where only node certificates "
+            context.getLog().warn("member-guard: downing {}: it presented a certificate of identity {} where only node certificates "
                     + "may be cluster members (an application or operator key used to start a node?)", member.address(), role.get().id());
             Cluster.get(context.getSystem()).manager().tell(new Down(member.address()));
         }

@@ -139,7 +139,7 @@ public final class NodeStatus {
             return true;
         }
         context.getLog().warn("status: refused {} to {}: it presented {} on this node's connection to it, and {} needs the {} "
-                + "identity", what, hostPort(address), role.map(r -> "a certificate of role " + r.id()).orElse("no known certificate"),
+                + "identity", what, hostPort(address), role.map(r -> "a certificate of identity " + r.id()).orElse("no known certificate"),
                 what, needed.id());
         return false;
     }

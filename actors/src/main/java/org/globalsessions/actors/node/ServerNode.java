@@ -126,7 +126,7 @@ public final class ServerNode {
                         settings.tls().certFile(), Identity.describe(own));
             }
         } catch (IllegalArgumentException e) {
-            log.debug("cannot read {} to check its role: {}", settings.tls().certFile(), e.getMessage());
+            log.debug("cannot read {} to check its identity: {}", settings.tls().certFile(), e.getMessage());
         }
     }
 

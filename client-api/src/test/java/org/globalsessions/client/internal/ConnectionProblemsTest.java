@@ -50,7 +50,7 @@ class ConnectionProblemsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ConnectionProblems.checkOwnCertificate(settings(expired)));
         assertTrue(e.getMessage().startsWith("tls.cert-file " + expired.certFile() + ": this process's certificate "
-                + "CN=global-sessions-app (role app") && e.getMessage().contains("has expired"), e.getMessage());
+                + "CN=global-sessions-app (identity app") && e.getMessage().contains("has expired"), e.getMessage());
 
         Certificates.NodeFiles fine = Certificates.writeIdentity(ca, dir, "fine", Identity.APP, List.of());
         assertDoesNotThrow(() -> ConnectionProblems.checkOwnCertificate(settings(fine)));

@@ -54,8 +54,8 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
  * certificates it signs for the three identities ({@link Identity}: node, app, operator), written
  * as PEM files (RSA keys in PKCS#8, certificates in X.509).
  *
- * <p>Each certificate carries its role as a subject alternative name of type URI
- * ({@code urn:global-sessions:role:node}), which every node and edge checks on every connection
+ * <p>Each certificate carries its identity as a subject alternative name of type URI
+ * ({@code urn:global-sessions:identity:node}), which every node and edge checks on every connection
  * ({@link IdentitySSLEngineProvider}), and a subject naming the role
  * ({@code CN=global-sessions-node}). A node's subject alternative names also list the host names
  * and addresses it is reached at. The CA's private key is written into a directory of its own
@@ -241,7 +241,7 @@ public final class Certificates {
      * in {@link #authorityDirectory}), and in {@code dir} {@code ca.crt}, a node certificate for
      * 127.0.0.1 and localhost ({@code node.key}, {@code node.crt}), an application certificate
      * ({@code app.*}) and an operator certificate ({@code operator.*}). A directory made before
-     * certificates had roles (a CA key inside it, certificates without a role) is brought up to
+     * certificates named an identity (a CA key inside it, certificates without an identity) is brought up to
      * date: the CA key moves out, and the certificates are issued again.
      *
      * @return the node's files

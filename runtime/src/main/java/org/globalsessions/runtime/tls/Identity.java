@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  * What a certificate allows its holder to be (docs/security.md): a {@link #NODE} (a cluster member:
  * relay, sibling or relief node), an {@link #APP} (an application's edge, a client of the relays) or
  * an {@link #OPERATOR} (the admin commands). The role is written into the certificate as a subject
- * alternative name of type URI, {@code urn:global-sessions:role:<id>}, which the CA's signature
+ * alternative name of type URI, {@code urn:global-sessions:identity:<id>}, which the CA's signature
  * covers: a holder cannot change it. A certificate with no such name, or with more than one role,
  * has no identity here and is refused everywhere.
  */
@@ -24,7 +24,7 @@ public enum Identity {
     OPERATOR("operator");
 
     /** The prefix of the subject alternative name (type URI) that carries the role. */
-    public static final String URI_PREFIX = "urn:global-sessions:role:";
+    public static final String URI_PREFIX = "urn:global-sessions:identity:";
     private static final int SAN_URI = 6;
 
     private final String id;
@@ -86,10 +86,10 @@ public enum Identity {
     /**
      * One line naming {@code certificate} for a person: its subject, its role (or that it has none),
      * its issuer and its validity, e.g.
-     * {@code "CN=global-sessions-app (role app, issued by CN=global-sessions CA, valid until 2029-03-01T10:00:00Z)"}.
+     * {@code "CN=global-sessions-app (identity app, issued by CN=global-sessions CA, valid until 2029-03-01T10:00:00Z)"}.
      */
     public static String describe(X509Certificate certificate) {
-        String role = of(certificate).map(r -> "role " + r.id).orElse("no global-sessions role");
+        String role = of(certificate).map(r -> "identity " + r.id).orElse("no global-sessions identity");
         return certificate.getSubjectX500Principal().getName() + " (" + role + ", issued by "
                 + certificate.getIssuerX500Principal().getName() + ", valid " + certificate.getNotBefore().toInstant()
                 + " to " + certificate.getNotAfter().toInstant() + ")";

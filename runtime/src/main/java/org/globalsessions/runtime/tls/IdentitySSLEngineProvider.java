@@ -64,7 +64,7 @@ import scala.Option;
  * {@code key-file}, {@code cert-file}, {@code ca-cert-file} (PEM; the CA file may hold several
  * CAs) or {@code key-store}, {@code key-store-password}, {@code trust-store},
  * {@code trust-store-password} (PKCS#12); {@code reload-interval} (the files are read again after
- * it, for rotation); {@code accept-inbound}, {@code accept-outbound} (role names);
+ * it, for rotation); {@code accept-inbound}, {@code accept-outbound} (identity names);
  * {@code protocol}, {@code enabled-algorithms}.
  */
 public final class IdentitySSLEngineProvider implements SSLEngineProvider {
@@ -107,7 +107,7 @@ public final class IdentitySSLEngineProvider implements SSLEngineProvider {
         Set<Identity> roles = EnumSet.noneOf(Identity.class);
         for (String id : config.getStringList(path)) {
             roles.add(Identity.parse(id).orElseThrow(() -> new IllegalArgumentException(
-                    SECTION + "." + path + ": unknown role '" + id + "'; known: node, app, operator")));
+                    SECTION + "." + path + ": unknown identity '" + id + "'; known: node, app, operator")));
         }
         return roles;
     }
@@ -235,7 +235,7 @@ public final class IdentitySSLEngineProvider implements SSLEngineProvider {
             return "this process's certificate " + described + " is not valid yet (is this host's clock right?)";
         }
         if (Identity.of(own).isEmpty()) {
-            return "this process's certificate " + described + " carries no global-sessions role (made before roles "
+            return "this process's certificate " + described + " carries no global-sessions identity (made before identities "
                     + "existed, or by another tool): every peer refuses it; issue a new one with global-sessions certs";
         }
         return null;
@@ -262,7 +262,7 @@ public final class IdentitySSLEngineProvider implements SSLEngineProvider {
             message = peer == null
                     ? "a peer refused this process's certificate " + own + " (" + reason + "); the peer's log says why"
                     : peer + " refused this process's certificate " + own + " (" + reason + "): it does not trust the CA "
-                    + "that signed it, the certificate has expired, or its role is not one " + peer + " accepts; its log "
+                    + "that signed it, the certificate has expired, or its identity is not one " + peer + " accepts; its log "
                     + "says which";
         } else {
             message = (peer == null ? "an inbound" : "the") + " TLS handshake" + (peer == null ? "" : " with " + peer)
@@ -400,7 +400,7 @@ public final class IdentitySSLEngineProvider implements SSLEngineProvider {
 
     private static String hint(Optional<Identity> role, Set<Identity> accepted) {
         if (role.isEmpty()) {
-            return " (a certificate made before roles existed? issue a new one with global-sessions certs)";
+            return " (a certificate made before identities existed? issue a new one with global-sessions certs)";
         }
         if (role.get() == Identity.APP && !accepted.contains(Identity.APP)) {
             return " (an application key cannot stand in for a node)";

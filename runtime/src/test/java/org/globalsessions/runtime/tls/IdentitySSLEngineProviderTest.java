@@ -87,7 +87,7 @@ class IdentitySSLEngineProviderTest {
         TlsPeers clientPeers = TlsPeers.get(client);
 
         String problem = awaitProblem(client, fakeRelay, clientPeers);
-        assertTrue(problem.contains(hostPort(fakeRelay) + " presented CN=global-sessions-app (role app"), problem);
+        assertTrue(problem.contains(hostPort(fakeRelay) + " presented CN=global-sessions-app (identity app"), problem);
         assertTrue(problem.contains("accepts only node certificates"), problem);
         assertFalse(ping(client, fakeRelay, Duration.ofSeconds(2)), "no answer through a refused connection");
     }
@@ -101,11 +101,11 @@ class IdentitySSLEngineProviderTest {
         TlsPeers clientPeers = TlsPeers.get(client);
 
         String problem = awaitProblem(client, server, clientPeers);
-        assertTrue(problem.startsWith(hostPort(server) + " refused this process's certificate CN=global-sessions-app (role app"),
+        assertTrue(problem.startsWith(hostPort(server) + " refused this process's certificate CN=global-sessions-app (identity app"),
                 problem);
         await().atMost(Duration.ofSeconds(10)).until(() -> !serverPeers.inboundProblems().isEmpty());
         String logged = serverPeers.inboundProblems().get(0);
-        assertTrue(logged.contains("an inbound peer presented CN=global-sessions-app (role app")
+        assertTrue(logged.contains("an inbound peer presented CN=global-sessions-app (identity app")
                 && logged.contains("accepts only node certificates"), logged);
     }
 
@@ -120,7 +120,7 @@ class IdentitySSLEngineProviderTest {
 
         String problem = awaitProblem(client, server, clientPeers);
         // The client does not trust the node's CA either: it refuses the node first, naming it.
-        assertTrue(problem.contains(hostPort(server) + " presented CN=global-sessions-node (role node, issued by CN=test CA")
+        assertTrue(problem.contains(hostPort(server) + " presented CN=global-sessions-node (identity node, issued by CN=test CA")
                 && problem.contains("not signed by a CA this process trusts (CN=other CA)"), problem);
     }
 

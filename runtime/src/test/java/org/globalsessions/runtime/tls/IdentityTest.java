@@ -35,7 +35,7 @@ class IdentityTest {
         Certificates.Authority ca = Certificates.newAuthority("test CA");
         assertEquals(Optional.empty(), Identity.of(ca.certificate()), "a CA certificate names no role");
         String described = Identity.describe(ca.certificate());
-        assertTrue(described.startsWith("CN=test CA (no global-sessions role, issued by CN=test CA"), described);
+        assertTrue(described.startsWith("CN=test CA (no global-sessions identity, issued by CN=test CA"), described);
     }
 
     @Test
@@ -43,7 +43,7 @@ class IdentityTest {
         Certificates.Authority ca = Certificates.newAuthority("test CA");
         Certificates.NodeFiles files = Certificates.writeIdentity(ca, dir, "app", Identity.APP, List.of());
         String described = Identity.describe(Certificates.readCertificate(files.certFile()));
-        assertTrue(described.matches("CN=global-sessions-app \\(role app, issued by CN=test CA, valid .* to .*\\)"), described);
+        assertTrue(described.matches("CN=global-sessions-app \\(identity app, issued by CN=test CA, valid .* to .*\\)"), described);
     }
 
     @Test
@@ -84,7 +84,7 @@ class IdentityTest {
                 now.minus(Duration.ofDays(2)), now.minus(Duration.ofDays(1)));
         String problem = IdentitySSLEngineProvider.ownProblem(Certificates.readCertificate(expired.certFile()), now);
         assertTrue(problem.contains("CN=global-sessions-app") && problem.contains("has expired"), problem);
-        assertTrue(IdentitySSLEngineProvider.ownProblem(ca.certificate(), now).contains("carries no global-sessions role"));
+        assertTrue(IdentitySSLEngineProvider.ownProblem(ca.certificate(), now).contains("carries no global-sessions identity"));
         Certificates.NodeFiles fine = Certificates.writeIdentity(ca, dir, "app", Identity.APP, List.of());
         assertNull(IdentitySSLEngineProvider.ownProblem(Certificates.readCertificate(fine.certFile()), now));
         assertNotEquals(Identity.NODE.uri(), Identity.APP.uri());
