@@ -113,7 +113,7 @@ public final class NodeMetrics {
 
     // ---- relay --------------------------------------------------------------------------------
 
-    /** A request at the relay: get_l2 (answered from L2), get_forwarded, put, delete, touch. */
+    /** A request at the relay: get_l2 (answered from L2), get_forwarded, put, delete, touch, index_add, index_remove, index_list. */
     public void relayRequest(String type) {
         counter("global_sessions_relay_requests", "requests a relay received, by what it did", "type", type).increment();
     }

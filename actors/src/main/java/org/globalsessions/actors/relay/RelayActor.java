@@ -191,6 +191,12 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                 .onMessage(RelayCommand.Put.class, this::onPut)
                 .onMessage(RelayCommand.Delete.class, this::onDelete)
                 .onMessage(RelayCommand.Touch.class, this::onTouch)
+                .onMessage(RelayCommand.IndexAdd.class, add -> toSibling("index_add", add.requestId(), add.principal(),
+                        add.replyTo(), new SiblingActor.IndexAtOwners(add)))
+                .onMessage(RelayCommand.IndexRemove.class, remove -> toSibling("index_remove", remove.requestId(),
+                        remove.principal(), remove.replyTo(), new SiblingActor.IndexRemoveAtOwners(remove)))
+                .onMessage(RelayCommand.IndexList.class, list -> toSibling("index_list", list.requestId(), list.principal(),
+                        list.replyTo(), new SiblingActor.IndexListAtOwner(list)))
                 .onMessage(RelayCommand.Subscribe.class, this::onSubscribe)
                 .onMessage(RelayCommand.Unsubscribe.class, u -> {
                     edges.remove(u.edge());
@@ -381,6 +387,20 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         }
         if (sibling != null) {
             sibling.tell(new SiblingActor.Touch(touch.key()));
+        }
+        return this;
+    }
+
+    // ---- the principal index: kept by the expansion replicas alone, nothing in L2 ----------------
+
+    /** Passes a principal index request on to the sibling (or fails it without one). */
+    private Behavior<RelayCommand> toSibling(String request, long requestId, String principal, ActorRef<EdgeCommand> replyTo,
+                                             SiblingActor.Command message) {
+        metrics.relayRequest(request);
+        if (sibling == null) {
+            replyTo.tell(noSibling(requestId, org.globalsessions.runtime.protocol.Principals.indexKey(String.valueOf(principal))));
+        } else {
+            sibling.tell(message);
         }
         return this;
     }

@@ -23,6 +23,7 @@ import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.Principals;
 import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.runtime.protocol.Wire;
@@ -48,7 +49,8 @@ import org.globalsessions.runtime.protocol.Wire;
 public final class ExpansionReplica {
 
     /** What an expansion replica accepts. */
-    public sealed interface Command permits Put, Touch, Readmit, Demoted, HandOff, Sweep, Redeliver, Lineage, ReplicaSync {
+    public sealed interface Command permits Put, Touch, Readmit, Demoted, IndexAdd, IndexRemove, IndexList, HandOff, Sweep,
+            Redeliver, Lineage, ReplicaSync {
     }
 
     /**
@@ -71,6 +73,24 @@ public final class ExpansionReplica {
 
     /** Aging replica k has the demotion {@code seq} of {@code key} (stored, or refused as older than what it holds). */
     public record Demoted(String key, long seq) implements Command, Wire {
+    }
+
+    /**
+     * Apply {@code add} to the principal's index record ({@link PrincipalIndex}); answer
+     * {@code IndexAck} naming this replica k (of {@code acksNeeded}), or {@code Failed}, to its {@code replyTo}.
+     */
+    public record IndexAdd(RelayCommand.IndexAdd add, int acksNeeded) implements Command, Wire {
+    }
+
+    /** Apply {@code remove} to the principal's index record; answered like {@link IndexAdd}. */
+    public record IndexRemove(RelayCommand.IndexRemove remove, int acksNeeded) implements Command, Wire {
+    }
+
+    /**
+     * Answer {@code IndexListing} with the principal's index record; a replica still copying its
+     * next replica passes it on to that one ({@code hops} counts the replicas passed, at most all of them).
+     */
+    public record IndexList(RelayCommand.IndexList list, int hops) implements Command, Wire {
     }
 
     /** The stop message Cluster Sharding sends when the shard moves (local only). */
@@ -135,7 +155,8 @@ public final class ExpansionReplica {
         this.core = new ReplicaCore(context, entityId, replica, settings.relief().replicationFactor(), Tier.EXPANSION, capacity,
                 0, settings.relief().agingTtl(), settings.relief(), metrics, demotions);
         this.copy = new ReplicaCopy(core.expansion(replica + 1), context.getSelf().narrow(), timers, context.getLog(), core.who(),
-                (long) capacity + settings.relief().tombstonesPerShard());
+                (long) capacity + settings.relief().tombstonesPerShard()
+                        + settings.relief().agingEntriesPerShard()); // index entries: about one per session of the shard
         this.aging = core.aging(replica);
         this.defaultTtlMillis = settings.relief().defaultSessionTtl().toMillis();
         this.maxTtlMillis = settings.relief().maxSessionTtl().toMillis();
@@ -168,6 +189,7 @@ public final class ExpansionReplica {
                     }
                     return Behaviors.same();
                 })
+                .onMessage(IndexList.class, this::listWhileCopying)
                 .onMessage(ReplicaSync.SyncChunk.class, chunk -> copy.received(merged(chunk), this::copied))
                 .onMessageEquals(ReplicaSync.CopyTimeout.INSTANCE, () -> {
                     int waited = stash.size();
@@ -192,6 +214,20 @@ public final class ExpansionReplica {
             aging.tell(new AgingReplica.RepairLineage());
         }
         return demotions.backlogged(ReplicaCore.now()) ? holding() : stash.unstashAll(serving());
+    }
+
+    /**
+     * A replica still copying may not know every entry of the record (it has not seen the adds
+     * acknowledged before it started): the next replica, which it copies from, answers instead.
+     */
+    private Behavior<Command> listWhileCopying(IndexList list) {
+        if (list.hops() + 1 >= core.replicas) {
+            list.list().replyTo().tell(new EdgeCommand.Failed(list.list().requestId(), Principals.indexKey(list.list().principal()),
+                    core.who() + ": every replica of the principal's shard is still copying its next replica's state; retry"));
+        } else {
+            core.expansion(core.replica + 1).tell(new IndexList(list.list(), list.hops() + 1));
+        }
+        return Behaviors.same();
     }
 
     private Behavior<Command> serving() {
@@ -230,6 +266,8 @@ public final class ExpansionReplica {
                 .onMessage(Lineage.Get.class, core::lookUp)
                 .onMessage(Lineage.Delete.class, this::delete)
                 .onMessage(Touch.class, touch -> core.touch(touch.key()))
+                .onMessage(IndexAdd.class, this::indexAdd)
+                .onMessage(IndexRemove.class, this::indexRemove)
                 .onMessage(Readmit.class, readmit -> {
                     afterWrite(core.store.put(readmit.key(), new ReliefStore.Item(readmit.value(), readmit.version(),
                             readmit.ttlMillis(), readmit.expiresAtMillis()), ReplicaCore.now()).evicted());
@@ -249,9 +287,42 @@ public final class ExpansionReplica {
                 });
     }
 
+    /** Answers {@code list} from this replica's index. */
+    private Behavior<Command> list(IndexList list) {
+        RelayCommand.IndexList request = list.list();
+        request.replyTo().tell(new EdgeCommand.IndexListing(request.requestId(),
+                core.index.list(request.principal(), ReplicaCore.now())));
+        return Behaviors.same();
+    }
+
+    /** Applies an index add (checked: its fields come off the wire), answering the edge. */
+    private Behavior<Command> indexAdd(IndexAdd add) {
+        RelayCommand.IndexAdd a = add.add();
+        long now = ReplicaCore.now();
+        String problem = Principals.problem(a.principal());
+        if (problem == null && (a.sessionId() == null || a.sessionId().isEmpty())) {
+            problem = "principal index: the session id is empty";
+        }
+        if (problem == null) {
+            long expiresAt = Math.min(a.expiresAtMillis(), now + maxTtlMillis);
+            problem = core.index.add(a.principal(), a.sessionId(), new PrincipalIndex.Entry(a.sinceMillis(), expiresAt), now);
+        }
+        a.replyTo().tell(problem == null ? new EdgeCommand.IndexAck(a.requestId(), core.replica, add.acksNeeded())
+                : new EdgeCommand.Failed(a.requestId(), Principals.indexKey(String.valueOf(a.principal())), problem));
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> indexRemove(IndexRemove remove) {
+        RelayCommand.IndexRemove r = remove.remove();
+        core.index.remove(r.principal(), r.sessionIds());
+        r.replyTo().tell(new EdgeCommand.IndexAck(r.requestId(), core.replica, remove.acksNeeded()));
+        return Behaviors.same();
+    }
+
     /** Once copying is over: a chunk is merged (the answer to a request asked again is still tracked), a late timeout logged. */
     private BehaviorBuilder<Command> afterCopying(BehaviorBuilder<Command> builder) {
         return builder
+                .onMessage(IndexList.class, this::list)
                 .onMessage(ReplicaSync.SyncChunk.class, chunk -> copy.received(merged(chunk), Behaviors::same))
                 .onMessageEquals(ReplicaSync.CopyTimeout.INSTANCE, copy::timedOutAfterCopying);
     }

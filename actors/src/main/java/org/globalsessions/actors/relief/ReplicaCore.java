@@ -62,6 +62,8 @@ final class ReplicaCore {
     final int replicas;
     final Tier tier;
     final ReliefStore store;
+    /** The principal index records of this shard (used by the expansion tier only; empty in aging). */
+    final PrincipalIndex index = new PrincipalIndex(org.globalsessions.runtime.protocol.Principals.MAX_SESSIONS);
     final NodeMetrics metrics;
     private final ActorContext<?> context;
     private final ClusterSharding sharding;
@@ -220,7 +222,10 @@ final class ReplicaCore {
         }
         List<ReliefStore.Evicted> evicted = new ArrayList<>();
         for (ReplicaSync.SyncEntry e : chunk.entries()) {
-            if (e.value() == null) {
+            String[] indexed = PrincipalIndex.ofSyncKey(e.key());
+            if (indexed != null) {
+                index.merge(indexed[0], indexed[1], new PrincipalIndex.Entry(e.version(), e.expiresAtMillis()), now);
+            } else if (e.value() == null) {
                 store.delete(e.key(), e.version(), e.expiresAtMillis(), now);
             } else {
                 evicted.addAll(store.put(e.key(), new ReliefStore.Item(e.value(), e.version(), e.ttlMillis(),
@@ -249,12 +254,17 @@ final class ReplicaCore {
         long now = now();
         store.forEach(entries, (key, t) -> all.add(new ReplicaSync.SyncEntry(key, null, t.version(), 0, t.expiresAt())), now);
         inTransit.forEach(entries, now);
+        // An index entry travels as a "tombstone" under a key no session has, its login time as the version.
+        index.forEach((principal, id, e) -> all.add(new ReplicaSync.SyncEntry(PrincipalIndex.syncKey(principal, id), null,
+                e.sinceMillis(), 0, e.expiresAtMillis())), now);
         ReplicaCopy.send(all, syncId, to::tell);
     }
 
     /** Drops expired entries and tombstones (a timer's message). */
     <T> Behavior<T> sweep() {
-        metrics.expirations(tier, store.sweep(now()));
+        long now = now();
+        metrics.expirations(tier, store.sweep(now));
+        index.sweep(now);
         return Behaviors.same();
     }
 

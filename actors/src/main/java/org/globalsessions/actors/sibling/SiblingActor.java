@@ -34,6 +34,7 @@ import org.globalsessions.actors.relief.ReliefTiers;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
+import org.globalsessions.runtime.protocol.Principals;
 import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.Wire;
 import org.globalsessions.shm.ShmLru;
@@ -62,7 +63,8 @@ import org.globalsessions.shm.ShmLruException;
 public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
 
     /** What the sibling accepts. */
-    public sealed interface Command permits Get, Touch, StoreAtOwner, DeleteAtOwners, Promote, AttachL2, Removed {
+    public sealed interface Command permits Get, Touch, StoreAtOwner, DeleteAtOwners, IndexAtOwners, IndexRemoveAtOwners,
+            IndexListAtOwner, Promote, AttachL2, Removed {
     }
 
     /**
@@ -83,6 +85,18 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     /** Tombstone {@code key} at its expansion replicas and tell {@code replyTo} ({@code OwnersDeleted}) when they have it. */
     public record DeleteAtOwners(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo)
             implements Command, Wire {
+    }
+
+    /** Carry a principal index add to the expansion replicas of the principal's shard; they answer the edge. */
+    public record IndexAtOwners(RelayCommand.IndexAdd add) implements Command, Wire {
+    }
+
+    /** Carry a principal index remove to the expansion replicas of the principal's shard; they answer the edge. */
+    public record IndexRemoveAtOwners(RelayCommand.IndexRemove remove) implements Command, Wire {
+    }
+
+    /** Ask one expansion replica of the principal's shard for its index record; it answers the edge. */
+    public record IndexListAtOwner(RelayCommand.IndexList list) implements Command, Wire {
     }
 
     /** A value a relief tier served; written into L2 unless L2 holds a newer version or a tombstone. */
@@ -177,6 +191,11 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
                     tiers.agingReplicas(touch.key()).forEach(replica -> replica.tell(new AgingReplica.Touch(touch.key())));
                     return this;
                 })
+                .onMessage(IndexAtOwners.class, m -> onIndex(m.add().principal(), m.add().requestId(), m.add().replyTo(),
+                        n -> new ExpansionReplica.IndexAdd(m.add(), n)))
+                .onMessage(IndexRemoveAtOwners.class, m -> onIndex(m.remove().principal(), m.remove().requestId(),
+                        m.remove().replyTo(), n -> new ExpansionReplica.IndexRemove(m.remove(), n)))
+                .onMessage(IndexListAtOwner.class, this::onIndexList)
                 .onMessage(Promote.class, this::onPromote)
                 .onMessage(Removed.class, removed -> {
                     Member member = removed.event.member();
@@ -256,6 +275,38 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
             delete.replyTo().tell(new RelayCommand.DeleteRefused(delete.deleteId(), "the session's shard has "
                     + String.join(", ", unreachable) + ", which the cluster cannot reach; deletes to that shard fail until the "
                     + "node answers again or is downed and its replicas start on the other nodes; retry"));
+        }
+        return this;
+    }
+
+    /**
+     * Sends an index add or remove ({@code message}, given the number of replicas) to every
+     * expansion replica of the principal's shard; like a write, it fails at once while one of them
+     * is out of reach (it could not get every replica's acknowledgement).
+     */
+    private Behavior<Command> onIndex(String principal, long requestId, ActorRef<EdgeCommand> replyTo,
+                                      java.util.function.IntFunction<ExpansionReplica.Command> message) {
+        String key = Principals.indexKey(principal);
+        List<String> unreachable = tiers.unreachableReplicas(key, tier(Role.RELIEF_EXPANSION));
+        if (!up(Role.RELIEF_EXPANSION)) {
+            replyTo.tell(noRelief(requestId, key, Role.RELIEF_EXPANSION));
+        } else if (!unreachable.isEmpty()) {
+            replyTo.tell(new EdgeCommand.Failed(requestId, key, "sibling of relay " + settings.address()
+                    + ": the principal's index shard has " + String.join(", ", unreachable) + ", which the cluster cannot "
+                    + "reach; index changes to that shard fail until the node answers again or is downed; retry"));
+        } else {
+            ExpansionReplica.Command toReplicas = message.apply(tiers.replicas());
+            tiers.expansionReplicas(key).forEach(replica -> replica.tell(toReplicas));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onIndexList(IndexListAtOwner list) {
+        String key = Principals.indexKey(list.list().principal());
+        if (!up(Role.RELIEF_EXPANSION)) {
+            list.list().replyTo().tell(noRelief(list.list().requestId(), key, Role.RELIEF_EXPANSION));
+        } else {
+            tiers.reachableExpansionReplica(key, 0, tier(Role.RELIEF_EXPANSION)).tell(new ExpansionReplica.IndexList(list.list(), 0));
         }
         return this;
     }

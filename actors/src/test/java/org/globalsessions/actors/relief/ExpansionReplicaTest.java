@@ -138,6 +138,72 @@ class ExpansionReplicaTest {
         assertEquals(fresh, ack.version());
     }
 
+    private ExpansionReplica.IndexAdd indexAdd(String principal, String sessionId, long since, long requestId) {
+        return new ExpansionReplica.IndexAdd(new RelayCommand.IndexAdd(principal, sessionId, since,
+                System.currentTimeMillis() + 60_000, requestId, client.ref()), 2);
+    }
+
+    private ExpansionReplica.IndexList indexList(String principal, long requestId) {
+        return new ExpansionReplica.IndexList(new RelayCommand.IndexList(principal, requestId, client.ref()), 0);
+    }
+
+    /** The session ids of the next listing the client gets. */
+    private List<String> listed() {
+        return client.expectMessageClass(EdgeCommand.IndexListing.class).entries().stream()
+                .map(EdgeCommand.IndexEntry::sessionId).toList();
+    }
+
+    /**
+     * Issue 21: the principal index. A replica applies adds and removes in every state (a set
+     * union is merged with the copy), but a replica still copying does not list: it may lack the
+     * adds acknowledged before it started, and a "log out everywhere" must find every session, so
+     * its next replica answers. Once copied it lists the copied entries with its own, oldest login first.
+     */
+    @Test
+    void theIndexIsListedOnlyByAReplicaThatHasCopiedItsNextReplica() {
+        start(2, 1, 1_000);
+        EntityRef<ExpansionReplica.Command> replica = ClusterSharding.get(system).entityRefFor(ExpansionReplica.typeKey(1), SHARD);
+        long now = System.currentTimeMillis();
+        replica.tell(indexAdd("alice", "second-login", now, 1));
+        ReplicaSync.SyncRequest request = next.expectMessageClass(ReplicaSync.SyncRequest.class, ALLOCATION);
+        EdgeCommand.IndexAck ack = client.expectMessageClass(EdgeCommand.IndexAck.class);
+        assertEquals(List.of(1L, 1, 2), List.of(ack.requestId(), ack.replica(), ack.replicas()));
+
+        replica.tell(indexList("alice", 2));
+        ExpansionReplica.IndexList passedOn = next.expectMessageClass(ExpansionReplica.IndexList.class);
+        assertEquals(1, passedOn.hops(), "still copying: its next replica answers");
+        client.expectNoMessage(Duration.ofMillis(200));
+
+        request.replyTo().tell(new ReplicaSync.SyncChunk(List.of(new ReplicaSync.SyncEntry(
+                PrincipalIndex.syncKey("alice", "first-login"), null, now - 1_000, 0, now + 60_000)), request.syncId(), 0, 1));
+        replica.tell(indexList("alice", 3));
+        assertEquals(List.of("first-login", "second-login"), listed(), "copied and own, oldest login first");
+
+        replica.tell(new ExpansionReplica.IndexRemove(new RelayCommand.IndexRemove("alice", List.of("first-login"), 4,
+                client.ref()), 2));
+        assertEquals(4, client.expectMessageClass(EdgeCommand.IndexAck.class).requestId());
+        replica.tell(indexList("alice", 5));
+        assertEquals(List.of("second-login"), listed());
+    }
+
+    /** Issue 21, bad input: an index add with an empty or too long principal name is refused by name; nothing changes. */
+    @Test
+    void anIndexAddWithABadPrincipalNameIsRefusedAndChangesNothing() {
+        start(1, 0, 1_000);
+        EntityRef<ExpansionReplica.Command> replica = ClusterSharding.get(system).entityRefFor(ExpansionReplica.typeKey(0), SHARD);
+        long now = System.currentTimeMillis();
+        replica.tell(indexAdd("", "a-session", now, 1));
+        EdgeCommand.Failed empty = client.expectMessageClass(EdgeCommand.Failed.class, ALLOCATION);
+        assertEquals("principal name is empty", empty.reason());
+        replica.tell(indexAdd("x".repeat(257), "a-session", now, 2));
+        EdgeCommand.Failed tooLong = client.expectMessageClass(EdgeCommand.Failed.class);
+        assertTrue(tooLong.reason().contains("length=257 bytes exceeds the maximum of 256"), tooLong.reason());
+        replica.tell(indexList("", 3));
+        assertEquals(List.of(), listed());
+        replica.tell(indexList("x".repeat(257), 4));
+        assertEquals(List.of(), listed());
+    }
+
     /**
      * Bug (issue 19): a starting replica released the writes that waited at the copy's timeout (or
      * past 10 000 waiting), acknowledging them before it knew its next replica's tombstones.

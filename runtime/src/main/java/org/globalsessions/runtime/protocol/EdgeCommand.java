@@ -87,4 +87,19 @@ public interface EdgeCommand {
     record Welcome(String as, long incarnation, long invalidations, long sentNanos, boolean vouched, int writerId)
             implements Event, Wire {
     }
+
+    /**
+     * Expansion replica {@code replica} of a principal's shard applied an {@code IndexAdd} or
+     * {@code IndexRemove}; it is done when every replica 0..{@code replicas}-1 said so ({@link ReplicaAcks}).
+     */
+    record IndexAck(long requestId, int replica, int replicas) implements Answer, Wire {
+    }
+
+    /** A principal's index record as one expansion replica holds it: its sessions, oldest login first. */
+    record IndexListing(long requestId, java.util.List<IndexEntry> entries) implements Answer, Wire {
+    }
+
+    /** One session of an {@link IndexListing}: logged in at {@code sinceMillis}, indexed until {@code expiresAtMillis}. */
+    record IndexEntry(String sessionId, long sinceMillis, long expiresAtMillis) implements Wire {
+    }
 }

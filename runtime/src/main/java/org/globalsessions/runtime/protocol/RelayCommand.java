@@ -120,4 +120,23 @@ public interface RelayCommand {
      */
     record WriterSlot(int slot, long sentNanos) implements RelayCommand, Wire {
     }
+
+    /**
+     * Add session {@code sessionId} to the index record of {@code principal} ({@link Principals}),
+     * logged in at {@code sinceMillis}, until {@code expiresAtMillis} (epoch ms; the replicas cap it
+     * at {@code relief.max-session-ttl} from now). Every expansion replica of the principal's shard
+     * applies it and answers {@code IndexAck} (or {@code Failed}) to {@code replyTo}.
+     */
+    record IndexAdd(String principal, String sessionId, long sinceMillis, long expiresAtMillis, long requestId,
+                    ActorRef<EdgeCommand> replyTo) implements RelayCommand, Wire {
+    }
+
+    /** Remove {@code sessionIds} from the index record of {@code principal}; acknowledged like {@link IndexAdd}. */
+    record IndexRemove(String principal, java.util.List<String> sessionIds, long requestId, ActorRef<EdgeCommand> replyTo)
+            implements RelayCommand, Wire {
+    }
+
+    /** List the index record of {@code principal}: one expansion replica answers {@code IndexListing} to {@code replyTo}. */
+    record IndexList(String principal, long requestId, ActorRef<EdgeCommand> replyTo) implements RelayCommand, Wire {
+    }
 }
