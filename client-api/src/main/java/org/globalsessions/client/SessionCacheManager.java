@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,7 @@ import org.globalsessions.runtime.metrics.MetricsTls;
 import org.globalsessions.runtime.metrics.PrometheusEndpoint;
 import org.globalsessions.runtime.tls.CertificateExpiry;
 import org.globalsessions.runtime.metrics.TableMetrics;
+import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.SessionTag;
 import org.globalsessions.runtime.protocol.Tier;
@@ -354,6 +356,109 @@ public final class SessionCacheManager implements AutoCloseable {
             metrics.ok("delete", start);
             return null;
         });
+    }
+
+    // ---- the principal index ------------------------------------------------------------------------
+
+    /**
+     * Indexes session {@code sessionId} for {@code principal} (a user name), logged in at
+     * {@code loggedInAt}, for {@code ttl}: {@link #sessionsOf} and {@link #logoutAll} find it
+     * from any host. Completes once every expansion replica of the principal's shard has the
+     * entry. Index it for as long as the session may live (its absolute lifetime); a session
+     * logged out earlier is never listed (see {@link #sessionsOf}).
+     *
+     * @throws IllegalArgumentException if the principal name is empty, longer than 256 UTF-8 bytes
+     *                                  or holds a control character, the session id is malformed,
+     *                                  or {@code ttl} is not positive or exceeds {@code relief.max-session-ttl}
+     *                                  (nothing is sent)
+     */
+    public CompletionStage<Void> indexSession(String principal, String sessionId, Instant loggedInAt, Duration ttl) {
+        Duration max = edge.settings().relief().maxSessionTtl();
+        if (ttl == null || ttl.isNegative() || ttl.isZero() || ttl.compareTo(max) > 0) {
+            throw new IllegalArgumentException("ttl=" + ttl + ": an index entry lives more than 0 and at most "
+                    + "relief.max-session-ttl=" + max);
+        }
+        long since = loggedInAt.toEpochMilli();
+        return answer(edge.indexAdd(principal, sessionId, since, System.currentTimeMillis() + ttl.toMillis()), this::orThrow);
+    }
+
+    /**
+     * Removes {@code sessionIds} from {@code principal}'s index (a logout does not need it: a
+     * logged-out session is never listed; this keeps the index small).
+     *
+     * @throws IllegalArgumentException if the principal name is empty, too long or holds a control character
+     */
+    public CompletionStage<Void> unindexSessions(String principal, Collection<String> sessionIds) {
+        return answer(edge.indexRemove(principal, List.copyOf(sessionIds)), this::orThrow);
+    }
+
+    /**
+     * The live sessions of {@code principal}, oldest login first, from any host and tier: the
+     * index entries whose session some tier still holds. An entry whose session was logged out
+     * or expired is left out (and removed from the index), so the index never brings a deleted
+     * session back. Fails (as {@link SessionCacheException.Unavailable}) rather than leave out a
+     * session it could not look up.
+     *
+     * @throws IllegalArgumentException if the principal name is empty, too long or holds a control character
+     */
+    public CompletionStage<List<PrincipalSession>> sessionsOf(String principal) {
+        CompletableFuture<List<PrincipalSession>> live = edge.indexList(principal).thenComposeAsync(entries -> {
+            List<CompletableFuture<Boolean>> held = new ArrayList<>(entries.size());
+            for (EdgeCommand.IndexEntry e : entries) {
+                held.add(get(e.sessionId()).toCompletableFuture().thenApply(Optional::isPresent));
+            }
+            return CompletableFuture.allOf(held.toArray(CompletableFuture[]::new)).thenApply(all -> {
+                List<PrincipalSession> out = new ArrayList<>();
+                List<String> gone = new ArrayList<>();
+                for (int i = 0; i < entries.size(); i++) {
+                    EdgeCommand.IndexEntry e = entries.get(i);
+                    if (held.get(i).join()) {
+                        out.add(new PrincipalSession(e.sessionId(), Instant.ofEpochMilli(e.sinceMillis()),
+                                Instant.ofEpochMilli(e.expiresAtMillis())));
+                    } else {
+                        gone.add(e.sessionId());
+                    }
+                }
+                if (!gone.isEmpty()) {
+                    edge.indexRemove(principal, gone).whenComplete((done, failure) -> {
+                        if (failure != null) {
+                            log.debug("index entries of ended sessions not removed (they expire): {}", failure.toString());
+                        }
+                    });
+                }
+                return out;
+            });
+        }, callbacks);
+        return answer(live, this::orThrow);
+    }
+
+    /**
+     * Logs out every session of {@code principal} on every host ("log out everywhere"): each a
+     * {@link #delete}, final as a delete is, then removes them from the index. Completes with how
+     * many index entries were ended (sessions already logged out or expired included) once every
+     * delete has; if one fails the stage fails and the index keeps the entries (retry: a delete
+     * again is harmless).
+     *
+     * @throws IllegalArgumentException if the principal name is empty, too long or holds a control character
+     */
+    public CompletionStage<Integer> logoutAll(String principal) {
+        CompletableFuture<Integer> ended = edge.indexList(principal).thenComposeAsync(entries -> {
+            List<String> ids = entries.stream().map(EdgeCommand.IndexEntry::sessionId).toList();
+            CompletableFuture<?>[] deletes = ids.stream().map(id -> delete(id).toCompletableFuture())
+                    .toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(deletes)
+                    .thenCompose(all -> ids.isEmpty() ? CompletableFuture.completedFuture(null) : edge.indexRemove(principal, ids))
+                    .thenApply(removed -> ids.size());
+        }, callbacks);
+        return answer(ended, this::orThrow);
+    }
+
+    /** The value, or the failure as this API throws it. */
+    private <T> T orThrow(T value, Throwable failure) {
+        if (failure != null) {
+            throw wrap(failure);
+        }
+        return value;
     }
 
     /** Marks the session as used: slides its expiry here, at its relay and at its expansion replicas. */

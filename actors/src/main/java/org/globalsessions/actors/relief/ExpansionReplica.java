@@ -31,13 +31,15 @@ import org.globalsessions.runtime.protocol.Wire;
 /**
  * Replica k of a shard of the expansion tier (entity type {@code relief-expansion-k}): the
  * shard's current versions, up to a capacity. It stores writes (refusing versions older than what
- * it holds, tombstones included), answers lookups or passes them down its lineage, hands what
+ * it holds, tombstones included), keeps the shard's principal index ({@link PrincipalIndex}),
+ * answers lookups or passes them down its lineage, hands what
  * its LRU evicts to aging replica k and keeps it until that one confirms it, and passes deletes
  * on to aging replica k after recording their tombstone.
  *
  * <p>States, each a behaviour: {@link #copying} (it started and copies from its next replica;
  * writes wait, and are refused with a retryable failure at the copy's timeout or when too many
- * wait, while the copy is asked again), {@link #serving}, and {@link #holding} (too many
+ * wait, while the copy is asked again; principal index listings go to the next replica, or wait
+ * like writes; index adds and removes are applied, a union with the copy), {@link #serving}, and {@link #holding} (too many
  * demotions wait for an aging replica that answers; writes wait until confirmations bring them
  * down). Every other message is handled the same way in every state. The algorithm: {@code
  * docs/relief-replication.md}.
@@ -193,15 +195,24 @@ public final class ExpansionReplica {
                 .onMessage(ReplicaSync.SyncChunk.class, chunk -> copy.received(merged(chunk), this::copied))
                 .onMessageEquals(ReplicaSync.CopyTimeout.INSTANCE, () -> {
                     int waited = stash.size();
-                    stash.forEach(waiting -> refuseWhileCopying((Put) waiting)); // only writes wait while copying
+                    stash.forEach(this::refuseWhileCopying); // only writes and listings wait while copying
                     stash.clear();
                     return copy.askAgainWhileCopying(waited);
                 })
                 .build();
     }
 
-    /** Fails {@code put} with a retryable error: this replica cannot acknowledge it before it knows the shard's tombstones. */
-    private void refuseWhileCopying(Put put) {
+    /**
+     * Fails a write or a listing that waited ({@code waiting}) with a retryable error: this replica
+     * cannot acknowledge a write before it knows the shard's tombstones, nor list an index it may not wholly hold.
+     */
+    private void refuseWhileCopying(Command waiting) {
+        if (waiting instanceof IndexList list) {
+            list.list().replyTo().tell(new EdgeCommand.Failed(list.list().requestId(), Principals.indexKey(list.list().principal()),
+                    core.who() + " is still copying its next replica's state (it may not hold every index entry yet); retry"));
+            return;
+        }
+        Put put = (Put) waiting;
         core.metrics.write(Tier.EXPANSION, false);
         put.replyTo().tell(new EdgeCommand.Failed(put.requestId(), put.key(), core.who() + " is still copying its next replica's "
                 + "state (it must know the shard's tombstones before it acknowledges a write); the write was not acknowledged: "
@@ -218,14 +229,17 @@ public final class ExpansionReplica {
 
     /**
      * A replica still copying may not know every entry of the record (it has not seen the adds
-     * acknowledged before it started): the next replica, which it copies from, answers instead.
+     * acknowledged before it started): its next replica, which it copies from, answers instead;
+     * the last replica asked (every replica copying: the shard just started) waits for its copy,
+     * as a write does.
      */
     private Behavior<Command> listWhileCopying(IndexList list) {
-        if (list.hops() + 1 >= core.replicas) {
-            list.list().replyTo().tell(new EdgeCommand.Failed(list.list().requestId(), Principals.indexKey(list.list().principal()),
-                    core.who() + ": every replica of the principal's shard is still copying its next replica's state; retry"));
-        } else {
+        if (list.hops() + 1 < core.replicas) {
             core.expansion(core.replica + 1).tell(new IndexList(list.list(), list.hops() + 1));
+        } else if (stash.isFull()) {
+            refuseWhileCopying(list);
+        } else {
+            stash.stash(list);
         }
         return Behaviors.same();
     }

@@ -27,6 +27,7 @@ import org.globalsessions.runtime.config.HostPort;
 import org.globalsessions.runtime.lease.TableLease;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
+import org.globalsessions.runtime.protocol.Principals;
 import org.globalsessions.runtime.protocol.WriterIds;
 import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.protocol.SessionTag;
@@ -284,6 +285,41 @@ public final class EdgeCache implements AutoCloseable {
                     new ArrayList<>());
             return future;
         });
+    }
+
+    /**
+     * Adds session {@code sessionId}, logged in at {@code sinceMillis}, to the index record of
+     * {@code principal} until {@code expiresAtMillis}: done when every expansion replica of the
+     * principal's shard has it.
+     *
+     * @throws IllegalArgumentException naming what is wrong with the principal name or the session id (nothing is sent)
+     */
+    public CompletableFuture<Void> indexAdd(String principal, String sessionId, long sinceMillis, long expiresAtMillis) {
+        String key = Principals.indexKey(Principals.check(principal));
+        checkKey(sessionId);
+        return indexRequest(PendingRequests.Kind.INDEX, key,
+                id -> new RelayCommand.IndexAdd(principal, sessionId, sinceMillis, expiresAtMillis, id, system));
+    }
+
+    /** Removes {@code sessionIds} from the index record of {@code principal}: done when every expansion replica has. */
+    public CompletableFuture<Void> indexRemove(String principal, List<String> sessionIds) {
+        String key = Principals.indexKey(Principals.check(principal));
+        return indexRequest(PendingRequests.Kind.INDEX, key, id -> new RelayCommand.IndexRemove(principal, List.copyOf(sessionIds), id, system));
+    }
+
+    /** The index record of {@code principal} as an expansion replica holds it, oldest login first. */
+    public CompletableFuture<List<EdgeCommand.IndexEntry>> indexList(String principal) {
+        String key = Principals.indexKey(Principals.check(principal));
+        return indexRequest(PendingRequests.Kind.LISTING, key, id -> new RelayCommand.IndexList(principal, id, system));
+    }
+
+    private <T> CompletableFuture<T> indexRequest(PendingRequests.Kind kind, String key,
+                                                  java.util.function.LongFunction<RelayCommand> message) {
+        checkOpen();
+        CompletableFuture<T> future = new CompletableFuture<>();
+        long id = requests.nextId();
+        requests.send(id, kind, key, message.apply(id), future, 0, new ArrayList<>());
+        return future;
     }
 
     /**

@@ -97,6 +97,8 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
                 .onMessage(EdgeCommand.PutAck.class, m -> handled(m, () -> onPutAck(m)))
                 .onMessage(EdgeCommand.PutRefused.class, m -> handled(m, () -> onPutRefused(m)))
                 .onMessage(EdgeCommand.DeleteAck.class, m -> handled(m, () -> onDeleteAck(m)))
+                .onMessage(EdgeCommand.IndexAck.class, m -> handled(m, () -> onIndexAck(m)))
+                .onMessage(EdgeCommand.IndexListing.class, m -> handled(m, () -> onIndexListing(m)))
                 .onMessage(EdgeCommand.Failed.class, m -> handled(m, () -> onFailed(m)))
                 .onMessage(EdgeCommand.Invalidate.class, m -> handled(m, () -> onInvalidate(m)))
                 .onMessage(EdgeCommand.Arrival.class, m -> handled(m, () -> onArrival(m)))
@@ -206,14 +208,23 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
 
     /** Expansion replica k of the key's shard stored the write; it is done when every replica k has (a set, not a count). */
     private void onPutAck(EdgeCommand.PutAck ack) {
-        PendingRequests.Pending p = requests.get(ack.requestId());
-        if (p == null || p.kind() != PendingRequests.Kind.PUT || !p.acks().ack(ack.replica(), ack.replicas())) {
-            return;
-        }
-        CompletableFuture<Long> future = requests.take(ack.requestId(), PendingRequests.Kind.PUT);
+        CompletableFuture<Long> future = ackedByEveryReplica(ack.requestId(), PendingRequests.Kind.PUT, ack.replica(), ack.replicas());
         if (future != null) {
             future.complete(ack.version());
         }
+    }
+
+    /**
+     * Records replica {@code replica}'s acknowledgement of request {@code requestId} (of
+     * {@code kind}); once every replica 0..{@code replicas}-1 has acknowledged, the request's
+     * future, taken (completed by the caller), else null.
+     */
+    private <T> CompletableFuture<T> ackedByEveryReplica(long requestId, PendingRequests.Kind kind, int replica, int replicas) {
+        PendingRequests.Pending p = requests.get(requestId);
+        if (p == null || p.kind() != kind || !p.acks().ack(replica, replicas)) {
+            return null;
+        }
+        return requests.take(requestId, kind);
     }
 
     private void onPutRefused(EdgeCommand.PutRefused refused) {
@@ -236,6 +247,21 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         CompletableFuture<Void> future = requests.take(ack.requestId(), PendingRequests.Kind.DELETE);
         if (future != null) {
             future.complete(null);
+        }
+    }
+
+    /** Expansion replica k of the principal's shard applied the change; it is done when every replica k has. */
+    private void onIndexAck(EdgeCommand.IndexAck ack) {
+        CompletableFuture<Void> future = ackedByEveryReplica(ack.requestId(), PendingRequests.Kind.INDEX, ack.replica(), ack.replicas());
+        if (future != null) {
+            future.complete(null);
+        }
+    }
+
+    private void onIndexListing(EdgeCommand.IndexListing listing) {
+        CompletableFuture<List<EdgeCommand.IndexEntry>> future = requests.take(listing.requestId(), PendingRequests.Kind.LISTING);
+        if (future != null) {
+            future.complete(listing.entries());
         }
     }
 

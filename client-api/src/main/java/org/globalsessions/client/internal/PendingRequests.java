@@ -33,7 +33,8 @@ final class PendingRequests {
 
     private static final Logger log = LoggerFactory.getLogger(PendingRequests.class);
 
-    enum Kind { GET, PUT, DELETE }
+    /** What a request is; {@code INDEX}: an add to or remove from a principal's index record, {@code LISTING}: a listing of one. */
+    enum Kind { GET, PUT, DELETE, INDEX, LISTING }
 
     /**
      * A request in flight, sent (this attempt) at {@code sentNanos}; {@code acks}: the replicas
