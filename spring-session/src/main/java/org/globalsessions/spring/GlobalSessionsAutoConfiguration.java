@@ -20,6 +20,7 @@ import org.springframework.session.web.http.SessionRepositoryFilter;
 
 import org.globalsessions.client.SessionCacheManager;
 import org.globalsessions.client.SessionCacheManagerBuilder;
+import org.globalsessions.client.lifecycle.PrincipalSessions;
 import org.globalsessions.client.lifecycle.SessionLifecycle;
 
 /**
@@ -91,16 +92,34 @@ public class GlobalSessionsAutoConfiguration {
         return new JdkSessionAttributeSerializer(loader != null ? loader : GlobalSessionsAutoConfiguration.class.getClassLoader());
     }
 
+    /** The principal index with the cap of global-sessions.session.max-sessions-per-principal and .at-cap. */
+    @Bean
+    @ConditionalOnMissingBean
+    public PrincipalSessions globalSessionsPrincipals(SessionCacheManager cache, GlobalSessionsProperties properties) {
+        GlobalSessionsProperties.Session session = properties.getSession();
+        PrincipalSessions.AtCap atCap;
+        try {
+            atCap = PrincipalSessions.AtCap.parse(session.getAtCap());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("global-sessions.session.at-cap: " + e.getMessage(), e);
+        }
+        try {
+            return new PrincipalSessions(cache, session.getMaxSessionsPerPrincipal(), atCap);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("global-sessions.session.max-sessions-per-principal: " + e.getMessage(), e);
+        }
+    }
+
     @Bean
     @ConditionalOnMissingBean(SessionRepository.class)
     public GlobalSessionsSessionRepository sessionRepository(SessionLifecycle lifecycle, SessionAttributeSerializer serializer,
                                                              GlobalSessionsProperties properties, ApplicationEventPublisher events,
-                                                             ObjectProvider<SessionIdGenerator> ids) {
+                                                             ObjectProvider<SessionIdGenerator> ids, PrincipalSessions principals) {
         GlobalSessionsProperties.Session session = properties.getSession();
         GlobalSessionsSessionRepository repository;
         try {
             repository = new GlobalSessionsSessionRepository(lifecycle, serializer, session.getMaxInactiveInterval(),
-                    session.getMaxLifetime(), events);
+                    session.getMaxLifetime(), events, principals);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("global-sessions.session: " + e.getMessage(), e);
         }

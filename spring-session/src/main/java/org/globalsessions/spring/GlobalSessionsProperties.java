@@ -86,6 +86,26 @@ public class GlobalSessionsProperties {
         private Duration maxLifetime = Duration.ofHours(12);
         /** The part of the interval after which a read writes the new last use (0.25: at most once per quarter). */
         private double slideFraction = 0.25;
+        /** The most live sessions one principal (user) may hold; 0: no cap. */
+        private int maxSessionsPerPrincipal;
+        /** What a login at the cap does: refuse (the login fails) or end-oldest (the oldest sessions are logged out). */
+        private String atCap = "refuse";
+
+        public int getMaxSessionsPerPrincipal() {
+            return maxSessionsPerPrincipal;
+        }
+
+        public void setMaxSessionsPerPrincipal(int maxSessionsPerPrincipal) {
+            this.maxSessionsPerPrincipal = maxSessionsPerPrincipal;
+        }
+
+        public String getAtCap() {
+            return atCap;
+        }
+
+        public void setAtCap(String atCap) {
+            this.atCap = atCap;
+        }
 
         public Duration getMaxInactiveInterval() {
             return maxInactiveInterval;

@@ -66,6 +66,16 @@ public final class GlobalSessionsSession implements Session {
         return storedId == null;
     }
 
+    /** Whether this request set or removed any of {@code names}. */
+    boolean changedAnyOf(String... names) {
+        for (String name : names) {
+            if (changed.contains(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether saving it writes: new, rotated, attributes or interval changed. */
     boolean changed() {
         return isNew() || !id.equals(storedId) || !changed.isEmpty() || intervalChanged;

@@ -2,6 +2,10 @@ package org.globalsessions.spring;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -10,18 +14,22 @@ import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.session.FindByIndexNameSessionRepository;
+import org.springframework.session.PrincipalNameIndexResolver;
+import org.springframework.session.Session;
 import org.springframework.session.SessionIdGenerator;
-import org.springframework.session.SessionRepository;
 import org.springframework.session.UuidSessionIdGenerator;
 import org.springframework.session.events.SessionCreatedEvent;
 import org.springframework.session.events.SessionDeletedEvent;
 
+import org.globalsessions.client.PrincipalSession;
 import org.globalsessions.client.StaleSessionException;
+import org.globalsessions.client.lifecycle.PrincipalSessions;
 import org.globalsessions.client.lifecycle.SessionLifecycle;
 import org.globalsessions.client.lifecycle.SessionRecord;
 
 /**
- * A Spring Session {@link SessionRepository} on global-sessions: each session a
+ * A Spring Session {@link FindByIndexNameSessionRepository} on global-sessions: each session a
  * {@link SessionRecord} stored through the client's {@link SessionLifecycle}, so a session is
  * shared by every instance of the application on every host, expires on its idle interval and
  * absolute lifetime, and a logout ({@link #deleteById}) is final on every host within the
@@ -43,25 +51,38 @@ import org.globalsessions.client.lifecycle.SessionRecord;
  * {@code save} returns. Issue 21 item 2 asks for this as one atomic operation; until then there
  * is a moment during {@code save} when both ids are valid.
  *
- * <h2>Not here yet</h2>
- * This is the plain {@link SessionRepository}, not a {@code FindByIndexNameSessionRepository}:
- * finding a principal's sessions needs the per-principal index of the relief tier (issue 21 item
- * 3), which the cluster does not have yet. {@link SessionCreatedEvent} and
- * {@link SessionDeletedEvent} are published for what this repository does; sessions that expire
- * in the cache raise no event.
+ * <h2>Sessions of a principal</h2>
+ * The principal name ({@link #PRINCIPAL_NAME_INDEX_NAME}, or the name of the Spring Security
+ * context's authentication, as {@link PrincipalNameIndexResolver} finds them) is indexed in the
+ * cluster's principal index ({@link PrincipalSessions}) when a save gives a session one: a new
+ * session, a new id (Spring Security rotates it at login) or a changed principal. The index
+ * entry lives until the session's absolute end. The cap on sessions per principal applies then,
+ * before the session is written: at the cap the save either fails with
+ * {@link org.globalsessions.client.lifecycle.SessionLimitException} (nothing stored) or logs the
+ * principal's oldest sessions out first. {@link #findByIndexNameAndIndexValue} lists the
+ * principal's live sessions from any host; {@link #logoutAll} ends them all.
+ *
+ * <h2>Events</h2>
+ * {@link SessionCreatedEvent} and {@link SessionDeletedEvent} are published for what this
+ * repository does; sessions that expire in the cache raise no event.
  *
  * <p>Thread-safe. Session ids never appear in its logs or messages.
  */
-public final class GlobalSessionsSessionRepository implements SessionRepository<GlobalSessionsSession> {
+public final class GlobalSessionsSessionRepository implements FindByIndexNameSessionRepository<GlobalSessionsSession> {
 
     private static final Logger log = LoggerFactory.getLogger(GlobalSessionsSessionRepository.class);
     private static final int WRITE_ATTEMPTS = 3;
+    /** The attribute Spring Security keeps its context under (HttpSessionSecurityContextRepository). */
+    static final String SPRING_SECURITY_CONTEXT = "SPRING_SECURITY_CONTEXT";
 
     private final SessionLifecycle lifecycle;
     private final SessionAttributeSerializer serializer;
     private final Duration maxInactiveInterval;
     private final Duration maxLifetime;
     private final ApplicationEventPublisher events;
+    /** The principal index with its cap; null: no index (finding by principal finds nothing). */
+    private final PrincipalSessions principals;
+    private final PrincipalNameIndexResolver<Session> principalNames = new PrincipalNameIndexResolver<>();
     private final Clock clock;
     private SessionIdGenerator ids = UuidSessionIdGenerator.getInstance();
 
@@ -73,6 +94,17 @@ public final class GlobalSessionsSessionRepository implements SessionRepository<
     public GlobalSessionsSessionRepository(SessionLifecycle lifecycle, SessionAttributeSerializer serializer,
                                            Duration maxInactiveInterval, Duration maxLifetime,
                                            ApplicationEventPublisher events) {
+        this(lifecycle, serializer, maxInactiveInterval, maxLifetime, events, null);
+    }
+
+    /**
+     * @param principals the principal index and its cap; null for none (sessions are not indexed,
+     *                   and finding them by principal finds nothing)
+     */
+    public GlobalSessionsSessionRepository(SessionLifecycle lifecycle, SessionAttributeSerializer serializer,
+                                           Duration maxInactiveInterval, Duration maxLifetime,
+                                           ApplicationEventPublisher events, PrincipalSessions principals) {
+        this.principals = principals;
         this.lifecycle = Objects.requireNonNull(lifecycle, "lifecycle");
         this.serializer = Objects.requireNonNull(serializer, "serializer");
         // Validated as the record validates them, naming the setting.
@@ -113,7 +145,10 @@ public final class GlobalSessionsSessionRepository implements SessionRepository<
      * Writes what the request changed (nothing if it changed nothing).
      *
      * @throws IllegalArgumentException naming the attribute, if one set cannot be serialized, or if
-     *                                  the session is larger than the cache's records (nothing is stored)
+     *                                  the session is larger than the cache's records, or its principal
+     *                                  name is empty or too long (nothing is stored)
+     * @throws org.globalsessions.client.lifecycle.SessionLimitException if a login finds its principal
+     *                                  at the cap and the cap refuses (nothing is stored)
      */
     @Override
     public void save(GlobalSessionsSession session) {
@@ -132,6 +167,11 @@ public final class GlobalSessionsSessionRepository implements SessionRepository<
                 return;
             }
             base = latest.get();
+        }
+        String principal = principalToIndex(session, created || !id.equals(previous));
+        if (principal != null) { // the cap applies before anything is written
+            Instant now = lifecycle.now();
+            await(principals.login(principal, id, now, Duration.between(now, base.createdAt().plus(base.maxLifetime()))));
         }
         for (int attempt = 1; ; attempt++) {
             SessionRecord record = session.merged(base.attributes()); // serializes: may refuse, before anything is written
@@ -159,6 +199,51 @@ public final class GlobalSessionsSessionRepository implements SessionRepository<
         }
     }
 
+    /**
+     * The principal name to index {@code session} under as this save writes it, or null: none, no
+     * index, or nothing changed it ({@code newId}: a new session or a new id; else the principal
+     * attributes were not touched).
+     */
+    private String principalToIndex(GlobalSessionsSession session, boolean newId) {
+        if (principals == null || !newId && !session.changedAnyOf(PRINCIPAL_NAME_INDEX_NAME, SPRING_SECURITY_CONTEXT)) {
+            return null;
+        }
+        return principalNames.resolveIndexValueFor(session);
+    }
+
+    /**
+     * The live sessions whose principal name is {@code indexValue}, by id, oldest login first,
+     * from every host; for any index other than {@link #PRINCIPAL_NAME_INDEX_NAME}, none.
+     *
+     * @throws IllegalArgumentException if the principal name is empty, longer than 256 UTF-8 bytes or holds a control character
+     */
+    @Override
+    public Map<String, GlobalSessionsSession> findByIndexNameAndIndexValue(String indexName, String indexValue) {
+        Map<String, GlobalSessionsSession> found = new LinkedHashMap<>();
+        if (principals == null || !PRINCIPAL_NAME_INDEX_NAME.equals(indexName)) {
+            return found;
+        }
+        for (PrincipalSession indexed : await(principals.sessionsOf(indexValue))) {
+            String id = indexed.sessionId();
+            read(id, true).ifPresent(record -> found.put(id, new GlobalSessionsSession(id, id, record, ids, serializer, clock)));
+        }
+        return found;
+    }
+
+    /**
+     * Logs out every session of {@code principal} on every host ("log out everywhere"), each
+     * final as {@link #deleteById}; returns how many index entries were ended.
+     *
+     * @throws IllegalArgumentException if the principal name is empty, longer than 256 UTF-8 bytes or holds a control character
+     * @throws IllegalStateException    if this repository has no principal index
+     */
+    public int logoutAll(String principal) {
+        if (principals == null) {
+            throw new IllegalStateException("this repository was made without a principal index (PrincipalSessions)");
+        }
+        return await(principals.logoutAll(principal));
+    }
+
     /** The session, or null if no tier holds it, it expired, or {@code id} cannot be a session id. */
     @Override
     public GlobalSessionsSession findById(String id) {
@@ -175,7 +260,11 @@ public final class GlobalSessionsSessionRepository implements SessionRepository<
             log.debug("a session id that cannot be one was not deleted: {}", e.getMessage());
             return;
         }
-        existing.ifPresent(record -> publish(new SessionDeletedEvent(this, new GlobalSessionsSession(id, id, record, ids, serializer, clock))));
+        existing.ifPresent(record -> {
+            GlobalSessionsSession deleted = new GlobalSessionsSession(id, id, record, ids, serializer, clock);
+            unindex(deleted);
+            publish(new SessionDeletedEvent(this, deleted));
+        });
     }
 
     /**
@@ -192,6 +281,23 @@ public final class GlobalSessionsSessionRepository implements SessionRepository<
                 log.debug("a session id that cannot be one counts as absent: {}", e.getMessage());
             }
             return Optional.empty();
+        }
+    }
+
+    /** Takes a logged-out session out of its principal's index: only to keep it small (a listing drops it anyway). */
+    private void unindex(GlobalSessionsSession deleted) {
+        String principal = principals == null ? null : principalNames.resolveIndexValueFor(deleted);
+        if (principal == null) {
+            return;
+        }
+        try {
+            principals.logout(principal, deleted.getId()).whenComplete((done, failure) -> {
+                if (failure != null) {
+                    log.debug("a logged-out session stays in its principal's index until it expires: {}", failure.toString());
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            log.debug("a logged-out session's principal name cannot be indexed: {}", e.getMessage());
         }
     }
 

@@ -14,6 +14,7 @@ import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.session.FindByIndexNameSessionRepository;
 import org.springframework.session.SessionRepository;
 
 import org.globalsessions.client.SessionCacheManager;
@@ -58,6 +59,7 @@ class GlobalSessionsAutoConfigurationTest {
             SessionRepository<?> repository = context.getBean(SessionRepository.class);
             assertInstanceOf(GlobalSessionsSessionRepository.class, repository);
             assertEquals(0.5, context.getBean(SessionLifecycle.class).slideFraction());
+            assertInstanceOf(FindByIndexNameSessionRepository.class, repository);
             SessionCacheManager cache = context.getBean(SessionCacheManager.class);
             TestNode.awaitWritable(cache);
 
@@ -84,6 +86,11 @@ class GlobalSessionsAutoConfigurationTest {
         assertTrue(rootMessage(e).contains("global-sessions.session.slide-fraction: slideFraction=2.0"), rootMessage(e));
         e = assertThrows(Exception.class, () -> run("global-sessions.session.max-lifetime=0s").close());
         assertTrue(rootMessage(e).contains("global-sessions.session: maxLifetime=PT0S: must be positive"), rootMessage(e));
+        e = assertThrows(Exception.class, () -> run("global-sessions.session.at-cap=oldest").close());
+        assertTrue(rootMessage(e).contains("global-sessions.session.at-cap: at-cap=oldest: must be refuse or end-oldest"),
+                rootMessage(e));
+        e = assertThrows(Exception.class, () -> run("global-sessions.session.max-sessions-per-principal=-1").close());
+        assertTrue(rootMessage(e).contains("global-sessions.session.max-sessions-per-principal: maxSessions=-1"), rootMessage(e));
     }
 
     private static String rootMessage(Throwable e) {

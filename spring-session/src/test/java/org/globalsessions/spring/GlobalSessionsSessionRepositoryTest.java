@@ -59,12 +59,7 @@ class GlobalSessionsSessionRepositoryTest {
 
     @AfterAll
     static void stop() throws InterruptedException {
-        for (SessionCacheManager cache : new SessionCacheManager[] {cacheA, cacheB}) {
-            if (cache != null) {
-                cache.close();
-            }
-        }
-        node.close();
+        node.closeWith(cacheA, cacheB);
     }
 
     private static double acknowledgedSets(SessionCacheManager cache) {

@@ -62,6 +62,16 @@ final class TestNode implements AutoCloseable {
         await().atMost(Duration.ofSeconds(30)).until(cache::l1Leased);
     }
 
+    /** Closes {@code clients} (those made), then the node. */
+    void closeWith(SessionCacheManager... clients) throws InterruptedException {
+        for (SessionCacheManager client : clients) {
+            if (client != null) {
+                client.close();
+            }
+        }
+        close();
+    }
+
     @Override
     public void close() throws InterruptedException {
         node.terminate();
