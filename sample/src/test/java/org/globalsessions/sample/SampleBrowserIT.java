@@ -61,6 +61,8 @@ class SampleBrowserIT {
     /** The cluster's max-staleness (its default): a logout is final on every host within it. */
     private static final Duration MAX_STALENESS = Duration.ofSeconds(2);
     private static final int RECORD_SIZE = 8192;
+    /** The most sessions alice may hold; a login beyond it is refused. */
+    private static final int CAP = 2;
     private static final String PASSWORD = "correct horse battery staple";
     private static final Path LOGS = Path.of("target", "it-logs", "sample");
     private static final Path SCREENSHOTS = Path.of("target", "screenshots");
@@ -135,7 +137,9 @@ class SampleBrowserIT {
                         "--global-sessions.table.path=" + shm.resolve(host + ".lru"),
                         "--global-sessions.table.manage-section=" + createsTable,
                         "--global-sessions.table.el-count=1000",
-                        "--global-sessions.table.record-size=" + RECORD_SIZE)
+                        "--global-sessions.table.record-size=" + RECORD_SIZE,
+                        "--global-sessions.session.max-sessions-per-principal=" + CAP,
+                        "--global-sessions.session.at-cap=refuse")
                 .log(LOGS.resolve(name + ".log"))
                 .start());
     }
@@ -236,14 +240,59 @@ class SampleBrowserIT {
         return refusedAfter;
     }
 
-    @Test
-    void aLoginIsValidOnEveryInstanceAndALogoutOnAnotherIsRefusedByAllWithinTheStalenessBound() {
-        browser.get(url("app1") + "/");
+    /**
+     * Opens {@code app}'s login page and signs in as alice; returns the session cookie the login
+     * form was served with (the session that keeps its CSRF token).
+     */
+    private static String submitLogin(String app) {
+        browser.get(url(app) + "/");
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("/login"));
-        String anonymous = sessionCookie(); // the session that keeps the login form's CSRF token
+        String anonymous = sessionCookie();
         browser.findElement(By.name("username")).sendKeys("alice");
         browser.findElement(By.name("password")).sendKeys(PASSWORD);
         browser.findElement(By.cssSelector("button[type=submit]")).click();
+        return anonymous;
+    }
+
+    /**
+     * Issue 21: "log out everywhere" on one instance ends alice's sessions of two browsers (each
+     * browser a cookie jar of its own: the cookies are cleared between them), and the cap of
+     * {@link #CAP} sessions refuses a third login while both are signed in.
+     */
+    @Test
+    void logOutEverywhereEndsTheSessionsOfTwoBrowsersAndTheCapRefusesAThirdLogin() {
+        browser.manage().deleteAllCookies();
+        submitLogin("app1");
+        assertEquals("alice", text(By.id("user")));
+        String first = sessionCookie();
+        browser.manage().deleteAllCookies(); // the second browser
+        submitLogin("app3");
+        assertEquals("alice", text(By.id("user")));
+        String second = sessionCookie();
+
+        browser.manage().deleteAllCookies(); // a third browser: refused at the cap
+        submitLogin("app2");
+        browser.get(url("app2") + "/");
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("/login"));
+        assertEquals(200, status("app2", first), "the first browser is still signed in");
+        assertEquals(200, status("app1", second), "the second browser is still signed in");
+
+        browser.manage().deleteAllCookies(); // back to the second browser, on another instance
+        browser.manage().addCookie(new Cookie("SESSION", second, "/"));
+        assertTrue(visitHome("app2") > 0, "the second browser is signed in on app2");
+        browser.findElement(By.id("everywhere")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("/login?logout"));
+        long ended = System.nanoTime();
+        Map<String, String> firstRefused = untilEveryInstanceRefuses(first, ended);
+        Map<String, String> secondRefused = untilEveryInstanceRefuses(second, ended);
+        System.out.printf("sample browser test: 2 logins (app1, app3), a third refused at the cap of %d (app2), log out "
+                + "everywhere (app2); the first browser's session refused at %s, the second's at %s%n", CAP, firstRefused,
+                secondRefused);
+    }
+
+    @Test
+    void aLoginIsValidOnEveryInstanceAndALogoutOnAnotherIsRefusedByAllWithinTheStalenessBound() {
+        String anonymous = submitLogin("app1");
         assertEquals("alice", text(By.id("user")));
         String session = sessionCookie();
         assertNotEquals(anonymous, session, "the login gave the session a new id");
