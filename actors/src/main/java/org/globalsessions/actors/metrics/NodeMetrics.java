@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
@@ -23,7 +24,7 @@ import org.globalsessions.runtime.protocol.Tier;
 public final class NodeMetrics {
 
     /** What a hosted shard replica reports when scraped: its sessions and its tombstones. */
-    private record Shard(IntSupplier size, IntSupplier tombstones) {
+    private record Shard(IntSupplier size, IntSupplier tombstones, LongSupplier bytes) {
     }
 
     private final MeterRegistry registry;
@@ -39,6 +40,9 @@ public final class NodeMetrics {
                     .description("relief shards (entities) this node hosts").register(registry);
             Gauge.builder("global_sessions_relief_entries", shards, s -> s.values().stream().mapToInt(r -> r.size().getAsInt()).sum())
                     .tag("tier", tag(tier)).description("sessions held by this node's shards").register(registry);
+            Gauge.builder("global_sessions_relief_bytes", shards, s -> s.values().stream().mapToLong(r -> r.bytes().getAsLong()).sum())
+                    .tag("tier", tag(tier)).description("bytes the sessions of this node's shards take (keys, values, ~96 per entry)")
+                    .register(registry);
             Gauge.builder("global_sessions_relief_tombstones", shards,
                             s -> s.values().stream().mapToInt(r -> r.tombstones().getAsInt()).sum())
                     .tag("tier", tag(tier)).description("tombstones held by this node's shards").register(registry);
@@ -60,8 +64,14 @@ public final class NodeMetrics {
 
     // ---- relief shards ------------------------------------------------------------------------
 
-    public void shardStarted(Tier tier, String entityId, IntSupplier size, IntSupplier tombstones) {
-        shards(tier).put(entityId, new Shard(size, tombstones));
+    public void shardStarted(Tier tier, String entityId, IntSupplier size, IntSupplier tombstones, LongSupplier bytes) {
+        shards(tier).put(entityId, new Shard(size, tombstones, bytes));
+    }
+
+    /** A session refused (expansion) or dropped (aging) because it alone takes more than the shard's byte budget. */
+    public void tooLarge(Tier tier) {
+        counter("global_sessions_relief_too_large", "sessions larger than relief.<tier>.bytes-per-shard: refused or dropped",
+                "tier", tag(tier)).increment();
     }
 
     /** A delete a shard replica refused: it holds relief.tombstones-per-shard tombstones. */

@@ -172,6 +172,10 @@ public final class AgingReplica {
                 demote.ttlMillis(), core.arrivalExpiry(demote.expiresAtMillis(), now)), now);
         core.metrics.write(Tier.AGING, result.stored());
         core.metrics.evictions(Tier.AGING, result.evicted().size());
+        if (result.tooLarge() > 0) { // larger than this tier's whole byte budget: dropped like an eviction
+            core.metrics.tooLarge(Tier.AGING);
+            core.metrics.evictions(Tier.AGING, 1);
+        }
         demote.replyTo().tell(new ExpansionReplica.Demoted(demote.key(), demote.seq())); // stored, or older than what is here
         return Behaviors.same();
     }

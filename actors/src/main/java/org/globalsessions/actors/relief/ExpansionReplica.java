@@ -356,6 +356,11 @@ public final class ExpansionReplica {
             demotions.remove(put.key()); // an older version on its way to aging: the aging replica may keep it or not
             put.replyTo().tell(new EdgeCommand.PutAck(put.requestId(), put.key(), put.version(), core.replica, put.acksNeeded()));
             afterWrite(result.evicted());
+        } else if (result.tooLarge() > 0) {
+            core.metrics.tooLarge(Tier.EXPANSION);
+            put.replyTo().tell(new EdgeCommand.Failed(put.requestId(), put.key(), core.who() + ": the session takes "
+                    + result.tooLarge() + " bytes, more than relief.expansion.bytes-per-shard = " + core.store.byteBudget()
+                    + ": nothing stored (raise the setting, or store less in a session)"));
         } else {
             put.replyTo().tell(new EdgeCommand.PutRefused(put.requestId(), put.key(), result.newerVersion(), result.deleted()));
         }

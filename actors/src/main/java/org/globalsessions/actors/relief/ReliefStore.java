@@ -23,6 +23,12 @@ import java.util.Map;
  * {@link #hasRoomForTombstone} before it records a delete, and refuses the delete when there is
  * none (at {@code maxTombstones}); a tombstone copied from another replica is always recorded.
  *
+ * <h2>Capacity</h2>
+ * The LRU is bounded twice: by entries ({@code capacity}) and by bytes ({@code byteBudget}, each
+ * entry counted as its key's characters, its value's bytes and {@link #ENTRY_OVERHEAD}). A write
+ * that goes past either pushes out the least recently used entries; a single entry larger than
+ * the whole byte budget is refused ({@link WriteResult#tooLarge}), and nothing is stored.
+ *
  * <h2>Expiry</h2>
  * Each entry expires at an instant; an expired entry is a miss and is dropped when seen, and
  * {@link #sweep} drops the rest.
@@ -42,28 +48,61 @@ final class ReliefStore {
     record Evicted(String key, Item item) {
     }
 
-    /** What a write did: stored (with what it evicted) or refused because of a newer version. */
-    record WriteResult(boolean stored, long newerVersion, boolean deleted, List<Evicted> evicted) {
-        static final WriteResult NOTHING_EVICTED = new WriteResult(true, 0, false, List.of());
+    /**
+     * What a write did: stored (with what it evicted), or refused because of a newer version or a
+     * tombstone, or because the entry alone takes {@code tooLarge} bytes, more than the byte budget
+     * (0 otherwise).
+     */
+    record WriteResult(boolean stored, long newerVersion, boolean deleted, List<Evicted> evicted, long tooLarge) {
+        static final WriteResult NOTHING_EVICTED = new WriteResult(true, 0, false, List.of(), 0);
+
+        static WriteResult refused(long newerVersion, boolean deleted) {
+            return new WriteResult(false, newerVersion, deleted, List.of(), 0);
+        }
     }
 
+    /** Bytes an entry is counted beyond its key and value: the map's and the item's objects. */
+    static final int ENTRY_OVERHEAD = 96;
+
     private final int capacity;
+    private final long byteBudget;
+    /** The bytes the LRU's entries take, as {@link #bytesOf} counts them. */
+    private long bytes;
     private final int maxTombstones;
     private final LinkedHashMap<String, Item> lru = new LinkedHashMap<>(16, 0.75f, true);
     private final LinkedHashMap<String, Tombstone> tombstones = new LinkedHashMap<>();
     /** When the tombstones were last swept for room (a full replica sweeps at most once a second). */
     private long tombstonesSweptAt;
 
-    ReliefStore(int capacity, int maxTombstones) {
+    ReliefStore(int capacity, long byteBudget, int maxTombstones) {
         this.capacity = capacity;
+        this.byteBudget = byteBudget;
         this.maxTombstones = maxTombstones;
+    }
+
+    /** A store without a byte budget (tests of the other rules). */
+    ReliefStore(int capacity, int maxTombstones) {
+        this(capacity, Long.MAX_VALUE, maxTombstones);
+    }
+
+    /** The bytes an entry of {@code key} with {@code item} is counted as. */
+    static long bytesOf(String key, Item item) {
+        return (long) key.length() + item.value().length + ENTRY_OVERHEAD;
+    }
+
+    private Item remove(String key) {
+        Item removed = lru.remove(key);
+        if (removed != null) {
+            bytes -= bytesOf(key, removed);
+        }
+        return removed;
     }
 
     /** The live entry for {@code key}, marking it recently used; null if absent or expired. */
     Item get(String key, long now) {
         Item item = lru.get(key);
         if (item != null && now >= item.expiresAt()) {
-            lru.remove(key);
+            remove(key);
             return null;
         }
         return item;
@@ -88,7 +127,11 @@ final class ReliefStore {
     WriteResult put(String key, Item item, long now) {
         Tombstone t = tombstone(key, now);
         if (t != null) {
-            return new WriteResult(false, t.version(), true, List.of());
+            return WriteResult.refused(t.version(), true);
+        }
+        long size = bytesOf(key, item);
+        if (size > byteBudget) {
+            return new WriteResult(false, 0, false, List.of(), size);
         }
         Item current = lru.get(key);
         if (current != null && now < current.expiresAt() && current.version() == item.version()) {
@@ -96,25 +139,27 @@ final class ReliefStore {
             // write that drew the same version (HybridClock's node part is 14 random bits) is refused,
             // so that writer is never told a value it did not write was stored.
             return Arrays.equals(current.value(), item.value()) ? WriteResult.NOTHING_EVICTED
-                    : new WriteResult(false, current.version(), false, List.of());
+                    : WriteResult.refused(current.version(), false);
         }
         if (current != null && now < current.expiresAt() && current.version() > item.version()) {
-            return new WriteResult(false, current.version(), false, List.of());
+            return WriteResult.refused(current.version(), false);
         }
-        lru.put(key, item);
-        if (lru.size() <= capacity) {
+        Item replaced = lru.put(key, item);
+        bytes += size - (replaced == null ? 0 : bytesOf(key, replaced));
+        if (lru.size() <= capacity && bytes <= byteBudget) {
             return WriteResult.NOTHING_EVICTED;
         }
         List<Evicted> evicted = new ArrayList<>(1);
         Iterator<Map.Entry<String, Item>> eldest = lru.entrySet().iterator();
-        while (lru.size() > capacity) {
+        while (lru.size() > capacity || bytes > byteBudget) { // the entry just written is the newest: it fits alone
             Map.Entry<String, Item> e = eldest.next();
             eldest.remove();
+            bytes -= bytesOf(e.getKey(), e.getValue());
             if (now < e.getValue().expiresAt()) {
                 evicted.add(new Evicted(e.getKey(), e.getValue()));
             }
         }
-        return new WriteResult(true, 0, false, evicted);
+        return new WriteResult(true, 0, false, evicted, 0);
     }
 
     /**
@@ -129,7 +174,7 @@ final class ReliefStore {
             tombstones.put(key, t == null ? new Tombstone(version, tombstoneExpiresAt)
                     : new Tombstone(Math.max(version, t.version()), Math.max(tombstoneExpiresAt, t.expiresAt())));
         }
-        return lru.remove(key) != null;
+        return remove(key) != null;
     }
 
     /**
@@ -159,9 +204,11 @@ final class ReliefStore {
     /** Drops expired entries and tombstones; returns how many entries expired. */
     int sweep(long now) {
         int expired = 0;
-        for (Iterator<Item> items = lru.values().iterator(); items.hasNext(); ) {
-            if (now >= items.next().expiresAt()) {
-                items.remove();
+        for (Iterator<Map.Entry<String, Item>> entries = lru.entrySet().iterator(); entries.hasNext(); ) {
+            Map.Entry<String, Item> e = entries.next();
+            if (now >= e.getValue().expiresAt()) {
+                entries.remove();
+                bytes -= bytesOf(e.getKey(), e.getValue());
                 expired++;
             }
         }
@@ -171,6 +218,15 @@ final class ReliefStore {
 
     int size() {
         return lru.size();
+    }
+
+    /** The bytes the entries take ({@link #bytesOf} each); at most the byte budget. */
+    long bytes() {
+        return bytes;
+    }
+
+    long byteBudget() {
+        return byteBudget;
     }
 
     /** Every live entry and tombstone, for copying the shard to a replica or its next home. */

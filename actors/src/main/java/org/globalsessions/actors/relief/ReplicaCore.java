@@ -98,9 +98,10 @@ final class ReplicaCore {
         this.maxLifetimeMillis = maxLifetimeMillis;
         this.rebuildWindowMillis = rebuildWindow.toMillis();
         this.tombstoneTtlMillis = settings.tombstoneTtl().toMillis();
-        this.store = new ReliefStore(capacity, settings.tombstonesPerShard());
+        this.store = new ReliefStore(capacity, tier == Tier.EXPANSION ? settings.expansionBytesPerShard() : settings.agingBytesPerShard(),
+                settings.tombstonesPerShard());
         this.sharding = ClusterSharding.get(context.getSystem());
-        metrics.shardStarted(tier, entityId + "/" + replica, store::size, store::tombstones);
+        metrics.shardStarted(tier, entityId + "/" + replica, store::size, store::tombstones, store::bytes);
     }
 
     static long now() {

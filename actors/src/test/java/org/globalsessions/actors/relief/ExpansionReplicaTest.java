@@ -1,6 +1,7 @@
 package org.globalsessions.actors.relief;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -202,6 +203,22 @@ class ExpansionReplicaTest {
         assertEquals(List.of(), listed());
         replica.tell(indexList("x".repeat(257), 4));
         assertEquals(List.of(), listed());
+    }
+
+    /** Issue 22 item 4: a session larger than a replica's whole byte budget is refused, naming both sizes. */
+    @Test
+    void aSessionLargerThanTheByteBudgetIsRefusedNamingBothSizes() {
+        start(1, 0, 1_000, Map.of("relief.expansion.bytes-per-shard", "1 MiB"));
+        EntityRef<ExpansionReplica.Command> replica = ClusterSharding.get(system).entityRefFor(ExpansionReplica.typeKey(0), SHARD);
+        byte[] big = new byte[(1 << 20) + 1];
+        replica.tell(new ExpansionReplica.Put("big", big, clock.next(), 60_000, 1, client.ref(), relay.ref(), 1, 1));
+        EdgeCommand.Failed refused = client.expectMessageClass(EdgeCommand.Failed.class, ALLOCATION);
+        assertTrue(refused.reason().contains("relief.expansion.bytes-per-shard = 1048576")
+                && refused.reason().contains((1 << 20) + 1 + 3 + ReliefStore.ENTRY_OVERHEAD + " bytes"), refused.reason());
+        assertFalse(refused.reason().contains("big"), "no session id in the reason: " + refused.reason());
+        assertFalse(relay.expectMessageClass(RelayCommand.Stored.class).stored(), "the relay caches nothing");
+        replica.tell(put("small", clock.next(), 2));
+        client.expectMessageClass(EdgeCommand.PutAck.class);
     }
 
     /**

@@ -179,4 +179,55 @@ class ReliefStoreTest {
         assertEquals(1, store.size());
         assertEquals(0, store.tombstones());
     }
+
+    private static ReliefStore.Item sized(int bytes, long version) {
+        return new ReliefStore.Item(new byte[bytes], version, 60_000, 1_000_000);
+    }
+
+    /** Issue 22 item 4: relief memory bounded by bytes too, not only by entries. */
+    @Test
+    void pastTheByteBudgetTheLeastRecentlyUsedGoAndTheCountIsKept() {
+        long entry = ReliefStore.bytesOf("k0", sized(1000, 1)); // each key below has 2 characters
+        ReliefStore store = new ReliefStore(100, 3 * entry, 10);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(store.put("k" + i, sized(1000, 1), 0).evicted().isEmpty());
+        }
+        assertEquals(3 * entry, store.bytes());
+        store.get("k0", 0); // k0 is used: k1 is now the least recently used
+        ReliefStore.WriteResult fourth = store.put("k3", sized(1000, 1), 0);
+        assertTrue(fourth.stored());
+        assertEquals(List.of("k1"), fourth.evicted().stream().map(ReliefStore.Evicted::key).toList(),
+                "one entry over the byte budget (entries allow 100): the least recently used goes");
+        assertEquals(3 * entry, store.bytes());
+        ReliefStore.WriteResult big = store.put("k0", sized(2500, 2), 0);
+        assertTrue(big.stored());
+        assertEquals(2, big.evicted().size(), "a larger value pushes out as many as it needs");
+        assertEquals(ReliefStore.bytesOf("k0", sized(2500, 2)), store.bytes());
+        store.delete("k0", 3, 1_000_000, 0);
+        assertEquals(0, store.bytes(), "a delete gives its bytes back");
+    }
+
+    @Test
+    void aSessionLargerThanTheWholeBudgetIsRefusedAndNothingChanges() {
+        ReliefStore store = new ReliefStore(100, 4_000, 10);
+        assertTrue(store.put("small", sized(100, 1), 0).stored());
+        long before = store.bytes();
+        ReliefStore.WriteResult huge = store.put("huge", sized(5_000, 1), 0);
+        assertFalse(huge.stored());
+        assertEquals(ReliefStore.bytesOf("huge", sized(5_000, 1)), huge.tooLarge(), "the refusal names the entry's size");
+        assertNull(store.get("huge", 0));
+        assertNotNull(store.get("small", 0), "nothing was evicted for it");
+        assertEquals(before, store.bytes());
+    }
+
+    @Test
+    void expiredEntriesGiveTheirBytesBack() {
+        ReliefStore store = new ReliefStore(100, 1 << 20, 10);
+        store.put("a", new ReliefStore.Item(new byte[500], 1, 60_000, 1_000), 0);
+        store.put("b", new ReliefStore.Item(new byte[500], 1, 60_000, 5_000), 0);
+        assertEquals(1, store.sweep(2_000));
+        assertEquals(ReliefStore.bytesOf("b", sized(500, 1)), store.bytes());
+        assertNull(store.get("b", 6_000));
+        assertEquals(0, store.bytes());
+    }
 }

@@ -268,8 +268,11 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
     private void onFailed(EdgeCommand.Failed failed) {
         PendingRequests.Pending p = requests.remove(failed.requestId());
         if (p != null) {
-            // The cluster could not serve it (no sibling, a shard out of reach, a replica still copying):
-            // bad input is refused before a request leaves, so every Failed is an availability failure.
+            // The cluster could not serve it (no sibling, a shard out of reach, a replica still copying, a
+            // session larger than a replica's byte budget). A write's optimistic L1 copy goes: it may be stored nowhere.
+            if (p.kind() == PendingRequests.Kind.PUT) {
+                l1.removeVersion(EdgeCache.bytes(failed.key()), p.version());
+            }
             p.future().completeExceptionally(new EdgeException.Unavailable(failed.reason()));
         }
     }

@@ -129,7 +129,8 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
      * refused, never one dropped).
      */
     public record Relief(int replicationFactor, int expansionEntriesPerShard, int agingEntriesPerShard, Duration agingTtl,
-                         Duration defaultSessionTtl, Duration maxSessionTtl, Duration tombstoneTtl, int tombstonesPerShard) {
+                         Duration defaultSessionTtl, Duration maxSessionTtl, Duration tombstoneTtl, int tombstonesPerShard,
+                         long expansionBytesPerShard, long agingBytesPerShard) {
     }
 
     /**

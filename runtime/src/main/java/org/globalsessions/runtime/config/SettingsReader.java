@@ -109,7 +109,8 @@ public final class SettingsReader {
                         + "session could would let a copy of a logged-out session outlive its logout");
         return new Relief(intIn("relief.replication-factor", 1, 3), intIn("relief.expansion.entries-per-shard", 1, 100_000_000),
                 intIn("relief.aging.entries-per-shard", 1, 100_000_000), positive("relief.aging.ttl"), defaultTtl, maxTtl,
-                tombstoneTtl, intIn("relief.tombstones-per-shard", 1, 100_000_000));
+                tombstoneTtl, intIn("relief.tombstones-per-shard", 1, 100_000_000),
+                bytesIn("relief.expansion.bytes-per-shard", MIN_SHARD_BYTES), bytesIn("relief.aging.bytes-per-shard", MIN_SHARD_BYTES));
     }
 
     /** {@code dispatcher-threads}: {@code auto} (resolved by this host's cores), {@code separate}, or 1 to 256 threads. */
@@ -204,6 +205,15 @@ public final class SettingsReader {
 
     private int port(String key, boolean zeroAllowed) {
         return intIn(key, zeroAllowed ? 0 : 1, 65_535);
+    }
+
+    /** The smallest byte budget of a relief shard replica: room for a few hundred sessions. */
+    private static final long MIN_SHARD_BYTES = 1L << 20;
+
+    private long bytesIn(String key, long min) {
+        long value = get(key, config::getBytes);
+        check(key, value, value >= min, "must be at least " + min + " bytes (1 MiB), e.g. 64 MiB");
+        return value;
     }
 
     private int intIn(String key, int min, int max) {
