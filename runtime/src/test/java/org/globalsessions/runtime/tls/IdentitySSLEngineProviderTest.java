@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,6 +123,34 @@ class IdentitySSLEngineProviderTest {
         // The client does not trust the node's CA either: it refuses the node first, naming it.
         assertTrue(problem.contains(hostPort(server) + " presented CN=global-sessions-node (identity node, issued by CN=test CA")
                 && problem.contains("not signed by a CA this process trusts (CN=other CA)"), problem);
+    }
+
+    /**
+     * Issue 22 item 5, rotation without a flag day: while every process trusts the old and the new
+     * CA (one ca.crt holding both), a node still on the old CA's certificate and an application
+     * already on the new one's talk, both ways.
+     */
+    @Test
+    void duringARotationPeersOfTheOldAndTheNewCaTrustEachOtherThroughTheBundle() throws Exception {
+        Certificates.Authority next = Certificates.newAuthority("next CA");
+        Path old = dir.resolve("certs");
+        Path renewed = dir.resolve("renewed");
+        Certificates.writeIdentity(next, renewed, "app", Identity.APP, List.of("127.0.0.1"));
+        byte[] bundle = concat(Files.readAllBytes(old.resolve("ca.crt")), Files.readAllBytes(renewed.resolve("ca.crt")));
+        Files.write(old.resolve("ca.crt"), bundle);
+        Files.write(renewed.resolve("ca.crt"), bundle);
+
+        ActorSystem<String> server = server(old, "node", NODE_ACCEPTS);
+        ActorSystem<Void> client = client(renewed, "app", EDGE_ACCEPTS);
+        assertTrue(ping(client, server, Duration.ofSeconds(20)), "a new-CA application reaches an old-CA node");
+        assertEquals(Optional.of(Identity.APP), TlsPeers.get(server).roleOf("127.0.0.1", client.address().getPort().get()),
+                "and the node's own connection back to it was accepted");
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     @Test
