@@ -74,6 +74,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     public static final ServiceKey<RelayCommand> KEY = ServiceKey.create(RelayCommand.class, "global-sessions-relay");
     private static final Duration TICK = Duration.ofSeconds(1);
+    /** How soon a relay without a writer slot claims again (the singleton may just be starting). */
+    private static final Duration CLAIM_RETRY = Duration.ofMillis(200);
     /** How long a relay is without a writer slot before it says so. */
     private static final Duration NO_SLOT_WARNING = Duration.ofSeconds(20);
 
@@ -82,6 +84,11 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private enum Tick implements RelayCommand {
+        INSTANCE
+    }
+
+    /** A claim for a writer slot went unanswered so far: claim again. */
+    private enum ClaimAgain implements RelayCommand {
         INSTANCE
     }
 
@@ -212,6 +219,12 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                 .onMessage(RelayCommand.PeerHeartbeat.class, this::onPeerHeartbeat)
                 .onMessage(RelayCommand.PeerWelcome.class, this::onPeerWelcome)
                 .onMessage(RelayCommand.WriterSlot.class, this::onWriterSlot)
+                .onMessageEquals(ClaimAgain.INSTANCE, () -> {
+                    if (!writerIds.holdsSlot(System.nanoTime())) {
+                        claimWriterSlot();
+                    }
+                    return this;
+                })
                 .onMessageEquals(LeaseTick.INSTANCE, this::onLeaseTick)
                 .onMessage(ListingChanged.class, changed -> changed.listing().isForKey(KEY)
                         ? onPeersChanged(changed.listing()) : onSiblingsChanged(changed.listing()))
@@ -659,6 +672,9 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                     + "them a writer id", settings.address(), NO_SLOT_WARNING.toSeconds());
         }
         writerSlots.tell(new WriterSlots.Claim(getContext().getSelf(), writerIds.slot(), now));
+        if (!writerIds.holdsSlot(now)) { // without a slot its edges cannot write: ask again soon, not at the next tick
+            timers.startSingleTimer(ClaimAgain.INSTANCE, CLAIM_RETRY);
+        }
     }
 
     private Behavior<RelayCommand> onWriterSlot(RelayCommand.WriterSlot granted) {

@@ -325,14 +325,18 @@ public final class EdgeCache implements AutoCloseable {
     /**
      * Runs {@code write} now if this process holds a writer id ({@link WriterLease}), else once a
      * relay's welcome brings one; the write fails as unavailable if none comes within the request
-     * timeout (nothing is stored then). A failure of {@code write} fails the future.
+     * timeout (the first contact timeout until this process has held one), and nothing is stored
+     * then. A failure of {@code write} fails the future.
      */
     private <T> CompletableFuture<T> writing(Supplier<CompletableFuture<T>> write) {
         if (writers.current(System.nanoTime()) != WriterIds.NONE) {
             return started(write);
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        writers.await(settings.requestTimeout(), () -> settings.edge().relays() + ", answering: " + relays.liveRelays()).whenComplete((ready, failure) -> {
+        // At start the relays may still be claiming their writer slots (the singleton starts with the
+        // cluster): the first id gets as long as a first contact.
+        Duration wait = writers.everHeld() ? settings.requestTimeout() : settings.edge().firstContactTimeout();
+        writers.await(wait, () -> settings.edge().relays() + ", answering: " + relays.liveRelays()).whenComplete((ready, failure) -> {
             CompletableFuture<T> written = failure != null ? CompletableFuture.failedFuture(failure)
                     : closed ? CompletableFuture.failedFuture(new EdgeException("the session cache was closed")) : started(write);
             written.whenComplete((value, error) -> {

@@ -28,6 +28,7 @@ final class WriterLease {
     /** Per relay (the address it is known by): its writer id and until when it is held. */
     private final Map<Object, long[]> held = new HashMap<>();
     private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    private boolean everHeld;
 
     /** A welcome from {@code relay} answering the heartbeat sent at {@code sentNanos} gave {@code writerId} (or none). */
     void welcomed(Object relay, int writerId, long sentNanos) {
@@ -37,6 +38,7 @@ final class WriterLease {
                 held.remove(relay);
                 return;
             }
+            everHeld = true;
             long[] grant = held.get(relay);
             if (grant != null && grant[0] == writerId) {
                 grant[1] = Math.max(grant[1], sentNanos + LEASE_NANOS);
@@ -50,6 +52,11 @@ final class WriterLease {
             waiting.clear();
         }
         ready.forEach(f -> f.complete(null)); // outside the lock: the writes continue from here
+    }
+
+    /** Whether a welcome has ever given this process a writer id (at start, a relay may still be claiming its slot). */
+    synchronized boolean everHeld() {
+        return everHeld;
     }
 
     /** A writer id held at {@code now} (the one held longest from now on), or {@link WriterIds#NONE}. */
