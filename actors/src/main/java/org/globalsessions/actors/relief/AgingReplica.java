@@ -156,7 +156,7 @@ public final class AgingReplica {
                 })
                 .onMessage(ReplicaSync.SyncRequest.class, core::sendState)
                 .onMessageEquals(Sweep.INSTANCE, core::sweep)
-                .onMessageEquals(HandOff.INSTANCE, () -> core.handOff(core.aging(core.replica)))
+                .onMessageEquals(HandOff.INSTANCE, () -> core.handOff(typeKey(core.replica)))
                 .onSignal(PostStop.class, core::stopped);
     }
 

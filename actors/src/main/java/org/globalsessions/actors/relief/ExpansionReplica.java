@@ -289,7 +289,7 @@ public final class ExpansionReplica {
                 })
                 .onMessage(ReplicaSync.SyncRequest.class, core::sendState)
                 .onMessageEquals(Sweep.INSTANCE, core::sweep)
-                .onMessageEquals(HandOff.INSTANCE, () -> core.handOff(core.expansion(core.replica)))
+                .onMessageEquals(HandOff.INSTANCE, () -> core.handOff(typeKey(core.replica)))
                 .onSignal(PostStop.class, core::stopped)
                 .onMessage(Demoted.class, confirmed -> {
                     confirm(confirmed);

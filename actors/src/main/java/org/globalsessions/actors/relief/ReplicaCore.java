@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.BiConsumer;
 
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.RecipientRef;
@@ -13,8 +14,10 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.cluster.typed.Cluster;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
@@ -243,12 +246,12 @@ final class ReplicaCore {
 
     /** Answers {@code request} with everything this replica holds. */
     <T> Behavior<T> sendState(ReplicaSync.SyncRequest request) {
-        sendState(request.syncId(), request.replyTo());
+        sendState(request.syncId(), request.replyTo()::tell);
         return Behaviors.same();
     }
 
     /** Sends everything this replica holds (entries in transit to another tier included) to {@code to}, in numbered chunks. */
-    private void sendState(long syncId, RecipientRef<? super ReplicaSync.SyncChunk> to) {
+    private void sendState(long syncId, java.util.function.Consumer<ReplicaSync.SyncChunk> to) {
         List<ReplicaSync.SyncEntry> all = new ArrayList<>();
         BiConsumer<String, ReliefStore.Item> entries = (key, item) ->
                 all.add(new ReplicaSync.SyncEntry(key, item.value(), item.version(), item.ttlMillis(), item.expiresAt()));
@@ -258,7 +261,7 @@ final class ReplicaCore {
         // An index entry travels as a "tombstone" under a key no session has, its login time as the version.
         index.forEach((principal, id, e) -> all.add(new ReplicaSync.SyncEntry(PrincipalIndex.syncKey(principal, id), null,
                 e.sinceMillis(), 0, e.expiresAtMillis())), now);
-        ReplicaCopy.send(all, syncId, to::tell);
+        ReplicaCopy.send(all, syncId, to);
     }
 
     /** Drops expired entries and tombstones (a timer's message). */
@@ -281,27 +284,43 @@ final class ReplicaCore {
      * The last node of the tier sends nothing: there is no new home, and a message for a shard
      * with no home would hold the shard region's shutdown for its whole timeout (10 s).
      */
-    <T> Behavior<T> handOff(RecipientRef<? super ReplicaSync.SyncChunk> nextHome) {
-        if (anotherNodeOfTheTier()) {
-            sendState(0, nextHome);
-            context.getLog().debug("{}: handed {} sessions to its next home", who(), store.size());
+    /**
+     * Hands this replica's state to its next home, replica {@code type} of the same shard, and
+     * stops. The chunks go to that type's shard region on another node of the tier, which finds
+     * the shard's new home and buffers until it has one: this node's own region is being shut
+     * down with the shard (a graceful leave), and the messages it held for the shard's next home
+     * were lost when it stopped first.
+     */
+    <T> Behavior<T> handOff(EntityTypeKey<?> type) {
+        Member other = anotherNodeOfTheTier();
+        if (other != null) {
+            ActorRef<Object> region = ActorRefResolver.get(context.getSystem())
+                    .resolveActorRef(other.address() + "/system/sharding/" + type.name());
+            sendState(0, chunk -> region.tell(new ShardingEnvelope<>(entityId, chunk)));
+            context.getLog().debug("{}: handed {} sessions to its next home, through {}", who(), store.size(), other.address());
         } else {
             context.getLog().debug("{}: last node of the tier, {} sessions not handed off", who(), store.size());
         }
         return Behaviors.stopped();
     }
 
-    /** Whether a node of this tier other than this one is up or joining: the only place a handed-off state can go. */
-    private boolean anotherNodeOfTheTier() {
+    /** A node of this tier other than this one that is up (or else joining): the only place a handed-off state can go. */
+    private Member anotherNodeOfTheTier() {
         Cluster cluster = Cluster.get(context.getSystem());
         String role = (tier == Tier.EXPANSION ? Role.RELIEF_EXPANSION : Role.RELIEF_AGING).id();
+        Member joining = null;
         for (Member member : cluster.state().getMembers()) {
             MemberStatus status = member.status();
-            if (member.hasRole(role) && !member.uniqueAddress().equals(cluster.selfMember().uniqueAddress())
-                    && (status == MemberStatus.up() || status == MemberStatus.joining() || status == MemberStatus.weaklyUp())) {
-                return true;
+            if (!member.hasRole(role) || member.uniqueAddress().equals(cluster.selfMember().uniqueAddress())) {
+                continue;
+            }
+            if (status == MemberStatus.up()) {
+                return member;
+            }
+            if (status == MemberStatus.joining() || status == MemberStatus.weaklyUp()) {
+                joining = member;
             }
         }
-        return false;
+        return joining;
     }
 }
