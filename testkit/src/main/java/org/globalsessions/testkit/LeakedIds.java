@@ -25,8 +25,11 @@ import java.util.stream.Stream;
  */
 public final class LeakedIds {
 
-    /** Ids shorter than this are not searched for as such: they would match ordinary words. */
-    static final int SHORTEST = 4;
+    /**
+     * Ids shorter than this, or made of letters only, are not searched for as such: they would
+     * match ordinary words ("kept" did, in a lock recovery's message).
+     */
+    static final int SHORTEST = 6;
     private static final String BEFORE = "(?<![\\w-])";
     private static final String AFTER = "(?![\\w-])";
     private static final Set<String> alternatives = ConcurrentHashMap.newKeySet();
@@ -36,7 +39,7 @@ public final class LeakedIds {
 
     /** A session id a test gave a process. */
     public static void key(String id) {
-        if (id.length() >= SHORTEST) {
+        if (id.length() >= SHORTEST && !id.chars().allMatch(Character::isLetter)) {
             alternatives.add(Pattern.quote(id));
         }
     }
