@@ -221,7 +221,7 @@ class ReliefNodeFailureIT {
     private static void awaitSettled(Processes.Client client, Duration bound) {
         List<NodeProcess> relief = nodes.running().stream().filter(n -> n.name().startsWith("e")).toList();
         Map<String, Integer> wanted = ReplicaPlacement.replicasPerNode(SHARDS, REPLICAS,
-                relief.stream().map(n -> "pekko://global-sessions@" + n.address()).toList());
+                relief.stream().map(n -> "pekko://global-sessions@" + n.clusterAddress()).toList());
         String[] last = {""};
         try {
             await().atMost(bound).pollInterval(Duration.ofSeconds(1)).until(() -> {
@@ -229,7 +229,7 @@ class ReliefNodeFailureIT {
                 StringBuilder hosted = new StringBuilder();
                 boolean settled = true;
                 for (NodeProcess node : relief) {
-                    int want = wanted.get("pekko://global-sessions@" + node.address());
+                    int want = wanted.get("pekko://global-sessions@" + node.clusterAddress());
                     int expansion = (int) node.metric(Metrics.EXPANSION_HOSTED);
                     int aging = (int) node.metric(Metrics.AGING_HOSTED);
                     hosted.append(node.name()).append(": expansion ").append(expansion).append(", aging ").append(aging)

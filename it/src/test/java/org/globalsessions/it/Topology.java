@@ -147,9 +147,9 @@ final class Topology implements BeforeAllCallback, AfterAllCallback, TestWatcher
     /** How many expansion copies each of these nodes should host, by the relief tier's own placement function. */
     private static Map<String, Integer> expectedCopies(List<NodeProcess> expansion) {
         Map<String, Integer> byAddress = ReplicaPlacement.replicasPerNode(SHARDS, COPIES,
-                expansion.stream().map(n -> "pekko://global-sessions@" + n.address()).toList());
+                expansion.stream().map(n -> "pekko://global-sessions@" + n.clusterAddress()).toList());
         return expansion.stream().collect(Collectors.toMap(NodeProcess::name,
-                n -> byAddress.get("pekko://global-sessions@" + n.address())));
+                n -> byAddress.get("pekko://global-sessions@" + n.clusterAddress())));
     }
 
     /**

@@ -62,9 +62,11 @@ final class NodeRunner {
                 throw new Main.CommandFailure(e.getMessage() + "; choose another --metrics-port", e);
             }
         }
-        String address = settings.hostname() + ":" + system.address().getPort().orElse(settings.port());
+        String address = settings.hostname() + ":" + settings.port();
         String cluster = settings.seedNodes().isEmpty() ? "started a new cluster" : "joining through " + settings.seedNodes();
-        log.info("{} listening on {} ({}); {}{}", roles(settings), address,
+        log.info("{} listening on {} for {}, {} for nodes ({}); {}{}", roles(settings), address,
+                settings.has(Role.RELAY) ? "applications and operators" : "operators",
+                settings.hostname() + ":" + system.address().getPort().orElse(settings.clusterPort()),
                 settings.tls().enabled() ? "mutual TLS" : "CLEAR TEXT", cluster,
                 endpoint == null ? "" : "; metrics on " + (MetricsTls.wanted(settings.metrics()) ? "https://" : "http://")
                         + settings.metrics().hostname() + ":" + endpoint.port() + "/metrics");

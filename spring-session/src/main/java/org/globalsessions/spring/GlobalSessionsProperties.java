@@ -23,7 +23,7 @@ public class GlobalSessionsProperties {
     private boolean enabled = true;
     /** The relays, "host:port". */
     private List<String> relays = new ArrayList<>();
-    /** A directory holding node.key, node.crt and ca.crt (what `global-sessions certs` writes). */
+    /** A directory holding app.key, app.crt and ca.crt (what `global-sessions certs` writes). */
     private Path certificates;
     /** Send sessions in clear text (only to a cluster configured the same way). */
     private boolean plaintext;

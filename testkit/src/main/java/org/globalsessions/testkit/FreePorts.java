@@ -13,21 +13,43 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class FreePorts {
 
+    /**
+     * How far above its port a node's cluster member listens: runtime's
+     * {@code GlobalSessionsSettings.CLUSTER_PORT_OFFSET} (this module depends on none of the project's;
+     * actors' ClientGatewayTest checks that the two agree).
+     */
+    public static final int CLUSTER_PORT_OFFSET = 1;
+
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private FreePorts() {
     }
 
-    /** A port that is free now and that this JVM never handed out before. */
+    /**
+     * A port {@code p} that is free now, with {@code p + CLUSTER_PORT_OFFSET} free as well (a node
+     * listens on both: its gateway and its cluster member), neither of which this JVM handed out before.
+     */
     public static int next() {
         while (true) {
             try (ServerSocket socket = new ServerSocket(0)) {
-                if (HANDED_OUT.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
+                int port = socket.getLocalPort();
+                int cluster = port + CLUSTER_PORT_OFFSET;
+                if (cluster <= 65_535 && free(cluster) && HANDED_OUT.add(port)) {
+                    if (HANDED_OUT.add(cluster)) {
+                        return port;
+                    }
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket socket = new ServerSocket(port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 }

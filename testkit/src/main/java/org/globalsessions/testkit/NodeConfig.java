@@ -26,7 +26,7 @@ import com.typesafe.config.ConfigValueFactory;
  *   roles = ["relay", "sibling"]
  *   hostname = "127.0.0.1"
  *   port = 25520
- *   seed-nodes = ["127.0.0.1:25521"]
+ *   seed-nodes = ["127.0.0.1:25510"]
  *   tls { key-file = "…/node.key", cert-file = "…/node.crt", ca-file = "…/ca.crt" }
  *   metrics.port = 9100
  *   relay.table.path = "…"        # every key given with set(…), in order
@@ -102,7 +102,10 @@ public final class NodeConfig {
         return this;
     }
 
-    /** The directory holding {@code node.key}, {@code node.crt} and {@code ca.crt}. */
+    /**
+     * The directory holding {@code ca.crt} and the identities' keys and certificates: a node uses
+     * {@code node.key} and {@code node.crt}, an edge (no roles) {@code app.key} and {@code app.crt}.
+     */
     public NodeConfig tls(Path directory) {
         this.tls = directory;
         return this;
@@ -138,8 +141,10 @@ public final class NodeConfig {
         out.append("  port = ").append(port).append('\n');
         out.append("  seed-nodes = ").append(value(seeds)).append('\n');
         if (tls != null) {
-            out.append("  tls { key-file = ").append(value(tls.resolve("node.key")))
-                    .append(", cert-file = ").append(value(tls.resolve("node.crt")))
+            // a node presents the node identity; an edge (no roles) an application's, which is all a relay's gateway accepts
+            String identity = roles.isEmpty() ? "app" : "node";
+            out.append("  tls { key-file = ").append(value(tls.resolve(identity + ".key")))
+                    .append(", cert-file = ").append(value(tls.resolve(identity + ".crt")))
                     .append(", ca-file = ").append(value(tls.resolve("ca.crt"))).append(" }\n");
         }
         if (metricsPort != 0) {

@@ -79,6 +79,11 @@ public final class NodeProcess {
         return (host == null ? "127.0.0.1" : host.address()) + ":" + port;
     }
 
+    /** Where its cluster member listens: {@code address:port+1}, what other nodes connect to. */
+    public String clusterAddress() {
+        return (host == null ? "127.0.0.1" : host.address()) + ":" + (port + FreePorts.CLUSTER_PORT_OFFSET);
+    }
+
     /** The network namespace it runs in, or null. */
     public NetNamespaces.Host host() {
         return host;

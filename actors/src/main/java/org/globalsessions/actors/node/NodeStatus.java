@@ -53,7 +53,7 @@ import org.globalsessions.shm.ShmLru;
 public final class NodeStatus {
 
     /** How long a member may take to report itself. */
-    static final Duration REPORT_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration REPORT_TIMEOUT = Duration.ofSeconds(3);
 
     static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "global-sessions-status");
 
@@ -127,7 +127,7 @@ public final class NodeStatus {
      * first message is delivered). An address that claims another's is answered there, not at the
      * asker. A refusal is logged at WARN and gets no answer.
      */
-    static boolean allowed(ActorContext<?> context, boolean tls, TlsPeers peers, ActorRef<?> replyTo, Identity needed,
+    public static boolean allowed(ActorContext<?> context, boolean tls, TlsPeers peers, ActorRef<?> replyTo, Identity needed,
                            String what) {
         Address address = replyTo.path().address();
         if (!tls || address.hasLocalScope()) {
@@ -139,7 +139,7 @@ public final class NodeStatus {
             return true;
         }
         context.getLog().warn("status: refused {} to {}: it presented {} on this node's connection to it, and {} needs the {} "
-                + "identity", what, hostPort(address), role.map(r -> "a certificate of identity " + r.id()).orElse("no known certificate"),
+                + "identity", what, address.getHost().orElse("?") + ":" + address.getPort().map(String::valueOf).orElse("?"), role.map(r -> "a certificate of identity " + r.id()).orElse("no known certificate"),
                 what, needed.id());
         return false;
     }
@@ -217,8 +217,12 @@ public final class NodeStatus {
         }, executor);
     }
 
-    /** {@code host:port} of a cluster address. */
+    /**
+     * The node address ({@code host:port}, what applications, operators and seed lists name) of the
+     * cluster member at {@code address}, which listens {@link GlobalSessionsSettings#CLUSTER_PORT_OFFSET} above it.
+     */
     static String hostPort(Address address) {
-        return address.getHost().orElse("?") + ":" + address.getPort().map(String::valueOf).orElse("?");
+        return address.getHost().orElse("?") + ":"
+                + address.getPort().map(port -> String.valueOf(port - GlobalSessionsSettings.CLUSTER_PORT_OFFSET)).orElse("?");
     }
 }

@@ -1,7 +1,12 @@
 package org.globalsessions.actors.node;
 
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.micrometer.core.instrument.Gauge;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -18,6 +23,7 @@ import org.apache.pekko.cluster.typed.Join;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.globalsessions.actors.gateway.ClientGateway;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.metrics.TableMetrics;
 import org.globalsessions.actors.relay.RelayActor;
@@ -32,6 +38,7 @@ import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.tls.Certificates;
 import org.globalsessions.runtime.tls.Identity;
 import org.globalsessions.runtime.protocol.ActorNames;
+import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.shm.ShmLru;
 
 /**
@@ -47,8 +54,16 @@ public final class ServerNode {
     private ServerNode() {
     }
 
-    /** The guardian; {@code l2} is the relay's table (created by the caller, closed when the node stops), or null. */
-    public static Behavior<Void> create(GlobalSessionsSettings settings, NodeMetrics metrics, ShmLru l2) {
+    /** The actors of a node its gateway passes requests to: the relay (null without the role) and the status actor. */
+    public record Fronted(ActorRef<RelayCommand> relay, ActorRef<NodeStatus.Command> status) {
+    }
+
+    /**
+     * The guardian; {@code l2} is the relay's table (created by the caller, closed when the node
+     * stops), or null. {@code spawned} completes with the actors the node's gateway fronts.
+     */
+    public static Behavior<Void> create(GlobalSessionsSettings settings, NodeMetrics metrics, ShmLru l2,
+                                        CompletableFuture<Fronted> spawned) {
         return Behaviors.setup(context -> {
             boolean sharding = settings.has(Role.SIBLING) || settings.has(Role.RELIEF_EXPANSION) || settings.has(Role.RELIEF_AGING);
             ReliefTiers tiers = sharding ? ReliefTiers.init(context.getSystem(), settings, metrics) : null;
@@ -67,17 +82,18 @@ public final class ServerNode {
             Gauge.builder("global_sessions_cluster_members", cluster, c -> c.state().getUnreachable().size())
                     .tag("status", "unreachable").description("cluster members the failure detector holds unreachable (not yet downed)")
                     .register(metrics.registry());
+            ActorRef<RelayCommand> relay = null;
             if (l2 != null) {
                 TableMetrics.bind(metrics.registry(), "l2", l2);
                 ActorRef<WriterSlots.Command> writerSlots = WriterSlots.init(context.getSystem());
-                context.spawn(Behaviors.supervise(RelayActor.create(settings, l2, metrics, writerSlots)).onFailure(SupervisorStrategy.restart()),
-                        ActorNames.RELAY);
+                relay = context.spawn(Behaviors.supervise(RelayActor.create(settings, l2, metrics, writerSlots))
+                        .onFailure(SupervisorStrategy.restart()), ActorNames.RELAY);
             }
             if (settings.has(Role.SIBLING)) {
                 context.spawn(Behaviors.supervise(SiblingActor.create(settings, tiers, l2, Tables.siblingPath(settings)))
                         .onFailure(SupervisorStrategy.restart()), ActorNames.SIBLING);
             }
-            context.spawn(NodeStatus.create(settings, l2), ActorNames.STATUS);
+            spawned.complete(new Fronted(relay, context.spawn(NodeStatus.create(settings, l2), ActorNames.STATUS)));
             NodeHealth health = NodeHealth.get(context.getSystem());
             health.started(settings, l2);
             log.debug("node {} started with roles {}", settings.address(), settings.roles());
@@ -141,13 +157,31 @@ public final class ServerNode {
      */
     public static ActorSystem<Void> start(GlobalSessionsSettings settings, NodeMetrics metrics) {
         ShmLru l2 = settings.has(Role.RELAY) ? Tables.createRelayTable(settings) : null;
+        CompletableFuture<Fronted> spawned = new CompletableFuture<>();
+        ActorSystem<Void> system;
         try {
-            return startSystem(create(settings, metrics, l2), settings);
+            system = startSystem(create(settings, metrics, l2, spawned), settings);
         } catch (RuntimeException e) {
             if (l2 != null) {
                 l2.close();
             }
             throw e;
         }
+        try {
+            Fronted fronted = spawned.get(GUARDIAN_START_BOUND.toSeconds(), TimeUnit.SECONDS);
+            ClientGateway.start(system, settings, fronted.relay(), fronted.status());
+            return system;
+        } catch (RuntimeException | ExecutionException | TimeoutException e) {
+            system.terminate();
+            throw new IllegalStateException("node " + settings.address() + ": its client gateway did not start on port "
+                    + settings.port() + ": " + (e.getMessage() == null ? e : e.getMessage()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            system.terminate();
+            throw new IllegalStateException("interrupted while node " + settings.address() + " started", e);
+        }
     }
+
+    /** How long {@link #start} waits for the guardian to spawn the roles' actors. */
+    private static final Duration GUARDIAN_START_BOUND = Duration.ofSeconds(60);
 }

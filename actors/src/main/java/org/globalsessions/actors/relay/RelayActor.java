@@ -692,7 +692,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private static List<String> addresses(Set<? extends ActorRef<?>> refs) {
-        return refs.stream().map(r -> r.path().address().hostPort()).sorted().collect(Collectors.toCollection(ArrayList::new));
+        // an edge is known by its gateway link, named after the edge's address
+        return refs.stream().map(r -> r.path().address().hasLocalScope() ? r.path().name() : r.path().address().hostPort()).sorted().collect(Collectors.toCollection(ArrayList::new));
     }
 
     private static byte[] bytes(String key) {

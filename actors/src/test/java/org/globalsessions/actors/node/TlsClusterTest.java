@@ -35,6 +35,7 @@ import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.SettingsReader;
 import org.globalsessions.runtime.protocol.RelayCommand;
 import org.globalsessions.runtime.tls.Certificates;
+import org.globalsessions.runtime.tls.TlsPeers;
 import org.globalsessions.testkit.FreePorts;
 import org.globalsessions.testkit.NodeConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -98,11 +99,11 @@ class TlsClusterTest {
 
     /**
      * Issue 22: an application host's key started a relief node that joined, held shard replicas and
-     * voted. Nodes accept application certificates on their connections (edges need that), so it is the
-     * members that keep it out: the seed sees an application certificate at its address and downs it.
+     * voted. A node's cluster port accepts node certificates only: the intruder's connections are
+     * refused during the handshake, so it never becomes a member, and the seed says why.
      */
     @Test
-    void aNodeHoldingAnApplicationCertificateIsDownedBeforeItIsUp() throws Exception {
+    void aNodeHoldingAnApplicationCertificateIsRefusedAndNeverAMember() throws Exception {
         Path ours = dir.resolve("ours");
         int seedPort = FreePorts.next();
         ActorSystem<Void> first = start(node(ours, seedPort, "relay").read(SettingsReader::read));
@@ -118,37 +119,48 @@ class TlsClusterTest {
         ActorSystem<Void> intruder = start(NodeConfig.node(intruderPort).roles("relief-expansion").tls(appAsNode).seedPorts(seedPort)
                 .read(SettingsReader::read));
 
-        // The seed answered it, saw its application certificate, and downed it: it is never Up anywhere.
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            MemberStatus status = Cluster.get(intruder).selfMember().status();
-            return status == MemberStatus.down() || status == MemberStatus.removed() || intruder.whenTerminated().isCompleted();
-        });
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(30)).until(() -> up(first) == 2 && up(second) == 2);
-        for (var member : Cluster.get(first).state().getMembers()) {
-            assertFalse(member.address().port().get().equals(intruderPort) && member.status() == MemberStatus.up(), member.toString());
-        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> TlsPeers.get(first).inboundProblems().stream()
+                .anyMatch(problem -> problem.contains("identity app")));
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(30)).until(() -> up(first) == 2 && up(second) == 2
+                && java.util.stream.StreamSupport.stream(Cluster.get(first).state().getMembers().spliterator(), false)
+                        .noneMatch(m -> m.address().port().get().equals(intruderPort + GlobalSessionsSettings.CLUSTER_PORT_OFFSET)));
+        assertNotEquals(MemberStatus.up(), Cluster.get(intruder).selfMember().status());
     }
 
-    /** The cluster status is an operator's: an application identity asking for it gets nothing. */
+    /**
+     * The cluster status is an operator's, asked at a node's gateway: an application identity asking
+     * a relay's gateway (which serves applications) gets nothing, and neither may ask the cluster port.
+     */
     @Test
     void statusAnswersAnOperatorAndNotAnApplication() throws Exception {
         Path ours = dir.resolve("ours");
-        int port = FreePorts.next();
-        GlobalSessionsSettings settings = node(ours, port, "relay").read(SettingsReader::read);
-        systems.add(ServerNode.startSystem(Behaviors.<Void>setup(context -> {
-            context.spawn(NodeStatus.create(settings, null), ActorNames.STATUS);
-            return Behaviors.empty();
-        }), settings));
-        String path = ActorNames.statusPath("global-sessions", new HostPort("127.0.0.1", port));
+        Path shm = org.globalsessions.testkit.ShmDirectory.create("gs-status-");
+        try {
+            int port = FreePorts.next();
+            GlobalSessionsSettings settings = node(ours, port, "relay").set(Map.of("relay.table.path", shm.resolve("l2.lru").toString()))
+                    .read(SettingsReader::read);
+            systems.add(ServerNode.start(settings));
+            String gateway = ActorNames.statusPath("global-sessions", new HostPort("127.0.0.1", port));
 
-        ActorSystem<Void> operator = edge(ours, "operator");
-        NodeStatus.ClusterStatus status = ask(operator, path, Duration.ofSeconds(30)).toCompletableFuture().get(40, TimeUnit.SECONDS);
-        assertEquals(1, status.members().size(), status.toString());
+            ActorSystem<Void> operator = edge(ours, "operator");
+            NodeStatus.ClusterStatus status = ask(operator, gateway, Duration.ofSeconds(30)).toCompletableFuture().get(40, TimeUnit.SECONDS);
+            assertEquals(List.of("127.0.0.1:" + port), status.members().stream().map(NodeStatus.Member::address).toList(),
+                    "members are shown by their node address");
 
-        ActorSystem<Void> app = edge(ours, "app");
-        ExecutionException refused = assertThrows(ExecutionException.class,
-                () -> ask(app, path, Duration.ofSeconds(10)).toCompletableFuture().get(20, TimeUnit.SECONDS));
-        assertTrue(refused.getCause() instanceof TimeoutException, refused.toString());
+            ActorSystem<Void> app = edge(ours, "app");
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> ask(app, gateway, Duration.ofSeconds(10)).toCompletableFuture().get(20, TimeUnit.SECONDS));
+            assertTrue(refused.getCause() instanceof TimeoutException, refused.toString());
+
+            String cluster = ActorNames.statusPath("global-sessions", new HostPort("127.0.0.1", port + GlobalSessionsSettings.CLUSTER_PORT_OFFSET));
+            ExecutionException notANode = assertThrows(ExecutionException.class,
+                    () -> ask(operator, cluster, Duration.ofSeconds(5)).toCompletableFuture().get(20, TimeUnit.SECONDS));
+            assertTrue(notANode.getCause() instanceof TimeoutException, notANode.toString());
+            assertTrue(TlsPeers.get(systems.get(0)).inboundProblems().stream().anyMatch(p -> p.contains("identity operator")),
+                    TlsPeers.get(systems.get(0)).inboundProblems().toString());
+        } finally {
+            org.globalsessions.testkit.ShmDirectory.delete(shm);
+        }
     }
 
     private ActorSystem<Void> edge(Path certs, String identity) {

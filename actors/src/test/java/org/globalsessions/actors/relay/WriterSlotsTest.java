@@ -153,8 +153,8 @@ class WriterSlotsTest {
     @Test
     void everyServerNodeKeepsAReplicaOfTheGrants() throws Exception {
         ActorSystem<Void> relief = ServerNode.start(TestNodes.node(certificates, List.of(Role.RELIEF_EXPANSION), FreePorts.next(),
-                List.of(new org.globalsessions.runtime.config.HostPort("127.0.0.1",
-                        Cluster.get(system).selfMember().address().getPort().get())), Map.of()));
+                List.of(org.globalsessions.runtime.config.GlobalSessionsSettings.nodeAddress(new org.globalsessions.runtime.config.HostPort(
+                        "127.0.0.1", Cluster.get(system).selfMember().address().getPort().get()))), Map.of()));
         try {
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> java.util.stream.StreamSupport
                     .stream(Cluster.get(system).state().getMembers().spliterator(), false)

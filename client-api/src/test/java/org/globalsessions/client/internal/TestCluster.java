@@ -38,7 +38,7 @@ public final class TestCluster implements AutoCloseable {
     /** How long a node may take to stop once its shutdown began (see {@link NodeBootstrap#awaitTermination}). */
     public static final Duration STOP_BOUND = Duration.ofSeconds(60);
 
-    /** The certificates every node and edge of this cluster uses (one CA). */
+    /** The application identity's files (one CA for the whole cluster): what its edges present to the relay's gateway. */
     public final Certificates.NodeFiles files;
     private final Path certificates;
     public final Path shm;
@@ -53,7 +53,8 @@ public final class TestCluster implements AutoCloseable {
      */
     public TestCluster(Path certificates, Map<String, Object> tuning) {
         this.certificates = certificates;
-        this.files = Certificates.development(certificates);
+        Certificates.development(certificates);
+        this.files = Certificates.files(certificates, "app");
         this.tuning = tuning;
         this.shm = ShmDirectory.create("gs-cluster-");
         int relayPort = FreePorts.next();

@@ -21,6 +21,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 
 import org.globalsessions.actors.sibling.SiblingActor;
 import org.globalsessions.runtime.bootstrap.PekkoConfig;
+import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.HybridClock;
 import org.globalsessions.runtime.protocol.WriterIds;
@@ -150,7 +151,7 @@ class TierTest {
         // A late copy of the old version, sent straight to the relay, is refused by the owner.
         ActorRefResolver resolver = ActorRefResolver.get(cluster.servers.get(0));
         ActorRef<RelayCommand> relay = resolver.resolveActorRef(
-                PekkoConfig.address("global-sessions", cluster.relayAddress) + "/user/relay");
+                PekkoConfig.address("global-sessions", GlobalSessionsSettings.clusterAddress(cluster.relayAddress)) + "/user/relay");
         TestProbe<EdgeCommand> probe = TestProbe.create(cluster.servers.get(0));
         relay.tell(new RelayCommand.Put("logout-1", bytes("bob-stale"), version, 60_000, 1, probe.getRef()));
         for (int copy = 0; copy < 2; copy++) { // both copies of the owner shard refuse it
@@ -159,7 +160,7 @@ class TierTest {
         }
         // A stale promotion into L2 is refused too: the relay still answers "deleted".
         ActorRef<SiblingActor.Command> sibling = resolver.resolveActorRef(
-                PekkoConfig.address("global-sessions", cluster.relayAddress) + "/user/sibling");
+                PekkoConfig.address("global-sessions", GlobalSessionsSettings.clusterAddress(cluster.relayAddress)) + "/user/sibling");
         sibling.tell(new SiblingActor.Promote("logout-1", bytes("bob-stale"), version, 60_000, 0));
         relay.tell(new RelayCommand.GetBatch(2, List.of(new RelayCommand.Lookup("logout-1", 2, 0)), probe.getRef()));
         EdgeCommand.NotFound notFound = probe.expectMessageClass(EdgeCommand.Answers.class, Duration.ofSeconds(10)).notFound().get(0);
@@ -253,7 +254,7 @@ class TierTest {
         done(hostA.set("batch-l2", bytes("in-l2"), null));
         await().atMost(Duration.ofSeconds(10)).until(() -> done(hostB.getFromRelay("batch-l2")).orElseThrow().tier() == Tier.L2);
         ActorRef<RelayCommand> relay = ActorRefResolver.get(cluster.servers.get(0)).resolveActorRef(
-                PekkoConfig.address("global-sessions", cluster.relayAddress) + "/user/relay");
+                PekkoConfig.address("global-sessions", GlobalSessionsSettings.clusterAddress(cluster.relayAddress)) + "/user/relay");
         TestProbe<EdgeCommand> probe = TestProbe.create(cluster.servers.get(0));
         relay.tell(new RelayCommand.GetBatch(77, List.of(new RelayCommand.Lookup("batch-l2", 1, 0),
                 new RelayCommand.Lookup("batch-nobody", 2, 0)), probe.getRef()));

@@ -1,16 +1,20 @@
 package org.globalsessions.runtime.bootstrap;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.concurrent.ExecutionContext;
+import scala.concurrent.ExecutionContextExecutor;
 
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 
@@ -32,6 +36,18 @@ public final class NodeBootstrap {
             log.warn("TLS is off (tls.enabled = false): sessions cross the network in clear text");
         }
         return ActorSystem.create(guardian, settings.systemName(), PekkoConfig.of(settings, kind));
+    }
+
+    /**
+     * Starts a node's client gateway ({@link PekkoConfig.Kind#GATEWAY}) whose default dispatcher runs
+     * on {@code nodePool}, the node's own (unless the settings ask for Pekko's separate pools).
+     */
+    public static <T> ActorSystem<T> startGateway(Behavior<T> guardian, GlobalSessionsSettings settings,
+                                                  ExecutionContextExecutor nodePool) {
+        Optional<ExecutionContext> pool = settings.dispatcherThreads() == GlobalSessionsSettings.SEPARATE_POOLS
+                ? Optional.empty() : Optional.of(nodePool);
+        return ActorSystem.create(guardian, settings.systemName(),
+                BootstrapSetup.create(Optional.empty(), Optional.of(PekkoConfig.of(settings, PekkoConfig.Kind.GATEWAY)), pool));
     }
 
     /**

@@ -38,29 +38,40 @@ public final class PekkoConfig {
         /** A server node: a cluster member with the settings' roles. */
         NODE,
         /** An embedded edge: remoting only, not a cluster member. */
-        EDGE
+        EDGE,
+        /**
+         * A node's client gateway: remoting only, on the node's {@code port}, for applications (on a
+         * relay) and operators; it runs on the node's own threads (see {@link #sharePool}).
+         */
+        GATEWAY
     }
 
     public static Config of(GlobalSessionsSettings settings, Kind kind) {
         Map<String, Object> c = new HashMap<>();
         c.put("pekko.actor.provider", kind == Kind.NODE ? "cluster" : "remote");
         c.put("pekko.remote.artery.canonical.hostname", settings.hostname());
-        c.put("pekko.remote.artery.canonical.port", kind == Kind.EDGE ? 0 : settings.port());
+        c.put("pekko.remote.artery.canonical.port", switch (kind) {
+            case NODE -> settings.clusterPort();
+            case EDGE -> 0;
+            case GATEWAY -> settings.port();
+        });
         c.put("pekko.remote.artery.advanced.inbound-lanes", 1);
         c.put("pekko.remote.artery.advanced.outbound-lanes", 1);
-        sharePool(c, settings.dispatcherThreads());
+        sharePool(c, settings.dispatcherThreads(), kind == Kind.GATEWAY);
         c.put("pekko.coordinated-shutdown.exit-jvm", "off");
         c.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "on");
         GlobalSessionsSettings.Tls tls = settings.tls();
         if (tls.enabled()) {
             c.put("pekko.remote.artery.transport", "tls-tcp");
             // Every peer's certificate is checked for a CA this process trusts and for its identity
-            // (docs/security.md). A node accepts all three: applications' edges and the operator's
-            // commands talk to relays, and relief replicas answer edges directly, whose replies and
-            // Artery handshakes come back on connections the edges open. Only node certificates may
-            // be cluster members (MemberGuard). An edge or a command accepts node certificates only,
-            // so an application's key cannot stand in for a relay.
-            List<String> accepted = kind == Kind.NODE ? List.of("node", "app", "operator") : List.of("node");
+            // (docs/security.md), both ways. A node's cluster port talks to nodes only. Its gateway talks
+            // to operators, and on a relay to applications as well: never to a node, so nothing an
+            // application sends it can be passed on to another node's port. An edge or a command
+            // accepts node certificates only, so an application's key cannot stand in for a relay.
+            List<String> accepted = switch (kind) {
+                case NODE, EDGE -> List.of("node");
+                case GATEWAY -> settings.has(Role.RELAY) ? List.of("app", "operator") : List.of("operator");
+            };
             c.put("pekko.remote.artery.ssl.ssl-engine-provider", IdentitySSLEngineProvider.class.getName());
             String base = IdentitySSLEngineProvider.SECTION + ".";
             if (tls.usesPem()) {
@@ -81,9 +92,9 @@ public final class PekkoConfig {
         } else {
             c.put("pekko.remote.artery.transport", "tcp");
         }
-        if (kind == Kind.EDGE) {
+        if (kind != Kind.NODE) {
             // An edge uses remoting without cluster membership on purpose (front-end processes
-            // come and go; they must not take part in cluster decisions).
+            // come and go; they must not take part in cluster decisions), and so does a gateway.
             c.put("pekko.remote.warn-about-direct-use", "off");
             c.put("pekko.remote.warn-unsafe-watch-outside-cluster", "off");
         }
@@ -95,7 +106,7 @@ public final class PekkoConfig {
             c.put("pekko.cluster.roles", roles);
             List<String> seeds = new ArrayList<>();
             for (HostPort seed : settings.seedNodes()) {
-                seeds.add(address(settings.systemName(), seed));
+                seeds.add(address(settings.systemName(), GlobalSessionsSettings.clusterAddress(seed)));
             }
             c.put("pekko.cluster.seed-nodes", seeds);
             c.put("pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider");
@@ -153,15 +164,24 @@ public final class PekkoConfig {
      * </ul>
      * The TCP selector stays on its pinned thread: its loop blocks in {@code select()}. The blocking
      * I/O dispatcher and the scheduler keep their own threads too.
+     *
+     * <p>A node's gateway ({@code onNodePool}) has no pool of its own: its default dispatcher keeps
+     * Pekko's {@code default-executor}, which runs on the execution context the gateway's
+     * {@code BootstrapSetup} names (the node's shared pool), so a request handed from the gateway to
+     * the relay is a queue push on the running thread, not a thread wake-up.
      */
-    private static void sharePool(Map<String, Object> c, int threads) {
+    private static void sharePool(Map<String, Object> c, int threads, boolean onNodePool) {
         if (threads == GlobalSessionsSettings.SEPARATE_POOLS) {
             return;
         }
         String shared = "pekko.actor.default-dispatcher";
-        c.put(shared + ".executor", "fork-join-executor");
-        c.put(shared + ".fork-join-executor.parallelism-min", threads);
-        c.put(shared + ".fork-join-executor.parallelism-max", threads);
+        if (onNodePool) {
+            c.put(shared + ".executor", "default-executor");
+        } else {
+            c.put(shared + ".executor", "fork-join-executor");
+            c.put(shared + ".fork-join-executor.parallelism-min", threads);
+            c.put(shared + ".fork-join-executor.parallelism-max", threads);
+        }
         c.put("pekko.actor.internal-dispatcher", shared);
         c.put("pekko.remote.artery.advanced.use-dispatcher", shared);
         c.put("pekko.io.tcp.worker-dispatcher", shared);

@@ -61,6 +61,28 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
     }
 
     /**
+     * How far above {@code port} a node's cluster port is. A node listens on two ports: {@code port}
+     * for applications and operators (its client gateway), and {@code port + 1} for the other nodes
+     * (cluster membership, sharding, replication), which accepts node certificates only.
+     */
+    public static final int CLUSTER_PORT_OFFSET = 1;
+
+    /** The port the other nodes reach this node's cluster member at (0 with {@code port} 0: a free one). */
+    public int clusterPort() {
+        return port == 0 ? 0 : port + CLUSTER_PORT_OFFSET;
+    }
+
+    /** Where the cluster member of the node at {@code node} (its {@code port}) listens. */
+    public static HostPort clusterAddress(HostPort node) {
+        return new HostPort(node.host(), node.port() + CLUSTER_PORT_OFFSET);
+    }
+
+    /** The node address ({@code host:port}) of the cluster member at {@code cluster}. */
+    public static HostPort nodeAddress(HostPort cluster) {
+        return new HostPort(cluster.host(), cluster.port() - CLUSTER_PORT_OFFSET);
+    }
+
+    /**
      * Transport security. With {@code enabled}, either the PEM trio ({@code keyFile},
      * {@code certFile}, {@code caFile}) or the PKCS12 pair ({@code keyStore}, {@code trustStore})
      * is set, and the files exist.

@@ -68,7 +68,8 @@ public final class SettingsReader {
                 "must be letters, digits, '-' or '_'");
         String hostname = get("hostname", config::getString);
         check("hostname", hostname, !hostname.isBlank(), "must not be empty");
-        int port = port("port", true);
+        // port + 1 is the node's cluster port (GlobalSessionsSettings.CLUSTER_PORT_OFFSET)
+        int port = intIn("port", 0, 65_535 - GlobalSessionsSettings.CLUSTER_PORT_OFFSET);
         List<HostPort> seedNodes = addresses("seed-nodes");
         Tls tls = tls();
         Hashing hashing = new Hashing(get("hashing.seed", config::getLong), intIn("hashing.shards", 1, 65_536));

@@ -65,6 +65,39 @@ class PekkoConfigTest {
     }
 
     @Test
+    void aGatewayRunsOnItsNodesThreads() throws Exception {
+        ActorSystem<Void> node = start("gateway-node", "1");
+        GlobalSessionsSettings gatewaySettings = SettingsReader.read(ConfigFactory.parseMap(Map.of("global-sessions.tls.enabled", false,
+                "global-sessions.port", 0, "global-sessions.dispatcher-threads", "1", "global-sessions.system-name", "gateway-own")),
+                "test");
+        ActorSystem<Void> gateway = NodeBootstrap.startGateway(Behaviors.setup(context -> {
+            Adapter.actorOf(context, Props.create(ThreadName.class), "echo");
+            return Behaviors.empty();
+        }), gatewaySettings, node.executionContext());
+        systems.add(gateway);
+        ActorSystem<Void> client = start("gateway-client", "1");
+
+        Object thread = ask(client, gateway.address() + "/user/echo");
+        assertTrue(String.valueOf(thread).startsWith("gateway-node-pekko.actor.default-dispatcher-"),
+                "the gateway's actor ran on " + thread + ", not on the node's pool");
+        Set<String> pools = withoutOwnThreads(pools("gateway-own-"));
+        assertEquals(Set.of("pekko.io.pinned-dispatcher"), pools, "the gateway's own pools: only its TCP selector");
+    }
+
+    @Test
+    void aNodesClusterPortIsOneAboveItsPort() {
+        GlobalSessionsSettings node = SettingsReader.read(ConfigFactory.parseMap(Map.of("global-sessions.tls.enabled", false,
+                "global-sessions.port", 25520, "global-sessions.seed-nodes", List.of("10.0.0.1:25520"))), "test");
+        assertEquals(25521, PekkoConfig.of(node, PekkoConfig.Kind.NODE).getInt("pekko.remote.artery.canonical.port"));
+        assertEquals(List.of("pekko://global-sessions@10.0.0.1:25521"),
+                PekkoConfig.of(node, PekkoConfig.Kind.NODE).getStringList("pekko.cluster.seed-nodes"));
+        assertEquals(25520, PekkoConfig.of(node, PekkoConfig.Kind.GATEWAY).getInt("pekko.remote.artery.canonical.port"));
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(org.globalsessions.runtime.config.SettingsException.class,
+                () -> SettingsReader.read(ConfigFactory.parseMap(Map.of("global-sessions.port", 65_535)), "test"));
+        assertTrue(refused.getMessage().contains("port") && refused.getMessage().contains("65534"), refused.getMessage());
+    }
+
+    @Test
     void autoIsOneThreadPerTwoCoresAndAtLeastOne() {
         assertEquals(1, GlobalSessionsSettings.autoDispatcherThreads(1));
         assertEquals(1, GlobalSessionsSettings.autoDispatcherThreads(2));
@@ -90,14 +123,16 @@ class PekkoConfigTest {
 
     /** A message to the echo actor of {@code server} and its answer, over Artery (asked again until the echo is up). */
     private static void roundTrip(ActorSystem<Void> client, ActorSystem<Void> server) throws Exception {
-        String path = server.address() + "/user/echo";
+        assertEquals("ping", ask(client, server.address() + "/user/echo"));
+    }
+
+    /** The answer of the actor at {@code path} to "ping", asked from {@code client} (again until it is up). */
+    private static Object ask(ActorSystem<Void> client, String path) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             try {
-                Object answer = Patterns.ask(client.classicSystem().actorSelection(path), "ping", Duration.ofSeconds(2))
+                return Patterns.ask(client.classicSystem().actorSelection(path), "ping", Duration.ofSeconds(2))
                         .toCompletableFuture().get(5, TimeUnit.SECONDS);
-                assertEquals("ping", answer);
-                return;
             } catch (ExecutionException e) {
                 if (System.nanoTime() - deadline > 0) {
                     throw e;
@@ -128,6 +163,14 @@ class PekkoConfigTest {
 
     private static long threads(String prefix) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+    }
+
+    /** Answers every message with the name of the thread it ran on. */
+    static final class ThreadName extends AbstractActor {
+        @Override
+        public Receive createReceive() {
+            return receiveBuilder().matchAny(m -> getSender().tell(Thread.currentThread().getName(), getSelf())).build();
+        }
     }
 
     /** Answers every message with itself. */
