@@ -267,6 +267,23 @@ final class SegmentOps {
         return value;
     }
 
+    /**
+     * Copies the value of a live record into {@code target} if it fits, else nothing, and
+     * returns its length: {@link #value} without the allocation, with the same checks.
+     */
+    int valueInto(long r, byte[] target) {
+        int k = keyLength(r);
+        int v = valueLength(r);
+        checkLengths(k, v);
+        if (v == TOMBSTONE) {
+            throw new CorruptSegmentException("record read as live holds a tombstone"); // only a torn read sees this
+        }
+        if (v <= target.length) {
+            copyOut(r + KEY_OFFSET + k, target, 0, v);
+        }
+        return v;
+    }
+
     /** Slides the expiry of a record with a TTL; an ordered 8-byte store, never torn. */
     static void touch(long r, long now) {
         long ttl = ttlMillis(r);

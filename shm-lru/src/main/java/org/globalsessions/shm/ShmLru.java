@@ -71,7 +71,9 @@ public final class ShmLru implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
     /** Reads without the lock spoiled by writers before a lookup takes the lock instead. */
     private static final int UNLOCKED_ATTEMPTS = 4;
-    /** {@link #peek}'s answer when only the locked path can answer; compared by identity. */
+    /** {@link #peek}'s answer when only the locked path can answer (no record lies at address -1). */
+    private static final long NEEDS_LOCK_RECORD = -1;
+    /** A lookup's answer without the lock when only the locked path can answer; compared by identity. */
     private static final Entry NEEDS_LOCK = new Entry(null, 0, 0, 0, true);
     /** Where tables live by default: memory-backed, so the mapped file never touches a disk. */
     public static final Path DEFAULT_DIRECTORY = Path.of("/dev/shm");
@@ -194,7 +196,8 @@ public final class ShmLru implements AutoCloseable {
             }
             Entry seen;
             try {
-                seen = peek(s, key, hash, now);
+                long r = peek(s, key, hash, now);
+                seen = r == NEEDS_LOCK_RECORD ? NEEDS_LOCK : r == 0 ? null : entryAt(r);
             } catch (CorruptSegmentException torn) {
                 seen = NEEDS_LOCK; // a torn read if the segment changed, else a real fault the locked path repairs
             }
@@ -206,36 +209,133 @@ public final class ShmLru implements AutoCloseable {
                 return seen;
             }
         }
-        return lockedSegment(segment, x -> getEntryLocked(x, key, hash, now));
+        return lockedSegment(segment, x -> {
+            long r = recordLocked(x, key, hash, now);
+            return r == 0 ? null : entryAt(r);
+        });
     }
 
     /**
-     * What a lookup without the lock finds: the entry, null, or {@link #NEEDS_LOCK} when the
-     * answer requires a change (an expired entry to free, a hit due to move to the LRU front).
-     * The caller validates the segment's sequence before trusting it.
+     * Copies the value stored for {@code key} into {@code buffer} and returns its length, or
+     * {@link #MISSING} (-1) if it is absent, expired or removed (a tombstone): {@link #get}
+     * without allocating anything, for a caller that reuses its buffer. If the value is longer
+     * than {@code buffer}, nothing is copied and its length is returned all the same: compare
+     * the result with {@code buffer.length} and call again with a buffer at least that long (a
+     * buffer of {@link ShmLruSettings#recordSize()} bytes always fits). Counts and moves in the
+     * LRU order as {@link #get} does.
+     *
+     * <p>The bytes past the returned length are left as they were; a read without the lock that
+     * a writer spoiled is copied again, so the bytes up to the length are one writer's, whole.
+     *
+     * @throws IllegalArgumentException if {@code key} is empty or longer than the record size
+     * @throws NullPointerException     if {@code key} or {@code buffer} is null
      */
-    private Entry peek(long s, byte[] key, long hash, long now) {
+    public int getInto(byte[] key, byte[] buffer) {
+        checkKey(key);
+        Objects.requireNonNull(buffer, "buffer");
+        checkOpen();
+        try {
+            return getIntoUnguarded(key, buffer);
+        } catch (InternalError fault) {
+            throw truncated(fault);
+        }
+    }
+
+    /** {@link #getInto}'s answer when the table holds no live value of the key. */
+    public static final int MISSING = -1;
+
+    private int getIntoUnguarded(byte[] key, byte[] buffer) {
+        long hash = ops.hash(key);
+        int segment = ops.segmentOf(hash);
+        long s = ops.segment(segment);
+        long now = clock.getAsLong();
+        for (int attempt = 0; attempt < UNLOCKED_ATTEMPTS; attempt++) {
+            long seq = SegmentOps.readSeq(s);
+            if ((seq & 1) != 0) {
+                Thread.onSpinWait(); // a holder is changing the segment
+                continue;
+            }
+            long r;
+            int length = MISSING;
+            try {
+                r = peek(s, key, hash, now);
+                if (r != 0 && r != NEEDS_LOCK_RECORD && !SegmentOps.isTombstone(r)) {
+                    length = ops.valueInto(r, buffer);
+                }
+            } catch (CorruptSegmentException torn) {
+                r = NEEDS_LOCK_RECORD; // a torn read if the segment changed, else a real fault the locked path repairs
+            }
+            if (SegmentOps.validate(s, seq)) {
+                if (r == NEEDS_LOCK_RECORD) {
+                    break;
+                }
+                (length == MISSING ? unlockedMisses : unlockedHits).increment();
+                return length;
+            }
+        }
+        return getIntoLocked(segment, s, key, hash, now, buffer);
+    }
+
+    /**
+     * {@link #lockedSegmentUnguarded} written out for {@link #getInto}: a lambda would capture
+     * the key and buffer (an allocation per call), and its boxed {@code int} another; this path
+     * runs about once per LRU resolution per entry, so the hit stays allocation-free.
+     */
+    private int getIntoLocked(int segment, long s, byte[] key, long hash, long now, byte[] buffer) {
+        lock(segment, s);
+        try {
+            try {
+                return valueIntoLocked(s, key, hash, now, buffer);
+            } catch (CorruptSegmentException first) {
+                repairCorrupt(segment, s, first);
+                try {
+                    return valueIntoLocked(s, key, hash, now, buffer);
+                } catch (CorruptSegmentException second) {
+                    throw stillCorrupt(segment, second);
+                }
+            }
+        } finally {
+            unlock(s);
+        }
+    }
+
+    private int valueIntoLocked(long s, byte[] key, long hash, long now, byte[] buffer) {
+        long r = recordLocked(s, key, hash, now);
+        return r == 0 || SegmentOps.isTombstone(r) ? MISSING : ops.valueInto(r, buffer);
+    }
+
+    /**
+     * What a lookup without the lock finds: the entry's record, 0 for none, or
+     * {@link #NEEDS_LOCK_RECORD} when the answer requires a change (an expired entry to free, a
+     * hit due to move to the LRU front). The caller reads the record, then validates the
+     * segment's sequence before trusting what it read.
+     */
+    private long peek(long s, byte[] key, long hash, long now) {
         int pos = ops.find(s, key, hash);
         if (pos < 0) {
-            return null;
+            return 0;
         }
         long r = ops.record(s, ops.slotRecordChecked(s, ops.readSlot(s, pos)));
         if (SegmentOps.isExpired(r, now)) {
-            return NEEDS_LOCK;
+            return NEEDS_LOCK_RECORD;
         }
         long sinceUsed = now - SegmentOps.usedAt(r);
         if (!SegmentOps.isTombstone(r) && (sinceUsed >= lruResolutionMillis || sinceUsed < 0)) {
-            return NEEDS_LOCK;
+            return NEEDS_LOCK_RECORD;
         }
-        return entryAt(r);
+        return r;
     }
 
-    private Entry getEntryLocked(long s, byte[] key, long hash, long now) {
+    /**
+     * Under the segment's lock: the live record of {@code key} (a hit moves it to the LRU front),
+     * a tombstone's record, or 0 after freeing an expired one; hits and misses counted.
+     */
+    private long recordLocked(long s, byte[] key, long hash, long now) {
         int pos = ops.find(s, key, hash);
         long r = pos < 0 ? 0 : liveRecordAt(s, pos);
         if (r == 0) {
             SegmentOps.count(s, MISSES_OFFSET);
-            return null;
+            return 0;
         }
         if (SegmentOps.isTombstone(r)) {
             SegmentOps.count(s, MISSES_OFFSET);
@@ -243,7 +343,7 @@ public final class ShmLru implements AutoCloseable {
             ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)), now);
             SegmentOps.count(s, HITS_OFFSET);
         }
-        return entryAt(r);
+        return r;
     }
 
     /** The entry record {@code r} holds: a tombstone, or a value with its version and expiry. */

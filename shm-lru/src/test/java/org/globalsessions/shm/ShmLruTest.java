@@ -503,4 +503,55 @@ class ShmLruTest {
         assertTrue(e.getMessage().endsWith("is closed"));
         t.close();
     }
+
+    @Test
+    void getIntoCopiesAHitAndReturnsItsLength() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            t.put("a", b("one"), null);
+            byte[] buffer = b("xxxxxx");
+            assertEquals(3, t.getInto(b("a"), buffer), "a hit read without the lock");
+            assertEquals("onexxx", new String(buffer, UTF_8), "the value at the start, the rest untouched");
+            t.put("a", b("three"), null);
+            now.addAndGet(1_000); // past the LRU resolution: this lookup takes the lock to move the entry to the front
+            assertEquals(5, t.getInto(b("a"), buffer));
+            assertEquals("threex", new String(buffer, UTF_8));
+            assertEquals(2, t.stats().hits());
+        }
+    }
+
+    @Test
+    void getIntoReturnsMissingForAbsentRemovedTombstonedAndExpiredKeys() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            byte[] buffer = new byte[8];
+            assertEquals(ShmLru.MISSING, t.getInto(b("never"), buffer));
+            t.put("removed", b("v"), null);
+            t.remove("removed");
+            assertEquals(ShmLru.MISSING, t.getInto(b("removed"), buffer));
+            t.putIfNewer(b("gone"), b("v"), 1, null);
+            t.tombstone(b("gone"), 2, Duration.ofSeconds(10));
+            assertEquals(ShmLru.MISSING, t.getInto(b("gone"), buffer), "a tombstone is a miss");
+            t.put("short", b("v"), Duration.ofSeconds(1));
+            now.addAndGet(1_000);
+            assertEquals(ShmLru.MISSING, t.getInto(b("short"), buffer), "expired");
+            assertArrayEquals(new byte[8], buffer, "nothing was copied");
+            assertEquals(4, t.stats().misses());
+            assertEquals(1, t.stats().expirations(), "the lookup freed the expired entry");
+        }
+    }
+
+    @Test
+    void getIntoABufferTooSmallCopiesNothingAndReturnsTheLengthNeeded() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            t.put("a", b("twelve bytes"), null);
+            byte[] small = new byte[4];
+            assertEquals(12, t.getInto(b("a"), small));
+            assertArrayEquals(new byte[4], small);
+            byte[] exact = new byte[12];
+            assertEquals(12, t.getInto(b("a"), exact));
+            assertArrayEquals(b("twelve bytes"), exact);
+            assertThrows(NullPointerException.class, () -> t.getInto(b("a"), null));
+            IllegalArgumentException empty = assertThrows(IllegalArgumentException.class, () -> t.getInto(new byte[0], exact));
+            assertEquals("key is empty", empty.getMessage());
+        }
+    }
 }
