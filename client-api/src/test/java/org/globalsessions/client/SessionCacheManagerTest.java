@@ -152,6 +152,56 @@ class SessionCacheManagerTest {
         assertEquals(hostA.tableStats().hits(), registryA.get("global_sessions_table_hits").tag("table", "l1").functionCounter().count());
     }
 
+    private static double gets(MeterRegistry registry, String tier) {
+        return registry.get("global_sessions_client_gets").tag("tier", tier).counter().count();
+    }
+
+    private static double allGets(MeterRegistry registry) {
+        return registry.get("global_sessions_client_gets").counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    @Test
+    void getIntoCopiesAnL1HitIntoTheBufferAndCountsIt() throws Exception {
+        byte[] token = "token-into".getBytes(StandardCharsets.UTF_8);
+        done(hostA.set("into-1", token));
+        await().atMost(Duration.ofSeconds(30)).until(hostA::l1Leased);
+        double l1 = gets(registryA, "l1");
+        byte[] buffer = new byte[hostA.maxSessionBytes()];
+        assertEquals(token.length, hostA.getInto("into-1", buffer));
+        assertArrayEquals(token, java.util.Arrays.copyOf(buffer, token.length));
+        assertEquals(l1 + 1, gets(registryA, "l1"));
+
+        byte[] small = new byte[3];
+        assertEquals(token.length, hostA.getInto("into-1", small), "too short: the length it needs");
+        assertArrayEquals(new byte[3], small, "and nothing copied");
+
+        assertEquals(SessionCacheManager.NOT_LOCAL, hostA.getInto("into-nowhere", buffer), "not on this host");
+        done(hostA.delete("into-1"));
+        assertEquals(SessionCacheManager.NOT_LOCAL, hostA.getInto("into-1", buffer), "logged out: get answers it");
+        assertEquals(l1 + 2, gets(registryA, "l1"), "only the two hits are counted");
+
+        assertEquals("key is empty", assertThrows(IllegalArgumentException.class, () -> hostA.getInto("", buffer)).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> hostA.getInto("a b", buffer)).getMessage().contains("whitespace"));
+        assertThrows(NullPointerException.class, () -> hostA.getInto("into-1", null));
+    }
+
+    @Test
+    void everyGetIsCountedOnceByTheTierThatAnsweredAndOnlyRemoteOnesAreTimed() throws Exception {
+        done(hostA.set("count-1", new byte[] {3}));
+        MeterRegistry registryB = hostB.meterRegistry();
+        double before = allGets(registryB);
+        long timed = registryB.get("global_sessions_client_request").tag("path", "get").tag("outcome", "ok").timer().count();
+        double l1 = gets(registryB, "l1");
+        for (int i = 0; i < 3; i++) {
+            assertTrue(done(hostB.get("count-1")).isPresent());
+        }
+        assertTrue(done(hostB.get("count-nowhere")).isEmpty());
+        assertEquals(before + 4, allGets(registryB), "one count per get");
+        long remote = registryB.get("global_sessions_client_request").tag("path", "get").tag("outcome", "ok").timer().count() - timed;
+        assertEquals(4 - (gets(registryB, "l1") - l1), remote, "every get L1 did not answer is timed");
+        assertTrue(gets(registryB, "none") >= 1);
+    }
+
     @Test
     void aClientServesItsMetricsWhenGivenAPort() throws Exception {
         var files = cluster.files;

@@ -203,22 +203,49 @@ public final class EdgeCache implements AutoCloseable {
     }
 
     /**
+     * Copies the value of session {@code key} into {@code buffer} if this host's table holds a
+     * live value and may answer (an L1 hit, counted as {@link #l1Hit} counts it) and returns its
+     * length; {@link ShmLru#MISSING} (-1) otherwise: a miss, a tombstone or no lease, which
+     * {@link #get} answers. A value longer than {@code buffer} is not copied: its length is
+     * returned all the same ({@link ShmLru#getInto}). Allocates nothing for an ASCII key of a
+     * length this thread has used before.
+     */
+    public int l1Into(String key, byte[] buffer) {
+        byte[] k = checkKey(key, true);
+        if (!lease.fresh(System.nanoTime())) {
+            return ShmLru.MISSING; // checked first, so the buffer is untouched by a value that may not be served
+        }
+        int length = l1.getInto(k, buffer);
+        if (length != ShmLru.MISSING) {
+            l1Hits.increment();
+        }
+        return length;
+    }
+
+    /**
      * The session for {@code key}: completed at once on an L1 hit, else when a relay or relief
      * tier answers. Empty if no tier has it (or it was deleted).
      */
     public CompletableFuture<Optional<Session>> get(String key) {
         Session local = l1Hit(key);
-        return local == null ? getFromRelay(key)
+        return local == null ? afterL1Miss(key)
                 : CompletableFuture.completedFuture(local == DELETED ? Optional.empty() : Optional.of(local));
     }
 
     /**
      * The session for {@code key} as the relay and the tiers behind it know it, whatever this
-     * host's table holds: what {@link #get} does after an L1 miss.
-     * Concurrent lookups of one key share one request.
+     * host's table holds. Concurrent lookups of one key share one request.
      */
     public CompletableFuture<Optional<Session>> getFromRelay(String key) {
         checkKey(key);
+        return afterL1Miss(key);
+    }
+
+    /**
+     * What {@link #get} does once {@link #l1Hit} returned null for {@code key}: asks its relay.
+     * The key is not checked again ({@code l1Hit} checked it).
+     */
+    public CompletableFuture<Optional<Session>> afterL1Miss(String key) {
         checkOpen();
         CompletableFuture<Optional<Session>> created = new CompletableFuture<>();
         CompletableFuture<Optional<Session>> shared = inflight.putIfAbsent(key, created);
@@ -461,15 +488,33 @@ public final class EdgeCache implements AutoCloseable {
 
     // ---- helpers ------------------------------------------------------------------------------
 
+    /**
+     * Per thread, one array per key length for the ASCII keys of {@link #l1Into}: session ids
+     * of one application have one length, so after its first lookup a thread encodes its keys
+     * into the same array. Safe because the table reads the key and keeps nothing.
+     */
+    private static final ThreadLocal<byte[][]> ASCII_KEYS = ThreadLocal.withInitial(() -> new byte[MAX_KEY_BYTES + 1][]);
+
     /** A session key: 1–256 bytes of UTF-8, no whitespace or control characters. */
     static byte[] checkKey(String key) {
+        return checkKey(key, false);
+    }
+
+    /**
+     * {@link #checkKey(String)}; with {@code reuse}, an ASCII key is encoded in the same pass
+     * into this thread's array of its length ({@link #ASCII_KEYS}), valid until the thread's
+     * next call: no allocation.
+     */
+    private static byte[] checkKey(String key, boolean reuse) {
         if (key == null) {
             throw new NullPointerException("key");
         }
         if (key.isEmpty()) {
             throw new IllegalArgumentException("key is empty");
         }
-        for (int i = 0; i < key.length(); i++) {
+        int n = key.length();
+        byte[] ascii = reuse && n <= MAX_KEY_BYTES ? asciiScratch(n) : null;
+        for (int i = 0; i < n; i++) {
             char c = key.charAt(i);
             if ((c <= ' ' || c >= 0x7f) && (Character.isWhitespace(c) || Character.isISOControl(c))) { // printable ASCII: fine
                 // The key itself stays out of the message (session ids are secrets): its tag names it.
@@ -477,12 +522,31 @@ public final class EdgeCache implements AutoCloseable {
                         + (Character.isWhitespace(c) ? "whitespace" : "a control character") + " (U+"
                         + String.format("%04X", (int) c) + ") at index " + i);
             }
+            if (ascii != null) {
+                if (c < 0x80) {
+                    ascii[i] = (byte) c;
+                } else {
+                    ascii = null; // not ASCII: UTF-8 below
+                }
+            }
+        }
+        if (ascii != null) {
+            return ascii;
         }
         byte[] bytes = bytes(key);
         if (bytes.length > MAX_KEY_BYTES) {
             throw new IllegalArgumentException("key length=" + bytes.length + " bytes exceeds the maximum of " + MAX_KEY_BYTES);
         }
         return bytes;
+    }
+
+    private static byte[] asciiScratch(int length) {
+        byte[][] byLength = ASCII_KEYS.get();
+        byte[] scratch = byLength[length];
+        if (scratch == null) {
+            scratch = byLength[length] = new byte[length];
+        }
+        return scratch;
     }
 
     private void checkOpen() {
