@@ -101,6 +101,7 @@ public class ClientL1Bench extends BenchBase {
     public static class Reader {
         Cursor cursor;
         final byte[] using = new byte[VALUE_SIZE];
+        final byte[] into = new byte[RECORD_SIZE];
 
         @Setup(Level.Trial)
         public void setUp(Host host, ThreadParams thread) {
@@ -129,6 +130,25 @@ public class ClientL1Bench extends BenchBase {
     @Benchmark
     public Object tableEntry(Host h, Reader r) {
         return hit(h.table.getEntry(h.keyBytes[r.cursor.next()]));
+    }
+
+    /** The table's allocation-free read: key bytes ready, the value copied into a reused array. */
+    @Benchmark
+    public int tableGetInto(Host h, Reader r) {
+        return hitLength(h.table.getInto(h.keyBytes[r.cursor.next()], r.into));
+    }
+
+    /** {@link SessionCacheManager#getInto}: the application's allocation-free L1 hit, from a String key. */
+    @Benchmark
+    public int getInto(Host h, Reader r) {
+        return hitLength(h.manager.getInto(h.keys[r.cursor.next()], r.into));
+    }
+
+    private static int hitLength(int length) {
+        if (length < 0) {
+            throw new IllegalStateException("an L1 read missed: the benchmark measures hits only");
+        }
+        return length;
     }
 
     /** {@link SessionCacheManager#getLocal}: key checked and encoded, no future. */
