@@ -48,7 +48,7 @@ import org.globalsessions.shm.ShmLru;
  *   <li><b>get</b>: an L1 hit is served in the caller's thread (a completed future, no actor
  *   hop), and so is an L1 tombstone (empty: a tombstone is final). A miss sends one lookup per key to the key's relay straight from the caller's
  *   thread ({@code tell} is thread-safe): concurrent gets of one key share it (single-flight).
- *   The answer arrives at the actor, which writes the value into L1 and completes the future.
+ *   The answer arrives at the actor, which completes the future, then writes the value into L1.
  *   Lookups leave through the {@link LookupWindow}.</li>
  *   <li><b>set</b>: a new version from the hybrid clock, written into L1 at once (so this host
  *   reads its own write), then sent to the relay; the future completes when every copy of the

@@ -171,21 +171,32 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
 
     // ---- replies ------------------------------------------------------------------------------
 
+    /**
+     * Completes the caller's get first, then keeps the value in L1, on this same actor. The order
+     * changes neither answer: the caller gets the value upstream sent whichever comes first, and
+     * whether L1 keeps it is decided by when it was asked, not by when the caller heard (an
+     * invalidation that reaches this actor is handled after this message, so it still tombstones
+     * what is written here; a write or delete by the caller after it heard carries a newer version
+     * than the one observed just below, and putIfNewer refuses this older one). What it does
+     * change: for about a microsecond after a get completes, this host's L1 may not hold the value
+     * yet, so a get in that window asks the relay again.
+     */
     private void onFound(EdgeCommand.Found found) {
         clock.observe(found.version());
         PendingRequests.Pending asked = requests.get(found.requestId());
         // An answer that took longer than a lease may predate a delete this edge was told about
         // meanwhile (and a late one, whose request timed out, is older still): pass it on, don't keep it.
-        if (asked != null && System.nanoTime() - asked.sentNanos() < leaseNanos) {
+        boolean keep = asked != null && System.nanoTime() - asked.sentNanos() < leaseNanos;
+        CompletableFuture<Optional<EdgeCache.Session>> future = requests.take(found.requestId(), PendingRequests.Kind.GET);
+        if (future != null) {
+            future.complete(Optional.of(new EdgeCache.Session(found.value(), found.version(), found.expiresAtMillis(), found.tier())));
+        }
+        if (keep) {
             try {
                 l1.putIfNewer(EdgeCache.bytes(found.key()), found.value(), found.version(), Duration.ofMillis(found.ttlMillis()), found.expiresAtMillis());
             } catch (IllegalArgumentException e) {
                 log.debug("edge: a session larger than L1 records is not cached: {}", e.getMessage());
             }
-        }
-        CompletableFuture<Optional<EdgeCache.Session>> future = requests.take(found.requestId(), PendingRequests.Kind.GET);
-        if (future != null) {
-            future.complete(Optional.of(new EdgeCache.Session(found.value(), found.version(), found.expiresAtMillis(), found.tier())));
         }
     }
 

@@ -86,6 +86,8 @@ class TierTest {
         assertEquals(version, remote.get().version());
         assertTrue(remote.get().tier() == Tier.L2 || remote.get().tier() == Tier.EXPANSION, remote.get().tier().toString());
 
+        // The answer completes the get before the edge writes L1 (EdgeCacheActor.onFound): wait for it.
+        await().atMost(Duration.ofSeconds(5)).until(() -> hostB.getLocal("flow-1").isPresent());
         Optional<EdgeCache.Session> local = done(hostB.get("flow-1"));
         assertEquals(Tier.L1, local.get().tier(), "the value was written into host B's L1");
         assertArrayEquals(bytes("alice"), hostB.getLocal("flow-1").orElseThrow().value());
@@ -141,7 +143,7 @@ class TierTest {
     void deleteMissesEverywhereAndAStaleCopyIsRefused() throws Exception {
         long version = done(hostA.set("logout-1", bytes("bob"), null));
         assertTrue(done(hostB.get("logout-1")).isPresent());
-        assertTrue(hostB.getLocal("logout-1").isPresent(), "host B caches it");
+        await().atMost(Duration.ofSeconds(5)).until(() -> hostB.getLocal("logout-1").isPresent()); // "host B caches it", just after answering
 
         done(hostA.delete("logout-1"));
         assertTrue(hostB.getLocal("logout-1").isEmpty(), "the acknowledged delete reached host B's L1");
