@@ -213,6 +213,38 @@ public final class Certificates {
         }
     }
 
+    /**
+     * Refuses a private key that is not the one of {@code certificate}: a certificate replaced while
+     * its key is not yet (or the other way round) would be presented with a key that cannot prove it.
+     * The key signs a probe that the certificate's public key must verify.
+     */
+    public static void requireMatchingKey(PrivateKey key, X509Certificate certificate, Path keyFile, Path certFile) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> key.getAlgorithm();
+        };
+        boolean matches;
+        try {
+            byte[] probe = new byte[32];
+            RANDOM.nextBytes(probe);
+            java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(probe);
+            matches = verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            matches = false;
+        }
+        if (!matches) {
+            throw new IllegalArgumentException(keyFile + " is not the private key of " + certFile + " ("
+                    + certificate.getSubjectX500Principal().getName() + "): replace both together");
+        }
+    }
+
     /** Reads every PEM certificate in {@code file} (a CA bundle holds several). */
     public static List<X509Certificate> readCertificates(Path file) {
         List<X509Certificate> all = new ArrayList<>();

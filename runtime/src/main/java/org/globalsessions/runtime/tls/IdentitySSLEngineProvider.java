@@ -166,8 +166,11 @@ public final class IdentitySSLEngineProvider implements SSLEngineProvider {
             char[] password;
             if (config.hasPath("key-file")) {
                 password = new char[0];
-                X509Certificate own = Certificates.readCertificate(Path.of(config.getString("cert-file")));
-                PrivateKey key = Certificates.readPrivateKey(Path.of(config.getString("key-file")));
+                Path certFile = Path.of(config.getString("cert-file"));
+                Path keyFile = Path.of(config.getString("key-file"));
+                X509Certificate own = Certificates.readCertificate(certFile);
+                PrivateKey key = Certificates.readPrivateKey(keyFile);
+                Certificates.requireMatchingKey(key, own, keyFile, certFile);
                 keys.load(null, null);
                 keys.setKeyEntry("own", key, password, new Certificate[] {own});
                 trust.load(null, null);

@@ -30,6 +30,21 @@ class IdentityTest {
         }
     }
 
+    /** A rotation replaces a key and its certificate one file at a time: a reload in between must not pair them. */
+    @Test
+    void aKeyIsUsedOnlyWithItsOwnCertificate() {
+        Certificates.Authority ca = Certificates.newAuthority("test CA");
+        Certificates.NodeFiles app = Certificates.writeIdentity(ca, dir, "app", Identity.APP, List.of());
+        Certificates.NodeFiles node = Certificates.writeIdentity(ca, dir, "node", Identity.NODE, List.of("127.0.0.1"));
+        Certificates.requireMatchingKey(Certificates.readPrivateKey(app.keyFile()), Certificates.readCertificate(app.certFile()),
+                app.keyFile(), app.certFile());
+        IllegalArgumentException mixed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Certificates.requireMatchingKey(Certificates.readPrivateKey(node.keyFile()),
+                        Certificates.readCertificate(app.certFile()), node.keyFile(), app.certFile()));
+        assertEquals(node.keyFile() + " is not the private key of " + app.certFile() + " (CN=global-sessions-app): replace both "
+                + "together", mixed.getMessage());
+    }
+
     @Test
     void aCertificateWithoutARoleHasNoIdentity() throws Exception {
         Certificates.Authority ca = Certificates.newAuthority("test CA");
