@@ -67,6 +67,10 @@ final class RelayFront {
                     links.remove(stopped.edge(), stopped.link());
                     return Behaviors.same();
                 })
+                .onAnyMessage(other -> {
+                    dropped(other);
+                    return Behaviors.same();
+                })
                 .build();
     }
 
@@ -76,11 +80,7 @@ final class RelayFront {
             return command;
         }
         if (!CLIENT_PROTOCOL.contains(command.getClass())) {
-            if (loggedTypes.add(command.getClass())) {
-                context.getLog().warn("gateway: dropped a {} sent to the relay on this node's client port: only the client "
-                        + "protocol is served there (nodes talk to each other on the cluster port); further ones are dropped "
-                        + "silently", command.getClass().getSimpleName());
-            }
+            dropped(command);
             return null;
         }
         ActorRef<EdgeCommand> link = link(edgeOf(command));
@@ -108,6 +108,15 @@ final class RelayFront {
         } else {
             RelayCommand.IndexList l = (RelayCommand.IndexList) command;
             return new RelayCommand.IndexList(l.principal(), l.requestId(), link);
+        }
+    }
+
+    /** Logs, once per type, a message that is not the client protocol's (e.g. a replica's, sent with an application's key). */
+    private void dropped(Object message) {
+        if (loggedTypes.add(message.getClass())) {
+            context.getLog().warn("gateway: dropped a {} sent to the relay on this node's client port: only the client "
+                    + "protocol is served there (nodes talk to each other on the cluster port); further ones are dropped "
+                    + "silently", message.getClass().getSimpleName());
         }
     }
 

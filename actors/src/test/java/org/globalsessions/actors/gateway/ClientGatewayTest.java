@@ -101,6 +101,9 @@ class ClientGatewayTest {
         front.tell(new RelayCommand.WriterSlot(3, System.nanoTime()));
         front.tell(new RelayCommand.PeerHeartbeat(relay.getRef().unsafeUpcast(), 1));
         front.tell(new RelayCommand.Stored(1, "session-3", 1, true, 0, 2));
+        // a replica's copy request (the whole shard's contents to its reply address), not a relay message at all
+        front.<Object>unsafeUpcast().tell(new org.globalsessions.actors.relief.ReplicaSync.SyncRequest(
+                TestProbe.<org.globalsessions.actors.relief.ReplicaSync.SyncChunk>create(edgeSystem).getRef(), 1));
         // a reply address naming the gateway's own front: answers would go nowhere an application is
         front.tell(new RelayCommand.Get("session-3", 1, front.unsafeUpcast(), 0));
         front.tell(new RelayCommand.Touch("session-3"));
