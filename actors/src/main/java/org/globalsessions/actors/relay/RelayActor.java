@@ -359,6 +359,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         }
         pendingPuts.remove(stored.token());
         RelayCommand.Put put = pending.put();
+        put.replyTo().tell(new EdgeCommand.PutAck(put.requestId(), put.key(), put.version(), stored.replicas()));
         putDone(put);
         cache(put.key(), put.value(), put.version(), put.ttlMillis());
         if (settings.relay().publishArrivals()) {

@@ -354,8 +354,7 @@ public final class ExpansionReplica {
         core.metrics.write(Tier.EXPANSION, result.stored());
         if (result.stored()) {
             demotions.remove(put.key()); // an older version on its way to aging: the aging replica may keep it or not
-            put.replyTo().tell(new EdgeCommand.PutAck(put.requestId(), put.key(), put.version(), core.replica, put.acksNeeded()));
-            afterWrite(result.evicted());
+            afterWrite(result.evicted()); // acknowledged by the relay, once every replica reported it Stored
         } else if (result.tooLarge() > 0) {
             core.metrics.tooLarge(Tier.EXPANSION);
             put.replyTo().tell(new EdgeCommand.Failed(put.requestId(), put.key(), core.who() + ": the session takes "

@@ -305,8 +305,11 @@ class RelayActorTest {
         relay.tell(byReplica0);
         relay.tell(byReplica0); // a duplicate report of the same replica
         sibling.expectNoMessage(Duration.ofMillis(300));
+        edge.expectNoMessage(Duration.ofMillis(100)); // nor acknowledged
         assertNull(l2.getEntry(bytes("session-s")), "one replica of two stored it: not cached yet");
         relay.tell(new RelayCommand.Stored(store.token(), "session-s", 5, true, 1, 2));
+        EdgeCommand.PutAck ack = edge.expectMessageClass(EdgeCommand.PutAck.class);
+        assertEquals(new EdgeCommand.PutAck(store.put().requestId(), "session-s", 5, 2), ack, "one acknowledgement, for both replicas");
         sibling.awaitAssert(Duration.ofSeconds(3), () -> {
             assertEquals(5, l2.getEntry(bytes("session-s")).version(), "every replica stored it: cached");
             return null;

@@ -217,9 +217,9 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         }
     }
 
-    /** Expansion replica k of the key's shard stored the write; it is done when every replica k has (a set, not a count). */
+    /** Every expansion replica of the key's shard stored the write (the relay counted them, each by its k). */
     private void onPutAck(EdgeCommand.PutAck ack) {
-        CompletableFuture<Long> future = ackedByEveryReplica(ack.requestId(), PendingRequests.Kind.PUT, ack.replica(), ack.replicas());
+        CompletableFuture<Long> future = requests.take(ack.requestId(), PendingRequests.Kind.PUT);
         if (future != null) {
             future.complete(ack.version());
         }

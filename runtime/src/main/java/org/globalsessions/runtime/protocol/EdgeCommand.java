@@ -39,10 +39,11 @@ public interface EdgeCommand {
     }
 
     /**
-     * Expansion replica {@code replica} of the key's shard stored a {@code Put}; the write is done
-     * when every replica 0..{@code replicas}-1 said so (a set of replicas, not a count: {@link ReplicaAcks}).
+     * Every one of the {@code replicas} expansion replicas of the key's shard stored a {@code Put}:
+     * sent once, by the relay, when each replica k in 0..{@code replicas}-1 has reported it
+     * {@code Stored} (a set of replicas, not a count: {@link ReplicaAcks}).
      */
-    record PutAck(long requestId, String key, long version, int replica, int replicas) implements Answer, Wire {
+    record PutAck(long requestId, String key, long version, int replicas) implements Answer, Wire {
     }
 
     /**

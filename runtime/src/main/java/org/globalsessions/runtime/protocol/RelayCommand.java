@@ -31,7 +31,11 @@ public interface RelayCommand {
     record Lookup(String key, long requestId, int attempt) implements Wire {
     }
 
-    /** Store a version of a session; the expansion replicas answer {@code PutAck} or {@code PutRefused} to {@code replyTo}. */
+    /**
+     * Store a version of a session: the relay answers {@code PutAck} to {@code replyTo} once every
+     * expansion replica reported it {@code Stored}; a replica that refuses it answers {@code PutRefused}
+     * (or {@code Failed}) to {@code replyTo} itself.
+     */
     record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo)
             implements RelayCommand, Wire {
     }

@@ -3,8 +3,9 @@ package org.globalsessions.runtime.protocol;
 /**
  * Which replicas of a shard acknowledged one write: a set of replica indexes k, not a count, so a
  * late acknowledgement and a retry's acknowledgement of the same replica read as one. The write is
- * done when every replica k in 0..n-1 is in the set. The edge keeps one per pending {@code set}
- * ({@code PutAck}), the relay one per forwarded write ({@code Stored}).
+ * done when every replica k in 0..n-1 is in the set. The relay keeps one per forwarded write
+ * ({@code Stored}, then one {@code PutAck} to the writer), the edge one per principal-index change
+ * ({@code IndexAck}).
  *
  * <p>Not thread-safe: owned by one actor. n is at most 3 ({@code relief.replication-factor}); 64 bits hold any n up to 64.
  */
