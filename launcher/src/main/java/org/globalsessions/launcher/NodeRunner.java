@@ -155,14 +155,17 @@ final class NodeRunner {
         return String.join("+", ids);
     }
 
-    private static String reason(Throwable e) {
+    /** Why a node did not start, in words: a port in use names both of the node's ports. */
+    static String reason(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         if (root instanceof java.net.BindException) {
-            return "the port is in use (" + root.getMessage() + "); is another node running there? choose another --port";
+            return "a port it needs is in use (" + root.getMessage() + "): a node listens on its port, for applications and "
+                    + "operators, and on port + 1, for the other nodes; is another node running there? choose another --port "
+                    + "(two apart from any other node's on this host)";
         }
         return root == e ? message : message + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
     }
