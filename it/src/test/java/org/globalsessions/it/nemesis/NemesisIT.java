@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 class NemesisIT {
 
     private static final Logger log = LoggerFactory.getLogger(NemesisIT.class);
-    static final Duration FAULT_PHASE = Duration.ofSeconds(150);
+    static final Duration FAULT_PHASE = Duration.ofSeconds(200);
     static final int MIN_FAULTS = 100;
     /**
      * Acknowledged writes and deletes a run needs before its verdict means anything (half the ids
