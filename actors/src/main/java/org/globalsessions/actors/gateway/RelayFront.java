@@ -29,12 +29,6 @@ final class RelayFront {
     record LinkStopped(ActorRef<EdgeCommand> edge, ActorRef<EdgeCommand> link) {
     }
 
-    /** What the gateway passes on (and {@code Touch}, which names no edge). */
-    private static final Set<Class<?>> CLIENT_PROTOCOL = Set.of(RelayCommand.GetBatch.class, RelayCommand.Get.class,
-            RelayCommand.Put.class, RelayCommand.Delete.class, RelayCommand.Subscribe.class, RelayCommand.Unsubscribe.class,
-            RelayCommand.EdgeInvalidated.class, RelayCommand.IndexAdd.class, RelayCommand.IndexRemove.class,
-            RelayCommand.IndexList.class);
-
     private final ActorContext<Object> context;
     private final ActorSystem<?> node;
     private final ActorRef<RelayCommand> relay;
@@ -74,41 +68,38 @@ final class RelayFront {
                 .build();
     }
 
-    /** {@code command} as the relay gets it, or null if it is not the client protocol's. */
+    /** {@code command} as the relay gets it, with its edge's link; null if dropped (not the client protocol's, or no edge). */
     private RelayCommand pass(RelayCommand command) {
         if (command instanceof RelayCommand.Touch) {
-            return command;
+            return command; // names no edge
         }
-        if (!CLIENT_PROTOCOL.contains(command.getClass())) {
-            dropped(command);
-            return null;
-        }
-        ActorRef<EdgeCommand> link = link(edgeOf(command));
-        if (link == null) {
-            return null;
-        }
+        ActorRef<EdgeCommand> link;
         if (command instanceof RelayCommand.GetBatch b) {
-            return new RelayCommand.GetBatch(b.batchId(), b.lookups(), link);
+            return (link = link(b.replyTo())) == null ? null : new RelayCommand.GetBatch(b.batchId(), b.lookups(), link);
         } else if (command instanceof RelayCommand.Get g) {
-            return new RelayCommand.Get(g.key(), g.requestId(), link, g.attempt());
+            return (link = link(g.replyTo())) == null ? null : new RelayCommand.Get(g.key(), g.requestId(), link, g.attempt());
         } else if (command instanceof RelayCommand.Put p) {
-            return new RelayCommand.Put(p.key(), p.value(), p.version(), p.ttlMillis(), p.requestId(), link);
+            return (link = link(p.replyTo())) == null ? null
+                    : new RelayCommand.Put(p.key(), p.value(), p.version(), p.ttlMillis(), p.requestId(), link);
         } else if (command instanceof RelayCommand.Delete d) {
-            return new RelayCommand.Delete(d.key(), d.version(), d.requestId(), link);
+            return (link = link(d.replyTo())) == null ? null : new RelayCommand.Delete(d.key(), d.version(), d.requestId(), link);
         } else if (command instanceof RelayCommand.Subscribe s) {
-            return new RelayCommand.Subscribe(link, s.as(), s.sentNanos());
-        } else if (command instanceof RelayCommand.Unsubscribe) {
-            return new RelayCommand.Unsubscribe(link);
+            return (link = link(s.edge())) == null ? null : new RelayCommand.Subscribe(link, s.as(), s.sentNanos());
+        } else if (command instanceof RelayCommand.Unsubscribe u) {
+            return (link = link(u.edge())) == null ? null : new RelayCommand.Unsubscribe(link);
         } else if (command instanceof RelayCommand.EdgeInvalidated e) {
-            return new RelayCommand.EdgeInvalidated(e.token(), link);
+            return (link = link(e.edge())) == null ? null : new RelayCommand.EdgeInvalidated(e.token(), link);
         } else if (command instanceof RelayCommand.IndexAdd a) {
-            return new RelayCommand.IndexAdd(a.principal(), a.sessionId(), a.sinceMillis(), a.expiresAtMillis(), a.requestId(), link);
+            return (link = link(a.replyTo())) == null ? null : new RelayCommand.IndexAdd(a.principal(), a.sessionId(),
+                    a.sinceMillis(), a.expiresAtMillis(), a.requestId(), link);
         } else if (command instanceof RelayCommand.IndexRemove r) {
-            return new RelayCommand.IndexRemove(r.principal(), r.sessionIds(), r.requestId(), link);
-        } else {
-            RelayCommand.IndexList l = (RelayCommand.IndexList) command;
-            return new RelayCommand.IndexList(l.principal(), l.requestId(), link);
+            return (link = link(r.replyTo())) == null ? null
+                    : new RelayCommand.IndexRemove(r.principal(), r.sessionIds(), r.requestId(), link);
+        } else if (command instanceof RelayCommand.IndexList l) {
+            return (link = link(l.replyTo())) == null ? null : new RelayCommand.IndexList(l.principal(), l.requestId(), link);
         }
+        dropped(command);
+        return null;
     }
 
     /** Logs, once per type, a message that is not the client protocol's (e.g. a replica's, sent with an application's key). */
@@ -118,32 +109,6 @@ final class RelayFront {
                     + "protocol is served there (nodes talk to each other on the cluster port); further ones are dropped "
                     + "silently", message.getClass().getSimpleName());
         }
-    }
-
-    /** The edge a client-protocol message answers (null if it names none: {@link #link} refuses it). */
-    private static ActorRef<EdgeCommand> edgeOf(RelayCommand command) {
-        if (command instanceof RelayCommand.GetBatch b) {
-            return b.replyTo();
-        } else if (command instanceof RelayCommand.Get g) {
-            return g.replyTo();
-        } else if (command instanceof RelayCommand.Put p) {
-            return p.replyTo();
-        } else if (command instanceof RelayCommand.Delete d) {
-            return d.replyTo();
-        } else if (command instanceof RelayCommand.Subscribe s) {
-            return s.edge();
-        } else if (command instanceof RelayCommand.Unsubscribe u) {
-            return u.edge();
-        } else if (command instanceof RelayCommand.EdgeInvalidated e) {
-            return e.edge();
-        } else if (command instanceof RelayCommand.IndexAdd a) {
-            return a.replyTo();
-        } else if (command instanceof RelayCommand.IndexRemove r) {
-            return r.replyTo();
-        } else if (command instanceof RelayCommand.IndexList l) {
-            return l.replyTo();
-        }
-        return null;
     }
 
     /** The link of {@code edge}, made on first use; null (logged once) if {@code edge} is not a remote actor. */
