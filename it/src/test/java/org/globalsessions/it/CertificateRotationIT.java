@@ -1,7 +1,6 @@
 package org.globalsessions.it;
 
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +23,6 @@ import org.slf4j.LoggerFactory;
 
 import org.globalsessions.runtime.tls.Certificates;
 import org.globalsessions.runtime.tls.Identity;
-import org.globalsessions.testkit.ChildJvm;
 import org.globalsessions.testkit.FreePorts;
 import org.globalsessions.testkit.NodeConfig;
 import org.globalsessions.testkit.NodeProcess;
@@ -51,8 +49,8 @@ class CertificateRotationIT {
     @RegisterExtension
     static final NodeTopology nodes = NodeTopology.builder()
             .directoryPrefix("gs-it-rotation-")
-            .launcherJar(launcherJar())
-            .certificates(dir -> certs(dir))
+            .launcherJar(Topology.launcherJar())
+            .certificates(Topology::certs)
             .common(config -> config
                     .set("hashing", Map.of("seed", 9849381, "shards", 8))
                     .set("tls.reload-interval", "1s")
@@ -63,17 +61,6 @@ class CertificateRotationIT {
             .build();
 
     private final List<Processes.Client> clients = new ArrayList<>();
-
-    private static Path launcherJar() {
-        return Path.of(System.getProperty("gs.launcher.jar"));
-    }
-
-    /** {@code global-sessions certs} into {@code dir} (the CA's key beside it, in {@code dir-ca}). */
-    private static void certs(Path dir) {
-        ChildJvm.Result result = ChildJvm.jar(launcherJar()).options("-XX:+UseSerialGC")
-                .args("certs", "--out", dir.toString(), "--hosts", "127.0.0.1").run(Duration.ofSeconds(90));
-        assertEquals(0, result.exit(), "certs: " + result.out() + result.err());
-    }
 
     /** A copy of the topology's certificates for {@code name} alone: its files change while the others' do not. */
     private static Path ownCopy(NodeTopology topology, String name) {
@@ -95,7 +82,7 @@ class CertificateRotationIT {
 
         // 1. A new CA; every node trusts both.
         Path fresh = nodes.file("new");
-        certs(fresh);
+        Topology.certs(fresh);
         for (String node : List.of("r1", "e1")) {
             bundle(nodes.file(node + "-certs"), List.of(old, fresh));
         }

@@ -5,7 +5,6 @@ import static org.globalsessions.it.Processes.field;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +12,6 @@ import java.util.Map;
 
 import org.awaitility.core.ConditionTimeoutException;
 import org.globalsessions.actors.relief.ReplicaPlacement;
-import org.globalsessions.testkit.ChildJvm;
 import org.globalsessions.testkit.Metrics;
 import org.globalsessions.testkit.NodeProcess;
 import org.globalsessions.testkit.NodeTopology;
@@ -54,8 +52,8 @@ class ReliefNodeFailureIT {
     @RegisterExtension
     static final NodeTopology nodes = NodeTopology.builder()
             .directoryPrefix("gs-it-failure-")
-            .launcherJar(launcherJar())
-            .certificates(dir -> certificates(dir))
+            .launcherJar(Topology.launcherJar())
+            .certificates(Topology::certs)
             .common(config -> config
                     .set("hashing", Map.of("seed", 9849381, "shards", SHARDS))
                     // Small tables: a read is answered by the relief tiers, not by L2.
@@ -70,16 +68,6 @@ class ReliefNodeFailureIT {
             .build();
 
     private final List<Processes.Client> clients = new ArrayList<>();
-
-    private static Path launcherJar() {
-        return Path.of(System.getProperty("gs.launcher.jar"));
-    }
-
-    private static void certificates(Path dir) {
-        ChildJvm.Result result = ChildJvm.jar(launcherJar()).options("-XX:+UseSerialGC")
-                .args("certs", "--out", dir.toString(), "--hosts", "127.0.0.1").run(Duration.ofSeconds(90));
-        assertEquals(0, result.exit(), "certs: " + result.out() + result.err());
-    }
 
     /** A front-end process on a host of its own (an empty L1 of 64 entries). */
     private Processes.Client client(String name) {

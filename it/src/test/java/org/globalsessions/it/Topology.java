@@ -60,7 +60,7 @@ final class Topology implements BeforeAllCallback, AfterAllCallback, TestWatcher
         nodes = NodeTopology.builder()
                 .directoryPrefix("gs-it-")
                 .launcherJar(launcherJar())
-                .certificates(dir -> launcher("certs", "--out", dir.toString(), "--hosts", "127.0.0.1"))
+                .certificates(Topology::certs)
                 .common(config -> config
                         .set("hashing", Map.of("seed", 9849381, "shards", SHARDS))
                         .set("relay.table", Map.of("el-count", 200, "record-size", 600))
@@ -83,8 +83,16 @@ final class Topology implements BeforeAllCallback, AfterAllCallback, TestWatcher
                 .build();
     }
 
-    private static Path launcherJar() {
+    /** The launcher's shaded jar, as a user runs it (built by the reactor, named by the pom). */
+    static Path launcherJar() {
         return Path.of(System.getProperty("gs.launcher.jar"));
+    }
+
+    /** {@code global-sessions certs --out dir --hosts 127.0.0.1}: development certificates, the CA's key in {@code dir-ca}. */
+    static void certs(Path dir) {
+        ChildJvm.Result result = ChildJvm.jar(launcherJar()).options("-XX:+UseSerialGC")
+                .args("certs", "--out", dir.toString(), "--hosts", "127.0.0.1").run(Duration.ofSeconds(90));
+        org.junit.jupiter.api.Assertions.assertEquals(0, result.exit(), "certs: " + result.out() + result.err());
     }
 
     @Override
