@@ -502,29 +502,33 @@ public final class SessionCacheManager implements AutoCloseable {
         edge.touch(key);
     }
 
-    /** Tells {@code listener} about sessions invalidated (logged out) or written elsewhere. */
+    /** Tells {@code listener} about sessions logged out or expired anywhere, and written elsewhere ({@link SessionListener}). */
     public void addListener(SessionListener listener) {
         edge.addListener(new EdgeCache.Listener() {
             @Override
             public void onInvalidated(String key, long version) {
-                callbacks.execute(() -> {
-                    try {
-                        listener.onInvalidated(key);
-                    } catch (RuntimeException e) {
-                        log.warn("a session listener threw on an invalidation; the cache is unaffected", e);
-                    }
-                });
+                call("an invalidation", () -> listener.onInvalidated(key));
+            }
+
+            @Override
+            public void onExpired(String key, byte[] value, long version) {
+                call("an expiry", () -> listener.onExpired(key, value));
             }
 
             @Override
             public void onArrival(String key, byte[] value, long version) {
-                callbacks.execute(() -> {
-                    try {
-                        listener.onArrival(key, value);
-                    } catch (RuntimeException e) {
-                        log.warn("a session listener threw on an arrival; the cache is unaffected", e);
-                    }
-                });
+                call("an arrival", () -> listener.onArrival(key, value));
+            }
+        });
+    }
+
+    /** Runs a listener's {@code call} on the callback executor; what it throws is logged, never passed on. */
+    private void call(String event, Runnable call) {
+        callbacks.execute(() -> {
+            try {
+                call.run();
+            } catch (RuntimeException e) {
+                log.warn("a session listener threw on {}; the cache is unaffected", event, e);
             }
         });
     }

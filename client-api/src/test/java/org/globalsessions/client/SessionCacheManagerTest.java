@@ -141,6 +141,45 @@ class SessionCacheManagerTest {
         assertArrayEquals(new byte[] {3}, done(hostB.get("s-3")).orElseThrow(), "the cache keeps working");
     }
 
+    /**
+     * A session whose time runs out is told to the listeners of every host once, with its last
+     * value, after the relief tiers' sweep (every 10 s) and their check that no lineage holds it;
+     * a session logged out first is told as a logout only, and a live one not at all.
+     */
+    @Test
+    void listenersOnEveryHostHearAnExpiryOnceAndNotForALogoutOrALiveSession() throws Exception {
+        Map<String, List<String>> expiredOn = Map.of("a", new CopyOnWriteArrayList<>(), "b", new CopyOnWriteArrayList<>());
+        List<String> loggedOut = new CopyOnWriteArrayList<>();
+        Map<String, byte[]> lastValues = new java.util.concurrent.ConcurrentHashMap<>();
+        for (Map.Entry<String, SessionCacheManager> host : Map.of("a", hostA, "b", hostB).entrySet()) {
+            host.getValue().addListener(new SessionListener() {
+                @Override
+                public void onExpired(String key, byte[] lastValue) {
+                    expiredOn.get(host.getKey()).add(key);
+                    lastValues.put(key, lastValue);
+                }
+
+                @Override
+                public void onInvalidated(String key) {
+                    loggedOut.add(key);
+                }
+            });
+        }
+        done(hostA.set("exp-short", "last".getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(1)));
+        done(hostA.set("exp-deleted", new byte[] {1}, Duration.ofSeconds(1)));
+        done(hostA.set("exp-live", new byte[] {2}, Duration.ofMinutes(10)));
+        done(hostB.delete("exp-deleted"));
+        await().atMost(Duration.ofSeconds(40)).until(() -> expiredOn.get("a").contains("exp-short")
+                && expiredOn.get("b").contains("exp-short"));
+        assertArrayEquals("last".getBytes(StandardCharsets.UTF_8), lastValues.get("exp-short"));
+        // Another sweep (10 s) would report anything left, or anything reported twice.
+        Thread.sleep(12_000);
+        assertEquals(List.of("exp-short"), expiredOn.get("a").stream().filter(k -> k.startsWith("exp-")).toList());
+        assertEquals(List.of("exp-short"), expiredOn.get("b").stream().filter(k -> k.startsWith("exp-")).toList());
+        assertEquals(2, loggedOut.stream().filter("exp-deleted"::equals).count(), "the logout, once on each host");
+        assertTrue(done(hostB.get("exp-live")).isPresent());
+    }
+
     @Test
     void metricsCountGetsByTierAndAcknowledgedSets() throws Exception {
         double sets = registryA.get("global_sessions_client_sets").tag("outcome", "acknowledged").counter().count();

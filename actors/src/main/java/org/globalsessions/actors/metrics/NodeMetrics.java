@@ -135,6 +135,11 @@ public final class NodeMetrics {
                 .register(registry), Timer.class).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
     }
 
+    /** Expiry events a relay passed on to its edges (each session once per relief report). */
+    public void expiriesTold(int count) {
+        counter("global_sessions_relay_expiry_events", "sessions reported expired that a relay told its edges").increment(count);
+    }
+
     public void invalidationStragglers(int count) {
         counter("global_sessions_relay_invalidation_stragglers", "peers and edges that did not confirm an invalidation in time")
                 .increment(count);

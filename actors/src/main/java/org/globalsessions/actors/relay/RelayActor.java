@@ -216,6 +216,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                 .onMessage(RelayCommand.PeerInvalidate.class, this::onPeerInvalidate)
                 .onMessage(RelayCommand.PeerInvalidated.class, this::onPeerInvalidated)
                 .onMessage(RelayCommand.PeerArrival.class, this::onPeerArrival)
+                .onMessage(RelayCommand.Expired.class, this::onExpired)
                 .onMessage(RelayCommand.PeerHeartbeat.class, this::onPeerHeartbeat)
                 .onMessage(RelayCommand.PeerWelcome.class, this::onPeerWelcome)
                 .onMessage(RelayCommand.WriterSlot.class, this::onWriterSlot)
@@ -549,6 +550,17 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         invalidate.replyTo().tell(new RelayCommand.PeerInvalidated(invalidate.deleteId(), getContext().getSelf()));
         // Edges subscribe to every relay, so the coordinating relay reaches them itself; this
         // copy only covers an edge that the coordinator does not know yet (token 0: no answer needed).
+        edges.keySet().forEach(edge -> edge.tell(toEdges));
+        return this;
+    }
+
+    /**
+     * A relief node found these sessions ended without a logout: every subscribed edge is told,
+     * for its listeners (tables keep their copies: each expires by its own time).
+     */
+    private Behavior<RelayCommand> onExpired(RelayCommand.Expired expired) {
+        metrics.expiriesTold(expired.sessions().size());
+        EdgeCommand.Expired toEdges = new EdgeCommand.Expired(expired.sessions());
         edges.keySet().forEach(edge -> edge.tell(toEdges));
         return this;
     }

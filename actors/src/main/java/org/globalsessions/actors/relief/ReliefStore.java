@@ -33,6 +33,12 @@ import java.util.Map;
  * Each entry expires at an instant; an expired entry is a miss and is dropped when seen, and
  * {@link #sweep} drops the rest.
  *
+ * <h2>Ended sessions</h2>
+ * A store made to {@link #keepEnded} remembers the entries that leave it without a delete: expired
+ * (seen, swept, or pushed out while expired) and, where an eviction is final (the aging tier),
+ * live entries the LRU pushed out. {@link #drainEnded} hands them over (at most
+ * {@link #MAX_ENDED} wait; more are forgotten): they are candidates for expiry events.
+ *
  * <p>Not thread-safe: owned by one actor.
  */
 final class ReliefStore {
@@ -64,6 +70,9 @@ final class ReliefStore {
     /** Bytes an entry is counted beyond its key and value: the map's and the item's objects. */
     static final int ENTRY_OVERHEAD = 96;
 
+    /** The most ended entries kept between two {@link #drainEnded} calls. */
+    static final int MAX_ENDED = 10_000;
+
     private final int capacity;
     private final long byteBudget;
     /** The bytes the LRU's entries take, as {@link #bytesOf} counts them. */
@@ -73,6 +82,12 @@ final class ReliefStore {
     private final LinkedHashMap<String, Tombstone> tombstones = new LinkedHashMap<>();
     /** When the tombstones were last swept for room (a full replica sweeps at most once a second). */
     private long tombstonesSweptAt;
+    /** Entries that left without a delete, for {@link #drainEnded}; null: not kept. */
+    private List<Evicted> ended;
+    /** Whether a live entry the LRU pushes out has ended (no other tier takes it). */
+    private boolean evictionsEnd;
+    /** Ended entries forgotten because {@link #MAX_ENDED} were waiting. */
+    private long endedForgotten;
 
     ReliefStore(int capacity, long byteBudget, int maxTombstones) {
         this.capacity = capacity;
@@ -83,6 +98,41 @@ final class ReliefStore {
     /** A store without a byte budget (tests of the other rules). */
     ReliefStore(int capacity, int maxTombstones) {
         this(capacity, Long.MAX_VALUE, maxTombstones);
+    }
+
+    /**
+     * From now on, remembers the entries that leave without a delete: expired ones, and live ones the
+     * LRU pushes out if {@code evictionsEnd}.
+     */
+    void keepEnded(boolean evictionsEnd) {
+        this.ended = new ArrayList<>();
+        this.evictionsEnd = evictionsEnd;
+    }
+
+    /** The entries that left without a delete since the last call, oldest first (empty if not kept). */
+    List<Evicted> drainEnded() {
+        if (ended == null || ended.isEmpty()) {
+            return List.of();
+        }
+        List<Evicted> drained = ended;
+        ended = new ArrayList<>();
+        return drained;
+    }
+
+    /** How many ended entries were forgotten because too many waited. */
+    long endedForgotten() {
+        return endedForgotten;
+    }
+
+    private void ended(String key, Item item) {
+        if (ended == null) {
+            return;
+        }
+        if (ended.size() < MAX_ENDED) {
+            ended.add(new Evicted(key, item));
+        } else {
+            endedForgotten++;
+        }
     }
 
     /** The bytes an entry of {@code key} with {@code item} is counted as. */
@@ -103,6 +153,7 @@ final class ReliefStore {
         Item item = lru.get(key);
         if (item != null && now >= item.expiresAt()) {
             remove(key);
+            ended(key, item);
             return null;
         }
         return item;
@@ -157,6 +208,11 @@ final class ReliefStore {
             bytes -= bytesOf(e.getKey(), e.getValue());
             if (now < e.getValue().expiresAt()) {
                 evicted.add(new Evicted(e.getKey(), e.getValue()));
+                if (evictionsEnd) {
+                    ended(e.getKey(), e.getValue());
+                }
+            } else {
+                ended(e.getKey(), e.getValue());
             }
         }
         return new WriteResult(true, 0, false, evicted, 0);
@@ -209,6 +265,7 @@ final class ReliefStore {
             if (now >= e.getValue().expiresAt()) {
                 entries.remove();
                 bytes -= bytesOf(e.getKey(), e.getValue());
+                ended(e.getKey(), e.getValue());
                 expired++;
             }
         }

@@ -104,6 +104,9 @@ final class ReplicaCore {
         this.store = new ReliefStore(capacity, tier == Tier.EXPANSION ? settings.expansionBytesPerShard() : settings.agingBytesPerShard(),
                 settings.tombstonesPerShard());
         this.sharding = ClusterSharding.get(context.getSystem());
+        if (replica == 0) { // one replica of each shard and tier reports the sessions that end (ExpiryReports)
+            store.keepEnded(tier == Tier.AGING);
+        }
         metrics.shardStarted(tier, entityId + "/" + replica, store::size, store::tombstones, store::bytes);
     }
 
@@ -264,11 +267,18 @@ final class ReplicaCore {
         ReplicaCopy.send(all, syncId, to);
     }
 
-    /** Drops expired entries and tombstones (a timer's message). */
+    /**
+     * Drops expired entries and tombstones (a timer's message), and hands the sessions that ended
+     * here since the last sweep to the node's {@link ExpiryReports}.
+     */
     <T> Behavior<T> sweep() {
         long now = now();
         metrics.expirations(tier, store.sweep(now));
         index.sweep(now);
+        List<ReliefStore.Evicted> ended = store.drainEnded();
+        if (!ended.isEmpty()) {
+            ExpiryReports.get(context.getSystem()).candidates(entityId, ended);
+        }
         return Behaviors.same();
     }
 

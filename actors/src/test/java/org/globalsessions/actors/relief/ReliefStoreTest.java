@@ -136,6 +136,35 @@ class ReliefStoreTest {
     }
 
     @Test
+    void aStoreKeepingEndedSessionsReportsTheExpiredAndOnlyFinalEvictions() {
+        ReliefStore expansion = new ReliefStore(1, 10);
+        expansion.keepEnded(false);
+        expansion.put("a", item("1", 1, 100), 0);
+        expansion.put("b", item("2", 2, 1_000), 50); // pushes live "a" out: handed to aging, not ended
+        assertEquals(List.of(), expansion.drainEnded());
+        assertNull(expansion.get("b", 1_000), "expired when seen");
+        expansion.put("c", item("3", 3, 2_000), 1_000);
+        assertEquals(1, expansion.sweep(2_000));
+        assertEquals(List.of("b", "c"), expansion.drainEnded().stream().map(ReliefStore.Evicted::key).toList(),
+                "seen expired, then swept");
+        assertEquals(List.of(), expansion.drainEnded(), "drained once");
+
+        ReliefStore aging = new ReliefStore(1, 10);
+        aging.keepEnded(true);
+        aging.put("a", item("1", 1, 1_000), 0);
+        aging.put("b", item("2", 2, 1_000), 0); // the aging tier's LRU pushes "a" out for good
+        aging.delete("b", 3, 5_000, 10);
+        List<ReliefStore.Evicted> ended = aging.drainEnded();
+        assertEquals(List.of("a"), ended.stream().map(ReliefStore.Evicted::key).toList(), "a delete is not an end");
+        assertArrayEquals("1".getBytes(StandardCharsets.UTF_8), ended.get(0).item().value(), "with its last value");
+
+        ReliefStore silent = new ReliefStore(1, 10);
+        silent.put("a", item("1", 1, 100), 0);
+        silent.sweep(200);
+        assertEquals(List.of(), silent.drainEnded(), "kept only when asked (replica 0)");
+    }
+
+    @Test
     void touchSlidesTheExpiry() {
         ReliefStore store = new ReliefStore(10, 10);
         store.put("a", new ReliefStore.Item(new byte[] {1}, 1, 100, 100), 0);

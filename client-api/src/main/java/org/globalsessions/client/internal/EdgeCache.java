@@ -87,9 +87,16 @@ public final class EdgeCache implements AutoCloseable {
      */
     public static final Session DELETED = new Session(null, 0, 0, Tier.L1);
 
-    /** Told about invalidations and arrivals; exceptions are logged and contained. */
+    /**
+     * Told about invalidations, expiries and arrivals; exceptions are logged and contained. An
+     * invalidation or expiry heard from several relays (or reported twice) is told once.
+     */
     public interface Listener {
         default void onInvalidated(String key, long version) {
+        }
+
+        /** The session ended without a logout (its time ran out, or the aging tier pushed it out); its last value. */
+        default void onExpired(String key, byte[] value, long version) {
         }
 
         default void onArrival(String key, byte[] value, long version) {

@@ -40,6 +40,10 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeCacheActor.class);
     private static final Duration TICK = Duration.ofMillis(50);
+    /** How many keys an edge remembers telling its listeners about, per kind of event. */
+    static final int EVENTS_REMEMBERED = 65_536;
+    /** How long a key told about is not told again: past the relief sweep (10 s) that reports an expiry twice at most. */
+    static final long EVENT_WINDOW_MILLIS = 60_000;
 
     private enum Tick implements EdgeCommand {
         INSTANCE
@@ -55,6 +59,12 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
     private final TableLease<HostPort> lease;
     private final long leaseNanos;
     private final List<EdgeCache.Listener> listeners;
+    /**
+     * Keys told to the listeners lately: an invalidation comes from each relay, and an expiry from
+     * each relay and possibly from both relief tiers, some seconds apart.
+     */
+    private final RecentKeys invalidationsTold = new RecentKeys(EVENTS_REMEMBERED, EVENT_WINDOW_MILLIS);
+    private final RecentKeys expiriesTold = new RecentKeys(EVENTS_REMEMBERED, EVENT_WINDOW_MILLIS);
     private final long ticksPerHeartbeat;
     private long ticks;
 
@@ -102,6 +112,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
                 .onMessage(EdgeCommand.Failed.class, m -> handled(m, () -> onFailed(m)))
                 .onMessage(EdgeCommand.Invalidate.class, m -> handled(m, () -> onInvalidate(m)))
                 .onMessage(EdgeCommand.Arrival.class, m -> handled(m, () -> onArrival(m)))
+                .onMessage(EdgeCommand.Expired.class, m -> handled(m, () -> onExpired(m)))
                 .onMessage(EdgeCommand.Welcome.class, m -> handled(m, () -> onWelcome(m)))
                 .onMessageEquals(Tick.INSTANCE, () -> handled(Tick.INSTANCE, this::onTick))
                 .build();
@@ -297,11 +308,34 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         if (invalidate.token() != 0) {
             invalidate.ackTo().tell(new RelayCommand.EdgeInvalidated(invalidate.token(), getContext().getSelf()));
         }
+        if (listeners.isEmpty() || !invalidationsTold.firstTime(invalidate.key(), System.currentTimeMillis())) {
+            return;
+        }
         for (EdgeCache.Listener listener : listeners) {
             try {
                 listener.onInvalidated(invalidate.key(), invalidate.version());
             } catch (RuntimeException e) {
                 log.warn("edge: an invalidation listener threw; the cache is unaffected", e);
+            }
+        }
+    }
+
+    /** Sessions that ended without a logout, as a relief node checked them: told to the listeners, once each. */
+    private void onExpired(EdgeCommand.Expired expired) {
+        if (listeners.isEmpty()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        for (EdgeCommand.EndedSession session : expired.sessions()) {
+            if (!expiriesTold.firstTime(session.key(), now)) {
+                continue;
+            }
+            for (EdgeCache.Listener listener : listeners) {
+                try {
+                    listener.onExpired(session.key(), session.value(), session.version());
+                } catch (RuntimeException e) {
+                    log.warn("edge: an expiry listener threw; the cache is unaffected", e);
+                }
             }
         }
     }

@@ -76,6 +76,18 @@ public interface EdgeCommand {
     }
 
     /**
+     * Sessions that ended without a logout: their time ran out, or the aging tier's LRU pushed
+     * them out, and no tier holds them any more. A relay tells every subscribed edge, for its
+     * listeners; tables are not changed (each copy expires by its own time).
+     */
+    record Expired(java.util.List<EndedSession> sessions) implements Event, Wire {
+    }
+
+    /** One session of an {@link Expired}: its last value and version, as the relief tier held them. */
+    record EndedSession(String key, byte[] value, long version) implements Wire {
+    }
+
+    /**
      * A relay's answer to a subscription heartbeat: {@code as} is the address the edge used,
      * {@code incarnation} changes when the relay restarts, {@code invalidations} is how many
      * invalidations the relay has sent its edges in this incarnation (every one before this

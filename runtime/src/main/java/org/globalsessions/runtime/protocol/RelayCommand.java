@@ -143,4 +143,12 @@ public interface RelayCommand {
     /** List the index record of {@code principal}: one expansion replica answers {@code IndexListing} to {@code replyTo}. */
     record IndexList(String principal, long requestId, ActorRef<EdgeCommand> replyTo) implements RelayCommand, Wire {
     }
+
+    /**
+     * From a relief node: sessions that ended without a logout, checked against every lineage of
+     * their shard (none holds them, and none was deleted). The relay tells its subscribed edges
+     * ({@code EdgeCommand.Expired}). A relay's gateway never passes it on from an application.
+     */
+    record Expired(java.util.List<EdgeCommand.EndedSession> sessions) implements RelayCommand, Wire {
+    }
 }
