@@ -21,6 +21,8 @@ import org.springframework.session.SessionIdGenerator;
 import org.springframework.session.UuidSessionIdGenerator;
 import org.springframework.session.events.SessionCreatedEvent;
 import org.springframework.session.events.SessionDeletedEvent;
+import org.springframework.session.events.SessionExpiredEvent;
+import org.springframework.session.MapSession;
 
 import org.globalsessions.client.PrincipalSession;
 import org.globalsessions.client.StaleSessionException;
@@ -63,8 +65,12 @@ import org.globalsessions.client.lifecycle.SessionRecord;
  * principal's live sessions from any host; {@link #logoutAll} ends them all.
  *
  * <h2>Events</h2>
- * {@link SessionCreatedEvent} and {@link SessionDeletedEvent} are published for what this
- * repository does; sessions that expire in the cache raise no event.
+ * {@link SessionCreatedEvent} when this repository saves a new session. {@link SessionDeletedEvent}
+ * on every instance when a session is logged out anywhere: here with the session as it was, on
+ * the other instances with its id only (the logout took it away). {@link SessionExpiredEvent} on
+ * every instance when a session expires in whichever tier held it last, with the session as that
+ * tier held it, within about 10 s. Each once per instance. A new id given at login (see "Ids")
+ * shows on the other instances as the old id's deletion, until rotation is one operation.
  *
  * <p>Thread-safe. Session ids never appear in its logs or messages.
  */
@@ -85,6 +91,11 @@ public final class GlobalSessionsSessionRepository implements FindByIndexNameSes
     private final PrincipalNameIndexResolver<Session> principalNames = new PrincipalNameIndexResolver<>();
     private final Clock clock;
     private SessionIdGenerator ids = UuidSessionIdGenerator.getInstance();
+    /**
+     * Ids this repository logged out in the last minute (the deletion was published here, or was a
+     * new id's old one): their logout, heard back from the cluster, publishes nothing more.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> endedHere = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param maxInactiveInterval the idle interval of new sessions
@@ -128,6 +139,22 @@ public final class GlobalSessionsSessionRepository implements FindByIndexNameSes
                 return lifecycle.now();
             }
         };
+        if (events != null) {
+            lifecycle.addListener(new SessionLifecycle.Listener() {
+                @Override
+                public void onLoggedOut(String id) {
+                    if (endedHere.remove(id) == null) {
+                        publish(new SessionDeletedEvent(GlobalSessionsSessionRepository.this, new MapSession(id)));
+                    }
+                }
+
+                @Override
+                public void onExpired(String id, SessionRecord lastRecord) {
+                    publish(new SessionExpiredEvent(GlobalSessionsSessionRepository.this, lastRecord == null ? new MapSession(id)
+                            : new GlobalSessionsSession(id, id, lastRecord, ids, serializer, clock)));
+                }
+            });
+        }
     }
 
     /** How new ids (and the ids a rotation gives) are made; default random UUIDs. */
@@ -192,6 +219,7 @@ public final class GlobalSessionsSessionRepository implements FindByIndexNameSes
             }
         }
         if (previous != null && !previous.equals(id)) {
+            endingHere(previous);
             await(lifecycle.delete(previous));
         }
         if (created) {
@@ -254,6 +282,9 @@ public final class GlobalSessionsSessionRepository implements FindByIndexNameSes
     @Override
     public void deleteById(String id) {
         Optional<SessionRecord> existing = read(id, true);
+        if (existing.isPresent()) {
+            endingHere(id); // published below, with the session
+        }
         try {
             await(lifecycle.delete(id));
         } catch (IllegalArgumentException e) {
@@ -299,6 +330,18 @@ public final class GlobalSessionsSessionRepository implements FindByIndexNameSes
         } catch (IllegalArgumentException e) {
             log.debug("a logged-out session's principal name cannot be indexed: {}", e.getMessage());
         }
+    }
+
+    /** {@code id} is being logged out by this repository: its logout, heard back, publishes nothing. */
+    private void endingHere(String id) {
+        if (events == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (endedHere.size() > 10_000) {
+            endedHere.values().removeIf(at -> now - at > 60_000);
+        }
+        endedHere.put(id, now);
     }
 
     private void publish(Object event) {

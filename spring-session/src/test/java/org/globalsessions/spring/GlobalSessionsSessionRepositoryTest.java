@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.session.events.AbstractSessionEvent;
 import org.springframework.session.events.SessionCreatedEvent;
 import org.springframework.session.events.SessionDeletedEvent;
+import org.springframework.session.events.SessionExpiredEvent;
 
 import org.globalsessions.client.SessionCacheManager;
 import org.globalsessions.client.lifecycle.SessionLifecycle;
@@ -31,6 +32,7 @@ class GlobalSessionsSessionRepositoryTest {
     private static SessionCacheManager cacheA;
     private static SessionCacheManager cacheB;
     private static final List<AbstractSessionEvent> eventsA = new CopyOnWriteArrayList<>();
+    private static final List<AbstractSessionEvent> eventsB = new CopyOnWriteArrayList<>();
     private static GlobalSessionsSessionRepository hostA;
     private static GlobalSessionsSessionRepository hostB;
 
@@ -47,7 +49,7 @@ class GlobalSessionsSessionRepositoryTest {
         cacheA = node.client("a");
         cacheB = node.client("b");
         hostA = repository(cacheA, Duration.ofMinutes(30), eventsA);
-        hostB = repository(cacheB, Duration.ofMinutes(30), new CopyOnWriteArrayList<>());
+        hostB = repository(cacheB, Duration.ofMinutes(30), eventsB);
     }
 
     private static GlobalSessionsSessionRepository repository(SessionCacheManager cache, Duration interval,
@@ -148,11 +150,46 @@ class GlobalSessionsSessionRepositoryTest {
         hostA.deleteById(session.getId());
         assertNull(hostA.findById(session.getId()));
         await().atMost(Duration.ofSeconds(5)).until(() -> hostB.findById(session.getId()) == null);
-        assertTrue(eventsA.stream().anyMatch(e -> e instanceof SessionDeletedEvent d && d.getSessionId().equals(session.getId())));
+        List<SessionDeletedEvent> here = deleted(eventsA, session.getId());
+        assertEquals(1, here.size(), "published once where it was deleted, though the logout comes back from the cluster");
+        assertEquals("erin", here.get(0).getSession().getAttribute("user"), "with the session as it was");
+        await().atMost(Duration.ofSeconds(10)).until(() -> deleted(eventsB, session.getId()).size() == 1);
+        assertNull(deleted(eventsB, session.getId()).get(0).getSession().getAttribute("user"), "elsewhere: the id only");
 
         GlobalSessionsSession stale = hostB.createSession(); // a save under the dead id changes nothing
         assertNull(hostB.findById(session.getId()));
         assertNotNull(stale);
+    }
+
+    private static List<SessionDeletedEvent> deleted(List<AbstractSessionEvent> events, String id) {
+        return events.stream().filter(e -> e instanceof SessionDeletedEvent d && d.getSessionId().equals(id))
+                .map(SessionDeletedEvent.class::cast).toList();
+    }
+
+    /**
+     * A session left idle past its interval expires in the cache: every instance publishes one
+     * {@link SessionExpiredEvent} with the session as the cache held it last (after the relief
+     * tiers' sweep, every 10 s), and no deleted event.
+     */
+    @Test
+    void aSessionThatExpiresInTheCachePublishesExpiredOnEveryInstance() {
+        List<AbstractSessionEvent> shortA = new CopyOnWriteArrayList<>();
+        List<AbstractSessionEvent> shortB = new CopyOnWriteArrayList<>();
+        GlobalSessionsSessionRepository idleA = repository(cacheA, Duration.ofSeconds(1), shortA);
+        repository(cacheB, Duration.ofSeconds(1), shortB);
+        GlobalSessionsSession session = idleA.createSession();
+        session.setAttribute("user", "frank");
+        idleA.save(session);
+        String id = session.getId();
+        await().atMost(Duration.ofSeconds(40)).until(() -> expired(shortA, id).size() == 1 && expired(shortB, id).size() == 1);
+        assertEquals("frank", expired(shortB, id).get(0).getSession().getAttribute("user"), "the session as it was last held");
+        assertNull(idleA.findById(id));
+        assertTrue(deleted(shortA, id).isEmpty() && deleted(shortB, id).isEmpty(), "an expiry is not a logout");
+    }
+
+    private static List<SessionExpiredEvent> expired(List<AbstractSessionEvent> events, String id) {
+        return events.stream().filter(e -> e instanceof SessionExpiredEvent x && x.getSessionId().equals(id))
+                .map(SessionExpiredEvent.class::cast).toList();
     }
 
     @Test

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.globalsessions.client.SessionCacheManager;
+import org.globalsessions.client.SessionListener;
 import org.globalsessions.client.StaleSessionException;
 
 /**
@@ -39,7 +40,13 @@ import org.globalsessions.client.StaleSessionException;
  * <h2>Expiry</h2>
  * The stored TTL is the time left until {@link SessionRecord#expiresAt()}, so every tier drops
  * the session when the record expires; {@code find} also refuses a record whose time is up, in
- * case a tier still holds it a moment longer. No listener is told about expiries here.
+ * case a tier still holds it a moment longer.
+ *
+ * <h2>Events</h2>
+ * {@link #addListener} tells of every session that ends, wherever it ended: logged out (by any
+ * process on any host) or expired (in whichever tier held it last, told with the record it held
+ * then). Each is told once per process, within about 10 s of an expiry
+ * ({@link SessionListener#onExpired}).
  *
  * <p>Thread-safe; holds no state besides its settings.
  */
@@ -71,6 +78,44 @@ public final class SessionLifecycle {
     /** With the default slide fraction (1/4) and the system clock. */
     public SessionLifecycle(SessionCacheManager cache) {
         this(cache, DEFAULT_SLIDE_FRACTION, Clock.systemUTC());
+    }
+
+    /** Told of sessions that ended, wherever they ended; runs on the cache's callback executor. */
+    public interface Listener {
+
+        /** The session {@code id} was logged out, by this process or another, here or on another host. */
+        default void onLoggedOut(String id) {
+        }
+
+        /**
+         * The session {@code id} expired (its idle or absolute time ran out, or the aging tier pushed
+         * it out) and no tier holds it; {@code lastRecord} is the record held last, or null if the
+         * stored bytes were not a session record.
+         */
+        default void onExpired(String id, SessionRecord lastRecord) {
+        }
+    }
+
+    /** Tells {@code listener} of every session that ends from now on (see "Events" above). */
+    public void addListener(Listener listener) {
+        Objects.requireNonNull(listener, "listener");
+        cache.addListener(new SessionListener() {
+            @Override
+            public void onInvalidated(String key) {
+                listener.onLoggedOut(key);
+            }
+
+            @Override
+            public void onExpired(String key, byte[] lastValue) {
+                SessionRecord last = null;
+                try {
+                    last = lastValue == null ? null : SessionRecordCodec.decode(lastValue);
+                } catch (IllegalArgumentException e) {
+                    log.debug("an expired session's last value is not a session record: {}", e.getMessage());
+                }
+                listener.onExpired(key, last);
+            }
+        });
     }
 
     /** A new session, created now, with no attributes (not stored until {@link #save}). */
