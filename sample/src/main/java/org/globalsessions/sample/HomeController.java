@@ -47,8 +47,7 @@ public class HomeController {
                 + "<p>Signed in as <b id=\"user\">" + HtmlUtils.htmlEscape(user.getName()) + "</b> on <b id=\"instance\">"
                 + HtmlUtils.htmlEscape(instance) + "</b>; visits in this session: <b id=\"visits\">" + visits + "</b></p>"
                 + "<p><a href=\"/logout\">Log out</a></p>"
-                + "<form method=\"post\" action=\"/logout-everywhere\"><input type=\"hidden\" name=\"" + csrf.getParameterName()
-                + "\" value=\"" + HtmlUtils.htmlEscape(csrf.getToken()) + "\"><button id=\"everywhere\" type=\"submit\">"
-                + "Log out everywhere</button></form></body></html>";
+                + "<form method=\"post\" action=\"/logout-everywhere\">" + LoginController.csrfInput(csrf)
+                + "<button id=\"everywhere\" type=\"submit\">Log out everywhere</button></form></body></html>";
     }
 }

@@ -12,16 +12,27 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
-/** Every page needs a login; Spring Security's own login and logout pages; one user. */
+import org.globalsessions.spring.GlobalSessionsConcurrencyControl;
+
+/**
+ * Every page needs a login; the sample's own login and logout pages ({@link LoginController}), so
+ * that a login refused at the cap on sessions per user shows why; one user.
+ */
 @Configuration(proxyBeanMethods = false)
 public class SecurityConfiguration {
 
+    /**
+     * {@code cap} refuses a login at global-sessions' cap before the session is written; added
+     * (not set) so that it runs before the id change Spring Security makes at login, and keeps it.
+     * The login page, with its {@code ?error} and {@code ?logout}, is open to everyone.
+     */
     @Bean
-    SecurityFilterChain filterChain(HttpSecurity http) throws Exception {
+    SecurityFilterChain filterChain(HttpSecurity http, GlobalSessionsConcurrencyControl cap) throws Exception {
         return http
-                .authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
-                .formLogin(Customizer.withDefaults())
+                .authorizeHttpRequests(requests -> requests.requestMatchers("/login").permitAll().anyRequest().authenticated())
+                .formLogin(form -> form.loginPage("/login").failureHandler(LoginController::failed))
                 .logout(Customizer.withDefaults())
+                .sessionManagement(session -> session.addSessionAuthenticationStrategy(cap))
                 .build();
     }
 

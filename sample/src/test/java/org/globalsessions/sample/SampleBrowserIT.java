@@ -245,19 +245,29 @@ class SampleBrowserIT {
      * form was served with (the session that keeps its CSRF token).
      */
     private static String submitLogin(String app) {
+        return submitLogin(app, PASSWORD);
+    }
+
+    private static String submitLogin(String app, String password) {
         browser.get(url(app) + "/");
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("/login"));
         String anonymous = sessionCookie();
         browser.findElement(By.name("username")).sendKeys("alice");
-        browser.findElement(By.name("password")).sendKeys(PASSWORD);
+        browser.findElement(By.name("password")).sendKeys(password);
         browser.findElement(By.cssSelector("button[type=submit]")).click();
         return anonymous;
+    }
+
+    /** The HTTP status of the page the browser shows (the last response of its redirects). */
+    private static int pageStatus() {
+        return ((Number) browser.executeScript("return performance.getEntriesByType('navigation')[0].responseStatus")).intValue();
     }
 
     /**
      * Issue 21: "log out everywhere" on one instance ends alice's sessions of two browsers (each
      * browser a cookie jar of its own: the cookies are cleared between them), and the cap of
-     * {@link #CAP} sessions refuses a third login while both are signed in.
+     * {@link #CAP} sessions refuses a third login while both are signed in: the third browser is
+     * back on the login page (HTTP 200, not an error page), which says why.
      */
     @Test
     void logOutEverywhereEndsTheSessionsOfTwoBrowsersAndTheCapRefusesAThirdLogin() {
@@ -270,8 +280,11 @@ class SampleBrowserIT {
         assertEquals("alice", text(By.id("user")));
         String second = sessionCookie();
 
-        browser.manage().deleteAllCookies(); // a third browser: refused at the cap
+        browser.manage().deleteAllCookies(); // a third browser: refused at the cap, back on the login page saying why
         submitLogin("app2");
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("/login?error"));
+        assertEquals("alice already has " + CAP + " sessions, the most allowed; log out on another device first", text(By.id("error")));
+        assertEquals(200, pageStatus(), "the login page, not an error page");
         browser.get(url("app2") + "/");
         new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("/login"));
         assertEquals(200, status("app2", first), "the first browser is still signed in");
@@ -288,6 +301,16 @@ class SampleBrowserIT {
         System.out.printf("sample browser test: 2 logins (app1, app3), a third refused at the cap of %d (app2), log out "
                 + "everywhere (app2); the first browser's session refused at %s, the second's at %s%n", CAP, firstRefused,
                 secondRefused);
+    }
+
+    /** The login page again, saying only that the name or password was wrong (not which). */
+    @Test
+    void aWrongPasswordShowsTheLoginPageAgainSayingSo() {
+        browser.manage().deleteAllCookies();
+        submitLogin("app3", "wrong " + PASSWORD);
+        new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.urlContains("/login?error"));
+        assertEquals("Wrong user name or password.", text(By.id("error")));
+        assertEquals(200, pageStatus());
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.security.web.authentication.session.SessionAuthenticationStrategy;
 import org.springframework.session.SessionIdGenerator;
 import org.springframework.session.SessionRepository;
 import org.springframework.session.config.annotation.web.http.SpringHttpSessionConfiguration;
@@ -27,7 +28,8 @@ import org.globalsessions.client.lifecycle.SessionLifecycle;
  * Spring Boot auto-configuration: from the {@code global-sessions.*} properties
  * ({@link GlobalSessionsProperties}), a {@link SessionCacheManager} (closed with the context), a
  * {@link GlobalSessionsSessionRepository}, and in a servlet web application Spring Session's
- * {@link SessionRepositoryFilter}, so that {@code HttpSession} is the shared session. Each bean
+ * {@link SessionRepositoryFilter}, so that {@code HttpSession} is the shared session, and with
+ * Spring Security the cap checked at login ({@link GlobalSessionsConcurrencyControl}). Each bean
  * steps aside for one the application declares; {@code global-sessions.enabled=false} turns it
  * all off.
  */
@@ -125,6 +127,23 @@ public class GlobalSessionsAutoConfiguration {
         }
         ids.ifAvailable(repository::setSessionIdGenerator);
         return repository;
+    }
+
+    /**
+     * With Spring Security on the class path, the cap checked at login
+     * ({@link GlobalSessionsConcurrencyControl}), for the application to add to its login. Made
+     * whether or not the cap is on (it then passes every login), so that a security
+     * configuration naming it keeps starting when the cap is turned off.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(SessionAuthenticationStrategy.class)
+    static class SecurityConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        GlobalSessionsConcurrencyControl globalSessionsConcurrencyControl(PrincipalSessions principals) {
+            return new GlobalSessionsConcurrencyControl(principals);
+        }
     }
 
     /** Spring Session's filter (and its cookie), on the repository: HttpSession is the shared session. */

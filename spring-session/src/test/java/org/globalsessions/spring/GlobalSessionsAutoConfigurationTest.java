@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,6 +15,7 @@ import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.session.FindByIndexNameSessionRepository;
 import org.springframework.session.SessionRepository;
 
@@ -44,7 +46,11 @@ class GlobalSessionsAutoConfigurationTest {
     }
 
     private static ConfigurableApplicationContext run(String... properties) {
-        return new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
+        return run(new SpringApplicationBuilder(App.class), properties);
+    }
+
+    private static ConfigurableApplicationContext run(SpringApplicationBuilder application, String... properties) {
+        return application.web(WebApplicationType.NONE)
                 .properties("spring.main.banner-mode=off", "global-sessions.relays=" + node.relay(),
                         "global-sessions.certificates=" + node.certificates,
                         "global-sessions.table.path=" + node.shm.resolve("boot-" + System.nanoTime() + ".lru"),
@@ -69,6 +75,34 @@ class GlobalSessionsAutoConfigurationTest {
             session.setAttribute("user", "alice");
             sessions.save(session);
             assertEquals("alice", sessions.findById(session.getId()).getAttribute("user"));
+        }
+    }
+
+    @Test
+    void withSpringSecurityTheCapIsCheckedAtLoginCapOrNot() {
+        for (String cap : List.of("0", "2")) {
+            try (ConfigurableApplicationContext context = run("global-sessions.session.max-sessions-per-principal=" + cap)) {
+                assertEquals(1, context.getBeansOfType(GlobalSessionsConcurrencyControl.class).size(), "cap " + cap);
+            }
+        }
+    }
+
+    /** The application's class loader with Spring Security taken away, as an application without it has. */
+    @Test
+    void withoutSpringSecurityTheRestIsMadeWithoutTheLoginCheck() {
+        ClassLoader withoutSecurity = new ClassLoader(getClass().getClassLoader()) {
+            @Override
+            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+                if (name.startsWith("org.springframework.security.")) {
+                    throw new ClassNotFoundException(name);
+                }
+                return super.loadClass(name, resolve);
+            }
+        };
+        SpringApplicationBuilder application = new SpringApplicationBuilder(App.class).resourceLoader(new DefaultResourceLoader(withoutSecurity));
+        try (ConfigurableApplicationContext context = run(application, "global-sessions.session.max-sessions-per-principal=2")) {
+            assertInstanceOf(GlobalSessionsSessionRepository.class, context.getBean(SessionRepository.class));
+            assertTrue(context.getBeansOfType(GlobalSessionsConcurrencyControl.class).isEmpty());
         }
     }
 

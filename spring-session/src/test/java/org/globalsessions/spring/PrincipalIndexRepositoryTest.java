@@ -3,16 +3,13 @@ package org.globalsessions.spring;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.session.FindByIndexNameSessionRepository;
 
 import org.globalsessions.client.SessionCacheManager;
@@ -24,14 +21,8 @@ import org.globalsessions.client.lifecycle.SessionLimitException;
  * The repository as a {@link FindByIndexNameSessionRepository} (issue 21 items 3 and 4): two
  * simulated hosts, each its own table, against a real node in this JVM.
  */
-class PrincipalIndexRepositoryTest {
+class PrincipalIndexRepositoryTest extends TwoHostFixture {
 
-    @TempDir
-    static Path certificates;
-
-    private static TestNode node;
-    private static SessionCacheManager cacheA;
-    private static SessionCacheManager cacheB;
     private static GlobalSessionsSessionRepository hostA;
     private static GlobalSessionsSessionRepository hostB;
 
@@ -50,26 +41,18 @@ class PrincipalIndexRepositoryTest {
 
     @BeforeAll
     static void start() {
-        node = new TestNode(certificates);
-        cacheA = node.client("index-a");
-        cacheB = node.client("index-b");
         hostA = repository(cacheA, new PrincipalSessions(cacheA));
         hostB = repository(cacheB, new PrincipalSessions(cacheB));
     }
 
-    private static GlobalSessionsSessionRepository repository(SessionCacheManager cache, PrincipalSessions principals) {
+    static GlobalSessionsSessionRepository repository(SessionCacheManager cache, PrincipalSessions principals) {
         return new GlobalSessionsSessionRepository(new SessionLifecycle(cache),
                 new JdkSessionAttributeSerializer(PrincipalIndexRepositoryTest.class.getClassLoader()),
                 Duration.ofMinutes(30), Duration.ofHours(8), null, principals);
     }
 
-    @AfterAll
-    static void stop() throws InterruptedException {
-        node.closeWith(cacheA, cacheB);
-    }
-
     /** A session of {@code principal} saved on {@code host}: by the principal attribute, or ({@code viaContext}) a security context. */
-    private static String login(GlobalSessionsSessionRepository host, String principal, boolean viaContext) {
+    static String login(GlobalSessionsSessionRepository host, String principal, boolean viaContext) {
         GlobalSessionsSession session = host.createSession();
         if (viaContext) {
             session.setAttribute(GlobalSessionsSessionRepository.SPRING_SECURITY_CONTEXT, new Context(new Authentication(principal)));
