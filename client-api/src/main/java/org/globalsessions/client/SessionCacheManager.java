@@ -86,7 +86,7 @@ import org.globalsessions.runtime.protocol.Tier;
  * callback may block without stalling the cache. Exceptions thrown by listeners are logged and
  * never affect the cache.
  */
-public final class SessionCacheManager implements AutoCloseable {
+public final class SessionCacheManager implements SessionStore, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SessionCacheManager.class);
     private static final ObjectMapper SEED_JSON = JsonMapper.builder()
@@ -99,6 +99,10 @@ public final class SessionCacheManager implements AutoCloseable {
     private final Metrics metrics;
     private final PrometheusEndpoint endpoint;
     private final CertificateExpiry certificateExpiry;
+    /** The namespaces of {@code edge.namespaces}, by name. */
+    private final Map<String, SessionNamespace> namespaces;
+    /** Their prefixes, which no key of the default keyspace may start with (empty: none configured). */
+    private final String[] reservedPrefixes;
 
     /**
      * The seed's constructor: {@code lru} and {@code relay} are the two configuration objects a
@@ -139,6 +143,60 @@ public final class SessionCacheManager implements AutoCloseable {
             this.endpoint = null;
         }
         this.certificateExpiry = CertificateExpiry.start(settings.tls(), meters);
+        Map<String, SessionNamespace> named = new java.util.LinkedHashMap<>();
+        settings.edge().namespaces().forEach((name, ns) -> named.put(name, new SessionNamespace(this, ns)));
+        this.namespaces = java.util.Collections.unmodifiableMap(named);
+        this.reservedPrefixes = settings.edge().namespaces().values().stream()
+                .map(GlobalSessionsSettings.Namespace::prefix).toArray(String[]::new);
+    }
+
+    // ---- namespaces -------------------------------------------------------------------------------
+
+    /**
+     * The namespace {@code name} of {@code edge.namespaces}: a keyspace of its own, with its own
+     * record size, default TTL and longest lifetime, on the same cluster and tables.
+     *
+     * @throws IllegalArgumentException if this manager has no namespace of that name (the message lists those it has)
+     */
+    public SessionNamespace namespace(String name) {
+        SessionNamespace ns = namespaces.get(name);
+        if (ns == null) {
+            throw new IllegalArgumentException("no namespace \"" + name + "\": this manager's namespaces are "
+                    + (namespaces.isEmpty() ? "none" : namespaces.keySet()) + " (edge.namespaces)");
+        }
+        return ns;
+    }
+
+    /** The namespaces of {@code edge.namespaces}, by name. */
+    public Map<String, SessionNamespace> namespaces() {
+        return namespaces;
+    }
+
+    /**
+     * {@code key} as the default keyspace stores it: unchanged, but refused if it starts with a
+     * namespace's prefix (such a key belongs to that namespace's sessions).
+     */
+    private String own(String key) {
+        if (key != null) {
+            for (String prefix : reservedPrefixes) {
+                if (key.startsWith(prefix)) {
+                    throw new IllegalArgumentException("key " + SessionTag.of(key) + " starts with \"" + prefix
+                            + "\", which is namespace " + prefix.substring(0, prefix.length() - 1)
+                            + "'s: use namespace(\"" + prefix.substring(0, prefix.length() - 1) + "\") for its sessions");
+                }
+            }
+        }
+        return key;
+    }
+
+    /** The default keyspace's name for a stored key, or null if it is a namespace's. */
+    private String ownKey(String stored) {
+        for (String prefix : reservedPrefixes) {
+            if (stored.startsWith(prefix)) {
+                return null;
+            }
+        }
+        return stored;
     }
 
     public static SessionCacheManagerBuilder builder() {
@@ -193,8 +251,9 @@ public final class SessionCacheManager implements AutoCloseable {
     // ---- sessions as bytes ------------------------------------------------------------------------
 
     /** The session's bytes, if any tier holds it. */
+    @Override
     public CompletionStage<Optional<byte[]>> get(String key) {
-        return fetch(key, EdgeCache.Session::value);
+        return fetch(own(key), EdgeCache.Session::value);
     }
 
     /**
@@ -202,7 +261,11 @@ public final class SessionCacheManager implements AutoCloseable {
      * {@code expansion}, {@code aging}), if any tier holds it.
      */
     public CompletionStage<Optional<SessionInfo>> lookup(String key) {
-        return fetch(key, s -> new SessionInfo(s.value(), s.version(),
+        return lookupStored(own(key));
+    }
+
+    CompletionStage<Optional<SessionInfo>> lookupStored(String stored) {
+        return fetch(stored, s -> new SessionInfo(s.value(), s.version(),
                 s.expiresAtMillis() == 0 ? null : Instant.ofEpochMilli(s.expiresAtMillis()),
                 s.tier().id()));
     }
@@ -295,7 +358,7 @@ public final class SessionCacheManager implements AutoCloseable {
      * @throws NullPointerException     if {@code key} or {@code buffer} is null
      */
     public int getInto(String key, byte[] buffer) {
-        int length = edge.l1Into(key, buffer);
+        int length = edge.l1Into(reservedPrefixes.length == 0 ? key : own(key), buffer);
         if (length != NOT_LOCAL) {
             metrics.l1Found.increment();
         }
@@ -309,7 +372,16 @@ public final class SessionCacheManager implements AutoCloseable {
 
     /** The session's bytes if this host's table holds them; never waits for the network. */
     public Optional<byte[]> getLocal(String key) {
-        return edge.getLocal(key).map(EdgeCache.Session::value);
+        return getLocalStored(own(key));
+    }
+
+    Optional<byte[]> getLocalStored(String stored) {
+        return edge.getLocal(stored).map(EdgeCache.Session::value);
+    }
+
+    /** The stored bytes under {@code stored}, a namespace's key with its prefix. */
+    CompletionStage<Optional<byte[]>> getStored(String stored) {
+        return fetch(stored, EdgeCache.Session::value);
     }
 
     /** Stores a session with the default TTL; completes with its version once the expansion replicas have it. */
@@ -324,9 +396,15 @@ public final class SessionCacheManager implements AutoCloseable {
      * @throws IllegalArgumentException if the key is malformed, key + value exceed the table's record size, or
      *                                  {@code ttl} exceeds {@code relief.max-session-ttl} (nothing is stored)
      */
+    @Override
     public CompletionStage<Long> set(String key, byte[] value, Duration ttl) {
+        return setStored(own(key), value, ttl);
+    }
+
+    /** Stores {@code value} under {@code stored}, a namespace's key with its prefix, checked by the namespace. */
+    CompletionStage<Long> setStored(String stored, byte[] value, Duration ttl) {
         long start = System.nanoTime();
-        return answer(edge.set(key, value, ttl), (version, failure) -> {
+        return answer(edge.set(stored, value, ttl), (version, failure) -> {
             if (failure != null) {
                 metrics.setFailed.increment();
                 metrics.set.failed(start);
@@ -351,13 +429,7 @@ public final class SessionCacheManager implements AutoCloseable {
      * @throws IllegalArgumentException if the encoded session is larger than the table's records
      */
     public CompletionStage<Long> set(String key, Object session, Duration ttl) {
-        byte[] encoded;
-        try {
-            encoded = mapper.writeValueAsBytes(session);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("session of " + session.getClass().getName() + " cannot be encoded as JSON: "
-                    + e.getOriginalMessage(), e);
-        }
+        byte[] encoded = encode(session);
         int recordSize = edge.l1().settings().recordSize();
         int keyBytes = key == null ? 0 : key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         if (keyBytes + encoded.length > recordSize) {
@@ -368,9 +440,24 @@ public final class SessionCacheManager implements AutoCloseable {
         return set(key, encoded, ttl);
     }
 
+    /** {@code session} as JSON (Jackson). */
+    byte[] encode(Object session) {
+        try {
+            return mapper.writeValueAsBytes(session);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("session of " + session.getClass().getName() + " cannot be encoded as JSON: "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
     /** The session decoded from JSON as {@code type}, if any tier holds it. */
     public <T> CompletionStage<Optional<T>> get(String key, Class<T> type) {
-        return get(key).thenApply(bytes -> bytes.map(b -> {
+        return decoded(key, get(key), type);
+    }
+
+    /** {@code bytes} of session {@code key} decoded from JSON as {@code type}. */
+    <T> CompletionStage<Optional<T>> decoded(String key, CompletionStage<Optional<byte[]>> bytes, Class<T> type) {
+        return bytes.thenApply(found -> found.map(b -> {
             try {
                 return mapper.readValue(b, type);
             } catch (IOException e) {
@@ -382,9 +469,15 @@ public final class SessionCacheManager implements AutoCloseable {
     // ---- delete, touch, listeners ----------------------------------------------------------------
 
     /** Logs the session out everywhere; completes once no tier will return it. */
+    @Override
     public CompletionStage<Void> delete(String key) {
+        return deleteStored(own(key));
+    }
+
+    /** Logs out the session stored under {@code stored}, a namespace's key with its prefix. */
+    CompletionStage<Void> deleteStored(String stored) {
         long start = System.nanoTime();
-        return answer(edge.delete(key), (done, failure) -> {
+        return answer(edge.delete(stored), (done, failure) -> {
             if (failure != null) {
                 metrics.delete.failed(start);
                 throw wrap(failure);
@@ -408,7 +501,12 @@ public final class SessionCacheManager implements AutoCloseable {
      *                                  or {@code ttl} is not positive or exceeds {@code relief.max-session-ttl}
      *                                  (nothing is sent)
      */
+    @Override
     public CompletionStage<Void> indexSession(String principal, String sessionId, Instant loggedInAt, Duration ttl) {
+        return indexStored(principal, own(sessionId), loggedInAt, ttl);
+    }
+
+    CompletionStage<Void> indexStored(String principal, String sessionId, Instant loggedInAt, Duration ttl) {
         Duration max = edge.settings().relief().maxSessionTtl();
         if (ttl == null || ttl.isNegative() || ttl.isZero() || ttl.compareTo(max) > 0) {
             throw new IllegalArgumentException("ttl=" + ttl + ": an index entry lives more than 0 and at most "
@@ -424,7 +522,12 @@ public final class SessionCacheManager implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the principal name is empty, too long or holds a control character
      */
+    @Override
     public CompletionStage<Void> unindexSessions(String principal, Collection<String> sessionIds) {
+        return unindexStored(principal, sessionIds.stream().map(this::own).toList());
+    }
+
+    CompletionStage<Void> unindexStored(String principal, Collection<String> sessionIds) {
         return answer(edge.indexRemove(principal, List.copyOf(sessionIds)), this::orThrow);
     }
 
@@ -437,11 +540,21 @@ public final class SessionCacheManager implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the principal name is empty, too long or holds a control character
      */
+    @Override
     public CompletionStage<List<PrincipalSession>> sessionsOf(String principal) {
-        CompletableFuture<List<PrincipalSession>> live = edge.indexList(principal).thenComposeAsync(entries -> {
+        return sessionsOf(principal, this::ownKey);
+    }
+
+    /**
+     * {@link #sessionsOf(String)} of one keyspace: {@code name} gives an index entry's session id
+     * as the keyspace names it, null for another keyspace's (left alone).
+     */
+    CompletionStage<List<PrincipalSession>> sessionsOf(String principal, Function<String, String> name) {
+        CompletableFuture<List<PrincipalSession>> live = edge.indexList(principal).thenApply(all -> all.stream()
+                .filter(e -> name.apply(e.sessionId()) != null).toList()).thenComposeAsync(entries -> {
             List<CompletableFuture<Boolean>> held = new ArrayList<>(entries.size());
             for (EdgeCommand.IndexEntry e : entries) {
-                held.add(get(e.sessionId()).toCompletableFuture().thenApply(Optional::isPresent));
+                held.add(getStored(e.sessionId()).toCompletableFuture().thenApply(Optional::isPresent));
             }
             return CompletableFuture.allOf(held.toArray(CompletableFuture[]::new)).thenApply(all -> {
                 List<PrincipalSession> out = new ArrayList<>();
@@ -449,7 +562,7 @@ public final class SessionCacheManager implements AutoCloseable {
                 for (int i = 0; i < entries.size(); i++) {
                     EdgeCommand.IndexEntry e = entries.get(i);
                     if (held.get(i).join()) {
-                        out.add(new PrincipalSession(e.sessionId(), Instant.ofEpochMilli(e.sinceMillis()),
+                        out.add(new PrincipalSession(name.apply(e.sessionId()), Instant.ofEpochMilli(e.sinceMillis()),
                                 Instant.ofEpochMilli(e.expiresAtMillis())));
                     } else {
                         gone.add(e.sessionId());
@@ -477,10 +590,16 @@ public final class SessionCacheManager implements AutoCloseable {
      *
      * @throws IllegalArgumentException if the principal name is empty, too long or holds a control character
      */
+    @Override
     public CompletionStage<Integer> logoutAll(String principal) {
+        return logoutAll(principal, this::ownKey);
+    }
+
+    /** {@link #logoutAll(String)} of one keyspace, as {@link #sessionsOf(String, Function)} names it. */
+    CompletionStage<Integer> logoutAll(String principal, Function<String, String> name) {
         CompletableFuture<Integer> ended = edge.indexList(principal).thenComposeAsync(entries -> {
-            List<String> ids = entries.stream().map(EdgeCommand.IndexEntry::sessionId).toList();
-            CompletableFuture<?>[] deletes = ids.stream().map(id -> delete(id).toCompletableFuture())
+            List<String> ids = entries.stream().map(EdgeCommand.IndexEntry::sessionId).filter(id -> name.apply(id) != null).toList();
+            CompletableFuture<?>[] deletes = ids.stream().map(id -> deleteStored(id).toCompletableFuture())
                     .toArray(CompletableFuture[]::new);
             return CompletableFuture.allOf(deletes)
                     .thenCompose(all -> ids.isEmpty() ? CompletableFuture.completedFuture(null) : edge.indexRemove(principal, ids))
@@ -498,26 +617,46 @@ public final class SessionCacheManager implements AutoCloseable {
     }
 
     /** Marks the session as used: slides its expiry here, at its relay and at its expansion replicas. */
+    @Override
     public void touch(String key) {
-        edge.touch(key);
+        edge.touch(own(key));
+    }
+
+    void touchStored(String stored) {
+        edge.touch(stored);
     }
 
     /** Tells {@code listener} about sessions logged out or expired anywhere, and written elsewhere ({@link SessionListener}). */
+    @Override
     public void addListener(SessionListener listener) {
+        addListener(listener, this::ownKey);
+    }
+
+    /** {@link #addListener(SessionListener)} for one keyspace: {@code name} gives a stored key as it names it, null if not its. */
+    void addListener(SessionListener listener, Function<String, String> name) {
         edge.addListener(new EdgeCache.Listener() {
             @Override
-            public void onInvalidated(String key, long version) {
-                call("an invalidation", () -> listener.onInvalidated(key));
+            public void onInvalidated(String stored, long version) {
+                String key = name.apply(stored);
+                if (key != null) {
+                    call("an invalidation", () -> listener.onInvalidated(key));
+                }
             }
 
             @Override
-            public void onExpired(String key, byte[] value, long version) {
-                call("an expiry", () -> listener.onExpired(key, value));
+            public void onExpired(String stored, byte[] value, long version) {
+                String key = name.apply(stored);
+                if (key != null) {
+                    call("an expiry", () -> listener.onExpired(key, value));
+                }
             }
 
             @Override
-            public void onArrival(String key, byte[] value, long version) {
-                call("an arrival", () -> listener.onArrival(key, value));
+            public void onArrival(String stored, byte[] value, long version) {
+                String key = name.apply(stored);
+                if (key != null) {
+                    call("an arrival", () -> listener.onArrival(key, value));
+                }
             }
         });
     }

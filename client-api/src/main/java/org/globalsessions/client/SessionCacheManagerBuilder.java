@@ -81,6 +81,18 @@ public final class SessionCacheManagerBuilder {
         return set("edge.table.record-size", bytes);
     }
 
+    /**
+     * A namespace ({@code edge.namespaces.<name>}): a keyspace of its own, reached with
+     * {@link SessionCacheManager#namespace}, whose sessions take at most {@code recordSize} bytes
+     * of key + value and live {@code defaultTtl} unless set with a TTL, at most {@code maxLifetime}.
+     */
+    public SessionCacheManagerBuilder namespace(String name, int recordSize, Duration defaultTtl, Duration maxLifetime) {
+        String key = "edge.namespaces." + com.typesafe.config.ConfigUtil.quoteString(name);
+        set(key + ".record-size", recordSize);
+        set(key + ".default-ttl", defaultTtl.toMillis() + "ms");
+        return set(key + ".max-lifetime", maxLifetime.toMillis() + "ms");
+    }
+
     /** The TTL of a session set without one. */
     public SessionCacheManagerBuilder defaultTtl(Duration ttl) {
         return set("relief.default-session-ttl", ttl.toMillis() + "ms");

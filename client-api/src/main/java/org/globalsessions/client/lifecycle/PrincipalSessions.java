@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionStage;
 
 import org.globalsessions.client.PrincipalSession;
 import org.globalsessions.client.SessionCacheManager;
+import org.globalsessions.client.SessionStore;
 import org.globalsessions.runtime.protocol.Principals;
 
 /**
@@ -53,7 +54,7 @@ public final class PrincipalSessions {
         }
     }
 
-    private final SessionCacheManager cache;
+    private final SessionStore cache;
     private final int maxSessions;
     private final AtCap atCap;
 
@@ -61,7 +62,7 @@ public final class PrincipalSessions {
      * @param maxSessions the most live sessions one principal may hold; 0 for no cap
      * @throws IllegalArgumentException if {@code maxSessions} is negative or above {@link Principals#MAX_SESSIONS}
      */
-    public PrincipalSessions(SessionCacheManager cache, int maxSessions, AtCap atCap) {
+    public PrincipalSessions(SessionStore cache, int maxSessions, AtCap atCap) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.atCap = Objects.requireNonNull(atCap, "atCap");
         if (maxSessions < 0 || maxSessions > Principals.MAX_SESSIONS) {
@@ -71,7 +72,7 @@ public final class PrincipalSessions {
     }
 
     /** No cap. */
-    public PrincipalSessions(SessionCacheManager cache) {
+    public PrincipalSessions(SessionStore cache) {
         this(cache, 0, AtCap.REFUSE);
     }
 

@@ -11,11 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.globalsessions.client.SessionCacheManager;
+import org.globalsessions.client.SessionStore;
 import org.globalsessions.client.SessionListener;
 import org.globalsessions.client.StaleSessionException;
 
 /**
- * Web sessions with a lifecycle on a {@link SessionCacheManager}: each session a
+ * Web sessions with a lifecycle on a {@link SessionCacheManager} or one of its namespaces
+ * ({@link SessionStore}): each session a
  * {@link SessionRecord} (creation, last use, idle and absolute limits, attributes), stored in
  * its {@link SessionRecordCodec} form with a TTL that ends when the record expires.
  *
@@ -57,7 +59,7 @@ public final class SessionLifecycle {
     /** The default slide fraction: the stored last use moves at most once per quarter of the interval. */
     public static final double DEFAULT_SLIDE_FRACTION = 0.25;
 
-    private final SessionCacheManager cache;
+    private final SessionStore cache;
     private final Clock clock;
     private final double slideFraction;
 
@@ -66,7 +68,7 @@ public final class SessionLifecycle {
      *                      last use; above 0, at most 1 (0.25: once per quarter of the interval)
      * @param clock         the time of uses and expiries
      */
-    public SessionLifecycle(SessionCacheManager cache, double slideFraction, Clock clock) {
+    public SessionLifecycle(SessionStore cache, double slideFraction, Clock clock) {
         this.cache = Objects.requireNonNull(cache, "cache");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (!(slideFraction > 0 && slideFraction <= 1)) {
@@ -76,7 +78,7 @@ public final class SessionLifecycle {
     }
 
     /** With the default slide fraction (1/4) and the system clock. */
-    public SessionLifecycle(SessionCacheManager cache) {
+    public SessionLifecycle(SessionStore cache) {
         this(cache, DEFAULT_SLIDE_FRACTION, Clock.systemUTC());
     }
 

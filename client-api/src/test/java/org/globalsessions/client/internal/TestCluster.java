@@ -118,6 +118,33 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * A manager of this cluster's applications on a host whose table is {@code table} in this
+     * cluster's shm folder (1 000 entries of 512 bytes): add what the test needs, then build.
+     */
+    public org.globalsessions.client.SessionCacheManagerBuilder client(String table) {
+        return org.globalsessions.client.SessionCacheManager.builder().relays(relayAddress.toString())
+                .certificates(files.keyFile(), files.certFile(), files.caFile())
+                .table(shm.resolve(table)).elCount(1000).recordSize(512);
+    }
+
+    /** Waits until {@code host} has written once (the cluster is up for it) and its L1 answers lookups. */
+    public static void awaitWritable(org.globalsessions.client.SessionCacheManager host) {
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> host.set("warm-up", new byte[] {1}).toCompletableFuture().get(10, TimeUnit.SECONDS) > 0);
+        await().atMost(Duration.ofSeconds(30)).until(host::l1Leased);
+    }
+
+    /** Closes {@code hosts} (those not null), then the cluster. */
+    public void closeWith(org.globalsessions.client.SessionCacheManager... hosts) {
+        for (org.globalsessions.client.SessionCacheManager host : hosts) {
+            if (host != null) {
+                host.close();
+            }
+        }
+        close();
+    }
+
     /** Waits until {@code edge}'s L1 answers lookups (its probation after start is over). */
     public static void awaitL1Lease(EdgeCache edge) {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(edge::l1Leased);

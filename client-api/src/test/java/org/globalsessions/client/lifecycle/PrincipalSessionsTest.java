@@ -1,6 +1,5 @@
 package org.globalsessions.client.lifecycle;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
@@ -42,30 +41,15 @@ class PrincipalSessionsTest {
     @BeforeAll
     static void start() {
         cluster = new TestCluster(certificates, Map.of("hashing.shards", 8));
-        hostA = host("principal-a.lru");
-        hostB = host("principal-b.lru");
-        for (SessionCacheManager host : List.of(hostA, hostB)) {
-            await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                    .until(() -> host.set("warm-up", new byte[] {1}).toCompletableFuture().get(10, TimeUnit.SECONDS) > 0);
-            await().atMost(Duration.ofSeconds(30)).until(host::l1Leased);
-        }
-    }
-
-    private static SessionCacheManager host(String table) {
-        var files = cluster.files;
-        return SessionCacheManager.builder().relays(cluster.relayAddress.toString())
-                .certificates(files.keyFile(), files.certFile(), files.caFile())
-                .table(cluster.shm.resolve(table)).elCount(1000).recordSize(512).build();
+        hostA = cluster.client("principal-a.lru").build();
+        hostB = cluster.client("principal-b.lru").build();
+        TestCluster.awaitWritable(hostA);
+        TestCluster.awaitWritable(hostB);
     }
 
     @AfterAll
     static void stop() {
-        for (SessionCacheManager host : new SessionCacheManager[] {hostA, hostB}) {
-            if (host != null) {
-                host.close();
-            }
-        }
-        cluster.close();
+        cluster.closeWith(hostA, hostB);
     }
 
     private static <T> T done(CompletionStage<T> stage) throws Exception {

@@ -161,6 +161,30 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
      * @param manageSection true if this process creates the L1 table
      */
     public record Edge(List<HostPort> relays, boolean manageSection, Table table, Duration heartbeatInterval,
-                       Duration relayDownAfter, Duration firstContactTimeout, boolean storeArrivals) {
+                       Duration relayDownAfter, Duration firstContactTimeout, boolean storeArrivals,
+                       java.util.Map<String, Namespace> namespaces) {
+    }
+
+    /**
+     * A keyspace of its own on the same cluster and tables (the seed's {@code path_types}): its
+     * sessions' keys never meet another namespace's, and each has its own limits.
+     *
+     * @param recordSize  the most bytes of key + value one of its sessions may take (at most the
+     *                    host table's record size, less the namespace's prefix)
+     * @param defaultTtl  the TTL of a session set without one
+     * @param maxLifetime the longest TTL one of its sessions may be given (at most {@code relief.max-session-ttl})
+     */
+    public record Namespace(String name, int recordSize, Duration defaultTtl, Duration maxLifetime) {
+
+        /** What separates a namespace's name from a key in the stored key; never part of a name. */
+        public static final char SEPARATOR = ':';
+
+        /** How a namespace may be named: letters, digits, '-' and '_', 1 to 64 of them. */
+        public static final String NAME_PATTERN = "[A-Za-z0-9_-]{1,64}";
+
+        /** What the keys of this namespace's sessions start with in every tier. */
+        public String prefix() {
+            return name + SEPARATOR;
+        }
     }
 }

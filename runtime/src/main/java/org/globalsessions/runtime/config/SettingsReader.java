@@ -83,9 +83,11 @@ public final class SettingsReader {
         Sibling sibling = new Sibling(optionalPath("sibling.table-path"));
         Relief relief = relief();
         List<HostPort> relays = addresses("edge.relays");
-        Edge edge = new Edge(relays, get("edge.table.manage-section", config::getBoolean), table("edge.table"),
+        Table edgeTable = table("edge.table");
+        Edge edge = new Edge(relays, get("edge.table.manage-section", config::getBoolean), edgeTable,
                 positive("edge.heartbeat-interval"), positive("edge.relay-down-after"),
-                positive("edge.first-contact-timeout"), get("edge.store-arrivals", config::getBoolean));
+                positive("edge.first-contact-timeout"), get("edge.store-arrivals", config::getBoolean),
+                namespaces(edgeTable, relief));
         if (edge.heartbeatInterval().compareTo(maxStaleness.dividedBy(2)) >= 0) {
             throw error("edge.heartbeat-interval", edge.heartbeatInterval(), "must be shorter than half of max-staleness ("
                     + maxStaleness.toMillis() + " ms): each heartbeat renews a lease of max-staleness / 2; a quarter or less keeps it renewed");
@@ -112,6 +114,37 @@ public final class SettingsReader {
                 intIn("relief.aging.entries-per-shard", 1, 100_000_000), positive("relief.aging.ttl"), defaultTtl, maxTtl,
                 tombstoneTtl, intIn("relief.tombstones-per-shard", 1, 100_000_000),
                 bytesIn("relief.expansion.bytes-per-shard", MIN_SHARD_BYTES), bytesIn("relief.aging.bytes-per-shard", MIN_SHARD_BYTES));
+    }
+
+    /**
+     * {@code edge.namespaces}: each {@code <name> { record-size, default-ttl, max-lifetime }}, by
+     * name. A namespace's sessions are stored under its prefix in the host's table, so
+     * its records must fit that table's with the prefix; its sessions live at most as long as any may.
+     */
+    private java.util.Map<String, GlobalSessionsSettings.Namespace> namespaces(Table edgeTable, Relief relief) {
+        java.util.Map<String, GlobalSessionsSettings.Namespace> out = new java.util.LinkedHashMap<>();
+        String root = GlobalSessionsSettings.ROOT + ".edge.namespaces";
+        if (!config.hasPath(root)) {
+            return out;
+        }
+        for (String name : new java.util.TreeSet<>(get("edge.namespaces", config::getObject).keySet())) {
+            String key = "edge.namespaces." + name;
+            check(key, "{…}", name.matches(GlobalSessionsSettings.Namespace.NAME_PATTERN),
+                    "a namespace is named by 1 to 64 letters, digits, '-' or '_'");
+            int room = edgeTable.recordSize() - name.length() - 1;
+            int recordSize = intIn(key + ".record-size", 1, Integer.MAX_VALUE);
+            check(key + ".record-size", recordSize, recordSize <= room, "must fit the host table's records: edge.table.record-size = "
+                    + edgeTable.recordSize() + " holds at most " + room + " bytes of key + value under the prefix \"" + name
+                    + ":\" (raise edge.table.record-size, or lower this)");
+            Duration maxLifetime = positive(key + ".max-lifetime");
+            check(key + ".max-lifetime", config(maxLifetime), maxLifetime.compareTo(relief.maxSessionTtl()) <= 0,
+                    "must not exceed relief.max-session-ttl = " + config(relief.maxSessionTtl()));
+            Duration defaultTtl = positive(key + ".default-ttl");
+            check(key + ".default-ttl", config(defaultTtl), defaultTtl.compareTo(maxLifetime) <= 0,
+                    "must not exceed " + key + ".max-lifetime = " + config(maxLifetime));
+            out.put(name, new GlobalSessionsSettings.Namespace(name, recordSize, defaultTtl, maxLifetime));
+        }
+        return out;
     }
 
     /** {@code dispatcher-threads}: {@code auto} (resolved by this host's cores), {@code separate}, or 1 to 256 threads. */

@@ -190,6 +190,59 @@ class ConfigFilesTest {
 
     /** Bug (issue 19): relief.tombstone-ttl was never checked against session TTLs, so a copy could outlive its tombstone. */
     @Test
+    void aSeedRelayFileWithSeveralPathTypesLoadsWithItsAuthPathsCacheAsTheRelayTable() throws IOException {
+        GlobalSessionsSettings s = ConfigFiles.load(write("paths.conf", """
+                { "edge_supported_relay" : true, "auth_path" : "carts", "port" : 7878, "tls" : false,
+                  "path_types" : {
+                    "auths" : { "cache" : { "el_count" : 100, "record_size" : 256 } },
+                    "carts" : { "cache" : { "el_count" : 300, "record_size" : 4096 } },
+                    "prefs" : { "relay" : { "proc_name" : ["global-sessions", "./sibling.conf"] } } } }
+                """));
+        assertEquals(300, s.relay().table().elCount());
+        assertEquals(4096, s.relay().table().recordSize());
+    }
+
+    @Test
+    void namespacesAreReadByNameAndTheirLimitsChecked() throws IOException {
+        GlobalSessionsSettings s = ConfigFiles.load(write("ns.conf", """
+                global-sessions { tls.enabled = false, edge.table.record-size = 2048
+                  edge.namespaces { web { record-size = 1500, default-ttl = 30m, max-lifetime = 12h }
+                                    carts { record-size = 2042, default-ttl = 2h, max-lifetime = 24h } } }
+                """));
+        assertEquals(List.of("carts", "web"), List.copyOf(s.edge().namespaces().keySet()));
+        GlobalSessionsSettings.Namespace web = s.edge().namespaces().get("web");
+        assertEquals(new GlobalSessionsSettings.Namespace("web", 1500, Duration.ofMinutes(30), Duration.ofHours(12)), web);
+        assertEquals("web:", web.prefix());
+
+        String message = error(write("ns-big.conf", """
+                global-sessions { tls.enabled = false, edge.table.record-size = 2048
+                  edge.namespaces.carts { record-size = 2043, default-ttl = 2h, max-lifetime = 24h } }
+                """));
+        assertTrue(message.contains("global-sessions.edge.namespaces.carts.record-size = 2043: must fit the host table's records: "
+                + "edge.table.record-size = 2048 holds at most 2042 bytes"), message);
+        message = error(write("ns-long.conf", """
+                global-sessions { tls.enabled = false
+                  edge.namespaces.web { record-size = 100, default-ttl = 2h, max-lifetime = 1h } }
+                """));
+        assertTrue(message.contains("edge.namespaces.web.default-ttl = 2h: must not exceed global-sessions.edge.namespaces.web.max-lifetime = 1h")
+                || message.contains("edge.namespaces.web.default-ttl = 2h: must not exceed edge.namespaces.web.max-lifetime = 1h"), message);
+        message = error(write("ns-life.conf", """
+                global-sessions { tls.enabled = false
+                  edge.namespaces.web { record-size = 100, default-ttl = 1h, max-lifetime = 48h } }
+                """));
+        assertTrue(message.contains("edge.namespaces.web.max-lifetime = 48h: must not exceed relief.max-session-ttl = 24h"), message);
+        message = error(write("ns-name.conf", """
+                global-sessions { tls.enabled = false
+                  edge.namespaces { "we b" { record-size = 100, default-ttl = 1h, max-lifetime = 2h } } }
+                """));
+        assertTrue(message.contains("a namespace is named by 1 to 64 letters, digits, '-' or '_'"), message);
+        message = error(write("ns-missing.conf", """
+                global-sessions { tls.enabled = false, edge.namespaces.web { record-size = 100 } }
+                """));
+        assertTrue(message.contains("edge.namespaces.web.max-lifetime is missing"), message);
+    }
+
+    @Test
     void aTombstoneTtlShorterThanTheLongestSessionTtlIsRefusedNamingBoth() throws IOException {
         String message = error(write("tomb.conf", "global-sessions { tls.enabled = false, relief.tombstone-ttl = 12h }"));
         assertTrue(message.contains("global-sessions.relief.tombstone-ttl = 12h: must be at least relief.max-session-ttl = 24h"),
