@@ -21,6 +21,7 @@ import org.springframework.session.web.http.SessionRepositoryFilter;
 
 import org.globalsessions.client.SessionCacheManager;
 import org.globalsessions.client.SessionCacheManagerBuilder;
+import org.globalsessions.client.SessionStore;
 import org.globalsessions.client.lifecycle.PrincipalSessions;
 import org.globalsessions.client.lifecycle.SessionLifecycle;
 
@@ -77,11 +78,25 @@ public class GlobalSessionsAutoConfiguration {
         return builder;
     }
 
+    /** Where the sessions are kept: global-sessions.session.namespace of the cache, or its default keyspace. */
+    static SessionStore store(SessionCacheManager cache, GlobalSessionsProperties properties) {
+        String namespace = properties.getSession().getNamespace();
+        if (namespace == null || namespace.isEmpty()) {
+            return cache;
+        }
+        try {
+            return cache.namespace(namespace);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("global-sessions.session.namespace: " + e.getMessage()
+                    + "; declare it under global-sessions.settings.edge.namespaces." + namespace, e);
+        }
+    }
+
     @Bean
     @ConditionalOnMissingBean
     public SessionLifecycle globalSessionsLifecycle(SessionCacheManager cache, GlobalSessionsProperties properties) {
         try {
-            return new SessionLifecycle(cache, properties.getSession().getSlideFraction(), Clock.systemUTC());
+            return new SessionLifecycle(store(cache, properties), properties.getSession().getSlideFraction(), Clock.systemUTC());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("global-sessions.session.slide-fraction: " + e.getMessage(), e);
         }
@@ -106,7 +121,7 @@ public class GlobalSessionsAutoConfiguration {
             throw new IllegalArgumentException("global-sessions.session.at-cap: " + e.getMessage(), e);
         }
         try {
-            return new PrincipalSessions(cache, session.getMaxSessionsPerPrincipal(), atCap);
+            return new PrincipalSessions(store(cache, properties), session.getMaxSessionsPerPrincipal(), atCap);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("global-sessions.session.max-sessions-per-principal: " + e.getMessage(), e);
         }

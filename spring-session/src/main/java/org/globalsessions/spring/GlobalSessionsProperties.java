@@ -90,6 +90,16 @@ public class GlobalSessionsProperties {
         private int maxSessionsPerPrincipal;
         /** What a login at the cap does: refuse (the login fails) or end-oldest (the oldest sessions are logged out). */
         private String atCap = "refuse";
+        /** The namespace (edge.namespaces, under global-sessions.settings) the sessions are kept in; none: the default keyspace. */
+        private String namespace;
+
+        public String getNamespace() {
+            return namespace;
+        }
+
+        public void setNamespace(String namespace) {
+            this.namespace = namespace;
+        }
 
         public int getMaxSessionsPerPrincipal() {
             return maxSessionsPerPrincipal;

@@ -79,6 +79,26 @@ class GlobalSessionsAutoConfigurationTest {
     }
 
     @Test
+    void sessionsAreKeptInTheNamespaceTheyName() {
+        try (ConfigurableApplicationContext context = run("global-sessions.session.namespace=web",
+                "global-sessions.settings.edge.namespaces.web.record-size=" + (TestNode.RECORD_SIZE - 4),
+                "global-sessions.settings.edge.namespaces.web.default-ttl=30m",
+                "global-sessions.settings.edge.namespaces.web.max-lifetime=12h")) {
+            SessionCacheManager cache = context.getBean(SessionCacheManager.class);
+            TestNode.awaitWritable(cache);
+            GlobalSessionsSessionRepository sessions = context.getBean(GlobalSessionsSessionRepository.class);
+            GlobalSessionsSession session = sessions.createSession();
+            session.setAttribute("user", "bob");
+            sessions.save(session);
+            assertTrue(cache.namespace("web").get(session.getId()).toCompletableFuture().join().isPresent(), "in namespace web");
+            assertTrue(cache.get(session.getId()).toCompletableFuture().join().isEmpty(), "not in the default keyspace");
+        }
+        Exception e = assertThrows(Exception.class, () -> run("global-sessions.session.namespace=orders").close());
+        assertTrue(rootMessage(e).contains("global-sessions.session.namespace: no namespace \"orders\": this manager's namespaces "
+                + "are none (edge.namespaces); declare it under global-sessions.settings.edge.namespaces.orders"), rootMessage(e));
+    }
+
+    @Test
     void withSpringSecurityTheCapIsCheckedAtLoginCapOrNot() {
         for (String cap : List.of("0", "2")) {
             try (ConfigurableApplicationContext context = run("global-sessions.session.max-sessions-per-principal=" + cap)) {
