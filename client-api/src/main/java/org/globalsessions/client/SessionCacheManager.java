@@ -260,6 +260,7 @@ public final class SessionCacheManager implements SessionStore, AutoCloseable {
      * The session with its version, expiry and the tier that answered ({@code l1}, {@code l2},
      * {@code expansion}, {@code aging}), if any tier holds it.
      */
+    @Override
     public CompletionStage<Optional<SessionInfo>> lookup(String key) {
         return lookupStored(own(key));
     }
@@ -398,13 +399,35 @@ public final class SessionCacheManager implements SessionStore, AutoCloseable {
      */
     @Override
     public CompletionStage<Long> set(String key, byte[] value, Duration ttl) {
-        return setStored(own(key), value, ttl);
+        return setStored(own(key), value, ttl, 0);
     }
 
-    /** Stores {@code value} under {@code stored}, a namespace's key with its prefix, checked by the namespace. */
-    CompletionStage<Long> setStored(String stored, byte[] value, Duration ttl) {
+    /**
+     * Stores a session only if its current version is {@code ifVersion}, one a read returned
+     * ({@link #lookup}): a conditional write (compare and set), for read-modify-write without losing
+     * another process's write. Completes with the new version once every expansion replica has it;
+     * fails with {@link StaleSessionException} if another write came first (read again and retry),
+     * or the id was logged out ({@code loggedOut()}); then nothing is stored. Unlike {@link #set},
+     * the host's table holds the value only once the cluster acknowledged it.
+     *
+     * @throws IllegalArgumentException as {@link #set(String, byte[], Duration)}, or if {@code ifVersion} is not positive
+     */
+    @Override
+    public CompletionStage<Long> setIf(String key, byte[] value, Duration ttl, long ifVersion) {
+        if (ifVersion <= 0) {
+            throw new IllegalArgumentException("ifVersion=" + ifVersion + ": a conditional write names the version a read returned");
+        }
+        return setStored(own(key), value, ttl, ifVersion);
+    }
+
+    /**
+     * Stores {@code value} under {@code stored} (a namespace's key with its prefix, checked by the
+     * namespace), if its version is {@code ifVersion} (0: whatever it is).
+     */
+    CompletionStage<Long> setStored(String stored, byte[] value, Duration ttl, long ifVersion) {
         long start = System.nanoTime();
-        return answer(edge.set(stored, value, ttl), (version, failure) -> {
+        CompletableFuture<Long> written = ifVersion == 0 ? edge.set(stored, value, ttl) : edge.setIf(stored, value, ttl, ifVersion);
+        return answer(written, (version, failure) -> {
             if (failure != null) {
                 metrics.setFailed.increment();
                 metrics.set.failed(start);

@@ -78,7 +78,7 @@ public final class SessionNamespace implements SessionStore {
         return cache.getStored(stored(key));
     }
 
-    /** The session with its version, expiry and the tier that answered, if any tier holds it. */
+    @Override
     public CompletionStage<Optional<SessionInfo>> lookup(String key) {
         return cache.lookupStored(stored(key));
     }
@@ -107,6 +107,19 @@ public final class SessionNamespace implements SessionStore {
      */
     @Override
     public CompletionStage<Long> set(String key, byte[] value, Duration ttl) {
+        return set(key, value, ttl, 0);
+    }
+
+    /** A conditional write ({@link SessionCacheManager#setIf}) within this namespace's limits. */
+    @Override
+    public CompletionStage<Long> setIf(String key, byte[] value, Duration ttl, long ifVersion) {
+        if (ifVersion <= 0) {
+            throw new IllegalArgumentException("ifVersion=" + ifVersion + ": a conditional write names the version a read returned");
+        }
+        return set(key, value, ttl, ifVersion);
+    }
+
+    private CompletionStage<Long> set(String key, byte[] value, Duration ttl, long ifVersion) {
         String stored = stored(key);
         int keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
         if (value != null && keyBytes + value.length > settings.recordSize()) {
@@ -118,7 +131,7 @@ public final class SessionNamespace implements SessionStore {
             throw new IllegalArgumentException("ttl=" + ttl + " exceeds namespace " + name() + "'s max-lifetime="
                     + settings.maxLifetime() + " (edge.namespaces." + name() + ".max-lifetime)");
         }
-        return cache.setStored(stored, value, ttl == null ? settings.defaultTtl() : ttl);
+        return cache.setStored(stored, value, ttl == null ? settings.defaultTtl() : ttl, ifVersion);
     }
 
     /** Stores {@code session} encoded as JSON (Jackson) with this namespace's default TTL. */

@@ -20,6 +20,16 @@ public interface SessionStore {
     /** Stores a session; {@code ttl} null for the keyspace's default. Completes with its version once the expansion replicas have it. */
     CompletionStage<Long> set(String key, byte[] value, Duration ttl);
 
+    /**
+     * Stores a session only if its current version is {@code ifVersion} (one a read returned);
+     * fails with {@link StaleSessionException} if another write came first. See
+     * {@link SessionCacheManager#setIf}.
+     */
+    CompletionStage<Long> setIf(String key, byte[] value, Duration ttl, long ifVersion);
+
+    /** The session with its version, expiry and the tier that answered, if any tier holds it. */
+    CompletionStage<Optional<SessionInfo>> lookup(String key);
+
     /** Logs the session out everywhere; completes once no tier will return it. */
     CompletionStage<Void> delete(String key);
 

@@ -180,6 +180,47 @@ class SessionCacheManagerTest {
         assertTrue(done(hostB.get("exp-live")).isPresent());
     }
 
+    /**
+     * A conditional write is stored only over the version it names: of two hosts that read one
+     * version and both write over it, one wins and the other is told its write is stale, and
+     * nothing of it is stored; a logged-out id refuses it as logged out.
+     */
+    @Test
+    void ofTwoConditionalWritesOverOneVersionOneWinsAndNothingOfTheOtherIsStored() throws Exception {
+        long read = done(hostA.set("cas-1", bytes("v1")));
+        assertEquals(read, done(hostB.lookup("cas-1")).orElseThrow().version());
+        var first = hostA.setIf("cas-1", bytes("from-a"), null, read).toCompletableFuture();
+        var second = hostB.setIf("cas-1", bytes("from-b"), null, read).toCompletableFuture();
+        List<Throwable> failures = new ArrayList<>();
+        List<String> stored = new ArrayList<>();
+        for (var write : List.of(first, second)) {
+            try {
+                write.get(15, TimeUnit.SECONDS);
+                stored.add(write == first ? "from-a" : "from-b");
+            } catch (java.util.concurrent.ExecutionException e) {
+                failures.add(e.getCause());
+            }
+        }
+        assertEquals(1, stored.size(), "one of the two wins: " + stored + " " + failures);
+        StaleSessionException stale = assertInstanceOf(StaleSessionException.class, failures.get(0));
+        assertFalse(stale.loggedOut());
+        for (SessionCacheManager host : List.of(hostA, hostB)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> new String(done(host.get("cas-1")).orElseThrow(),
+                    StandardCharsets.UTF_8).equals(stored.get(0)));
+        }
+        long winner = done(hostA.lookup("cas-1")).orElseThrow().version();
+        assertThrows(IllegalArgumentException.class, () -> hostA.setIf("cas-1", bytes("x"), null, 0));
+
+        done(hostB.delete("cas-1"));
+        var loggedOut = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> hostA.setIf("cas-1", bytes("again"), null, winner).toCompletableFuture().get(15, TimeUnit.SECONDS));
+        assertTrue(assertInstanceOf(StaleSessionException.class, loggedOut.getCause()).loggedOut());
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
     @Test
     void metricsCountGetsByTierAndAcknowledgedSets() throws Exception {
         double sets = registryA.get("global_sessions_client_sets").tag("outcome", "acknowledged").counter().count();

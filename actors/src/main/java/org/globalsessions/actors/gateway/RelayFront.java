@@ -80,7 +80,7 @@ final class RelayFront {
             return (link = link(g.replyTo())) == null ? null : new RelayCommand.Get(g.key(), g.requestId(), link, g.attempt());
         } else if (command instanceof RelayCommand.Put p) {
             return (link = link(p.replyTo())) == null ? null
-                    : new RelayCommand.Put(p.key(), p.value(), p.version(), p.ttlMillis(), p.requestId(), link);
+                    : new RelayCommand.Put(p.key(), p.value(), p.version(), p.ttlMillis(), p.requestId(), link, p.ifVersion());
         } else if (command instanceof RelayCommand.Delete d) {
             return (link = link(d.replyTo())) == null ? null : new RelayCommand.Delete(d.key(), d.version(), d.requestId(), link);
         } else if (command instanceof RelayCommand.Subscribe s) {

@@ -62,7 +62,18 @@ public final class ExpansionReplica {
      * k in 0..{@code acksNeeded}-1.
      */
     public record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,
-                      ActorRef<RelayCommand> relay, long token, int acksNeeded) implements Command, Wire {
+                      ActorRef<RelayCommand> relay, long token, int acksNeeded, long ifVersion) implements Command, Wire {
+
+        /** A write stored whatever the current version (if newer). */
+        public Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,
+                   ActorRef<RelayCommand> relay, long token, int acksNeeded) {
+            this(key, value, version, ttlMillis, requestId, replyTo, relay, token, acksNeeded, RelayCommand.Put.ANY);
+        }
+
+        /** This write as the other replicas get it from replica 0, once replica 0 decided its condition held. */
+        Put decided() {
+            return new Put(key, value, version, ttlMillis, requestId, replyTo, relay, token, acksNeeded, RelayCommand.Put.ANY);
+        }
     }
 
     /** Slide the entry's expiry. */
@@ -350,8 +361,16 @@ public final class ExpansionReplica {
     private Behavior<Command> write(Put put) {
         long now = ReplicaCore.now();
         long ttl = put.ttlMillis() > 0 ? Math.min(put.ttlMillis(), maxTtlMillis) : defaultTtlMillis; // edges refuse longer ones
-        ReliefStore.WriteResult result = core.store.put(put.key(), new ReliefStore.Item(put.value(), put.version(), ttl, now + ttl), now);
+        ReliefStore.Item item = new ReliefStore.Item(put.value(), put.version(), ttl, now + ttl);
+        ReliefStore.WriteResult result = put.ifVersion() == RelayCommand.Put.ANY ? core.store.put(put.key(), item, now)
+                : core.store.putIf(put.key(), item, put.ifVersion(), now);
         core.metrics.write(Tier.EXPANSION, result.stored());
+        if (result.stored() && put.ifVersion() != RelayCommand.Put.ANY) {
+            // Replica 0 decided the condition: the others store it as a plain write of this version.
+            for (int k = 1; k < core.replicas; k++) {
+                core.expansion(k).tell(put.decided());
+            }
+        }
         if (result.stored()) {
             demotions.remove(put.key()); // an older version on its way to aging: the aging replica may keep it or not
             afterWrite(result.evicted()); // acknowledged by the relay, once every replica reported it Stored

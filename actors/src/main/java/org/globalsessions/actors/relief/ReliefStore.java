@@ -219,6 +219,25 @@ final class ReliefStore {
     }
 
     /**
+     * Stores {@code item} only if the live version of {@code key} is {@code ifVersion} (a conditional
+     * write): refused, naming the version held (0: none), when another write came first, the entry
+     * expired or left this tier, or the key is deleted. The same write again (its own version and
+     * value held) counts as stored, as for {@link #put}.
+     */
+    WriteResult putIf(String key, Item item, long ifVersion, long now) {
+        Tombstone t = tombstone(key, now);
+        if (t != null) {
+            return WriteResult.refused(t.version(), true);
+        }
+        Item current = get(key, now);
+        long held = current == null ? 0 : current.version();
+        if (held != ifVersion && held != item.version()) {
+            return WriteResult.refused(held, false);
+        }
+        return put(key, item, now);
+    }
+
+    /**
      * Records the deletion of {@code key} at {@code version}: drops its value whatever its version
      * and keeps a tombstone (of one key, the newer version and the later expiry).
      *

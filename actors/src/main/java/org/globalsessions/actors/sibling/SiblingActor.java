@@ -250,8 +250,12 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
                     + "pekko.cluster.split-brain-resolver.stable-after) and its replicas start on the other nodes; retry"));
         } else {
             ExpansionReplica.Put toReplicas = new ExpansionReplica.Put(put.key(), put.value(), put.version(),
-                    put.ttlMillis(), put.requestId(), put.replyTo(), store.relay(), store.token(), tiers.replicas());
-            tiers.expansionReplicas(put.key()).forEach(replica -> replica.tell(toReplicas));
+                    put.ttlMillis(), put.requestId(), put.replyTo(), store.relay(), store.token(), tiers.replicas(), put.ifVersion());
+            if (put.ifVersion() == RelayCommand.Put.ANY) {
+                tiers.expansionReplicas(put.key()).forEach(replica -> replica.tell(toReplicas));
+            } else { // a conditional write: replica 0 decides, then passes it to the others
+                tiers.expansionReplicas(put.key()).get(0).tell(toReplicas);
+            }
         }
         return this;
     }

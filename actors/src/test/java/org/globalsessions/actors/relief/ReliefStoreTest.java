@@ -165,6 +165,25 @@ class ReliefStoreTest {
     }
 
     @Test
+    void aConditionalWriteIsStoredOnlyOverTheVersionItNames() {
+        ReliefStore store = new ReliefStore(10, 10);
+        store.put("a", item("1", 10, 1_000), 0);
+        ReliefStore.WriteResult stale = store.putIf("a", item("2", 12, 1_000), 9, 0);
+        assertFalse(stale.stored());
+        assertEquals(10, stale.newerVersion(), "names the version held");
+        assertTrue(store.putIf("a", item("2", 12, 1_000), 10, 0).stored());
+        assertTrue(store.putIf("a", item("2", 12, 1_000), 10, 0).stored(), "the same write again (a retry) is done");
+        assertFalse(store.putIf("a", item("3", 13, 1_000), 10, 0).stored(), "the version it named is gone");
+        assertArrayEquals("2".getBytes(StandardCharsets.UTF_8), store.get("a", 0).value());
+
+        assertFalse(store.putIf("gone", item("x", 5, 1_000), 4, 0).stored(), "nothing held: refused");
+        assertFalse(store.putIf("a", item("late", 20, 2_000), 12, 1_000).stored(), "expired: refused");
+        store.put("b", item("1", 1, 1_000), 0);
+        store.delete("b", 2, 5_000, 0);
+        assertTrue(store.putIf("b", item("y", 3, 1_000), 1, 0).deleted(), "logged out: refused as deleted");
+    }
+
+    @Test
     void touchSlidesTheExpiry() {
         ReliefStore store = new ReliefStore(10, 10);
         store.put("a", new ReliefStore.Item(new byte[] {1}, 1, 100, 100), 0);

@@ -277,12 +277,7 @@ public final class EdgeCache implements AutoCloseable {
      */
     public CompletableFuture<Long> set(String key, byte[] value, Duration ttl) {
         byte[] k = checkKey(key);
-        Duration t = ttl == null || ttl.isZero() ? defaultTtl : ttl;
-        Duration max = settings.relief().maxSessionTtl();
-        if (t.compareTo(max) > 0) {
-            throw new IllegalArgumentException("ttl=" + t + " exceeds relief.max-session-ttl=" + max
-                    + ": a session may not outlive the tombstone of its logout (raise relief.max-session-ttl and relief.tombstone-ttl)");
-        }
+        Duration t = ttlOf(ttl);
         l1.checkEntry(k, value); // sizes are refused before anything is stored or sent
         checkOpen();
         return writing(() -> {
@@ -300,6 +295,56 @@ public final class EdgeCache implements AutoCloseable {
             requests.send(id, PendingRequests.Kind.PUT, key, new RelayCommand.Put(key, value, version, t.toMillis(), id, system), future,
                     version, new ArrayList<>());
             return future;
+        });
+    }
+
+    /** The TTL a write of {@code ttl} (null or zero: the default) is given; refused past {@code relief.max-session-ttl}. */
+    private Duration ttlOf(Duration ttl) {
+        Duration t = ttl == null || ttl.isZero() ? defaultTtl : ttl;
+        Duration max = settings.relief().maxSessionTtl();
+        if (t.compareTo(max) > 0) {
+            throw new IllegalArgumentException("ttl=" + t + " exceeds relief.max-session-ttl=" + max
+                    + ": a session may not outlive the tombstone of its logout (raise relief.max-session-ttl and relief.tombstone-ttl)");
+        }
+        return t;
+    }
+
+    /**
+     * Stores {@code value} as the new version of session {@code key} only if its current version
+     * is {@code ifVersion} (one a read returned): a conditional write, decided by the session's
+     * expansion replica 0. Unlike {@link #set}, nothing is written to L1 before the cluster
+     * acknowledges it (no process on this host may read a write that may be refused); once it is,
+     * L1 holds it. Refused (the future fails with {@link EdgeException.StaleWrite}) when another
+     * write came first, the session left the expansion tier or expired, or it was logged out; then
+     * this host's copy of version {@code ifVersion} is dropped, so the next read asks the relay.
+     *
+     * @throws IllegalArgumentException if {@code ifVersion} is not positive, or as {@link #set} (nothing is stored)
+     */
+    public CompletableFuture<Long> setIf(String key, byte[] value, Duration ttl, long ifVersion) {
+        if (ifVersion <= 0) {
+            throw new IllegalArgumentException("ifVersion=" + ifVersion + ": a conditional write names the version a read returned");
+        }
+        byte[] k = checkKey(key);
+        Duration t = ttlOf(ttl);
+        l1.checkEntry(k, value);
+        checkOpen();
+        return writing(() -> {
+            long version = stamp();
+            Entry held = l1.getEntry(k);
+            if (held != null && held.tombstone()) { // logged out here: final, nothing is sent
+                return CompletableFuture.failedFuture(new EdgeException.StaleWrite(version, held.version(), true));
+            }
+            CompletableFuture<Long> future = new CompletableFuture<>();
+            long id = requests.nextId();
+            requests.send(id, PendingRequests.Kind.PUT, key, new RelayCommand.Put(key, value, version, t.toMillis(), id, system,
+                    ifVersion), future, version, new ArrayList<>());
+            return future.whenComplete((stored, failure) -> {
+                if (failure == null) {
+                    l1.putIfNewer(k, value, stored, t);
+                } else if (!(failure instanceof EdgeException.StaleWrite stale && stale.deleted())) {
+                    l1.removeVersion(k, ifVersion);
+                }
+            });
         });
     }
 

@@ -35,9 +35,11 @@ import org.globalsessions.client.StaleSessionException;
  * <h2>Writes</h2>
  * A record is written whole; the newest version wins (a write refused as stale because another
  * process wrote later fails its stage with {@link StaleSessionException}). A slide is the
- * record read, with a new {@code lastAccessedAt}: issued before {@code find}'s stage completes,
- * so a write the caller makes after reading has a later version than the slide. A slide refused
- * (the session was logged out or written meanwhile) is ignored: the other write is newer.
+ * record read, with a new {@code lastAccessedAt}, written only over the version read (a
+ * conditional write, {@link SessionStore#setIf}): it never undoes a change another process saved
+ * after the read, nor brings back a session written or logged out meanwhile. Issued before
+ * {@code find}'s stage completes, so a write the caller makes after reading has a later version
+ * than the slide. A slide refused is ignored: the other write is newer.
  *
  * <h2>Expiry</h2>
  * The stored TTL is the time left until {@link SessionRecord#expiresAt()}, so every tier drops
@@ -151,15 +153,15 @@ public final class SessionLifecycle {
      * @throws IllegalArgumentException (failing the stage) if the stored bytes are not a session record
      */
     public CompletionStage<Optional<SessionRecord>> find(String id) {
-        return cache.get(id).thenApply(bytes -> bytes.flatMap(b -> {
-            SessionRecord stored = SessionRecordCodec.decode(b);
+        return cache.lookup(id).thenApply(found -> found.flatMap(info -> {
+            SessionRecord stored = SessionRecordCodec.decode(info.value());
             Instant now = now();
             if (stored.isExpired(now)) {
                 return Optional.empty();
             }
             SessionRecord used = stored.accessedAt(now);
             if (slideDue(stored, now)) {
-                slide(id, used, now);
+                slide(id, used, now, info.version());
             }
             return Optional.of(used);
         }));
@@ -207,10 +209,11 @@ public final class SessionLifecycle {
         return Duration.ofMillis(Math.max(1, (left.toNanos() + 999_999) / 1_000_000));
     }
 
-    private void slide(String id, SessionRecord used, Instant now) {
+    /** Writes {@code used} over version {@code read} of session {@code id}, if that is still the stored one. */
+    private void slide(String id, SessionRecord used, Instant now, long read) {
         CompletionStage<Long> written;
         try {
-            written = cache.set(id, SessionRecordCodec.encode(used), timeLeft(used, now));
+            written = cache.setIf(id, SessionRecordCodec.encode(used), timeLeft(used, now), read);
         } catch (RuntimeException e) {
             log.warn("a session's sliding expiry was not written; it may expire early: {}", e.getMessage());
             return;

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -99,6 +100,44 @@ class SessionLifecycleTest {
         Optional<byte[]> local = cache.getLocal(id);
         byte[] stored = local.isPresent() ? local.get() : done(cache.get(id)).orElseThrow();
         return SessionRecordCodec.decode(stored).lastAccessedAt();
+    }
+
+    /**
+     * A slide never undoes a change saved after the read it slides. Host A holds version 1 in its
+     * table (arrivals are off, so B's later write does not reach A's table); host B saves an
+     * attribute (version 2); A's read is then due a slide of version 1. The slide is written only
+     * over version 1, so it is refused and B's change stays. (A plain write of the slide, as
+     * before, replaced it with A's older attributes.)
+     */
+    @Test
+    void aSlideOfAnOlderReadDoesNotUndoAChangeSavedSince() throws Exception {
+        try (TestCluster quiet = new TestCluster(certificates, Map.of("relay.publish-arrivals", false))) {
+            SessionCacheManager hostA = quiet.client("slide-a.lru").build();
+            SessionCacheManager hostB = quiet.client("slide-b.lru").build();
+            try {
+                TestCluster.awaitWritable(hostA);
+                TestCluster.awaitWritable(hostB);
+                ManualClock clock = new ManualClock();
+                SessionLifecycle onA = new SessionLifecycle(hostA, 0.25, clock);
+                SessionLifecycle onB = new SessionLifecycle(hostB, 0.25, clock);
+                String id = UUID.randomUUID().toString();
+                SessionRecord first = onA.create(Duration.ofMinutes(30), Duration.ofHours(8))
+                        .withAttributes(Map.of("a", new byte[] {1}));
+                done(onA.save(id, first));
+                assertTrue(hostA.getLocal(id).isPresent(), "A's table holds version 1");
+                SessionRecord changed = done(onB.peek(id)).orElseThrow().withAttributes(Map.of("a", new byte[] {1}, "b", new byte[] {2}));
+                done(onB.save(id, changed));
+
+                clock.advance(Duration.ofMinutes(10)); // past a quarter of the interval: A's read is due a slide
+                assertEquals(Set.of("a"), done(onA.find(id)).orElseThrow().attributes().keySet(), "A read its older copy");
+                // The refused slide drops A's copy of version 1: A then reads what the cluster holds.
+                await().atMost(Duration.ofSeconds(10)).until(() -> hostA.getLocal(id).isEmpty());
+                assertEquals(Set.of("a", "b"), done(onA.peek(id)).orElseThrow().attributes().keySet(), "B's change stays");
+            } finally {
+                hostA.close();
+                hostB.close();
+            }
+        }
     }
 
     @Test

@@ -34,10 +34,20 @@ public interface RelayCommand {
     /**
      * Store a version of a session: the relay answers {@code PutAck} to {@code replyTo} once every
      * expansion replica reported it {@code Stored}; a replica that refuses it answers {@code PutRefused}
-     * (or {@code Failed}) to {@code replyTo} itself.
+     * (or {@code Failed}) to {@code replyTo} itself. {@code ifVersion} other than {@link #ANY} makes it
+     * a conditional write: stored only if the session's current version is {@code ifVersion}, as
+     * expansion replica 0 decides (see {@code docs/relief-replication.md}, "Conditional writes").
      */
-    record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo)
-            implements RelayCommand, Wire {
+    record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,
+               long ifVersion) implements RelayCommand, Wire {
+
+        /** {@code ifVersion} of a write stored whatever the current version (if newer). */
+        public static final long ANY = 0;
+
+        /** A write stored whatever the current version (if newer). */
+        public Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo) {
+            this(key, value, version, ttlMillis, requestId, replyTo, ANY);
+        }
     }
 
     /** Log a session out: tombstones at the expansion replicas, invalidation everywhere; {@code DeleteAck} when done. */
