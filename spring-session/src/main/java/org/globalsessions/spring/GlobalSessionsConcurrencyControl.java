@@ -41,10 +41,9 @@ import org.globalsessions.client.lifecycle.PrincipalSessions;
  * <h2>Counting</h2>
  * The principal is the authentication's name, the name the repository indexes the session under
  * when the login's security context is saved. The count is the principal's live sessions as the
- * save will count them ({@link PrincipalSessions#login}): all of them, the request's own session
- * included when it is already signed in as that principal, since the save indexes the session
- * under its new id while the old id still counts. A check that left it out would pass logins the
- * save then refuses with an HTTP 500; this one refuses them with a readable page instead.
+ * save will count them ({@link PrincipalSessions#login}): all of them but the request's own session,
+ * which signing in again keeps (the save counts it once, under its old or its new id), as Spring
+ * Security's own check does.
  *
  * <h2>The save stays the guard</h2>
  * Two logins of one principal at the same moment may both pass this check (neither is indexed
@@ -92,9 +91,12 @@ public final class GlobalSessionsConcurrencyControl implements SessionAuthentica
             return;
         }
         String principal = authentication.getName();
+        jakarta.servlet.http.HttpSession current = request.getSession(false);
+        String own = current == null ? null : current.getId(); // signing in again: this session counts once, as the save counts it
         int live;
         try {
-            live = principals.sessionsOf(principal).toCompletableFuture().join().size();
+            live = (int) principals.sessionsOf(principal).toCompletableFuture().join().stream()
+                    .filter(s -> !s.sessionId().equals(own)).count();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }

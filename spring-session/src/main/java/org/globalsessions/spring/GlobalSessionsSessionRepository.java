@@ -48,10 +48,13 @@ import org.globalsessions.client.lifecycle.SessionRecord;
  * out meanwhile stays logged out: the save is dropped.
  *
  * <h2>Ids</h2>
- * {@code changeSessionId} (Spring Security does it at login) is saved as a write of the new id
- * followed by a logout of the old one: the session is never lost, and the old id is dead once
- * {@code save} returns. Issue 21 item 2 asks for this as one atomic operation; until then there
- * is a moment during {@code save} when both ids are valid.
+ * {@code changeSessionId} (Spring Security does it at login) is saved as one rotation
+ * ({@link SessionLifecycle#rotate}): at no moment are both ids the session, nor neither; the old id
+ * is logged out and refused on every host within the staleness bound, like a logout.
+ *
+ * <h2>Concurrent requests</h2>
+ * A save writes over the version it read (a conditional write): if another request of the same
+ * session saved meanwhile, it reads again and merges (three attempts), so neither change is lost.
  *
  * <h2>Sessions of a principal</h2>
  * The principal name ({@link #PRINCIPAL_NAME_INDEX_NAME}, or the name of the Spring Security
@@ -185,25 +188,36 @@ public final class GlobalSessionsSessionRepository implements FindByIndexNameSes
         boolean created = session.isNew();
         String previous = session.storedId;
         String id = session.getId();
+        boolean rotating = !created && !id.equals(previous);
         SessionRecord base = session.base;
+        long baseVersion = 0;
         if (!created) {
             // The newest stored record, so that changes other requests made meanwhile are kept.
-            Optional<SessionRecord> latest = read(previous, true);
+            Optional<SessionLifecycle.Versioned> latest = stored(previous);
             if (latest.isEmpty()) {
                 log.debug("a session was logged out or expired while a request used it; its changes are dropped");
                 return;
             }
-            base = latest.get();
+            base = latest.get().record();
+            baseVersion = latest.get().version();
         }
         String principal = principalToIndex(session, created || !id.equals(previous));
         if (principal != null) { // the cap applies before anything is written
             Instant now = lifecycle.now();
-            await(principals.login(principal, id, now, Duration.between(now, base.createdAt().plus(base.maxLifetime()))));
+            await(principals.login(principal, id, now, Duration.between(now, base.createdAt().plus(base.maxLifetime())),
+                    rotating ? previous : null));
         }
+        if (rotating) {
+            endingHere(previous); // the rotation logs the old id out: no deleted event for it here
+        }
+        boolean overVersion = !created; // a new session is written plainly; any other over the version read
         for (int attempt = 1; ; attempt++) {
             SessionRecord record = session.merged(base.attributes()); // serializes: may refuse, before anything is written
             try {
-                await(lifecycle.save(id, record));
+                // Over the version read: a change another request saved since is merged in, never lost.
+                await(!overVersion ? lifecycle.save(id, record)
+                        : rotating ? lifecycle.rotate(previous, id, record, baseVersion)
+                        : lifecycle.saveIf(id, record, baseVersion));
                 session.saved(record);
                 break;
             } catch (StaleSessionException e) {
@@ -211,16 +225,15 @@ public final class GlobalSessionsSessionRepository implements FindByIndexNameSes
                     log.debug("a session was logged out while a request used it; its changes are dropped");
                     return;
                 }
-                Optional<SessionRecord> latest = attempt < WRITE_ATTEMPTS ? read(id, true) : Optional.empty();
+                Optional<SessionLifecycle.Versioned> latest = attempt < WRITE_ATTEMPTS ? stored(rotating ? previous : id)
+                        : Optional.empty();
                 if (latest.isEmpty()) {
                     throw e;
                 }
-                base = latest.get();
+                base = latest.get().record();
+                baseVersion = latest.get().version();
+                overVersion = true;
             }
-        }
-        if (previous != null && !previous.equals(id)) {
-            endingHere(previous);
-            await(lifecycle.delete(previous));
         }
         if (created) {
             publish(new SessionCreatedEvent(this, session));
@@ -303,8 +316,17 @@ public final class GlobalSessionsSessionRepository implements FindByIndexNameSes
      * that are not a session record, read as no session (the request gets a new one).
      */
     private Optional<SessionRecord> read(String id, boolean peek) {
+        return peek ? stored(id).map(SessionLifecycle.Versioned::record) : readAs(id, () -> await(lifecycle.find(id)));
+    }
+
+    /** The stored record with its version, without using it; empty as {@link #read} is. */
+    private Optional<SessionLifecycle.Versioned> stored(String id) {
+        return readAs(id, () -> await(lifecycle.read(id)));
+    }
+
+    private <T> Optional<T> readAs(String id, java.util.function.Supplier<Optional<T>> reading) {
         try {
-            return await(peek ? lifecycle.peek(id) : lifecycle.find(id));
+            return reading.get();
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("session record")) {
                 log.warn("a stored session could not be read and counts as absent: {}", e.getMessage());

@@ -19,7 +19,6 @@ import org.springframework.security.web.authentication.session.SessionAuthentica
 
 import org.globalsessions.client.lifecycle.PrincipalSessions;
 import org.globalsessions.client.lifecycle.PrincipalSessions.AtCap;
-import org.globalsessions.client.lifecycle.SessionLimitException;
 import org.globalsessions.spring.PrincipalIndexRepositoryTest.Authentication;
 import org.globalsessions.spring.PrincipalIndexRepositoryTest.Context;
 
@@ -56,8 +55,10 @@ class GlobalSessionsConcurrencyControlTest extends TwoHostFixture {
 
         /** {@code session} signs in as {@code principal}: the check, then the new id and the context saved. */
         void signIn(GlobalSessionsSession session, String principal) {
-            check.onAuthentication(UsernamePasswordAuthenticationToken.authenticated(principal, null, List.of()),
-                    new MockHttpServletRequest("POST", "/login"), new MockHttpServletResponse());
+            MockHttpServletRequest login = new MockHttpServletRequest("POST", "/login");
+            login.setSession(new org.springframework.mock.web.MockHttpSession(null, session.getId()));
+            check.onAuthentication(UsernamePasswordAuthenticationToken.authenticated(principal, null, List.of()), login,
+                    new MockHttpServletResponse());
             session.changeSessionId();
             session.setAttribute(GlobalSessionsSessionRepository.SPRING_SECURITY_CONTEXT, new Context(new Authentication(principal)));
             repository.save(session);
@@ -129,15 +130,16 @@ class GlobalSessionsConcurrencyControlTest extends TwoHostFixture {
      * save's HTTP 500; if the save ever stops counting the old id, the check must follow.
      */
     @Test
-    void aSignedInSessionSigningInAgainAtTheCapIsRefusedAsItsSaveWouldBe() {
+    void aSignedInSessionSigningInAgainAtTheCapPassesAsSpringSecuritysOwnCheckLetsIt() {
         HostB host = HostB.capped(1, AtCap.REFUSE);
         String principal = "erin-" + UUID.randomUUID();
         GlobalSessionsSession session = host.loginForm();
         host.signIn(session, principal);
+        String first = session.getId();
 
-        assertThrows(SessionAuthenticationException.class, () -> host.signIn(session, principal));
-        session.changeSessionId();
-        session.setAttribute(GlobalSessionsSessionRepository.SPRING_SECURITY_CONTEXT, new Context(new Authentication(principal)));
-        assertThrows(SessionLimitException.class, () -> host.repository().save(session), "the save refuses it too");
+        host.signIn(session, principal); // the check and the save count this session once, under its old or new id
+        assertNotEquals(first, session.getId());
+        assertEquals(Set.of(session.getId()), hostA.findByPrincipalName(principal).keySet());
+        assertThrows(SessionAuthenticationException.class, () -> host.signIn(host.loginForm(), principal), "another session is refused");
     }
 }

@@ -87,13 +87,21 @@ public final class PrincipalSessions {
      *                                  or holds a control character, or {@code ttl} is out of range (nothing changes)
      */
     public CompletionStage<List<String>> login(String principal, String sessionId, Instant at, Duration ttl) {
+        return login(principal, sessionId, at, ttl, null);
+    }
+
+    /**
+     * {@link #login(String, String, Instant, Duration)} of a session that had the id {@code replacing}
+     * until now (a rotation at login; null: none): it counts once, under either id.
+     */
+    public CompletionStage<List<String>> login(String principal, String sessionId, Instant at, Duration ttl, String replacing) {
         Principals.check(principal);
         if (maxSessions == 0) {
             return cache.indexSession(principal, sessionId, at, ttl).thenApply(done -> List.of());
         }
         return cache.sessionsOf(principal).thenCompose(sessions -> {
             List<PrincipalSession> others = new ArrayList<>(sessions);
-            others.removeIf(s -> s.sessionId().equals(sessionId));
+            others.removeIf(s -> s.sessionId().equals(sessionId) || s.sessionId().equals(replacing));
             int excess = others.size() - maxSessions + 1;
             if (excess <= 0) {
                 return cache.indexSession(principal, sessionId, at, ttl).thenApply(done -> List.<String>of());

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import org.slf4j.Logger;
@@ -113,7 +114,12 @@ public final class SessionLifecycle {
             public void onExpired(String key, byte[] lastValue) {
                 SessionRecord last = null;
                 try {
-                    last = lastValue == null ? null : SessionRecordCodec.decode(lastValue);
+                    StoredSession stored = lastValue == null ? null : StoredSession.decode(lastValue);
+                    if (stored instanceof StoredSession.Moved) {
+                        return; // a rotation's old id: the session lives on under its new id
+                    }
+                    last = stored instanceof StoredSession.Plain plain ? plain.record()
+                            : stored instanceof StoredSession.Pending pending ? pending.record() : null;
                 } catch (IllegalArgumentException e) {
                     log.debug("an expired session's last value is not a session record: {}", e.getMessage());
                 }
@@ -136,13 +142,75 @@ public final class SessionLifecycle {
      *                                  (nothing is stored)
      */
     public CompletionStage<Long> save(String id, SessionRecord record) {
+        return cache.set(id, SessionRecordCodec.encode(record), ttlOf(record));
+    }
+
+    /**
+     * Stores {@code record} as session {@code id} only over version {@code ifVersion} (one
+     * {@link #read} returned): fails with {@link StaleSessionException} if the session was written
+     * since (read again, merge, retry) or logged out ({@code loggedOut()}); then nothing is stored.
+     *
+     * @throws IllegalArgumentException as {@link #save}
+     */
+    public CompletionStage<Long> saveIf(String id, SessionRecord record, long ifVersion) {
+        return cache.setIf(id, SessionRecordCodec.encode(record), ttlOf(record), ifVersion);
+    }
+
+    /**
+     * Gives session {@code oldId} the id {@code newId}, with {@code record}, in one operation: at
+     * no moment are both ids the session, nor neither (a login's id change). Version
+     * {@code oldVersion} of {@code oldId} ({@link #read}) must still be the stored one, else the
+     * stage fails with {@link StaleSessionException} and nothing changes: read again, merge, retry.
+     * <ol>
+     *   <li>{@code newId} is written as pending on {@code oldId}: no session yet (a read of it finds
+     *   the old id not moved);</li>
+     *   <li>the commit: {@code oldId} is replaced, only over {@code oldVersion} (a conditional write),
+     *   by a marker naming {@code newId}. From here the old id is no session and the new one is,
+     *   and no write of the old id made from an earlier read can bring it back;</li>
+     *   <li>{@code newId} is written as the plain record (over the pending one);</li>
+     *   <li>{@code oldId} is logged out, so every host drops it within the staleness bound.</li>
+     * </ol>
+     * A process that stops after the commit leaves the new id pending, the session still (its
+     * reads look at the old id's marker) until a slide writes it plainly.
+     *
+     * @throws IllegalArgumentException as {@link #save}, or if the ids are equal
+     */
+    public CompletionStage<Long> rotate(String oldId, String newId, SessionRecord record, long oldVersion) {
+        if (oldId.equals(newId)) {
+            throw new IllegalArgumentException("a rotation needs a new id; it is the old one");
+        }
+        Duration ttl = ttlOf(record);
+        byte[] plain = SessionRecordCodec.encode(record);
+        return cache.set(newId, StoredSession.pending(oldId, record), ttl).thenCompose(pendingVersion ->
+                // Refused: not committed; the pending new id is no session, and a retry writes over it.
+                cache.setIf(oldId, StoredSession.moved(newId), ttl, oldVersion)
+                        .thenCompose(committed -> cache.setIf(newId, plain, ttl, pendingVersion)
+                                .handle((written, failure) -> {
+                                    Throwable cause = unwrap(failure);
+                                    if (cause != null && !(cause instanceof StaleSessionException)) {
+                                        // Still pending, still the session through the old id's marker: the old id stays.
+                                        log.debug("a rotated session stays pending until its next slide: {}", cause.toString());
+                                        return CompletableFuture.completedFuture(pendingVersion);
+                                    }
+                                    long version = written != null ? written : pendingVersion;
+                                    return cache.delete(oldId).thenApply(done -> version);
+                                })
+                                .thenCompose(next -> next)));
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    /** The TTL {@code record} is stored with now: the time left until it expires; refused if none is left. */
+    private Duration ttlOf(SessionRecord record) {
         Instant now = now();
         Duration ttl = timeLeft(record, now);
         if (ttl.isZero()) {
             throw new IllegalArgumentException("the session record expired at " + record.expiresAt() + " (now " + now
                     + "): an expired session is not stored");
         }
-        return cache.set(id, SessionRecordCodec.encode(record), ttl);
+        return ttl;
     }
 
     /**
@@ -153,18 +221,48 @@ public final class SessionLifecycle {
      * @throws IllegalArgumentException (failing the stage) if the stored bytes are not a session record
      */
     public CompletionStage<Optional<SessionRecord>> find(String id) {
-        return cache.lookup(id).thenApply(found -> found.flatMap(info -> {
-            SessionRecord stored = SessionRecordCodec.decode(info.value());
+        return read(id).thenApply(found -> found.map(stored -> {
             Instant now = now();
-            if (stored.isExpired(now)) {
-                return Optional.empty();
+            SessionRecord used = stored.record().accessedAt(now);
+            if (slideDue(stored.record(), now)) {
+                slide(id, used, now, stored.version());
             }
-            SessionRecord used = stored.accessedAt(now);
-            if (slideDue(stored, now)) {
-                slide(id, used, now, info.version());
-            }
-            return Optional.of(used);
+            return used;
         }));
+    }
+
+    /** A session record as stored, with the version of the write that stored it (for {@link #saveIf}, {@link #rotate}). */
+    public record Versioned(SessionRecord record, long version) {
+    }
+
+    /**
+     * Session {@code id} as stored, with its version, without using it: empty if no tier holds it,
+     * it has expired, or it is a rotation's old id (or a new id whose rotation has not committed).
+     *
+     * @throws IllegalArgumentException (failing the stage) if the stored bytes are not a session record
+     */
+    public CompletionStage<Optional<Versioned>> read(String id) {
+        return cache.lookup(id).thenCompose(found -> {
+            if (found.isEmpty()) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            long version = found.get().version();
+            StoredSession stored = StoredSession.decode(found.get().value());
+            if (stored instanceof StoredSession.Plain plain) {
+                return CompletableFuture.completedFuture(live(plain.record(), version));
+            }
+            if (stored instanceof StoredSession.Pending pending) {
+                // The new id of a rotation: the session once the old id is moved to it (the commit), else none.
+                return cache.lookup(pending.from()).thenApply(old -> old.isPresent()
+                        && StoredSession.decode(old.get().value()) instanceof StoredSession.Moved moved && moved.to().equals(id)
+                        ? live(pending.record(), version) : Optional.empty());
+            }
+            return CompletableFuture.completedFuture(Optional.empty()); // moved: the session has a new id
+        });
+    }
+
+    private Optional<Versioned> live(SessionRecord record, long version) {
+        return record.isExpired(now()) ? Optional.empty() : Optional.of(new Versioned(record, version));
     }
 
     /**
@@ -174,7 +272,7 @@ public final class SessionLifecycle {
      * @throws IllegalArgumentException (failing the stage) if the stored bytes are not a session record
      */
     public CompletionStage<Optional<SessionRecord>> peek(String id) {
-        return cache.get(id).thenApply(bytes -> bytes.map(SessionRecordCodec::decode).filter(r -> !r.isExpired(now())));
+        return read(id).thenApply(found -> found.map(Versioned::record));
     }
 
     /** Logs session {@code id} out everywhere (a logout is final: the id is never valid again). */
@@ -219,8 +317,7 @@ public final class SessionLifecycle {
             return;
         }
         written.whenComplete((version, failure) -> {
-            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
+            Throwable cause = unwrap(failure);
             if (cause != null && !(cause instanceof StaleSessionException)) {
                 log.debug("a session's sliding expiry was not written: {}", cause.toString());
             }

@@ -140,6 +140,68 @@ class SessionLifecycleTest {
         }
     }
 
+    private static SessionRecord record(SessionLifecycle sessions, String attribute) {
+        return sessions.create(Duration.ofMinutes(30), Duration.ofHours(8)).withAttributes(Map.of(attribute, new byte[] {1}));
+    }
+
+    /** A rotation moves the session to its new id and logs the old one out; the old id is never valid again. */
+    @Test
+    void aRotationMovesTheSessionAndLogsTheOldIdOut() throws Exception {
+        SessionLifecycle sessions = new SessionLifecycle(cache);
+        String old = UUID.randomUUID().toString();
+        String rotated = UUID.randomUUID().toString();
+        done(sessions.save(old, record(sessions, "user")));
+        SessionLifecycle.Versioned read = done(sessions.read(old)).orElseThrow();
+        done(sessions.rotate(old, rotated, read.record().withAttributes(Map.of("user", new byte[] {2})), read.version()));
+        assertEquals(Optional.empty(), done(sessions.find(old)));
+        assertArrayEquals(new byte[] {2}, done(sessions.find(rotated)).orElseThrow().attributes().get("user"));
+        var dead = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> sessions.save(old, read.record()).toCompletableFuture().get(15, TimeUnit.SECONDS));
+        assertTrue(((org.globalsessions.client.StaleSessionException) dead.getCause()).loggedOut(), "the old id is logged out");
+    }
+
+    /**
+     * The states a rotation passes through, each stopped there (as if its process died): before the
+     * commit only the old id is the session, after it only the new one, and a write of the old id
+     * from a read before the commit cannot bring it back.
+     */
+    @Test
+    void beforeItsCommitARotationLeavesTheOldIdAndAfterItTheNewOneAndNothingRevivesTheOld() throws Exception {
+        SessionLifecycle sessions = new SessionLifecycle(cache);
+        String old = UUID.randomUUID().toString();
+        String rotated = UUID.randomUUID().toString();
+        SessionRecord record = record(sessions, "user");
+        long before = done(sessions.save(old, record));
+        done(cache.set(rotated, StoredSession.pending(old, record), Duration.ofMinutes(30))); // step 1 only
+        assertTrue(done(sessions.peek(old)).isPresent(), "before the commit: the old id");
+        assertEquals(Optional.empty(), done(sessions.peek(rotated)), "before the commit: not the new id");
+
+        done(cache.setIf(old, StoredSession.moved(rotated), Duration.ofMinutes(30), before)); // the commit
+        assertEquals(Optional.empty(), done(sessions.peek(old)), "after the commit: not the old id");
+        assertTrue(done(sessions.peek(rotated)).isPresent(), "after the commit: the new id");
+
+        var revived = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> sessions.saveIf(old, record, before).toCompletableFuture().get(15, TimeUnit.SECONDS));
+        assertInstanceOf(org.globalsessions.client.StaleSessionException.class, revived.getCause());
+        assertEquals(Optional.empty(), done(sessions.peek(old)), "a write from a read before the commit is refused");
+        assertTrue(done(sessions.peek(rotated)).isPresent());
+    }
+
+    /** A rotation over a version written over since is refused, and nothing changes: the old id stays the session. */
+    @Test
+    void aRotationOverAVersionWrittenSinceChangesNothing() throws Exception {
+        SessionLifecycle sessions = new SessionLifecycle(cache);
+        String old = UUID.randomUUID().toString();
+        String rotated = UUID.randomUUID().toString();
+        long first = done(sessions.save(old, record(sessions, "user")));
+        done(sessions.save(old, record(sessions, "cart"))); // another request's save
+        var refused = assertThrows(java.util.concurrent.ExecutionException.class, () -> sessions.rotate(old, rotated,
+                record(sessions, "user"), first).toCompletableFuture().get(15, TimeUnit.SECONDS));
+        assertFalse(assertInstanceOf(org.globalsessions.client.StaleSessionException.class, refused.getCause()).loggedOut());
+        assertEquals(Set.of("cart"), done(sessions.peek(old)).orElseThrow().attributes().keySet());
+        assertEquals(Optional.empty(), done(sessions.peek(rotated)));
+    }
+
     @Test
     void readsSlideTheStoredLastUseOnlyOncePerFractionOfTheInterval() throws Exception {
         ManualClock clock = new ManualClock();
