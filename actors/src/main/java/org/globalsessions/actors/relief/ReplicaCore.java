@@ -277,7 +277,11 @@ final class ReplicaCore {
         index.sweep(now);
         List<ReliefStore.Evicted> ended = store.drainEnded();
         if (!ended.isEmpty()) {
-            ExpiryReports.get(context.getSystem()).candidates(entityId, ended);
+            try {
+                ExpiryReports.get(context.getSystem()).candidates(entityId, ended);
+            } catch (RuntimeException e) { // the node is stopping: no more actors start; the events are lost, the sessions end
+                context.getLog().debug("{}: {} expiry events not told: {}", who(), ended.size(), e.toString());
+            }
         }
         return Behaviors.same();
     }
