@@ -10,7 +10,9 @@
 # Needs Java 17 and Maven; installs Debian's redis-server with apt-get if it is missing.
 # Everything it starts binds 127.0.0.1 and is stopped on exit (also on Ctrl-C): the Redis
 # servers, the load generator and the cluster nodes and table owner it started. Its files live
-# in a private directory under /dev/shm, removed on exit. Results: bench/results/e2e-*.md|png.
+# in a private directory under /dev/shm, removed on exit. Results: bench/results/e2e-*.md|png,
+# <timestamp>.json and latest.json; at the end bench/README.md's table of targets is rewritten
+# from latest.json (ResultsTable).
 # Environment: MVN_ARGS (extra Maven arguments for the build, e.g. -Dmaven.repo.local=...),
 # BENCH_HEAP (heap of the load generator, default 3g; 1g with --quick), E2E_JAVA_OPTS (more
 # options for the load generator's JVM, e.g. -XX:StartFlightRecording=filename=client.jfr),
@@ -104,22 +106,36 @@ done
 log "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') on 127.0.0.1:$redis_port (plaintext) and :$redis_tls_port (TLS)"
 
 # ---- the run --------------------------------------------------------------------------------
+# The commit measured; -dirty when the tree differs from it (results of earlier runs aside).
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ "$commit" != unknown ] && [ -n "$(git -C "$root" status --porcelain -- . ':(exclude)bench/results' 2>/dev/null)" ]; then
+  commit="$commit-dirty"
+fi
+results="$here/results"
+previous=""
+for arg in "$@"; do
+  if [ "$previous" = --results ]; then results="$arg"; fi
+  previous="$arg"
+done
 if $quick; then
   matrix=(--keys 10000 --mixes 95 --popularity uniform --clients 1,8 --throughput-clients 8 --cost-keys 0
           --relief-nodes 1,2 --warmup 1 --path-warmup 2 --measure 2)
   heap="${BENCH_HEAP:-1g}"
-  command_text="bench/run-e2e.sh --quick $* (commit $commit)"
+  command_text="bench/run-e2e.sh --quick $*"
 else
   matrix=()
   heap="${BENCH_HEAP:-3g}"
-  command_text="bench/run-e2e.sh $* (commit $commit)"
+  command_text="bench/run-e2e.sh $*"
 fi
 # shellcheck disable=SC2086
 java $flags -Xms"$heap" -Xmx"$heap" -XX:+UseParallelGC -Djava.awt.headless=true ${E2E_JAVA_OPTS:-} \
   -cp "$bench_jar" org.globalsessions.bench.e2e.E2eBench \
   --certs "$certs" --launcher "$launcher" --work "$work" --results "$here/results" \
-  --redis-port "$redis_port" --redis-tls-port "$redis_tls_port" --command "$command_text" \
+  --redis-port "$redis_port" --redis-tls-port "$redis_tls_port" --command "$command_text" --commit "$commit" \
   "${matrix[@]}" "$@" &
 pids+=($!)
 wait "${pids[-1]}"
+
+# ---- bench/README.md's table of targets, from the run's latest.json ---------------------------
+java -cp "$bench_jar" org.globalsessions.bench.e2e.ResultsTable "$results/latest.json" "$here/README.md" \
+  || { log "the results are written, but bench/README.md's table is not (see above)"; exit 1; }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -27,8 +28,9 @@ import org.globalsessions.testkit.ChildJvm;
  * expansion, aging, acknowledged sets, and 1–3 expansion nodes), Redis (plaintext and mutual TLS,
  * through Jedis) and the in-process peers (Chronicle Map, Caffeine) on one machine, in one run,
  * on the same workload, with the closed loop of {@link ClosedLoop}. Writes
- * {@code e2e-<timestamp>.md} (the table of every cell, the targets) and
- * {@code e2e-<timestamp>-latency.png} to the results directory and prints the table.
+ * {@code e2e-<timestamp>.md} (the table of every cell, the targets),
+ * {@code e2e-<timestamp>-latency.png}, and {@code <timestamp>.json} with its copy
+ * {@code latest.json} ({@link ResultsJson}) to the results directory and prints the table.
  *
  * <p>Phases, each with the environment it needs, torn down before the next: the local stores;
  * Redis (started by {@code run-e2e.sh}); cluster {@code l2} (L2 as large as the largest key
@@ -75,7 +77,8 @@ public final class E2eBench {
     }
 
     private void run() throws Exception {
-        String started = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        String started = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(start);
         String loadBefore = loadAverage();
         Files.createDirectories(options.resultsDirectory());
         Files.createDirectories(options.workDirectory());
@@ -89,7 +92,7 @@ public final class E2eBench {
             runReliefCluster(n);
         }
         runAgingCluster();
-        writeResults(started, loadBefore);
+        writeResults(start, started, loadBefore);
     }
 
     private int countCells() {
@@ -313,7 +316,7 @@ public final class E2eBench {
         }
     }
 
-    private void writeResults(String started, String loadBefore) throws IOException {
+    private void writeResults(Instant start, String started, String loadBefore) throws IOException {
         Path markdown = options.resultsDirectory().resolve("e2e-" + started + ".md");
         Path png = options.resultsDirectory().resolve("e2e-" + started + "-latency.png");
         Workload reference = options.reference();
@@ -323,22 +326,29 @@ public final class E2eBench {
         String title = String.format(Locale.ROOT, "1 client, %,d keys, %s, uniform (sets: writes only)", reference.keys(), reference.mix());
         LatencyPlot.write(plotted, title, png);
         String table = Report.table(results);
+        List<Targets.Standing> standings = Targets.evaluate(results, reference);
+        String targets = Report.targets(standings);
+        String loadAfter = loadAverage();
         String document = "# End-to-end load generator, run of " + started + " UTC\n\n"
-                + "Command: `" + options.command() + "`\n\n"
+                + "Command: `" + options.command() + "`, commit " + options.commit() + "\n\n"
                 + String.format(Locale.ROOT, "Machine: %d CPUs; load average before `%s`, after `%s`. Per cell: %s s warm-up, %s s measured (or %,d operations); before the first cell of each networked path, %s s of warm-up with 8 clients.%n%n",
-                Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(), seconds(options.warmup()), seconds(options.measure()), options.maxOps(),
+                Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, seconds(options.warmup()), seconds(options.measure()), options.maxOps(),
                 seconds(options.pathWarmup()))
                 + "Cluster node JVMs: `" + String.join(" ", NODE_OPTIONS) + "` (besides the Chronicle flags).\n\n"
                 + Report.isolation()
                 + "\n## Targets (reference workload: " + String.format(Locale.ROOT, "%,d keys, %s, uniform", reference.keys(), reference.mix())
-                + ")\n\n" + Report.targets(results, reference, options.throughputClients())
+                + ")\n\n" + targets
                 + "\n## Cells\n\nLatencies in µs (two `System.nanoTime()` calls, ≈ 30 ns, are inside every sample); ops/s of that operation in the cell; "
                 + "answers: where the cell's reads were answered.\n\n" + table
                 + "\n![latency](" + png.getFileName() + ")\n";
         Files.writeString(markdown, document);
+        Path json = ResultsJson.write(options.resultsDirectory(), started, new ResultsJson.Run(options.commit(), start,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+                loadBefore, loadAfter, options.command(), markdown.getFileName().toString(), standings));
         System.out.println();
         System.out.println(table);
-        System.out.println(Report.targets(results, reference, options.throughputClients()));
-        System.out.println("e2e: wrote " + markdown + " and " + png);
+        System.out.println(targets);
+        System.out.println("e2e: wrote " + markdown + ", " + png + ", " + json + " and " + ResultsJson.LATEST);
     }
 }

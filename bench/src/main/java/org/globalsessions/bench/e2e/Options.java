@@ -16,14 +16,14 @@ import java.util.Set;
 record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDirectory, int redisPort, int redisTlsPort,
                List<Integer> keys, List<Integer> readPercents, List<Workload.Popularity> popularities, List<Integer> clients,
                int throughputClients, int costKeys, List<Integer> reliefNodes, Set<Cell.Path> paths, Duration warmup,
-               Duration pathWarmup, Duration measure, long maxOps, Path jfrDirectory, String command) {
+               Duration pathWarmup, Duration measure, long maxOps, Path jfrDirectory, String command, String commit) {
 
     static final String USAGE = """
             usage: E2eBench --certs DIR --launcher JAR --work DIR [options]
               --certs DIR              node.key, node.crt, ca.crt (global-sessions certs) for the cluster, clients and Redis TLS
               --launcher JAR           launcher/target/global-sessions.jar
               --work DIR               configs, logs and tables of this run (under /dev/shm)
-              --results DIR            where e2e-<timestamp>.md and .png go (default bench/results)
+              --results DIR            where e2e-<timestamp>.md and .png, <timestamp>.json and latest.json go (default bench/results)
               --redis-port N           a plaintext redis-server on 127.0.0.1 (0: skip the plaintext Redis path)
               --redis-tls-port N       a TLS redis-server on 127.0.0.1 (0: skip the TLS Redis path)
               --keys LIST              key spaces, e.g. 100000,1000000 (the first is the reference and the relief paths' one)
@@ -42,6 +42,7 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
               --max-ops N              recorded operations after which a cell stops early (default 20000000)
               --jfr DIR                record every node JVM with JFR (settings=profile) into DIR
               --command TEXT           the command line to quote in the report
+              --commit TEXT            the commit measured, for the report and the JSON (default unknown)
             """;
 
     static Options parse(String[] args) {
@@ -69,9 +70,10 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
                 seconds(given.getOrDefault("measure", "5")),
                 Long.parseLong(given.getOrDefault("max-ops", "20000000")),
                 given.containsKey("jfr") ? Path.of(given.get("jfr")) : null,
-                given.getOrDefault("command", "(not given)"));
+                given.getOrDefault("command", "(not given)"),
+                given.getOrDefault("commit", "unknown"));
         given.keySet().removeAll(List.of("results", "redis-port", "redis-tls-port", "keys", "mixes", "popularity", "clients",
-                "throughput-clients", "cost-keys", "relief-nodes", "paths", "warmup", "path-warmup", "measure", "max-ops", "jfr", "command"));
+                "throughput-clients", "cost-keys", "relief-nodes", "paths", "warmup", "path-warmup", "measure", "max-ops", "jfr", "command", "commit"));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s) " + given.keySet() + "\n" + USAGE);
         }

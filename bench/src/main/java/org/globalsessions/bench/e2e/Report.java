@@ -4,15 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import org.HdrHistogram.Histogram;
 
 /**
  * The markdown the load generator writes: one table row per cell and operation, and where each
- * target of issue 6 stands, as ratios of cells measured in the same run.
+ * target stands ({@link Targets}), as ratios of cells measured in the same run.
  */
 final class Report {
 
@@ -106,67 +104,31 @@ final class Report {
     }
 
     /**
-     * The targets of issue 6 against cells of this run: {@code reference} is the workload the
-     * comparisons use (reads of it at one client), {@code throughputClients} the client count of
-     * the throughput comparison.
+     * Where each target stands (see {@link Targets}), one row per target: the report's section
+     * and, read back from latest.json by {@link ResultsTable}, bench/README.md's table.
      */
-    static String targets(List<ClosedLoop.Result> results, Workload reference, int throughputClients) {
+    static String targets(List<Targets.Standing> standings) {
         List<String> lines = new ArrayList<>();
-        lines.add("| target | measured (same run) | status |");
-        lines.add("|---|---|---|");
-        Predicate<ClosedLoop.Result> ref1 = r -> r.cell().workload().equals(reference) && r.cell().clients() == 1;
-        Workload readsOnly = new Workload(reference.keys(), 100, Workload.Popularity.UNIFORM);
-        Predicate<ClosedLoop.Result> hits1 = r -> r.cell().workload().equals(readsOnly) && r.cell().clients() == 1;
-        Optional<ClosedLoop.Result> l1 = find(results, Cell.Path.L1, hits1);
-        Optional<ClosedLoop.Result> chronicle = find(results, Cell.Path.CHRONICLE_MAP, hits1);
-        lines.add(ratio("L1 hit (attached process) ≤ 0.5 × Chronicle Map get (mean, reads only, 1 client)", l1, chronicle,
-                h -> h.getMean(), 0.5, "mean"));
-        Optional<ClosedLoop.Result> l2 = find(results, Cell.Path.L2, ref1);
-        Optional<ClosedLoop.Result> redisTls = find(results, Cell.Path.REDIS_TLS, ref1);
-        lines.add(ratio("L2 hit p50 ≤ 2 × Redis TLS GET p50 (1 client)", l2, redisTls,
-                h -> h.getValueAtPercentile(50), 2, "p50"));
-        for (Cell.Path relief : List.of(Cell.Path.EXPANSION, Cell.Path.AGING)) {
-            Optional<ClosedLoop.Result> r = find(results, relief, ref1.and(x -> x.cell().reliefNodes() <= 1));
-            lines.add(r.map(x -> {
-                long p99 = x.reads().getValueAtPercentile(99);
-                return "| " + relief.description + " p99 ≤ 1 ms (1 client) | p99 " + micros(p99) + " µs | "
-                        + (p99 <= 1_000_000 ? "met" : "**missed**") + " |";
-            }).orElse("| " + relief.description + " p99 ≤ 1 ms | – | not measured |"));
-        }
-        Predicate<ClosedLoop.Result> refN = r -> r.cell().workload().equals(reference) && r.cell().clients() == throughputClients;
-        Optional<ClosedLoop.Result> relay = find(results, Cell.Path.L2, refN);
-        for (Cell.Path redis : List.of(Cell.Path.REDIS, Cell.Path.REDIS_TLS)) {
-            Optional<ClosedLoop.Result> peer = find(results, redis, refN);
-            if (relay.isPresent() && peer.isPresent()) {
-                double ours = total(relay.get());
-                double theirs = total(peer.get());
-                lines.add(String.format(Locale.ROOT, "| relay throughput ≥ %s (%s) at %d clients, no pipelining | %,.0f vs %,.0f ops/s (%.2f×) | %s |",
-                        redis.system, redis.description, throughputClients, ours, theirs, ours / theirs,
-                        ours >= theirs ? "met" : "**missed**"));
-            } else {
-                lines.add("| relay throughput ≥ " + redis.system + " (" + redis.description + ") at " + throughputClients
-                        + " clients | – | not measured |");
-            }
+        lines.add("| target | cell | measured (same run) | status |");
+        lines.add("|---|---|---|---|");
+        for (Targets.Standing s : standings) {
+            String measured = !s.measured() ? "–"
+                    : s.ratio() == null ? amount(s.value(), s.unit()) + " " + s.unit()
+                    : String.format(Locale.ROOT, "%s vs %s %s: %.2f×", amount(s.value(), s.unit()),
+                    amount(s.peerValue(), s.unit()), s.unit(), s.ratio());
+            String status = !s.measured() ? s.note()
+                    : (s.met() ? "met" : "**missed**") + (s.note() == null ? "" : " (" + s.note() + ")");
+            lines.add("| " + s.label() + " " + s.bound().prose(s.unit(), s.peer()) + " | "
+                    + (s.cell() == null ? "–" : Targets.describe(s.cell())) + " | " + measured + " | " + status + " |");
         }
         return String.join("\n", lines) + "\n";
     }
 
-    private static double total(ClosedLoop.Result r) {
-        return r.opsPerSecond(r.reads()) + r.opsPerSecond(r.writes());
-    }
-
-    private static Optional<ClosedLoop.Result> find(List<ClosedLoop.Result> results, Cell.Path path, Predicate<ClosedLoop.Result> which) {
-        return results.stream().filter(r -> r.cell().path() == path).filter(which).findFirst();
-    }
-
-    private static String ratio(String target, Optional<ClosedLoop.Result> ours, Optional<ClosedLoop.Result> peer,
-                                java.util.function.ToDoubleFunction<Histogram> statistic, double limit, String what) {
-        if (ours.isEmpty() || peer.isEmpty()) {
-            return "| " + target + " | – | not measured |";
+    /** A value in its unit: microseconds as {@link #micros}, other units whole above 100, else with two decimals. */
+    private static String amount(double value, String unit) {
+        if (unit.equals("µs")) {
+            return micros(value * 1_000);
         }
-        double a = statistic.applyAsDouble(ours.get().reads());
-        double b = statistic.applyAsDouble(peer.get().reads());
-        return String.format(Locale.ROOT, "| %s | %s %s vs %s µs: %.2f× | %s |", target, what, micros(a), micros(b), a / b,
-                a / b <= limit ? "met" : "**missed**");
+        return String.format(Locale.ROOT, value >= 100 ? "%,.0f" : "%.2f", value);
     }
 }

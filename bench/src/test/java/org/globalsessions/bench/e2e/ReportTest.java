@@ -3,21 +3,15 @@ package org.globalsessions.bench.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
 class ReportTest {
 
     private static ClosedLoop.Result result(Cell.Path path, Map<String, Long> tiers, long readNanos, long reads) {
-        Histogram r = new Histogram(1, 60_000_000_000L, 3);
-        r.recordValueWithCount(readNanos, reads);
-        Histogram w = new Histogram(1, 60_000_000_000L, 3);
-        Cell cell = new Cell(path, new Workload(100_000, 95, Workload.Popularity.UNIFORM), 1, 0);
-        return new ClosedLoop.Result(cell, Duration.ofSeconds(2), r, w, tiers);
+        return TestResults.result(new Cell(path, TestResults.REFERENCE, 1, 0), readNanos, reads, 0, tiers);
     }
 
     @Test
@@ -43,11 +37,15 @@ class ReportTest {
     }
 
     @Test
-    void targetsCompareCellsOfTheReferenceWorkload() {
-        Workload reference = new Workload(100_000, 95, Workload.Popularity.UNIFORM);
-        String targets = Report.targets(List.of(result(Cell.Path.L2, Map.of("l2", 10L), 120_000, 10),
-                result(Cell.Path.REDIS_TLS, Map.of("hit", 10L), 50_000, 10)), reference, 50);
-        assertTrue(targets.contains("| L2 hit p50 ≤ 2 × Redis TLS GET p50 (1 client) | p50 120 vs 50.0 µs: 2.40× | **missed** |"), targets);
-        assertTrue(targets.contains("| L1 hit (attached process) ≤ 0.5 × Chronicle Map get (mean, reads only, 1 client) | – | not measured |"), targets);
+    void targetsHaveOneRowEachWithTheCellTheFiguresAndTheStatus() {
+        String targets = Report.targets(Targets.evaluate(List.of(TestResults.reference(Cell.Path.L2, 120_000),
+                TestResults.reference(Cell.Path.REDIS_TLS, 50_000), TestResults.reference(Cell.Path.EXPANSION, 1_500_000)),
+                TestResults.REFERENCE));
+        assertEquals(2 + 13, targets.split("\n").length, targets);
+        assertTrue(targets.contains("| L2 hit p50 ≤ 3× Redis TLS GET p50 | 100,000 keys, 95/5, uniform, 1 client | 120 vs 50.0 µs: 2.40× | met |"),
+                targets);
+        assertTrue(targets.contains("| expansion hit p99 ≤ 1,000 µs | 100,000 keys, 95/5, uniform, 1 client | 1,500 µs | **missed** |"), targets);
+        assertTrue(targets.contains("| web farm: session validation p50 ≤ 0.05× Redis TLS GET p50 | – | – | " + Targets.NO_WEB_FARM + " |"),
+                targets);
     }
 }

@@ -1,0 +1,226 @@
+package org.globalsessions.bench.e2e;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Where each target stands in one run: one {@link Standing} per target, under the key it has in
+ * {@code results/latest.json}, in a fixed order, from cells of this run only (every ratio is
+ * against a peer measured in the same run). A target the run did not measure, because its
+ * options left the cells out or no benchmark for it exists yet, stands with no value and a note
+ * that says which: nothing is estimated or carried over from another run.
+ *
+ * <p>The two L1 targets come from the JMH {@code ClientL1Bench} ({@code getInto} against
+ * Chronicle Map {@code getUsing}), which {@code run-e2e.sh} does not run, so they are never
+ * measured here; the web-farm targets have no benchmark yet.
+ */
+final class Targets {
+
+    /** The client count of the throughput targets (their keys end in {@code _50c}). */
+    static final int THROUGHPUT_CLIENTS = 50;
+    static final String NO_JMH = "not measured: run-e2e.sh runs no JMH benchmark (the L1 targets are ClientL1Bench's)";
+    static final String NO_WEB_FARM = "not measured: no web-farm benchmark yet";
+
+    private static final String REDIS_TLS_GET = "Redis TLS GET";
+
+    private Targets() {
+    }
+
+    /**
+     * A target's rule: the ratio to the peer ({@code of = "ratio"}) or the value itself
+     * ({@code of = "value"}) compared with {@code limit} by {@code op}, one of {@code <=},
+     * {@code >=} and {@code <}.
+     */
+    record Bound(String of, String op, double limit) {
+
+        Bound {
+            if (!of.equals("ratio") && !of.equals("value")) {
+                throw new IllegalArgumentException("of=" + of + " must be ratio or value");
+            }
+            if (!List.of("<=", ">=", "<").contains(op)) {
+                throw new IllegalArgumentException("op=" + op + " must be <=, >= or <");
+            }
+        }
+
+        static Bound ratio(String op, double limit) {
+            return new Bound("ratio", op, limit);
+        }
+
+        static Bound value(String op, double limit) {
+            return new Bound("value", op, limit);
+        }
+
+        boolean holds(double x) {
+            return switch (op) {
+                case "<=" -> x <= limit;
+                case ">=" -> x >= limit;
+                default -> x < limit;
+            };
+        }
+
+        /** The rule in ASCII, as latest.json's {@code target}: "<= 3x peer", "<= 1000 µs". */
+        String text(String unit) {
+            return op + " " + number(limit) + (of.equals("ratio") ? "x peer" : " " + unit);
+        }
+
+        /** The rule for a reader: "≤ 3× Redis TLS GET p50", "≤ 1,000 µs". */
+        String prose(String unit, String peer) {
+            String symbol = switch (op) {
+                case "<=" -> "≤";
+                case ">=" -> "≥";
+                default -> "<";
+            };
+            return symbol + " " + (of.equals("ratio") ? number(limit) + "× " + peer
+                    : String.format(Locale.ROOT, "%,d", (long) limit) + " " + unit);
+        }
+
+        private static String number(double x) {
+            return x == Math.rint(x) ? Long.toString((long) x) : Double.toString(x);
+        }
+    }
+
+    /**
+     * One target in one run. {@code value}, {@code peerValue} (in {@code unit}), {@code ratio}
+     * ({@code value / peerValue}) and {@code met} are null when it was not measured, and then
+     * {@code note} says why; {@code peer} and {@code peerValue} are null for an absolute target.
+     * {@code cell} is the cell {@code value} comes from (null when not measured); a note on a
+     * measured target flags a cell whose claimed tier answered too few of its reads.
+     */
+    record Standing(String key, String label, String unit, String peer, Bound bound, Cell cell,
+                    Double value, Double peerValue, Double ratio, Boolean met, String note) {
+
+        static Standing notMeasured(String key, String label, String unit, String peer, Bound bound, String note) {
+            return new Standing(key, label, unit, peer, bound, null, null, null, null, null, note);
+        }
+
+        boolean measured() {
+            return value != null;
+        }
+    }
+
+    /**
+     * Every target, in latest.json's order, from {@code results}; {@code reference} is the
+     * workload of the latency targets (one client) and, with its key space, of the throughput
+     * targets (reads only, and 95/5, at {@value #THROUGHPUT_CLIENTS} clients) and the scale-out ones.
+     */
+    static List<Standing> evaluate(List<ClosedLoop.Result> results, Workload reference) {
+        Workload readsOnly = new Workload(reference.keys(), 100, Workload.Popularity.UNIFORM);
+        Workload mixed = new Workload(reference.keys(), 95, Workload.Popularity.UNIFORM);
+        Cell l2 = new Cell(Cell.Path.L2, reference, 1, 0);
+        Cell reads = new Cell(Cell.Path.L2, readsOnly, THROUGHPUT_CLIENTS, 0);
+        Cell mix = new Cell(Cell.Path.L2, mixed, THROUGHPUT_CLIENTS, 0);
+        List<Standing> out = new ArrayList<>();
+        out.add(Standing.notMeasured("l1_hit_mean", "L1 hit mean, getInto (JMH)", "ns", "Chronicle Map getUsing mean",
+                Bound.ratio("<=", 0.8), NO_JMH));
+        out.add(Standing.notMeasured("l1_hit_alloc_bytes", "L1 hit allocation, getInto (JMH)", "B/op", null,
+                Bound.value("<=", 0), NO_JMH));
+        out.add(compared(results, "l2_hit_p50", "L2 hit p50", "µs", REDIS_TLS_GET + " p50", Bound.ratio("<=", 3),
+                l2, Targets::p50));
+        out.add(compared(results, "relay_reads_50c", "relay reads/s (100/0) at 50 clients", "ops/s", "Redis TLS reads/s",
+                Bound.ratio(">=", 1.5), reads, Targets::opsPerSecond));
+        out.add(compared(results, "relay_9505_50c", "relay ops/s (95/5) at 50 clients", "ops/s", "Redis TLS ops/s",
+                Bound.ratio(">=", 1.0), mix, Targets::opsPerSecond));
+        out.add(absolute(results, "l3_hit_p99", "expansion hit p99", new Cell(Cell.Path.EXPANSION, reference, 1, 1)));
+        out.add(absolute(results, "aging_hit_p99", "aging hit p99", new Cell(Cell.Path.AGING, reference, 1, 1)));
+        out.add(Standing.notMeasured("webfarm_validate_p50", "web farm: session validation p50", "µs", REDIS_TLS_GET + " p50",
+                Bound.ratio("<=", 0.05), NO_WEB_FARM));
+        out.add(Standing.notMeasured("webfarm_validate_p99", "web farm: session validation p99", "µs", REDIS_TLS_GET + " p99",
+                Bound.ratio("<=", 0.5), NO_WEB_FARM));
+        out.add(Standing.notMeasured("webfarm_throughput_50c", "web farm: throughput at 50 clients", "ops/s", "Redis TLS ops/s",
+                Bound.ratio(">=", 5), NO_WEB_FARM));
+        out.add(Standing.notMeasured("webfarm_vs_near_cache_p50", "web farm: p50", "µs", "Lettuce near cache p50",
+                Bound.ratio("<", 1), NO_WEB_FARM));
+        out.add(scaleOut(results, "scaleout_l3_2v1", 2, 1.8, reference));
+        out.add(scaleOut(results, "scaleout_l3_3v1", 3, 2.5, reference));
+        return out;
+    }
+
+    /** {@code ours} against the same cell on Redis TLS, by {@code statistic}. */
+    private static Standing compared(List<ClosedLoop.Result> results, String key, String label, String unit, String peer,
+                                     Bound bound, Cell ours, ToDoubleFunction<ClosedLoop.Result> statistic) {
+        Cell theirs = new Cell(Cell.Path.REDIS_TLS, ours.workload(), ours.clients(), 0);
+        return ratio(results, key, label, unit, peer, bound, ours, theirs, statistic);
+    }
+
+    private static Standing ratio(List<ClosedLoop.Result> results, String key, String label, String unit, String peer,
+                                  Bound bound, Cell ours, Cell theirs, ToDoubleFunction<ClosedLoop.Result> statistic) {
+        Optional<ClosedLoop.Result> a = find(results, ours);
+        Optional<ClosedLoop.Result> b = find(results, theirs);
+        if (a.isEmpty() || b.isEmpty()) {
+            return Standing.notMeasured(key, label, unit, peer, bound, missing(a.isEmpty() ? ours : theirs));
+        }
+        double value = statistic.applyAsDouble(a.get());
+        double peerValue = statistic.applyAsDouble(b.get());
+        double ratio = value / peerValue;
+        return new Standing(key, label, unit, peer, bound, ours, value, peerValue, ratio, bound.holds(ratio), flag(a.get()));
+    }
+
+    /** A p99 against 1 ms, no peer. */
+    private static Standing absolute(List<ClosedLoop.Result> results, String key, String label, Cell cell) {
+        Bound bound = Bound.value("<=", 1_000);
+        return find(results, cell)
+                .map(r -> {
+                    double p99 = r.reads().getValueAtPercentile(99) / 1_000.0;
+                    return new Standing(key, label, "µs", null, bound, cell, p99, null, null, bound.holds(p99), flag(r));
+                })
+                .orElseGet(() -> Standing.notMeasured(key, label, "µs", null, bound, missing(cell)));
+    }
+
+    /**
+     * Expansion throughput on {@code nodes} expansion nodes against one node, on the reference
+     * workload, at the largest client count measured on both.
+     */
+    private static Standing scaleOut(List<ClosedLoop.Result> results, String key, int nodes, double limit, Workload reference) {
+        String label = "expansion ops/s with " + nodes + " nodes";
+        String peer = "1 node";
+        Bound bound = Bound.ratio(">=", limit);
+        Optional<Cell> many = results.stream().map(ClosedLoop.Result::cell)
+                .filter(c -> c.path() == Cell.Path.EXPANSION && c.workload().equals(reference) && c.reliefNodes() == nodes)
+                .filter(c -> find(results, new Cell(c.path(), reference, c.clients(), 1)).isPresent())
+                .max(Comparator.comparingInt(Cell::clients));
+        if (many.isEmpty()) {
+            return Standing.notMeasured(key, label, "ops/s", peer, bound, String.format(Locale.ROOT,
+                    "not measured: this run has no expansion cells of %s on both 1 and %d expansion nodes at one client count",
+                    describe(reference), nodes));
+        }
+        Cell one = new Cell(Cell.Path.EXPANSION, reference, many.get().clients(), 1);
+        return ratio(results, key, label, "ops/s", peer, bound, many.get(), one, Targets::opsPerSecond);
+    }
+
+    private static double p50(ClosedLoop.Result r) {
+        return r.reads().getValueAtPercentile(50) / 1_000.0;
+    }
+
+    /** Reads and writes per second together. */
+    static double opsPerSecond(ClosedLoop.Result r) {
+        return r.opsPerSecond(r.reads()) + r.opsPerSecond(r.writes());
+    }
+
+    private static Optional<ClosedLoop.Result> find(List<ClosedLoop.Result> results, Cell cell) {
+        return results.stream().filter(r -> r.cell().equals(cell)).findFirst();
+    }
+
+    private static String missing(Cell cell) {
+        return "not measured: this run has no cell " + cell.path().system + " " + cell.path().description + ", " + describe(cell);
+    }
+
+    /** The cell's answers when its claimed tier answered too few reads (see {@link Report#answers}), else null. */
+    private static String flag(ClosedLoop.Result r) {
+        String answers = Report.answers(r);
+        return answers.startsWith("⚠") ? "answers: " + answers : null;
+    }
+
+    /** "100,000 keys, 95/5, uniform, 1 client" (and ", 2 expansion nodes" for a scaled cell). */
+    static String describe(Cell cell) {
+        return describe(cell.workload()) + String.format(Locale.ROOT, ", %d client%s", cell.clients(), cell.clients() == 1 ? "" : "s")
+                + (cell.reliefNodes() > 1 ? ", " + cell.reliefNodes() + " expansion nodes" : "");
+    }
+
+    private static String describe(Workload w) {
+        return String.format(Locale.ROOT, "%,d keys, %s, %s", w.keys(), w.mix(), w.popularity().label());
+    }
+}

@@ -1,0 +1,140 @@
+package org.globalsessions.bench.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+class TargetsTest {
+
+    private static final Workload READS_ONLY = new Workload(100_000, 100, Workload.Popularity.UNIFORM);
+
+    private static Map<String, Targets.Standing> evaluate(ClosedLoop.Result... results) {
+        return Targets.evaluate(List.of(results), TestResults.REFERENCE).stream()
+                .collect(Collectors.toMap(Targets.Standing::key, Function.identity()));
+    }
+
+    /** {@code ops} operations a second over the 2 s of a made-up cell, 5 % of them writes when {@code workload} says so. */
+    private static ClosedLoop.Result throughput(Cell.Path path, Workload workload, int clients, int nodes, long ops) {
+        long writes = ops * 2 * (100 - workload.readPercent()) / 100;
+        return TestResults.result(new Cell(path, workload, clients, nodes), 500_000, ops * 2 - writes, writes, Map.of(path.claim, 1L));
+    }
+
+    @Test
+    void everyTargetIsEvaluatedUnderItsKeyInOrder() {
+        List<String> keys = Targets.evaluate(List.of(), TestResults.REFERENCE).stream().map(Targets.Standing::key).toList();
+        assertEquals(List.of("l1_hit_mean", "l1_hit_alloc_bytes", "l2_hit_p50", "relay_reads_50c", "relay_9505_50c", "l3_hit_p99",
+                "aging_hit_p99", "webfarm_validate_p50", "webfarm_validate_p99", "webfarm_throughput_50c", "webfarm_vs_near_cache_p50",
+                "scaleout_l3_2v1", "scaleout_l3_3v1"), keys);
+    }
+
+    @Test
+    void l2HitP50IsARatioToRedisTlsOnTheSameCell() {
+        Targets.Standing l2 = evaluate(TestResults.reference(Cell.Path.L2, 120_000), TestResults.reference(Cell.Path.REDIS_TLS, 50_000))
+                .get("l2_hit_p50");
+        assertEquals(120.063, l2.value(), 1e-9);
+        assertEquals(50.015, l2.peerValue(), 1e-9);
+        assertEquals(120.063 / 50.015, l2.ratio(), 1e-9);
+        assertEquals(Boolean.TRUE, l2.met());
+        assertEquals(new Cell(Cell.Path.L2, TestResults.REFERENCE, 1, 0), l2.cell());
+        assertNull(l2.note());
+    }
+
+    @Test
+    void aRatioAboveItsLimitIsMissed() {
+        Targets.Standing l2 = evaluate(TestResults.reference(Cell.Path.L2, 200_000), TestResults.reference(Cell.Path.REDIS_TLS, 50_000))
+                .get("l2_hit_p50");
+        assertEquals(Boolean.FALSE, l2.met());
+    }
+
+    @Test
+    void relayThroughputCountsReadsAndWritesAtFiftyClients() {
+        Map<String, Targets.Standing> targets = evaluate(
+                throughput(Cell.Path.L2, TestResults.REFERENCE, 50, 0, 40_000), throughput(Cell.Path.REDIS_TLS, TestResults.REFERENCE, 50, 0, 50_000),
+                throughput(Cell.Path.L2, READS_ONLY, 50, 0, 90_000), throughput(Cell.Path.REDIS_TLS, READS_ONLY, 50, 0, 60_000));
+        Targets.Standing mixed = targets.get("relay_9505_50c");
+        assertEquals(40_000, mixed.value(), 1e-9);
+        assertEquals(0.8, mixed.ratio(), 1e-9);
+        assertEquals(Boolean.FALSE, mixed.met());
+        Targets.Standing reads = targets.get("relay_reads_50c");
+        assertEquals(1.5, reads.ratio(), 1e-9);
+        assertEquals(Boolean.TRUE, reads.met());
+    }
+
+    @Test
+    void aTargetWhoseCellTheRunLeftOutHasNoValueAndNamesTheCell() {
+        Targets.Standing reads = evaluate(throughput(Cell.Path.L2, READS_ONLY, 8, 0, 90_000),
+                throughput(Cell.Path.REDIS_TLS, READS_ONLY, 8, 0, 60_000)).get("relay_reads_50c");
+        assertNull(reads.value());
+        assertNull(reads.ratio());
+        assertNull(reads.met());
+        assertEquals("not measured: this run has no cell global-sessions L2 hit (relay), 100,000 keys, 100/0, uniform, 50 clients",
+                reads.note());
+        Targets.Standing l2 = evaluate(TestResults.reference(Cell.Path.L2, 120_000)).get("l2_hit_p50");
+        assertTrue(l2.note().contains("Redis GET/SET, mutual TLS"), l2.note());
+    }
+
+    @Test
+    void expansionAndAgingP99AreAgainstOneMillisecondWithNoPeer() {
+        Map<String, Targets.Standing> targets = evaluate(TestResults.reference(Cell.Path.EXPANSION, 900_000),
+                TestResults.reference(Cell.Path.AGING, 1_100_000));
+        assertEquals(Boolean.TRUE, targets.get("l3_hit_p99").met());
+        assertNull(targets.get("l3_hit_p99").peer());
+        assertNull(targets.get("l3_hit_p99").ratio());
+        assertEquals(Boolean.FALSE, targets.get("aging_hit_p99").met());
+    }
+
+    @Test
+    void scaleOutComparesTheLargestClientCountMeasuredOnBothNodeCounts() {
+        Map<String, Targets.Standing> targets = evaluate(
+                throughput(Cell.Path.EXPANSION, TestResults.REFERENCE, 16, 1, 1_000), throughput(Cell.Path.EXPANSION, TestResults.REFERENCE, 64, 1, 2_000),
+                throughput(Cell.Path.EXPANSION, TestResults.REFERENCE, 16, 2, 3_000), throughput(Cell.Path.EXPANSION, TestResults.REFERENCE, 64, 2, 4_000),
+                throughput(Cell.Path.EXPANSION, TestResults.REFERENCE, 16, 3, 6_000));
+        Targets.Standing two = targets.get("scaleout_l3_2v1");
+        assertEquals(64, two.cell().clients());
+        assertEquals(2.0, two.ratio(), 1e-9);
+        assertEquals(Boolean.TRUE, two.met());
+        Targets.Standing three = targets.get("scaleout_l3_3v1");
+        assertEquals(16, three.cell().clients());
+        assertEquals(6.0, three.ratio(), 1e-9);
+        assertNull(evaluate().get("scaleout_l3_3v1").value());
+    }
+
+    @Test
+    void theL1AndWebFarmTargetsAreNeverMeasuredHere() {
+        Map<String, Targets.Standing> targets = evaluate(TestResults.reference(Cell.Path.L1, 800), TestResults.reference(Cell.Path.CHRONICLE_MAP, 900));
+        for (String key : List.of("l1_hit_mean", "l1_hit_alloc_bytes")) {
+            assertFalse(targets.get(key).measured(), key);
+            assertEquals(Targets.NO_JMH, targets.get(key).note());
+        }
+        for (String key : List.of("webfarm_validate_p50", "webfarm_validate_p99", "webfarm_throughput_50c", "webfarm_vs_near_cache_p50")) {
+            assertNull(targets.get(key).met(), key);
+            assertEquals(Targets.NO_WEB_FARM, targets.get(key).note());
+        }
+    }
+
+    @Test
+    void aMeasuredCellWhoseClaimedTierAnsweredTooFewReadsCarriesANote() {
+        ClosedLoop.Result mostlyL1 = TestResults.result(new Cell(Cell.Path.L2, TestResults.REFERENCE, 1, 0), 120_000, 10, 0,
+                Map.of("l2", 8L, "l1", 2L));
+        Targets.Standing l2 = evaluate(mostlyL1, TestResults.reference(Cell.Path.REDIS_TLS, 50_000)).get("l2_hit_p50");
+        assertEquals("answers: ⚠ l2 80.0%, l1 20.0% (path claims l2)", l2.note());
+    }
+
+    @Test
+    void boundsReadAsWordsAndCompareAsSaid() {
+        assertEquals("<= 3x peer", Targets.Bound.ratio("<=", 3).text("µs"));
+        assertEquals(">= 1.5x peer", Targets.Bound.ratio(">=", 1.5).text("ops/s"));
+        assertEquals("<= 1000 µs", Targets.Bound.value("<=", 1_000).text("µs"));
+        assertTrue(Targets.Bound.ratio("<", 1).holds(0.99));
+        assertFalse(Targets.Bound.ratio("<", 1).holds(1));
+        assertTrue(Targets.Bound.ratio(">=", 1.5).holds(1.5));
+    }
+}
