@@ -127,12 +127,23 @@ else
   heap="${BENCH_HEAP:-3g}"
   command_text="bench/run-e2e.sh $*"
 fi
+# The L1 targets: JMH's ClientL1Bench, getInto against Chronicle Map getUsing in one fork, with
+# allocation per operation (SKIP_JMH=1 leaves them unmeasured).
+jmh=()
+if [ "${SKIP_JMH:-0}" != 1 ]; then
+  if $quick; then iterations=(-wi 2 -w 1 -i 3 -r 1); else iterations=(-wi 3 -w 2 -i 5 -r 2); fi
+  log "JMH: ClientL1Bench getInto and chronicleMapGetUsing (${iterations[*]}, -prof gc)"
+  java -jar "$bench_jar" 'ClientL1Bench\.(getInto|chronicleMapGetUsing)$' -t 1 -f 1 "${iterations[@]}" -prof gc \
+    -rf json -rff "$work/jmh-l1.json" >"$work/jmh-l1.txt" 2>&1 \
+    || { log "JMH failed (its output: $work/jmh-l1.txt)"; exit 1; }
+  jmh=(--jmh-l1 "$work/jmh-l1.json")
+fi
 # shellcheck disable=SC2086
 java $flags -Xms"$heap" -Xmx"$heap" -XX:+UseParallelGC -Djava.awt.headless=true ${E2E_JAVA_OPTS:-} \
   -cp "$bench_jar" org.globalsessions.bench.e2e.E2eBench \
   --certs "$certs" --launcher "$launcher" --work "$work" --results "$here/results" \
   --redis-port "$redis_port" --redis-tls-port "$redis_tls_port" --command "$command_text" --commit "$commit" \
-  "${matrix[@]}" "$@" &
+  "${jmh[@]}" "${matrix[@]}" "$@" &
 pids+=($!)
 wait "${pids[-1]}"
 

@@ -326,7 +326,8 @@ public final class E2eBench {
         String title = String.format(Locale.ROOT, "1 client, %,d keys, %s, uniform (sets: writes only)", reference.keys(), reference.mix());
         LatencyPlot.write(plotted, title, png);
         String table = Report.table(results);
-        List<Targets.Standing> standings = Targets.evaluate(results, reference);
+        List<Targets.Standing> standings = Targets.evaluate(results, reference,
+                options.jmhL1() == null ? null : JmhL1.read(options.jmhL1()));
         String targets = Report.targets(standings);
         String loadAfter = loadAverage();
         String document = "# End-to-end load generator, run of " + started + " UTC\n\n"

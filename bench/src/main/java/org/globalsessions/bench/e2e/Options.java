@@ -16,7 +16,7 @@ import java.util.Set;
 record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDirectory, int redisPort, int redisTlsPort,
                List<Integer> keys, List<Integer> readPercents, List<Workload.Popularity> popularities, List<Integer> clients,
                int throughputClients, int costKeys, List<Integer> reliefNodes, Set<Cell.Path> paths, Duration warmup,
-               Duration pathWarmup, Duration measure, long maxOps, Path jfrDirectory, String command, String commit) {
+               Duration pathWarmup, Duration measure, long maxOps, Path jfrDirectory, String command, String commit, Path jmhL1) {
 
     static final String USAGE = """
             usage: E2eBench --certs DIR --launcher JAR --work DIR [options]
@@ -43,6 +43,8 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
               --jfr DIR                record every node JVM with JFR (settings=profile) into DIR
               --command TEXT           the command line to quote in the report
               --commit TEXT            the commit measured, for the report and the JSON (default unknown)
+              --jmh-l1 FILE            JMH's JSON result of ClientL1Bench getInto and chronicleMapGetUsing (-prof gc),
+                                       for the L1 targets (run-e2e.sh runs it first; none: they are not measured)
             """;
 
     static Options parse(String[] args) {
@@ -71,9 +73,10 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
                 Long.parseLong(given.getOrDefault("max-ops", "20000000")),
                 given.containsKey("jfr") ? Path.of(given.get("jfr")) : null,
                 given.getOrDefault("command", "(not given)"),
-                given.getOrDefault("commit", "unknown"));
+                given.getOrDefault("commit", "unknown"),
+                given.containsKey("jmh-l1") ? Path.of(given.get("jmh-l1")) : null);
         given.keySet().removeAll(List.of("results", "redis-port", "redis-tls-port", "keys", "mixes", "popularity", "clients",
-                "throughput-clients", "cost-keys", "relief-nodes", "paths", "warmup", "path-warmup", "measure", "max-ops", "jfr", "command", "commit"));
+                "throughput-clients", "cost-keys", "relief-nodes", "paths", "warmup", "path-warmup", "measure", "max-ops", "jfr", "command", "commit", "jmh-l1"));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s) " + given.keySet() + "\n" + USAGE);
         }

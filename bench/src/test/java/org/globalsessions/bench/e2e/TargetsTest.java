@@ -3,6 +3,7 @@ package org.globalsessions.bench.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -108,7 +109,33 @@ class TargetsTest {
     }
 
     @Test
-    void theL1AndWebFarmTargetsAreNeverMeasuredHere() {
+    void theL1TargetsComeFromTheJmhResultOfClientL1Bench(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path json = dir.resolve("jmh.json");
+        java.nio.file.Files.writeString(json, """
+                [ { "benchmark" : "org.globalsessions.bench.ClientL1Bench.chronicleMapGetUsing",
+                    "primaryMetric" : { "score" : 303.0, "scoreUnit" : "ns/op" },
+                    "secondaryMetrics" : { "gc.alloc.rate.norm" : { "score" : 0.2, "scoreUnit" : "B/op" } } },
+                  { "benchmark" : "org.globalsessions.bench.ClientL1Bench.getInto",
+                    "primaryMetric" : { "score" : 0.277, "scoreUnit" : "us/op" },
+                    "secondaryMetrics" : { "gc.alloc.rate.norm" : { "score" : 0.19, "scoreUnit" : "B/op" } } } ]
+                """);
+        JmhL1 l1 = JmhL1.read(json);
+        assertEquals(new JmhL1(277.0, 0.19, 303.0), l1);
+        Map<String, Targets.Standing> targets = Targets.evaluate(List.of(), TestResults.REFERENCE, l1).stream()
+                .collect(Collectors.toMap(Targets.Standing::key, Function.identity()));
+        Targets.Standing mean = targets.get("l1_hit_mean");
+        assertEquals(277.0 / 303.0, mean.ratio(), 1e-9);
+        assertFalse(mean.met(), "0.91x against a limit of 0.8x");
+        assertTrue(targets.get("l1_hit_alloc_bytes").met(), "0.19 B/op is JMH's own noise: allocation-free");
+
+        java.nio.file.Files.writeString(json, "[ { \"benchmark\" : \"org.globalsessions.bench.ClientL1Bench.getInto\", "
+                + "\"primaryMetric\" : { \"score\" : 277.0, \"scoreUnit\" : \"ns/op\" } } ]");
+        var e = assertThrows(IllegalArgumentException.class, () -> JmhL1.read(json));
+        assertTrue(e.getMessage().contains("no result of org.globalsessions.bench.ClientL1Bench.chronicleMapGetUsing"), e.getMessage());
+    }
+
+    @Test
+    void withoutAJmhResultTheL1TargetsAndTheWebFarmOnesAreNotMeasuredHere() {
         Map<String, Targets.Standing> targets = evaluate(TestResults.reference(Cell.Path.L1, 800), TestResults.reference(Cell.Path.CHRONICLE_MAP, 900));
         for (String key : List.of("l1_hit_mean", "l1_hit_alloc_bytes")) {
             assertFalse(targets.get(key).measured(), key);
