@@ -22,10 +22,10 @@ import org.globalsessions.testkit.NodeConfig;
  * {@link #close} sends SIGTERM to every node (relief nodes first), which also makes a JVM that
  * records a flight recording write it, and SIGKILLs a node that has not exited within 20 s.
  */
-final class Cluster implements AutoCloseable {
+public final class Cluster implements AutoCloseable {
 
     /** Shards per relief tier: 24 divides evenly over 1, 2 and 3 expansion nodes. */
-    static final int SHARDS = 24;
+    public static final int SHARDS = 24;
     /** Copies of each relief shard: the nodes' {@code relief.replication-factor}. */
     static final int COPIES = 2;
     private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
@@ -34,11 +34,11 @@ final class Cluster implements AutoCloseable {
      * How a cluster is sized: {@code relayEntries} is the relay's L2 {@code el-count} (1: nothing
      * stays in L2), the relief tiers hold {@code SHARDS ×} their entries per shard.
      */
-    record Shape(String name, int expansionNodes, long relayEntries, int expansionEntriesPerShard, int agingEntriesPerShard) {
+    public record Shape(String name, int expansionNodes, long relayEntries, int expansionEntriesPerShard, int agingEntriesPerShard) {
     }
 
     /** Where nodes run from and with what: the launcher jar, the Chronicle flags, node JVM options, certificates. */
-    record Launch(Path launcherJar, List<String> jvmFlags, List<String> nodeOptions, Path certs, Path directory, Path jfrDirectory) {
+    public record Launch(Path launcherJar, List<String> jvmFlags, List<String> nodeOptions, Path certs, Path directory, Path jfrDirectory) {
     }
 
     private record Node(String name, int port, int metricsPort, ChildJvm process, Path log) {
@@ -54,7 +54,7 @@ final class Cluster implements AutoCloseable {
     }
 
     /** Starts the relay, then the relief nodes, and waits until every node sees all members up. */
-    static Cluster start(Shape shape, Launch launch) {
+    public static Cluster start(Shape shape, Launch launch) {
         Cluster cluster = new Cluster(shape, launch);
         try {
             Node relay = cluster.startNode("r1", List.of("relay", "sibling"), null);
@@ -71,7 +71,7 @@ final class Cluster implements AutoCloseable {
         }
     }
 
-    String relayAddress() {
+    public String relayAddress() {
         return "127.0.0.1:" + nodes.get(0).port();
     }
 
@@ -86,7 +86,7 @@ final class Cluster implements AutoCloseable {
      * two polls, so that loading does not race shard moves. Shards are allocated when a message
      * reaches them: {@code client} looks up absent keys meanwhile.
      */
-    void awaitSettled(GlobalSessionsTarget client) {
+    public void awaitSettled(GlobalSessionsTarget client) {
         SplittableRandom random = new SplittableRandom(shape.name().hashCode());
         String[] absent = new String[8 * SHARDS];
         String previous = "";

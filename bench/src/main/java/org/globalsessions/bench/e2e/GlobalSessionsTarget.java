@@ -51,7 +51,7 @@ public final class GlobalSessionsTarget implements Target {
      * A client with a table of its own of {@code elCount} entries ({@code 1} keeps the L1 out of
      * the remote paths: a key stays in it only until the next answer replaces it).
      */
-    static GlobalSessionsTarget ownTable(String relay, Path certs, Path table, long elCount) {
+    public static GlobalSessionsTarget ownTable(String relay, Path certs, Path table, long elCount) {
         return new GlobalSessionsTarget(builder(relay, certs, table).manageSection(true).elCount(elCount).build());
     }
 

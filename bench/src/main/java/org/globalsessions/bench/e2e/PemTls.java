@@ -24,18 +24,18 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
  * cluster's mutual TLS, so the Redis TLS peer authenticates clients the same way. The stores'
  * password is {@link #PASSWORD}; they never touch the disk.
  */
-final class PemTls {
+public final class PemTls {
 
-    static final char[] PASSWORD = "e2e-bench".toCharArray();
+    public static final char[] PASSWORD = "e2e-bench".toCharArray();
 
     /** The PKCS12 bytes of this node's identity (key and certificate chain) and of the trusted CA. */
-    record Stores(byte[] identity, byte[] trust) {
+    public record Stores(byte[] identity, byte[] trust) {
     }
 
     private PemTls() {
     }
 
-    static Stores stores(Path certs) {
+    public static Stores stores(Path certs) {
         try {
             CertificateFactory x509 = CertificateFactory.getInstance("X.509");
             KeyStore identity = KeyStore.getInstance("PKCS12");

@@ -18,7 +18,7 @@ import redis.clients.jedis.SslVerifyMode;
  * (UTF-8) and values as every other system. With {@code certs}, mutual TLS 1.3 with the
  * cluster's certificates (the server is started with {@code --tls-auth-clients yes}).
  */
-final class RedisTarget implements Target {
+public final class RedisTarget implements Target {
 
     private static final int PRELOAD_BATCH = 1_000;
 
@@ -27,6 +27,11 @@ final class RedisTarget implements Target {
 
     RedisTarget(int port, Path certs) {
         this.address = new HostAndPort("127.0.0.1", port);
+        this.config = clientConfig(certs);
+    }
+
+    /** Jedis's settings: RESP2, a 10 s timeout and, with {@code certs}, mutual TLS 1.3 with those certificates. */
+    public static JedisClientConfig clientConfig(Path certs) {
         DefaultJedisClientConfig.Builder builder = DefaultJedisClientConfig.builder().resp2().timeoutMillis(10_000);
         if (certs != null) {
             PemTls.Stores stores = PemTls.stores(certs);
@@ -35,7 +40,7 @@ final class RedisTarget implements Target {
                     .keystore(() -> new ByteArrayInputStream(stores.identity()), PemTls.PASSWORD)
                     .truststore(() -> new ByteArrayInputStream(stores.trust()), PemTls.PASSWORD).build());
         }
-        this.config = builder.build();
+        return builder.build();
     }
 
     /** Empties the server and stores {@code keys} (pipelined: loading is not measured). */

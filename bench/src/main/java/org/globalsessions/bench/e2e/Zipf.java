@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  *
  * <p>Not thread-safe: each client thread owns one, with its own random source.
  */
-final class Zipf {
+public final class Zipf {
 
     private final long n;
     private final double s;
@@ -20,7 +20,7 @@ final class Zipf {
     private final double squeeze;
     private final SplittableRandom random;
 
-    Zipf(long n, double exponent, SplittableRandom random) {
+    public Zipf(long n, double exponent, SplittableRandom random) {
         if (n < 1) {
             throw new IllegalArgumentException("n=" + n + " must be at least 1");
         }
@@ -36,7 +36,7 @@ final class Zipf {
     }
 
     /** The next rank, between 1 and n. */
-    long next() {
+    public long next() {
         while (true) {
             double u = hIntegralN + random.nextDouble() * (hIntegralX1 - hIntegralN);
             double x = hIntegralInverse(u);

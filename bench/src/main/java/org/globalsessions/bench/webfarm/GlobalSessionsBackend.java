@@ -1,0 +1,61 @@
+package org.globalsessions.bench.webfarm;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.globalsessions.bench.BenchBase;
+import org.globalsessions.bench.e2e.GlobalSessionsTarget;
+import org.globalsessions.client.SessionCacheManager;
+import org.globalsessions.client.SessionCacheManagerBuilder;
+import org.globalsessions.client.SessionInfo;
+
+/**
+ * global-sessions as an application embeds it: one {@link SessionCacheManager} per process,
+ * shared by every thread, with the host's table at {@code table}; the host's first process
+ * creates it ({@code manageSection(true)}, {@code entries} records), the others attach. A
+ * validation is {@code lookup}, whose answer names the tier (so L1's share is counted, not
+ * guessed); a login is an acknowledged {@code set}, a logout a {@code delete} that completes
+ * once no tier returns the session.
+ */
+final class GlobalSessionsBackend implements Backend, Backend.Client {
+
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    private final SessionCacheManager manager;
+
+    /** Returns once the host's table answers under a relay's lease, so nothing measured waits for it. */
+    GlobalSessionsBackend(String relay, Path certs, Path table, boolean creates, long entries) {
+        SessionCacheManagerBuilder builder = SessionCacheManager.builder().relays(relay).certificates(certs).table(table)
+                .manageSection(creates).recordSize(BenchBase.RECORD_SIZE).requestTimeout(REQUEST_TIMEOUT)
+                .defaultTtl(AppServer.SESSION_TTL);
+        if (creates) {
+            builder.elCount(entries);
+        }
+        this.manager = GlobalSessionsTarget.awaitL1Lease(builder.build());
+    }
+
+    @Override
+    public Client connect() {
+        return this;
+    }
+
+    @Override
+    public void login(String id, byte[] value, Duration ttl) {
+        manager.set(id, value, ttl).toCompletableFuture().join();
+    }
+
+    @Override
+    public String validate(String id) {
+        return manager.lookup(id).toCompletableFuture().join().map(SessionInfo::tier).orElse(null);
+    }
+
+    @Override
+    public void logout(String id) {
+        manager.delete(id).toCompletableFuture().join();
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,144 @@
+package org.globalsessions.bench.webfarm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+class FarmReportTest {
+
+    private static final StaleChecks.Totals CLEAN = new StaleChecks.Totals(10, 10, 0, 0, List.of());
+
+    /** A cell whose every validation took {@code validateNanos}, with {@code steps} steps over 2 s. */
+    private static FarmLoad.Result cell(int clients, long validateNanos, long steps, Map<String, Long> answers) {
+        Histogram v = AppStats.histogram();
+        v.recordValueWithCount(validateNanos, 100);
+        Histogram l = AppStats.histogram();
+        l.recordValue(500_000);
+        AppStats.Snapshot app = new AppStats.Snapshot(l, v, l.copy(), answers);
+        return new FarmLoad.Result(clients, Duration.ofSeconds(2), 0, steps, 0, 0, 0, app);
+    }
+
+    private static List<FarmReport.BackendRun> run() {
+        return List.of(
+                new FarmReport.BackendRun(FarmReport.GLOBAL_SESSIONS, List.of(
+                        cell(1, 1_000, 4_000, Map.of("validate:l1", 75L, "validate:l2", 25L)),
+                        cell(50, 2_000, 100_000, Map.of("validate:l1", 100L))), CLEAN),
+                new FarmReport.BackendRun(FarmReport.REDIS_TLS, List.of(
+                        cell(1, 40_000, 2_000, Map.of("validate:redis", 100L)),
+                        cell(50, 300_000, 40_000, Map.of("validate:redis", 100L))), CLEAN),
+                new FarmReport.BackendRun(FarmReport.NEAR_CACHE, List.of(
+                        cell(1, 800, 3_000, Map.of("validate:near", 90L, "validate:redis", 10L))),
+                        new StaleChecks.Totals(10, 10, 2, 0, List.of("abc"))));
+    }
+
+    @Test
+    void eachTargetIsTheRatioToItsPeerInTheSameRun() {
+        List<FarmReport.Target> targets = FarmReport.targets(run());
+        assertEquals(List.of("webfarm_validate_p50", "webfarm_validate_p99", "webfarm_throughput_50c", "webfarm_vs_near_cache_p50"),
+                targets.stream().map(FarmReport.Target::key).toList());
+        FarmReport.Target p50 = targets.get(0);
+        assertEquals(1.0, p50.value(), 0.01);
+        assertEquals(40.0, p50.peerValue(), 0.1);
+        assertEquals(0.025, p50.ratio(), 0.001);
+        assertTrue(p50.met());
+        FarmReport.Target throughput = targets.get(2);
+        assertEquals(50_000, throughput.value(), 1);
+        assertEquals(2.5, throughput.ratio(), 0.001);
+        assertFalse(throughput.met(), "2.5x is short of 5x");
+        FarmReport.Target nearCache = targets.get(3);
+        assertEquals(1.25, nearCache.ratio(), 0.01);
+        assertFalse(nearCache.met(), "slower than the near cache's p50");
+    }
+
+    @Test
+    void aTargetWithoutItsPeerIsNotMeasuredAndSaysWhy() {
+        List<FarmReport.BackendRun> onlyOurs = run().subList(0, 1);
+        FarmReport.Target p50 = FarmReport.targets(onlyOurs).get(0);
+        assertNull(p50.value());
+        assertNull(p50.ratio());
+        assertNull(p50.met());
+        assertTrue(p50.note().contains("redis-tls"), p50.note());
+    }
+
+    @Test
+    void localHitRatioCountsL1OrTheNearCacheAndNothingForJedis() {
+        List<FarmReport.BackendRun> runs = run();
+        assertEquals(0.75, FarmReport.localHitRatio(FarmReport.GLOBAL_SESSIONS, runs.get(0).cells().get(0)), 1e-9);
+        assertNull(FarmReport.localHitRatio(FarmReport.REDIS_TLS, runs.get(1).cells().get(0)));
+        assertEquals(0.9, FarmReport.localHitRatio(FarmReport.NEAR_CACHE, runs.get(2).cells().get(0)), 1e-9);
+    }
+
+    @Test
+    void jsonHasEveryTargetKeyWithItsFieldsAndEscapesStrings() {
+        List<FarmReport.BackendRun> runs = run();
+        FarmReport.Run info = new FarmReport.Run("abc1234-dirty", Instant.parse("2026-12-06T17:00:00Z"), 2, "EPYC", "Java 17",
+                "Linux", "1.0 2.0 3.0", "2.0 2.0 2.0", "bench/run-webfarm.sh \"quoted\"", "settings", "webfarm-20261206-170000.md");
+        String json = FarmReport.json(info, runs, FarmReport.targets(runs));
+        for (String key : List.of("webfarm_validate_p50", "webfarm_validate_p99", "webfarm_throughput_50c", "webfarm_vs_near_cache_p50")) {
+            Matcher m = Pattern.compile("\"" + key + "\": \\{([^}]*)}").matcher(json);
+            assertTrue(m.find(), key + " in " + json);
+            for (String field : List.of("\"value\"", "\"unit\"", "\"peer\"", "\"peer_value\"", "\"ratio\"", "\"target\"", "\"met\"")) {
+                assertTrue(m.group(1).contains(field + ": "), key + " lacks " + field + ": " + m.group(1));
+            }
+        }
+        assertTrue(json.contains("\"ratio\": 0.025"), json);
+        assertTrue(json.contains("\"target\": \"<= 0.05x peer\""), json);
+        assertTrue(json.contains("\"met\": false"), json);
+        assertTrue(json.contains("\"command\": \"bench/run-webfarm.sh \\\"quoted\\\"\""), json);
+        assertTrue(json.contains("\"lettuce-near-cache\": { \"scheduled\": 10, \"checked\": 10, \"found\": 2"), json);
+        assertEquals(count(json, '{'), count(json, '}'));
+        assertEquals(count(json, '['), count(json, ']'));
+    }
+
+    @Test
+    void markdownShowsEveryCellAndTheStaleReads() {
+        List<FarmReport.BackendRun> runs = run();
+        FarmReport.Run info = new FarmReport.Run("abc1234", Instant.parse("2026-12-06T17:00:00Z"), 2, "EPYC", "Java 17", "Linux",
+                "1", "2", "bench/run-webfarm.sh", "settings", "webfarm-20261206-170000.md");
+        String md = FarmReport.markdown(info, runs, FarmReport.targets(runs));
+        assertTrue(md.startsWith("# Web farm, run of 20261206-170000 UTC"), md);
+        assertTrue(md.contains("| global-sessions | 1 | 1.00 | 1.00 | 1.00 |"), md);
+        assertTrue(md.contains("| 75.0 % | l1 75.0 %, l2 25.0 % |"), md);
+        assertTrue(md.contains("| lettuce-near-cache | 10 | 10 | **2** | 0 | abc |"), md);
+        assertTrue(md.contains("**missed**"), md);
+    }
+
+    @Test
+    void snapshotsCrossTheWireAndMerge() throws IOException {
+        AppStats stats = new AppStats();
+        stats.validation(1_000, "l1");
+        stats.validation(2_000, null);
+        stats.login(300_000);
+        stats.failed("logout");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        stats.interval().write(new DataOutputStream(bytes));
+        AppStats.Snapshot read = AppStats.Snapshot.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertEquals(2, read.validations().getTotalCount());
+        assertEquals(1, read.logins().getTotalCount());
+        assertEquals(Map.of("validate:l1", 1L, "validate:none", 1L, "failed:logout", 1L), read.counts());
+        AppStats.Snapshot merged = read.merge(read);
+        assertEquals(4, merged.validations().getTotalCount());
+        assertEquals(2L, merged.count("validate:l1"));
+        assertEquals(0, stats.interval().validations().getTotalCount(), "an interval starts again");
+    }
+
+    private static long count(String s, char c) {
+        return s.chars().filter(x -> x == c).count();
+    }
+}
