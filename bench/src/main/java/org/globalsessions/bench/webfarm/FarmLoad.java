@@ -19,13 +19,18 @@ import org.globalsessions.bench.e2e.Zipf;
  * hosts other than the one that logged it in. About one logout in {@code checkEvery} is
  * followed by a {@link StaleChecks} read of the dead id.
  *
+ * <p>Client {@code i} of every run uses the same connections ({@link #close} closes them), so
+ * an app's thread for it, and for Jedis that thread's TLS connection to Redis, are made once,
+ * in the first warm-up: otherwise each cell would begin with up to 600 TLS handshakes in twelve
+ * cold JVMs, seconds of CPU that would land in its warm-up or its measurement.
+ *
  * <p>A run is a warm-up, then the measured period: at its start every app drops what it
  * recorded ({@link Protocol#RESET}); at its end (its length, or {@code maxOps} steps, whichever
  * comes first) the clients stop and each app hands in its histograms. Throughput is steps
  * answered in the measured period, counted here, over its wall-clock length. The state of the
  * users carries over from one run to the next of the same backend.
  */
-final class FarmLoad {
+final class FarmLoad implements AutoCloseable {
 
     static final double ZIPF_EXPONENT = 0.99;
     private static final int WARMING = 0;
@@ -57,6 +62,8 @@ final class FarmLoad {
     private final int checkEvery;
     private final long seed;
     private final AtomicLong roundRobin = new AtomicLong();
+    /** Client i's connection to every app, made by the first run with more than i clients. */
+    private final List<AppLink[]> links = new ArrayList<>();
     private int runs;
 
     FarmLoad(List<Integer> ports, Users users, StaleChecks checks, int checkEvery, long seed) {
@@ -73,8 +80,11 @@ final class FarmLoad {
         LongAdder measured = new LongAdder();
         List<Client> all = new ArrayList<>();
         runs++;
+        while (links.size() < clients) {
+            links.add(ports.stream().map(AppLink::new).toArray(AppLink[]::new));
+        }
         for (int i = 0; i < clients; i++) {
-            Client client = new Client(new SplittableRandom(seed * 1_000_003L + runs * 1_000L + i), phase, measured);
+            Client client = new Client(links.get(i), new SplittableRandom(seed * 1_000_003L + runs * 1_000L + i), phase, measured);
             client.thread = new Thread(client, "webfarm-client-" + i);
             client.thread.setDaemon(true);
             all.add(client);
@@ -137,6 +147,16 @@ final class FarmLoad {
         }
     }
 
+    @Override
+    public void close() {
+        links.forEach(connections -> {
+            for (AppLink link : connections) {
+                link.close();
+            }
+        });
+        links.clear();
+    }
+
     /** A session id as applications make them: 128 random bits, 32 hex digits. */
     static String sessionId(SplittableRandom random) {
         return hex16(random.nextLong()) + hex16(random.nextLong());
@@ -151,6 +171,8 @@ final class FarmLoad {
     private final class Client implements Runnable {
         /** Measured logins, validations, logouts, failed steps, validations that found nothing. */
         final long[] counts = new long[5];
+        /** This client's connections, handed over by Thread.start and back by join. */
+        private final AppLink[] links;
         private final SplittableRandom random;
         private final Zipf zipf;
         private final AtomicInteger phase;
@@ -158,7 +180,8 @@ final class FarmLoad {
         Thread thread;
         volatile RuntimeException failure;
 
-        Client(SplittableRandom random, AtomicInteger phase, LongAdder measured) {
+        Client(AppLink[] links, SplittableRandom random, AtomicInteger phase, LongAdder measured) {
+            this.links = links;
             this.random = random;
             this.zipf = new Zipf(users.size(), ZIPF_EXPONENT, random.split());
             this.phase = phase;
@@ -167,11 +190,7 @@ final class FarmLoad {
 
         @Override
         public void run() {
-            AppLink[] links = new AppLink[ports.size()];
             try {
-                for (int i = 0; i < links.length; i++) {
-                    links[i] = new AppLink(ports.get(i));
-                }
                 int current;
                 while ((current = phase.get()) != STOPPED) {
                     Users.Step step = claim();
@@ -188,12 +207,6 @@ final class FarmLoad {
                 }
             } catch (RuntimeException e) {
                 failure = e;
-            } finally {
-                for (AppLink link : links) {
-                    if (link != null) {
-                        link.close();
-                    }
-                }
             }
         }
 

@@ -119,8 +119,8 @@ public final class WebFarmBench {
 
     private FarmReport.BackendRun measure(String backend, AppFarm farm) throws Exception {
         Users users = new Users(options.users());
-        try (StaleChecks checks = new StaleChecks(farm.ports(), options.checkAfter(), SEED)) {
-            FarmLoad load = new FarmLoad(farm.ports(), users, checks, options.checkEvery(), SEED);
+        try (StaleChecks checks = new StaleChecks(farm.ports(), options.checkAfter(), SEED);
+             FarmLoad load = new FarmLoad(farm.ports(), users, checks, options.checkEvery(), SEED)) {
             if (!options.backendWarmup().isZero()) {
                 int most = Collections.max(options.clients());
                 System.out.printf(Locale.ROOT, "%s: warming up for %s s at %d clients%n", backend, seconds(options.backendWarmup()), most);
