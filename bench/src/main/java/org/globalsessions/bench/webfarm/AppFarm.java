@@ -9,7 +9,6 @@ import java.util.List;
 
 import org.globalsessions.bench.ChronicleFlags;
 import org.globalsessions.testkit.ChildJvm;
-import org.globalsessions.testkit.FreePorts;
 
 /**
  * The web farm's app processes: {@value #HOSTS} hosts × {@value #PROCESSES_PER_HOST} processes,
@@ -39,7 +38,18 @@ final class AppFarm implements AutoCloseable {
         List<String> of(int host, int process);
     }
 
-    private record App(String name, int port, ChildJvm jvm, Path log) {
+    /** An app process; {@code port} is known once it printed {@code ready PORT}. */
+    private static final class App {
+        final String name;
+        final ChildJvm jvm;
+        final Path log;
+        int port;
+
+        App(String name, ChildJvm jvm, Path log) {
+            this.name = name;
+            this.jvm = jvm;
+            this.log = log;
+        }
     }
 
     private final List<App> apps = new ArrayList<>();
@@ -71,13 +81,12 @@ final class AppFarm implements AutoCloseable {
 
     private App startApp(String backend, Path directory, int host, int process, List<String> backendOptions) {
         String name = backend + "-h" + host + "-p" + process;
-        int port = FreePorts.next();
         Path log = directory.resolve(name + ".log");
-        List<String> args = new ArrayList<>(List.of("--backend", backend, "--port", Integer.toString(port)));
+        List<String> args = new ArrayList<>(List.of("--backend", backend));
         args.addAll(backendOptions);
         ChildJvm jvm = ChildJvm.mainClass(AppServer.class).flags(ChronicleFlags.ALL).options(JVM_OPTIONS).args(args)
                 .errorLog(log).start();
-        App app = new App(name, port, jvm, log);
+        App app = new App(name, jvm, log);
         apps.add(app);
         return app;
     }
@@ -86,12 +95,13 @@ final class AppFarm implements AutoCloseable {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         for (App app : started) {
             Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
-            String line = app.jvm().readLine(left);
-            if (!"ready".equals(line)) {
-                throw new IllegalStateException("app " + app.name() + " (pid " + app.jvm().pid() + ") is not ready after "
-                        + START_TIMEOUT.toSeconds() + " s (printed " + line + "; alive: " + app.jvm().isAlive()
-                        + "); the end of " + app.log() + ":\n" + tail(app.log()));
+            String line = app.jvm.readLine(left);
+            if (line == null || !line.matches("ready \\d+")) {
+                throw new IllegalStateException("app " + app.name + " (pid " + app.jvm.pid() + ") is not ready after "
+                        + START_TIMEOUT.toSeconds() + " s (printed " + line + "; alive: " + app.jvm.isAlive()
+                        + "); the end of " + app.log + ":\n" + tail(app.log));
             }
+            app.port = Integer.parseInt(line.substring("ready ".length()));
         }
     }
 
@@ -106,17 +116,17 @@ final class AppFarm implements AutoCloseable {
 
     /** The apps' ports, host by host (host 0's four processes first). */
     List<Integer> ports() {
-        return apps.stream().sorted((a, b) -> a.name().compareTo(b.name())).map(App::port).toList();
+        return apps.stream().sorted((a, b) -> a.name.compareTo(b.name)).map(a -> a.port).toList();
     }
 
     @Override
     public void close() {
-        apps.forEach(app -> app.jvm().closeInput());
+        apps.forEach(app -> app.jvm.closeInput());
         for (App app : apps) {
-            if (!app.jvm().exits(Duration.ofSeconds(20))) {
-                app.jvm().kill();
+            if (!app.jvm.exits(Duration.ofSeconds(20))) {
+                app.jvm.kill();
             }
-            app.jvm().close();
+            app.jvm.close();
         }
         for (Path table : tables) {
             try {

@@ -19,13 +19,13 @@ import java.util.function.Supplier;
 
 /**
  * One app process of the web farm: it embeds one backend ({@link Backend}) as an application
- * would and answers the load generator's {@link Protocol} on 127.0.0.1:{@code port}, one thread
- * per connection. It times each backend call itself ({@link AppStats}), so what the load
- * generator's hop costs is not in the latencies. It prints {@code ready} once the backend
- * answers (for global-sessions: once its L1 is leased), and exits when its standard input
- * closes (the load generator stopped it, or died).
+ * would and answers the load generator's {@link Protocol} on a port of 127.0.0.1 the kernel
+ * picks, one thread per connection. It times each backend call itself ({@link AppStats}), so
+ * what the load generator's hop costs is not in the latencies. It prints {@code ready PORT} once
+ * the backend answers (for global-sessions: once its L1 is leased), and exits when its standard
+ * input closes (the load generator stopped it, or died), or when it cannot start (exit 1).
  *
- * <p>Usage: {@code AppServer --backend global-sessions|redis-tls|lettuce-near-cache --port P
+ * <p>Usage: {@code AppServer --backend global-sessions|redis-tls|lettuce-near-cache
  * --certs DIR} and, for global-sessions, {@code --relay HOST:PORT --table FILE --creates
  * true|false --entries N}; for the Redis backends {@code --redis-port P}.
  */
@@ -47,12 +47,20 @@ public final class AppServer {
         new SplittableRandom(seed).nextBytes(session);
     }
 
-    public static void main(String[] args) throws IOException {
-        Map<String, String> options = options(args);
-        int port = Integer.parseInt(required(options, "port"));
-        Backend backend = open(options);
-        AppServer app = new AppServer(backend, port);
-        ServerSocket server = new ServerSocket(port, 256, InetAddress.getLoopbackAddress());
+    public static void main(String[] args) {
+        ServerSocket server;
+        AppServer app;
+        try {
+            // port 0: a port picked elsewhere could be taken meanwhile, e.g. as another process's ephemeral port
+            server = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
+            Backend backend = open(options(args));
+            app = new AppServer(backend, server.getLocalPort());
+        } catch (IOException | RuntimeException e) {
+            e.printStackTrace();
+            System.exit(1); // a started backend (Pekko) may hold non-daemon threads
+            return;
+        }
+        Backend backend = app.backend;
         Thread stopper = new Thread(() -> {
             try {
                 while (System.in.read() >= 0) {
@@ -66,13 +74,18 @@ public final class AppServer {
         }, "app-stdin");
         stopper.setDaemon(true);
         stopper.start();
-        System.out.println("ready");
+        System.out.println("ready " + server.getLocalPort());
         System.out.flush();
-        while (true) {
-            Socket socket = server.accept();
-            Thread thread = new Thread(() -> app.serve(socket), "app-conn-" + app.connections.incrementAndGet());
-            thread.setDaemon(true);
-            thread.start();
+        try {
+            while (true) {
+                Socket socket = server.accept();
+                Thread thread = new Thread(() -> app.serve(socket), "app-conn-" + app.connections.incrementAndGet());
+                thread.setDaemon(true);
+                thread.start();
+            }
+        } catch (IOException | RuntimeException e) {
+            e.printStackTrace();
+            System.exit(1);
         }
     }
 

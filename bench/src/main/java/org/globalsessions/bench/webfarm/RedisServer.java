@@ -31,7 +31,21 @@ final class RedisServer implements AutoCloseable {
         this.port = port;
     }
 
+    /** Starts one; a port taken between its choice and redis-server's bind (an ephemeral port) costs a retry, up to three. */
     static RedisServer start(Path certs, Path directory, String name) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(certs, directory, name);
+            } catch (IllegalStateException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                System.err.println("webfarm: " + e.getMessage() + "; trying another port");
+            }
+        }
+    }
+
+    private static RedisServer startOnce(Path certs, Path directory, String name) {
         int port = FreePorts.next();
         List<String> command = List.of("redis-server", "--bind", "127.0.0.1", "--port", "0", "--tls-port", Integer.toString(port),
                 "--save", "", "--appendonly", "no", "--dir", directory.toString(),
