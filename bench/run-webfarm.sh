@@ -63,7 +63,7 @@ fi
 setsid java $(cat "$root/launcher/target/jvm.flags") -Xms1g -Xmx1g -XX:+UseSerialGC ${WEBFARM_JAVA_OPTS:-} \
   -cp "$bench_jar" org.globalsessions.bench.webfarm.WebFarmBench \
   --launcher "$launcher" --work "$work" --results "$here/results" \
-  --command "bench/run-webfarm.sh $*" --commit "$commit" "$@" &
+  --command "bench/run-webfarm.sh${*:+ $*}" --commit "$commit" "$@" &
 bench_pid=$!
 status=0
 wait "$bench_pid" || status=$?

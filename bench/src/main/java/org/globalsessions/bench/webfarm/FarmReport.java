@@ -159,7 +159,9 @@ final class FarmReport {
         }
         md.append("\n## Cells\n\nLatencies in µs, timed inside the app process around the backend call; ops/s: whole-workload steps "
                 + "(logins, validations, logouts) answered per second, counted at the load generator; local: validations the "
-                + "process answered itself (L1, or the near cache).\n\n");
+                + "process answered itself (L1, or the near cache); failed: steps the backend failed; lost: validations of a live "
+                + "session that found nothing; the last column counts the measured steps (users in the Zipf tail are often on "
+                + "their first login, so logins outnumber logouts).\n\n");
         md.append(table(runs));
         md.append("\n## Reads of logged-out sessions\n\nAbout one logout in N is followed, after the staleness bound, by a "
                 + "validation of the dead id on a random other app process; every answer that returns the session is counted "
@@ -177,16 +179,18 @@ final class FarmReport {
     static String table(List<BackendRun> runs) {
         StringBuilder md = new StringBuilder();
         md.append("| backend | clients | validation p50 | p99 | p99.9 | login p50 | p99 | logout p50 | p99 | ops/s | local | "
-                + "validations answered by | failed | lost |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n");
+                + "validations answered by | failed | lost | logins / validations / logouts |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
         for (BackendRun run : runs) {
             for (FarmLoad.Result r : run.cells()) {
                 AppStats.Snapshot s = r.app();
                 Double local = localHitRatio(run.backend(), r);
-                md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %,.0f | %s | %s | %,d | %,d |%n",
+                md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %,.0f | %s | %s | %,d | %,d | %,d / %,d / %,d |%n",
                         run.backend(), r.clients(), number(micros(s.validations(), 50)), number(micros(s.validations(), 99)),
                         number(micros(s.validations(), 99.9)), number(micros(s.logins(), 50)), number(micros(s.logins(), 99)),
                         number(micros(s.logouts(), 50)), number(micros(s.logouts(), 99)), r.stepsPerSecond(),
-                        local == null ? "—" : String.format(Locale.ROOT, "%.1f %%", 100 * local), answers(r), r.failed(), r.lost()));
+                        local == null ? "—" : String.format(Locale.ROOT, "%.1f %%", 100 * local), answers(r), r.failed(), r.lost(),
+                        r.logins(), r.validations(), r.logouts()));
             }
         }
         return md.toString();
@@ -239,10 +243,10 @@ final class FarmReport {
                 AppStats.Snapshot s = r.app();
                 cells.add(String.format(Locale.ROOT, "    { \"backend\": %s, \"clients\": %d, \"measured_s\": %s, \"ops_per_s\": %s, "
                                 + "\"validate_us\": %s, \"login_us\": %s, \"logout_us\": %s, \"local_hit_ratio\": %s, "
-                                + "\"validations\": %d, \"failed\": %d, \"lost\": %d }",
+                                + "\"logins\": %d, \"validations\": %d, \"logouts\": %d, \"failed\": %d, \"lost\": %d }",
                         quote(run1.backend()), r.clients(), number3(r.measured().toMillis() / 1000.0), number3(r.stepsPerSecond()),
                         percentiles(s.validations()), percentiles(s.logins()), percentiles(s.logouts()), number3(localHitRatio(run1.backend(), r)),
-                        r.validations(), r.failed(), r.lost()));
+                        r.logins(), r.validations(), r.logouts(), r.failed(), r.lost()));
             }
         }
         j.append(String.join(",\n", cells)).append("\n  ],\n  \"stale_reads\": {\n");
