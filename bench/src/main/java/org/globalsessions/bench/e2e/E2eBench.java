@@ -308,7 +308,8 @@ public final class E2eBench {
         return String.format(Locale.ROOT, "%.3g", d.toMillis() / 1000.0);
     }
 
-    private static String loadAverage() {
+    /** This machine's /proc/loadavg line, for a report ("unknown" if unreadable). */
+    public static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException e) {

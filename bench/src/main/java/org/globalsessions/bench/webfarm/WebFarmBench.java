@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.globalsessions.bench.ChronicleFlags;
+import org.globalsessions.bench.e2e.E2eBench;
 import org.globalsessions.bench.e2e.Cluster;
 import org.globalsessions.bench.e2e.GlobalSessionsTarget;
 import org.globalsessions.testkit.ChildJvm;
@@ -66,7 +67,7 @@ public final class WebFarmBench {
     private void run() throws Exception {
         Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(start);
-        String loadBefore = loadAverage();
+        String loadBefore = E2eBench.loadAverage();
         Files.createDirectories(options.resultsDirectory());
         Files.createDirectories(options.workDirectory());
         makeCertificates();
@@ -185,7 +186,7 @@ public final class WebFarmBench {
         FarmReport.Run run = new FarmReport.Run(options.commit(), start, Runtime.getRuntime().availableProcessors(), cpu(),
                 "Java " + System.getProperty("java.version"),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
-                loadBefore, loadAverage(), options.command(), settings, name + ".md");
+                loadBefore, E2eBench.loadAverage(), options.command(), settings, name + ".md");
         List<FarmReport.Target> targets = FarmReport.targets(runs);
         String markdown = FarmReport.markdown(run, runs, targets);
         Path md = options.resultsDirectory().resolve(name + ".md");
@@ -203,14 +204,6 @@ public final class WebFarmBench {
                     .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
         } catch (IOException e) {
             return "unknown CPU";
-        }
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "unknown";
         }
     }
 
