@@ -14,6 +14,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
 
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
@@ -29,7 +30,8 @@ import org.globalsessions.runtime.hashing.KeyHashing;
  * id: one entity per Pekko shard, so each shard of keys is placed on its own. Entities live only
  * on nodes with the tier's role; elsewhere {@link #init} starts proxies. Passivation is off (an
  * entity holds its sessions in memory), and when a shard moves its entity hands its state on
- * (its {@code HandOff} stop message). See {@code docs/relief-replication.md}.
+ * (its {@code HandOff} stop message); a {@link ReplicaKeeper} on each node of a tier starts the
+ * replicas placed there that are not running. See {@code docs/relief-replication.md}.
  */
 public final class ReliefTiers {
 
@@ -46,12 +48,23 @@ public final class ReliefTiers {
     /** Starts every replica of both entity types (hosting them where this node has the role, else as proxies). */
     public static ReliefTiers init(ActorSystem<?> system, GlobalSessionsSettings settings, NodeMetrics metrics) {
         int replicas = settings.relief().replicationFactor();
+        List<ReplicaKeeper.Replica<?>> expansion = new ArrayList<>();
+        List<ReplicaKeeper.Replica<?>> aging = new ArrayList<>();
         for (int k = 0; k < replicas; k++) {
-            ExpansionReplica.init(system, k, settings, metrics);
-            AgingReplica.init(system, k, settings, metrics);
+            expansion.add(new ReplicaKeeper.Replica<>(k, ExpansionReplica.init(system, k, settings, metrics), ExpansionReplica.Command.class));
+            aging.add(new ReplicaKeeper.Replica<>(k, AgingReplica.init(system, k, settings, metrics), AgingReplica.Command.class));
         }
+        keep(system, Role.RELIEF_EXPANSION, settings, expansion);
+        keep(system, Role.RELIEF_AGING, settings, aging);
         return new ReliefTiers(ClusterSharding.get(system), new KeyHashing(settings.hashing().seed(), settings.hashing().shards()),
                 replicas);
+    }
+
+    /** On a node of the tier, keeps the tier's replicas running ({@link ReplicaKeeper}). */
+    private static void keep(ActorSystem<?> system, Role role, GlobalSessionsSettings settings, List<ReplicaKeeper.Replica<?>> replicas) {
+        if (Cluster.get(system).selfMember().hasRole(role.id())) {
+            ReplicaKeeper.start(system, role.id(), settings.hashing().shards(), replicas);
+        }
     }
 
     /**
