@@ -12,7 +12,8 @@
 # process binds 127.0.0.1. On exit (Ctrl-C included) the load generator's children (app JVMs,
 # cluster nodes, redis-server) and the load generator are stopped by pid, and the private
 # directory under /dev/shm (certificates, tables, logs) is removed; WEBFARM_KEEP=1 keeps it.
-# Results: bench/results/webfarm-<UTC timestamp>.md and .json.
+# Results: bench/results/webfarm-<UTC timestamp>.md and .json (webfarm-partial-… when options change
+# the benchmark); a full run's targets also go into bench/results/latest.json and bench/README.md's table.
 # Environment: MVN_ARGS (more Maven arguments for the build), WEBFARM_JAVA_OPTS (more options
 # for the load generator's JVM).
 set -euo pipefail
@@ -69,5 +70,16 @@ status=0
 wait "$bench_pid" || status=$?
 if [ "$status" != 0 ] && [ "${WEBFARM_KEEP:-0}" != 1 ]; then
   say "failed ($status); WEBFARM_KEEP=1 keeps the node and app logs of the next run"
+fi
+# A full run (no options) is the benchmark's result: its targets go into latest.json and bench/README.md's table.
+newest="$(ls "$here/results"/webfarm-[0-9]*.json 2>/dev/null | sort | tail -n 1 || true)"
+if [ "$status" = 0 ] && [ $# = 0 ] && [ -n "$newest" ]; then
+  if [ -f "$here/results/latest.json" ]; then
+    java -cp "$bench_jar" org.globalsessions.bench.e2e.ResultsMerge "$here/results/latest.json" "$newest" \
+      && java -cp "$bench_jar" org.globalsessions.bench.e2e.ResultsTable "$here/results/latest.json" "$here/README.md" \
+      || { say "the results are written, but latest.json and bench/README.md's table are not (see above)"; exit 1; }
+  else
+    say "no bench/results/latest.json yet: bench/run-e2e.sh puts this run's targets into it"
+  fi
 fi
 exit $status

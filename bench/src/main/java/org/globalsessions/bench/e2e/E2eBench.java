@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
@@ -351,6 +352,12 @@ public final class E2eBench {
         System.out.println();
         System.out.println(table);
         System.out.println(targets);
-        System.out.println("e2e: wrote " + markdown + ", " + png + ", " + json + " and " + ResultsJson.LATEST);
+        Path latest = options.resultsDirectory().resolve(ResultsJson.LATEST);
+        Optional<Path> webfarm = ResultsMerge.newestWebFarm(options.resultsDirectory());
+        if (webfarm.isPresent()) {
+            ResultsMerge.merge(latest, webfarm.get());
+        }
+        System.out.println("e2e: wrote " + markdown + ", " + png + ", " + json + " and " + ResultsJson.LATEST
+                + webfarm.map(f -> " (with the web-farm targets of " + f.getFileName() + ")").orElse(""));
     }
 }

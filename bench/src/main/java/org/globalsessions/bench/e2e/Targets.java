@@ -23,7 +23,8 @@ final class Targets {
     /** The client count of the throughput targets (their keys end in {@code _50c}). */
     static final int THROUGHPUT_CLIENTS = 50;
     static final String NO_JMH = "not measured: no JMH result of ClientL1Bench given (--jmh-l1)";
-    static final String NO_WEB_FARM = "not measured: no web-farm benchmark yet";
+    /** Until a web-farm run's targets are merged in ({@link ResultsMerge}). */
+    static final String NO_WEB_FARM = "not measured: measured by bench/run-webfarm.sh, and no run of it is in bench/results";
 
     private static final String REDIS_TLS_GET = "Redis TLS GET";
 

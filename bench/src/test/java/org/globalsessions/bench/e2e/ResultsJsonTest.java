@@ -62,7 +62,7 @@ class ResultsJsonTest {
         for (String field : List.of("value", "peer_value", "ratio", "met")) {
             assertTrue(farm.get(field).isNull(), field);
         }
-        assertEquals("not measured: no web-farm benchmark yet", farm.get("note").asText());
+        assertEquals(Targets.NO_WEB_FARM, farm.get("note").asText());
         assertFalse(farm.has("cell"));
     }
 
