@@ -25,9 +25,9 @@ import java.util.function.Supplier;
  * the backend answers (for global-sessions: once its L1 is leased), and exits when its standard
  * input closes (the load generator stopped it, or died), or when it cannot start (exit 1).
  *
- * <p>Usage: {@code AppServer --backend global-sessions|redis-tls|lettuce-near-cache
- * --certs DIR} and, for global-sessions, {@code --relay HOST:PORT --table FILE --creates
- * true|false --entries N}; for the Redis backends {@code --redis-port P}.
+ * <p>Usage: {@code AppServer --backend B --certs DIR} (B one of {@link FarmOptions#BACKENDS}) and,
+ * for global-sessions, {@code --relay HOST:PORT --table FILE --creates true|false --entries N
+ * [--store-arrivals true|false|default]}; for the Redis backends {@code --redis-port P}.
  */
 public final class AppServer {
 
@@ -93,13 +93,13 @@ public final class AppServer {
         Path certs = Path.of(required(options, "certs"));
         String kind = required(options, "backend");
         return switch (kind) {
-            case "global-sessions" -> new GlobalSessionsBackend(required(options, "relay"), certs,
-                    Path.of(required(options, "table")), Boolean.parseBoolean(required(options, "creates")),
-                    Long.parseLong(options.getOrDefault("entries", "0")));
+            case FarmReport.GLOBAL_SESSIONS, FarmReport.ARRIVALS_ON, FarmReport.ARRIVALS_OFF -> new GlobalSessionsBackend(
+                    required(options, "relay"), certs, Path.of(required(options, "table")), Boolean.parseBoolean(required(options, "creates")),
+                    Long.parseLong(options.getOrDefault("entries", "0")), options.getOrDefault("store-arrivals", "default"));
             case "redis-tls" -> new JedisBackend(Integer.parseInt(required(options, "redis-port")), certs);
             case "lettuce-near-cache" -> retried(() -> new LettuceNearCacheBackend(Integer.parseInt(required(options, "redis-port")), certs));
             default -> throw new IllegalArgumentException("backend=" + kind
-                    + " is not one of global-sessions, redis-tls, lettuce-near-cache");
+                    + " is not one of " + FarmOptions.BACKENDS);
         };
     }
 
@@ -177,6 +177,12 @@ public final class AppServer {
                 case Protocol.VALIDATE -> {
                     String tier = client.validate(id);
                     stats.validation(System.nanoTime() - start, tier);
+                    if (AppStats.local(tier)) {
+                        long again = System.nanoTime();
+                        if (AppStats.local(client.validate(id))) {
+                            stats.repeat(System.nanoTime() - again);
+                        }
+                    }
                     out.writeByte(tier == null ? Protocol.MISSING : Protocol.FOUND);
                 }
                 case Protocol.LOGOUT -> {

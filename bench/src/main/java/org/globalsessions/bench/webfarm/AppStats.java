@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -19,24 +20,30 @@ import org.HdrHistogram.Recorder;
  * backend call (nanoseconds, HdrHistogram {@link Recorder}s, 3 significant digits: recording is
  * wait-free for the connection threads, and taking an interval swaps the histogram under them),
  * and counts: where each validation was answered ({@code validate:<tier>}, {@code validate:none}
- * when it found nothing) and failed calls ({@code failed:<op>}).
+ * when it found nothing) and failed calls ({@code failed:<op>}). A validation the process
+ * answered itself (L1, the near cache) is made once more at once, timed apart as a
+ * <em>repeat</em>: the same call with the process's caches warm, which tells what a validation
+ * costs from what waking a cold process on a busy machine adds to it.
  *
  * <p>Thread-safe: every connection thread of the app records into one instance.
  */
 final class AppStats {
 
     static final long HIGHEST_NANOS = Duration.ofSeconds(60).toNanos();
+    /** The tiers that mean the process answered a validation itself. */
+    private static final Set<String> LOCAL = Set.of("l1", "near");
 
     private final Recorder logins = recorder();
     private final Recorder validations = recorder();
     private final Recorder logouts = recorder();
+    private final Recorder repeats = recorder();
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
     /** What was recorded over one interval, in any process; {@link #merge} adds two. */
-    record Snapshot(Histogram logins, Histogram validations, Histogram logouts, Map<String, Long> counts) {
+    record Snapshot(Histogram logins, Histogram validations, Histogram logouts, Histogram repeats, Map<String, Long> counts) {
 
         static Snapshot empty() {
-            return new Snapshot(histogram(), histogram(), histogram(), Map.of());
+            return new Snapshot(histogram(), histogram(), histogram(), histogram(), Map.of());
         }
 
         Snapshot merge(Snapshot other) {
@@ -46,9 +53,11 @@ final class AppStats {
             v.add(other.validations);
             Histogram o = logouts.copy();
             o.add(other.logouts);
+            Histogram r = repeats.copy();
+            r.add(other.repeats);
             Map<String, Long> c = new TreeMap<>(counts);
             other.counts.forEach((k, n) -> c.merge(k, n, Long::sum));
-            return new Snapshot(l, v, o, Map.copyOf(c));
+            return new Snapshot(l, v, o, r, Map.copyOf(c));
         }
 
         long count(String key) {
@@ -56,7 +65,7 @@ final class AppStats {
         }
 
         void write(DataOutput out) throws IOException {
-            for (Histogram h : new Histogram[] {logins, validations, logouts}) {
+            for (Histogram h : new Histogram[] {logins, validations, logouts, repeats}) {
                 ByteBuffer buffer = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
                 int length = h.encodeIntoCompressedByteBuffer(buffer);
                 out.writeInt(length);
@@ -70,7 +79,7 @@ final class AppStats {
         }
 
         static Snapshot read(DataInput in) throws IOException {
-            Histogram[] h = new Histogram[3];
+            Histogram[] h = new Histogram[4];
             for (int i = 0; i < h.length; i++) {
                 byte[] bytes = new byte[in.readInt()];
                 in.readFully(bytes);
@@ -85,7 +94,7 @@ final class AppStats {
             for (int i = 0; i < n; i++) {
                 counts.put(in.readUTF(), in.readLong());
             }
-            return new Snapshot(h[0], h[1], h[2], Map.copyOf(counts));
+            return new Snapshot(h[0], h[1], h[2], h[3], Map.copyOf(counts));
         }
     }
 
@@ -97,6 +106,16 @@ final class AppStats {
     void validation(long nanos, String tier) {
         validations.recordValue(Math.min(nanos, HIGHEST_NANOS));
         count("validate:" + (tier == null ? "none" : tier));
+    }
+
+    /** Whether a validation answered by {@code tier} (null: found nothing) was answered by the process itself. */
+    static boolean local(String tier) {
+        return tier != null && LOCAL.contains(tier);
+    }
+
+    /** The same validation again at once, answered locally (L1, the near cache) both times. */
+    void repeat(long nanos) {
+        repeats.recordValue(Math.min(nanos, HIGHEST_NANOS));
     }
 
     void logout(long nanos) {
@@ -117,7 +136,7 @@ final class AppStats {
             }
         });
         return new Snapshot(logins.getIntervalHistogram(), validations.getIntervalHistogram(), logouts.getIntervalHistogram(),
-                Map.copyOf(c));
+                repeats.getIntervalHistogram(), Map.copyOf(c));
     }
 
     private void count(String key) {

@@ -6,24 +6,40 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import com.typesafe.config.ConfigFactory;
+
 /**
  * The web farm's options, read once from the command line ({@code run-webfarm.sh} passes the
  * paths, the command and the commit). {@code --quick} sets the smoke-test defaults (10 000
  * users, 5 s warm-up, 10 s measured, 10 s of warm-up per backend) wherever it stands; options
- * given with it still win.
+ * given with it still win. A run with any option beyond the paths and labels is not
+ * {@code full}: its report is named {@code webfarm-partial-…}, never taken for the benchmark's
+ * result ({@code ResultsMerge}).
  */
 record FarmOptions(List<String> backends, int users, List<Integer> clients, Duration warmup, Duration measure,
                    Duration backendWarmup, long maxOps, int checkEvery, Duration checkAfter, Path launcherJar,
-                   Path workDirectory, Path resultsDirectory, String command, String commit) {
+                   Path workDirectory, Path resultsDirectory, String command, String commit, boolean full) {
 
-    static final List<String> BACKENDS = List.of("global-sessions", "redis-tls", "lettuce-near-cache");
+    /** Options that leave a run full (the benchmark as defined): the paths and the labels. */
+    private static final List<String> NEUTRAL = List.of("--launcher", "--work", "--results", "--command", "--commit");
+
+    static final List<String> BACKENDS = List.of(FarmReport.GLOBAL_SESSIONS, FarmReport.ARRIVALS_ON, FarmReport.ARRIVALS_OFF,
+            FarmReport.REDIS_TLS, FarmReport.NEAR_CACHE);
+    /**
+     * A full run: the product's defaults, the same with {@code edge.store-arrivals} the other way
+     * (so the default is judged against its alternative in one run), and the two Redis peers.
+     */
+    static final List<String> DEFAULT_BACKENDS = List.of(FarmReport.GLOBAL_SESSIONS,
+            storeArrivalsByDefault() ? FarmReport.ARRIVALS_OFF : FarmReport.ARRIVALS_ON, FarmReport.REDIS_TLS, FarmReport.NEAR_CACHE);
 
     static final String USAGE = """
             WebFarmBench: the web-farm workload against global-sessions, Redis TLS (Jedis) and Lettuce's near cache
               --launcher JAR          the launcher's shaded jar (required)
               --work DIR              private directory for certificates, tables, logs (required)
               --results DIR           where the report and JSON go (bench/results)
-              --backends LIST         some of global-sessions,redis-tls,lettuce-near-cache (all)
+              --backends LIST         some of global-sessions, global-sessions-arrivals-on, global-sessions-arrivals-off,
+                                      redis-tls, lettuce-near-cache (global-sessions, the arrivals setting
+                                      its default is not, and both Redis peers)
               --users N               users, Zipf popularity (100000; --quick 10000)
               --clients LIST          closed-loop client counts (1,50)
               --warmup S              warm-up before each measured period (20; --quick 5)
@@ -36,9 +52,14 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
               --command TEXT, --commit HASH   for the report
             """;
 
+    /** {@code edge.store-arrivals} as the product ships it (its reference.conf). */
+    static boolean storeArrivalsByDefault() {
+        return ConfigFactory.defaultReference().getBoolean("global-sessions.edge.store-arrivals");
+    }
+
     static FarmOptions parse(String... args) {
         boolean quick = Arrays.asList(args).contains("--quick");
-        List<String> backends = BACKENDS;
+        List<String> backends = DEFAULT_BACKENDS;
         int users = quick ? 10_000 : 100_000;
         List<Integer> clients = List.of(1, 50);
         Duration warmup = Duration.ofSeconds(quick ? 5 : 20);
@@ -52,11 +73,13 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
         Path results = Path.of("bench/results");
         String command = "WebFarmBench " + String.join(" ", args);
         String commit = "unknown";
+        boolean full = !quick;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if (name.equals("--quick")) {
                 continue;
             }
+            full &= NEUTRAL.contains(name);
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(name + " needs a value\n" + USAGE);
             }
@@ -86,7 +109,7 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
             throw new IllegalArgumentException("--measure=0 measures nothing");
         }
         return new FarmOptions(backends, users, clients, warmup, measure, backendWarmup, maxOps, checkEvery, checkAfter,
-                launcher, work, results, command, commit);
+                launcher, work, results, command, commit, full);
     }
 
     private static List<String> backends(String value) {

@@ -26,7 +26,11 @@ import org.HdrHistogram.Histogram;
  */
 final class FarmReport {
 
+    /** global-sessions with the product's defaults: the backend the targets are judged on. */
     static final String GLOBAL_SESSIONS = "global-sessions";
+    /** The same with {@code edge.store-arrivals} set (…-on) or not (…-off), whatever the default. */
+    static final String ARRIVALS_ON = "global-sessions-arrivals-on";
+    static final String ARRIVALS_OFF = "global-sessions-arrivals-off";
     static final String REDIS_TLS = "redis-tls";
     static final String NEAR_CACHE = "lettuce-near-cache";
     static final int THROUGHPUT_CLIENTS = 50;
@@ -116,7 +120,9 @@ final class FarmReport {
 
     /** The share of validations the process answered itself: L1 for global-sessions, the near cache for Lettuce; null for Jedis. */
     static Double localHitRatio(String backend, FarmLoad.Result r) {
-        long local = r.app().count("validate:l1") + r.app().count("validate:near");
+        long local = r.app().counts().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("validate:") && AppStats.local(e.getKey().substring("validate:".length())))
+                .mapToLong(Map.Entry::getValue).sum();
         long all = validations(r.app().counts());
         return all == 0 || backend.equals(REDIS_TLS) ? null : (double) local / all;
     }
@@ -143,7 +149,8 @@ final class FarmReport {
 
     static String markdown(Run run, List<BackendRun> runs, List<Target> targets) {
         StringBuilder md = new StringBuilder();
-        md.append("# Web farm, run of ").append(run.report().replace("webfarm-", "").replace(".md", "")).append(" UTC\n\n");
+        md.append("# Web farm, ").append(run.report().startsWith("webfarm-partial-") ? "partial " : "").append("run of ")
+                .append(run.report().replace("webfarm-partial-", "").replace("webfarm-", "").replace(".md", "")).append(" UTC\n\n");
         md.append("Command: `").append(run.command()).append("`, commit ").append(run.commit()).append(", started ")
                 .append(run.time()).append("\n\n");
         md.append(String.format(Locale.ROOT, "Machine: %d CPUs (%s), %s, %s; load average before `%s`, after `%s`.%n%n",
@@ -159,7 +166,8 @@ final class FarmReport {
         }
         md.append("\n## Cells\n\nLatencies in µs, timed inside the app process around the backend call; ops/s: whole-workload steps "
                 + "(logins, validations, logouts) answered per second, counted at the load generator; local: validations the "
-                + "process answered itself (L1, or the near cache); failed: steps the backend failed; lost: validations of a live "
+                + "process answered itself (L1, or the near cache); again p50: such a local validation made once more at once, "
+                + "the same call with the process's caches warm (not in the other columns); failed: steps the backend failed; lost: validations of a live "
                 + "session that found nothing; the last column counts the measured steps (users in the Zipf tail are often on "
                 + "their first login, so logins outnumber logouts).\n\n");
         md.append(table(runs));
@@ -179,17 +187,18 @@ final class FarmReport {
     static String table(List<BackendRun> runs) {
         StringBuilder md = new StringBuilder();
         md.append("| backend | clients | validation p50 | p99 | p99.9 | login p50 | p99 | logout p50 | p99 | ops/s | local | "
-                + "validations answered by | failed | lost | logins / validations / logouts |\n"
-                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
+                + "again p50 | validations answered by | failed | lost | logins / validations / logouts |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
         for (BackendRun run : runs) {
             for (FarmLoad.Result r : run.cells()) {
                 AppStats.Snapshot s = r.app();
                 Double local = localHitRatio(run.backend(), r);
-                md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %,.0f | %s | %s | %,d | %,d | %,d / %,d / %,d |%n",
+                md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %,.0f | %s | %s | %s | %,d | %,d | %,d / %,d / %,d |%n",
                         run.backend(), r.clients(), number(micros(s.validations(), 50)), number(micros(s.validations(), 99)),
                         number(micros(s.validations(), 99.9)), number(micros(s.logins(), 50)), number(micros(s.logins(), 99)),
                         number(micros(s.logouts(), 50)), number(micros(s.logouts(), 99)), r.stepsPerSecond(),
-                        local == null ? "—" : String.format(Locale.ROOT, "%.1f %%", 100 * local), answers(r), r.failed(), r.lost(),
+                        local == null ? "—" : String.format(Locale.ROOT, "%.1f %%", 100 * local), number(micros(s.repeats(), 50)),
+                        answers(r), r.failed(), r.lost(),
                         r.logins(), r.validations(), r.logouts()));
             }
         }
@@ -242,10 +251,11 @@ final class FarmReport {
             for (FarmLoad.Result r : run1.cells()) {
                 AppStats.Snapshot s = r.app();
                 cells.add(String.format(Locale.ROOT, "    { \"backend\": %s, \"clients\": %d, \"measured_s\": %s, \"ops_per_s\": %s, "
-                                + "\"validate_us\": %s, \"login_us\": %s, \"logout_us\": %s, \"local_hit_ratio\": %s, "
+                                + "\"validate_us\": %s, \"local_again_us\": %s, \"login_us\": %s, \"logout_us\": %s, "
+                                + "\"local_hit_ratio\": %s, "
                                 + "\"logins\": %d, \"validations\": %d, \"logouts\": %d, \"failed\": %d, \"lost\": %d }",
                         quote(run1.backend()), r.clients(), number3(r.measured().toMillis() / 1000.0), number3(r.stepsPerSecond()),
-                        percentiles(s.validations()), percentiles(s.logins()), percentiles(s.logouts()), number3(localHitRatio(run1.backend(), r)),
+                        percentiles(s.validations()), percentiles(s.repeats()), percentiles(s.logins()), percentiles(s.logouts()), number3(localHitRatio(run1.backend(), r)),
                         r.logins(), r.validations(), r.logouts(), r.failed(), r.lost()));
             }
         }

@@ -24,10 +24,13 @@ final class GlobalSessionsBackend implements Backend, Backend.Client {
     private final SessionCacheManager manager;
 
     /** Returns once the host's table answers under a relay's lease, so nothing measured waits for it. */
-    GlobalSessionsBackend(String relay, Path certs, Path table, boolean creates, long entries) {
+    GlobalSessionsBackend(String relay, Path certs, Path table, boolean creates, long entries, String storeArrivals) {
         SessionCacheManagerBuilder builder = SessionCacheManager.builder().relays(relay).certificates(certs).table(table)
                 .manageSection(creates).recordSize(BenchBase.RECORD_SIZE).requestTimeout(REQUEST_TIMEOUT)
                 .defaultTtl(AppServer.SESSION_TTL);
+        if (!storeArrivals.equals("default")) {
+            builder.set("edge.store-arrivals", Boolean.parseBoolean(storeArrivals));
+        }
         if (creates) {
             builder.elCount(entries);
         }

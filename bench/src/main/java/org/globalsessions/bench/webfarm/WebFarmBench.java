@@ -78,7 +78,7 @@ public final class WebFarmBench {
         for (String backend : options.backends()) {
             long began = System.nanoTime();
             runs.add(switch (backend) {
-                case FarmReport.GLOBAL_SESSIONS -> runGlobalSessions();
+                case FarmReport.GLOBAL_SESSIONS, FarmReport.ARRIVALS_ON, FarmReport.ARRIVALS_OFF -> runGlobalSessions(backend);
                 default -> runRedis(backend);
             });
             deleteTables();
@@ -87,7 +87,8 @@ public final class WebFarmBench {
         write(start, stamp, loadBefore, runs);
     }
 
-    private FarmReport.BackendRun runGlobalSessions() throws Exception {
+    /** {@code backend} is global-sessions with the defaults, or with {@code edge.store-arrivals} on or off. */
+    private FarmReport.BackendRun runGlobalSessions(String backend) throws Exception {
         long entries = tableEntries();
         Cluster.Shape shape = new Cluster.Shape("webfarm", 1, entries, (int) (2L * options.users() / Cluster.SHARDS + 16), 8_000);
         Cluster.Launch launch = new Cluster.Launch(options.launcherJar(), ChronicleFlags.ALL, NODE_OPTIONS, certs,
@@ -101,11 +102,16 @@ public final class WebFarmBench {
             for (int host = 0; host < AppFarm.HOSTS; host++) {
                 tables.add(options.workDirectory().resolve("webfarm-host-" + host + ".lru"));
             }
+            String storeArrivals = switch (backend) {
+                case FarmReport.ARRIVALS_ON -> "true";
+                case FarmReport.ARRIVALS_OFF -> "false";
+                default -> "default";
+            };
             AppFarm.Arguments arguments = (host, process) -> List.of("--certs", certs.toString(), "--relay", cluster.relayAddress(),
                     "--table", tables.get(host).toString(), "--creates", Boolean.toString(process == 0), "--entries",
-                    Long.toString(entries));
-            try (AppFarm farm = AppFarm.start(FarmReport.GLOBAL_SESSIONS, options.workDirectory(), arguments, tables)) {
-                return measure(FarmReport.GLOBAL_SESSIONS, farm);
+                    Long.toString(entries), "--store-arrivals", storeArrivals);
+            try (AppFarm farm = AppFarm.start(backend, options.workDirectory(), arguments, tables)) {
+                return measure(backend, farm);
             }
         }
     }
@@ -170,7 +176,7 @@ public final class WebFarmBench {
     }
 
     private void write(Instant start, String stamp, String loadBefore, List<FarmReport.BackendRun> runs) throws IOException {
-        String name = "webfarm-" + stamp;
+        String name = (options.full() ? "webfarm-" : "webfarm-partial-") + stamp;
         String settings = String.format(Locale.ROOT, "Workload: %,d users, Zipf popularity (exponent %s); a user with no session "
                         + "logs in (SET of a %d-byte session, %d-minute TTL, a new 32-hex-digit id), validates it %d times (GET), logs "
                         + "out (DEL) and starts over; steps go round robin over %d app JVMs (%d hosts × %d processes). Clients %s, "

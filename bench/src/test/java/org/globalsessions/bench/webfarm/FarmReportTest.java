@@ -30,7 +30,7 @@ class FarmReportTest {
         v.recordValueWithCount(validateNanos, 100);
         Histogram l = AppStats.histogram();
         l.recordValue(500_000);
-        AppStats.Snapshot app = new AppStats.Snapshot(l, v, l.copy(), answers);
+        AppStats.Snapshot app = new AppStats.Snapshot(l, v, l.copy(), AppStats.histogram(), answers);
         return new FarmLoad.Result(clients, Duration.ofSeconds(2), 0, steps, 0, 0, 0, app);
     }
 
@@ -114,7 +114,7 @@ class FarmReportTest {
         String md = FarmReport.markdown(info, runs, FarmReport.targets(runs));
         assertTrue(md.startsWith("# Web farm, run of 20261206-170000 UTC"), md);
         assertTrue(md.contains("| global-sessions | 1 | 1.00 | 1.00 | 1.00 |"), md);
-        assertTrue(md.contains("| 75.0 % | l1 75.0 %, l2 25.0 % |"), md);
+        assertTrue(md.contains("| 75.0 % | — | l1 75.0 %, l2 25.0 % |"), md);
         assertTrue(md.contains("| lettuce-near-cache | 10 | 10 | **2** | 0 | abc |"), md);
         assertTrue(md.contains("**missed**"), md);
     }
@@ -124,6 +124,7 @@ class FarmReportTest {
         AppStats stats = new AppStats();
         stats.validation(1_000, "l1");
         stats.validation(2_000, null);
+        stats.repeat(800);
         stats.login(300_000);
         stats.failed("logout");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -131,9 +132,11 @@ class FarmReportTest {
         AppStats.Snapshot read = AppStats.Snapshot.read(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
         assertEquals(2, read.validations().getTotalCount());
         assertEquals(1, read.logins().getTotalCount());
+        assertEquals(1, read.repeats().getTotalCount());
         assertEquals(Map.of("validate:l1", 1L, "validate:none", 1L, "failed:logout", 1L), read.counts());
         AppStats.Snapshot merged = read.merge(read);
         assertEquals(4, merged.validations().getTotalCount());
+        assertEquals(2, merged.repeats().getTotalCount());
         assertEquals(2L, merged.count("validate:l1"));
         assertEquals(0, stats.interval().validations().getTotalCount(), "an interval starts again");
     }
