@@ -17,6 +17,7 @@
 # BENCH_HEAP (heap of the load generator, default 3g; 1g with --quick), E2E_JAVA_OPTS (more
 # options for the load generator's JVM, e.g. -XX:StartFlightRecording=filename=client.jfr),
 # E2E_NODE_JAVA_OPTS (more options for every cluster node's JVM, e.g. -Dpekko.…=… to try a setting).
+# --cpu-budget (capacity per node) needs root and cgroup v1; the cgroups it makes are removed on exit.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -62,6 +63,15 @@ cleanup() {
     kill "$pid" 2>/dev/null || true
   done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # --cpu-budget: the load generator removes its cgroups itself (also from a shutdown hook); this
+  # catches what a SIGKILLed one left: move the tasks back to the root group, then rmdir.
+  if [ -n "${e2e_pid:-}" ]; then
+    for group in /sys/fs/cgroup/cpu/gs-bench-"$e2e_pid"-* /sys/fs/cgroup/cpuset/gs-bench-"$e2e_pid"-*; do
+      [ -d "$group" ] || continue
+      while read -r task; do echo "$task" >"$(dirname "$group")/cgroup.procs" 2>/dev/null || true; done <"$group/cgroup.procs"
+      rmdir "$group" 2>/dev/null && log "removed the cgroup $group the load generator left" || log "cannot remove the cgroup $group"
+    done
+  fi
   rm -rf "$work"
   exit $status
 }
@@ -144,8 +154,9 @@ java $flags -Xms"$heap" -Xmx"$heap" -XX:+UseParallelGC -Djava.awt.headless=true 
   --certs "$certs" --launcher "$launcher" --work "$work" --results "$here/results" \
   --redis-port "$redis_port" --redis-tls-port "$redis_tls_port" --command "$command_text" --commit "$commit" \
   "${jmh[@]}" "${matrix[@]}" "$@" &
-pids+=($!)
-wait "${pids[-1]}"
+e2e_pid=$!
+pids+=("$e2e_pid")
+wait "$e2e_pid"
 
 # ---- bench/README.md's table of targets, from the run's latest.json ---------------------------
 java -cp "$bench_jar" org.globalsessions.bench.e2e.ResultsTable "$results/latest.json" "$here/README.md" \

@@ -48,15 +48,33 @@ final class ClosedLoop {
         this.maxOps = maxOps;
     }
 
-    /** What one cell measured. Tiers count reads by where they were answered, plus failed operations as "error". */
-    record Result(Cell cell, Duration measured, Histogram reads, Histogram writes, Map<String, Long> tiers) {
+    /**
+     * What one cell measured. Tiers count reads by where they were answered, plus failed operations
+     * as "error"; {@code cpu} is the CPU time of the cell's processes over the measured period
+     * (null when the cell was run without a {@link CpuUse.Clock}).
+     */
+    record Result(Cell cell, Duration measured, Histogram reads, Histogram writes, Map<String, Long> tiers, CpuUse cpu) {
+
+        Result(Cell cell, Duration measured, Histogram reads, Histogram writes, Map<String, Long> tiers) {
+            this(cell, measured, reads, writes, tiers, null);
+        }
 
         double opsPerSecond(Histogram histogram) {
             return histogram.getTotalCount() / (measured.toNanos() / 1e9);
         }
+
+        /** Recorded reads and writes (failed operations are not recorded). */
+        long operations() {
+            return reads.getTotalCount() + writes.getTotalCount();
+        }
     }
 
     Result run(Cell cell, Target target, String[] keys, byte[][] values) throws InterruptedException {
+        return run(cell, target, keys, values, null);
+    }
+
+    /** Runs {@code cell}; {@code clock} (null: none) reads its processes' CPU time as the measured period starts and ends. */
+    Result run(Cell cell, Target target, String[] keys, byte[][] values, CpuUse.Clock clock) throws InterruptedException {
         Workload workload = cell.workload();
         if (keys.length < workload.keys()) {
             throw new IllegalArgumentException("keys.length=" + keys.length + " < workload keys=" + workload.keys());
@@ -81,6 +99,7 @@ final class ClosedLoop {
             }
         }
         Thread.sleep(warmup.toMillis());
+        long[] cpuBefore = clock == null ? null : clock.read();
         phase.set(MEASURING);
         long begin = System.nanoTime();
         long deadline = begin + measure.toNanos();
@@ -89,6 +108,7 @@ final class ClosedLoop {
         }
         phase.set(STOPPED);
         long end = System.nanoTime();
+        CpuUse cpu = clock == null ? null : clock.since(cpuBefore, Duration.ofNanos(end - begin));
         Histogram reads = newHistogram();
         Histogram writes = newHistogram();
         Map<String, Long> tiers = new TreeMap<>();
@@ -102,7 +122,7 @@ final class ClosedLoop {
             writes.add(worker.writes);
             worker.tiers.forEach((tier, n) -> tiers.merge(tier, n[0], Long::sum));
         }
-        return new Result(cell, Duration.ofNanos(end - begin), reads, writes, tiers);
+        return new Result(cell, Duration.ofNanos(end - begin), reads, writes, tiers, cpu);
     }
 
     private static Histogram newHistogram() {

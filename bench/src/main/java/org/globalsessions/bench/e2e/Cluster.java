@@ -41,7 +41,7 @@ public final class Cluster implements AutoCloseable {
     public record Launch(Path launcherJar, List<String> jvmFlags, List<String> nodeOptions, Path certs, Path directory, Path jfrDirectory) {
     }
 
-    private record Node(String name, int port, int metricsPort, ChildJvm process, Path log) {
+    private record Node(String name, CpuUse.Role role, int port, int metricsPort, ChildJvm process, Path log) {
     }
 
     private final Shape shape;
@@ -73,6 +73,11 @@ public final class Cluster implements AutoCloseable {
 
     public String relayAddress() {
         return "127.0.0.1:" + nodes.get(0).port();
+    }
+
+    /** Every node JVM, in start order: {@code r1} (relay+sibling), {@code e1..en} (expansion), {@code a1} (aging). */
+    List<CpuUse.Member> members() {
+        return nodes.stream().map(n -> new CpuUse.Member(n.name(), n.role(), n.process().pid())).toList();
     }
 
     /** The relay's L2 table file. */
@@ -138,7 +143,9 @@ public final class Cluster implements AutoCloseable {
             options.add("-XX:StartFlightRecording=filename=" + launch.jfrDirectory().resolve(id + ".jfr") + ",settings=profile");
         }
         ChildJvm process = ChildJvm.jar(launch.launcherJar()).flags(launch.jvmFlags()).options(options).args(file).log(log).start();
-        Node node = new Node(name, port, metricsPort, process, log);
+        CpuUse.Role role = roles.contains("relay") ? CpuUse.Role.RELAY
+                : roles.contains("relief-expansion") ? CpuUse.Role.EXPANSION : CpuUse.Role.AGING;
+        Node node = new Node(name, role, port, metricsPort, process, log);
         nodes.add(node);
         return node;
     }

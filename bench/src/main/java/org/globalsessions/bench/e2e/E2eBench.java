@@ -39,6 +39,12 @@ import org.globalsessions.testkit.ChildJvm;
  * {@code relief-1..3} (L2 of one entry, expansion twice the key space, loaded with
  * acknowledged sets); cluster {@code aging} (L2 of one entry, expansion about 1 % of the key
  * space, aging twice it). Every cluster is mutual TLS on 127.0.0.1. See bench/README.md.
+ *
+ * <p>Every cell on a cluster also reads the CPU time of each node JVM and of this one over its
+ * measured period ({@link CpuUse}: CPU µs per operation by role). With {@code --cpu-budget}, the
+ * relief clusters' cells run with each node JVM under its own CPU quota on CPU 1 and this JVM
+ * alone on CPU 0 ({@link CpuBudget}, {@link CpuGroups}), so that an expansion node added adds
+ * capacity: the scale-out targets' condition.
  */
 public final class E2eBench {
 
@@ -48,6 +54,8 @@ public final class E2eBench {
     private static final List<String> NODE_OPTIONS = nodeOptions(System.getenv("E2E_NODE_JAVA_OPTS"));
 
     private final Options options;
+    /** The cgroups of --cpu-budget (null without it). */
+    private final CpuGroups cpuGroups;
     private final String[] keys;
     private final byte[][] values = E2eData.values();
     private final List<ClosedLoop.Result> results = new ArrayList<>();
@@ -56,8 +64,9 @@ public final class E2eBench {
     private final ClosedLoop pathWarmUp;
     private int planned;
 
-    private E2eBench(Options options) {
+    private E2eBench(Options options, CpuGroups cpuGroups) {
         this.options = options;
+        this.cpuGroups = cpuGroups;
         int most = options.keys().get(options.keys().size() - 1);
         this.keys = E2eData.keys(Math.max(most, options.costKeys()));
         this.loop = new ClosedLoop(options.warmup(), options.measure(), options.maxOps());
@@ -73,7 +82,19 @@ public final class E2eBench {
             System.exit(2);
             return;
         }
-        new E2eBench(options).run();
+        CpuGroups cpuGroups = null;
+        if (options.cpuBudget() != null) {
+            try {
+                cpuGroups = CpuGroups.open();
+            } catch (IllegalStateException e) {
+                System.err.println("e2e: " + e.getMessage());
+                System.exit(2);
+                return;
+            }
+            // SIGTERM (run-e2e.sh's cleanup), an exception out of run() and System.exit all run the hooks
+            Runtime.getRuntime().addShutdownHook(new Thread(cpuGroups::close, "cpu-groups-removal"));
+        }
+        new E2eBench(options, cpuGroups).run();
         System.exit(0); // the Jedis and Pekko threads left are daemons, but be sure
     }
 
@@ -86,6 +107,13 @@ public final class E2eBench {
         planned = countCells();
         System.out.printf("e2e: %d cells, %s s warm-up + %s s each, %s s of warm-up per networked path%n", planned,
                 seconds(options.warmup()), seconds(options.measure()), seconds(options.pathWarmup()));
+        if (cpuGroups != null) {
+            CpuBudget budget = options.cpuBudget();
+            int most = options.reliefNodes().stream().mapToInt(Integer::intValue).max().orElse(1);
+            System.out.printf(Locale.ROOT, "e2e: CPU budgets for the relief clusters, cgroups %s-*: %s; %.0f %% of CPU 1 with %d expansion nodes%s%n",
+                    cpuGroups.prefix(), budget.describe(), budget.total(most), most,
+                    budget.total(most) > 100 ? " (over 100 %: CPU 1, not each quota, may bound)" : "");
+        }
         runLocal();
         runRedis();
         runL2Cluster();
@@ -110,18 +138,18 @@ public final class E2eBench {
     // ---- phases ------------------------------------------------------------------------------
 
     private void runLocal() throws InterruptedException {
-        measure(Cell.Path.CHRONICLE_MAP, 0, k -> LocalTargets.chronicleMap(prefix(k), values));
-        measure(Cell.Path.CAFFEINE, 0, k -> LocalTargets.caffeine(prefix(k), values));
+        measure(Cell.Path.CHRONICLE_MAP, 0, k -> LocalTargets.chronicleMap(prefix(k), values), null);
+        measure(Cell.Path.CAFFEINE, 0, k -> LocalTargets.caffeine(prefix(k), values), null);
     }
 
     private void runRedis() throws InterruptedException {
         if (options.redisPort() > 0) {
             RedisTarget redis = new RedisTarget(options.redisPort(), null);
-            measure(Cell.Path.REDIS, 0, k -> loaded(redis, k));
+            measure(Cell.Path.REDIS, 0, k -> loaded(redis, k), null);
         }
         if (options.redisTlsPort() > 0) {
             RedisTarget redis = new RedisTarget(options.redisTlsPort(), options.certs());
-            measure(Cell.Path.REDIS_TLS, 0, k -> loaded(redis, k));
+            measure(Cell.Path.REDIS_TLS, 0, k -> loaded(redis, k), null);
         }
     }
 
@@ -149,9 +177,9 @@ public final class E2eBench {
                     HostTableOwner.fill(l2, prefix(most), values);
                     System.out.printf("l2: relay table filled directly with %,d sessions (%,d resident)%n", most, l2.stats().entries());
                 }
-                measure(Cell.Path.L2, 0, k -> borrowed(client));
+                measure(Cell.Path.L2, 0, k -> borrowed(client), clock(cluster));
             }
-            measure(Cell.Path.L1, 0, k -> attachedL1(cluster.relayAddress(), k));
+            measure(Cell.Path.L1, 0, k -> attachedL1(cluster.relayAddress(), k), clock(cluster));
         }
     }
 
@@ -166,8 +194,10 @@ public final class E2eBench {
              GlobalSessionsTarget client = tinyL1Client(cluster, shape.name())) {
             cluster.awaitSettled(client);
             load(client, k, shape.name());
-            measure(Cell.Path.EXPANSION, nodes, n -> borrowed(client));
-            measure(Cell.Path.SET, nodes, n -> borrowed(client));
+            try (CpuGroups.Confinement confined = confine(cluster, shape.name())) {
+                measure(Cell.Path.EXPANSION, nodes, n -> borrowed(client), clock(cluster));
+                measure(Cell.Path.SET, nodes, n -> borrowed(client), clock(cluster));
+            }
         }
     }
 
@@ -182,14 +212,39 @@ public final class E2eBench {
              GlobalSessionsTarget client = tinyL1Client(cluster, shape.name())) {
             cluster.awaitSettled(client);
             load(client, k, shape.name());
-            measure(Cell.Path.AGING, 1, n -> borrowed(client));
+            measure(Cell.Path.AGING, 1, n -> borrowed(client), clock(cluster));
         }
     }
 
     // ---- helpers -----------------------------------------------------------------------------
 
-    /** Runs the planned cells of {@code path}, one target per key space (closed after its cells). */
-    private void measure(Cell.Path path, int reliefNodes, IntFunction<Target> targetForKeys) throws InterruptedException {
+    /**
+     * Under --cpu-budget, confines {@code cluster}'s node JVMs and this one ({@link CpuGroups});
+     * null (nothing to close) without it. Starting, settling and loading ran unconfined: under
+     * quotas of a tenth of a CPU, starting and compiling a node would take minutes.
+     */
+    private CpuGroups.Confinement confine(Cluster cluster, String name) {
+        if (cpuGroups == null) {
+            return null;
+        }
+        CpuGroups.Confinement confined = cpuGroups.confine(name, options.cpuBudget(), cluster.members(), CpuUse.loadGenerator());
+        System.out.printf("%s: confined: %s%n", name, cpuGroups.groups().stream().map(g -> g.hierarchy() + ":" + g.name()).toList());
+        return confined;
+    }
+
+    /** Reads the CPU time of {@code cluster}'s node JVMs and of this one around each measured cell. */
+    private static CpuUse.Clock clock(Cluster cluster) {
+        List<CpuUse.Member> members = new ArrayList<>(cluster.members());
+        members.add(CpuUse.loadGenerator());
+        return new CpuUse.Clock(members);
+    }
+
+    /**
+     * Runs the planned cells of {@code path}, one target per key space (closed after its cells);
+     * {@code clock} (null: none) reads the CPU time of the cells' processes.
+     */
+    private void measure(Cell.Path path, int reliefNodes, IntFunction<Target> targetForKeys, CpuUse.Clock clock)
+            throws InterruptedException {
         if (!options.paths().contains(path)) {
             return;
         }
@@ -208,7 +263,7 @@ public final class E2eBench {
                     warm = true;
                 }
                 for (Cell cell : group.getValue()) {
-                    ClosedLoop.Result result = loop.run(cell, target, keys, values);
+                    ClosedLoop.Result result = loop.run(cell, target, keys, values, clock);
                     results.add(result);
                     System.out.printf(Locale.ROOT, "[%d/%d] %s: %s, %,d keys, %s %s, %d clients%s:%s%s %s%n",
                             results.size(), planned, path.system, path.description, cell.workload().keys(), cell.workload().mix(),
@@ -328,8 +383,9 @@ public final class E2eBench {
         String title = String.format(Locale.ROOT, "1 client, %,d keys, %s, uniform (sets: writes only)", reference.keys(), reference.mix());
         LatencyPlot.write(plotted, title, png);
         String table = Report.table(results);
+        String cpuTable = Report.cpu(results);
         List<Targets.Standing> standings = Targets.evaluate(results, reference,
-                options.jmhL1() == null ? null : JmhL1.read(options.jmhL1()));
+                options.jmhL1() == null ? null : JmhL1.read(options.jmhL1()), options.cpuBudget());
         String targets = Report.targets(standings);
         String loadAfter = loadAverage();
         String document = "# End-to-end load generator, run of " + started + " UTC\n\n"
@@ -338,11 +394,16 @@ public final class E2eBench {
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, seconds(options.warmup()), seconds(options.measure()), options.maxOps(),
                 seconds(options.pathWarmup()))
                 + "Cluster node JVMs: `" + String.join(" ", NODE_OPTIONS) + "` (besides the Chronicle flags).\n\n"
+                + (options.cpuBudget() == null ? "CPU budgets: none (every JVM on both vCPUs).\n\n"
+                : "CPU budgets (`--cpu-budget " + options.cpuBudget().spec() + "`), from the end of loading to the cluster's stop, "
+                + "relief clusters only: " + options.cpuBudget().describe() + ".\n\n")
                 + Report.isolation()
                 + "\n## Targets (reference workload: " + String.format(Locale.ROOT, "%,d keys, %s, uniform", reference.keys(), reference.mix())
                 + ")\n\n" + targets
                 + "\n## Cells\n\nLatencies in µs (two `System.nanoTime()` calls, ≈ 30 ns, are inside every sample); ops/s of that operation in the cell; "
                 + "answers: where the cell's reads were answered.\n\n" + table
+                + (cpuTable.isEmpty() ? "" : "\n## CPU per operation\n\nCPU µs per recorded operation of each process over the cell's measured period "
+                + "(utime + stime from /proc/PID/stat, 10 ms ticks), and in parentheses the CPUs it took (0.10: a tenth of one).\n\n" + cpuTable)
                 + "\n![latency](" + png.getFileName() + ")\n";
         Files.writeString(markdown, document);
         Path json = ResultsJson.write(options.resultsDirectory(), started, new ResultsJson.Run(options.commit(), start,

@@ -16,7 +16,8 @@ import java.util.Set;
 record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDirectory, int redisPort, int redisTlsPort,
                List<Integer> keys, List<Integer> readPercents, List<Workload.Popularity> popularities, List<Integer> clients,
                int throughputClients, int costKeys, List<Integer> reliefNodes, Set<Cell.Path> paths, Duration warmup,
-               Duration pathWarmup, Duration measure, long maxOps, Path jfrDirectory, String command, String commit, Path jmhL1) {
+               Duration pathWarmup, Duration measure, long maxOps, Path jfrDirectory, String command, String commit, Path jmhL1,
+               CpuBudget cpuBudget) {
 
     static final String USAGE = """
             usage: E2eBench --certs DIR --launcher JAR --work DIR [options]
@@ -45,7 +46,11 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
               --commit TEXT            the commit measured, for the report and the JSON (default unknown)
               --jmh-l1 FILE            JMH's JSON result of ClientL1Bench getInto and chronicleMapGetUsing (-prof gc),
                                        for the L1 targets (run-e2e.sh runs it first; none: they are not measured)
-            """;
+              --cpu-budget SPEC        capacity per node (needs root and cgroup v1): from the end of loading to its stop, each
+                                       relief cluster's node JVMs run on CPU 1, each under a CFS quota in % of one CPU, and
+                                       the load generator alone on CPU 0. SPEC: default ({budget})
+                                       or some of relay=P,expansion=P,aging=P (default: no budgets, every JVM on both CPUs)
+            """.replace("{budget}", CpuBudget.DEFAULT.spec());
 
     static Options parse(String[] args) {
         Map<String, String> given = new HashMap<>();
@@ -74,9 +79,11 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
                 given.containsKey("jfr") ? Path.of(given.get("jfr")) : null,
                 given.getOrDefault("command", "(not given)"),
                 given.getOrDefault("commit", "unknown"),
-                given.containsKey("jmh-l1") ? Path.of(given.get("jmh-l1")) : null);
+                given.containsKey("jmh-l1") ? Path.of(given.get("jmh-l1")) : null,
+                given.containsKey("cpu-budget") ? CpuBudget.parse(given.get("cpu-budget")) : null);
         given.keySet().removeAll(List.of("results", "redis-port", "redis-tls-port", "keys", "mixes", "popularity", "clients",
-                "throughput-clients", "cost-keys", "relief-nodes", "paths", "warmup", "path-warmup", "measure", "max-ops", "jfr", "command", "commit", "jmh-l1"));
+                "throughput-clients", "cost-keys", "relief-nodes", "paths", "warmup", "path-warmup", "measure", "max-ops", "jfr", "command", "commit", "jmh-l1",
+                "cpu-budget"));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s) " + given.keySet() + "\n" + USAGE);
         }

@@ -73,6 +73,56 @@ final class Report {
                 micros(h.getMaxValue()), op.equals("get") ? answers(r) : errors(r)));
     }
 
+    /**
+     * The CPU time per operation of each process of the cells that read it ({@link CpuUse}), by
+     * role, and in parentheses the share of one CPU it took over the measured period (under
+     * {@code --cpu-budget}, a share at its quota marks the bottleneck); empty when no cell read it.
+     */
+    static String cpu(List<ClosedLoop.Result> results) {
+        List<ClosedLoop.Result> read = results.stream().filter(r -> r.cpu() != null).toList();
+        if (read.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        out.append("| path | read/write | clients | expansion nodes | ops/s | relay+sibling | expansion, all nodes | each expansion node | aging node | load generator |\n");
+        out.append("|---|---|---:|---:|---:|---:|---:|---|---:|---:|\n");
+        for (ClosedLoop.Result r : read) {
+            Cell c = r.cell();
+            long ops = r.operations();
+            out.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %,.0f | %s | %s | %s | %s | %s |%n",
+                    c.path().description, c.workload().mix(), c.clients(), c.reliefNodes() == 0 ? "–" : Integer.toString(c.reliefNodes()),
+                    ops / (r.measured().toNanos() / 1e9), role(r, CpuUse.Role.RELAY), role(r, CpuUse.Role.EXPANSION),
+                    eachNode(r, CpuUse.Role.EXPANSION), role(r, CpuUse.Role.AGING), role(r, CpuUse.Role.LOAD_GENERATOR)));
+        }
+        return out.toString();
+    }
+
+    /** "182 (0.61)": CPU µs per operation of every process of {@code role}, and the CPUs they took together. */
+    private static String role(ClosedLoop.Result r, CpuUse.Role role) {
+        CpuUse cpu = r.cpu();
+        List<CpuUse.Used> of = cpu.of(role);
+        if (of.isEmpty() || r.operations() == 0) {
+            return "–";
+        }
+        double cpus = of.stream().mapToDouble(cpu::cpus).sum();
+        return String.format(Locale.ROOT, "%s (%.2f)", perOp(cpu.microsPerOp(role, r.operations()).orElseThrow()), cpus);
+    }
+
+    /** "e1 95 (0.10), e2 97 (0.10)". */
+    private static String eachNode(ClosedLoop.Result r, CpuUse.Role role) {
+        CpuUse cpu = r.cpu();
+        if (cpu.of(role).isEmpty() || r.operations() == 0) {
+            return "–";
+        }
+        return cpu.of(role).stream().map(u -> String.format(Locale.ROOT, "%s %s (%.2f)", u.member().name(),
+                perOp(u.micros() / (double) r.operations()), cpu.cpus(u))).collect(Collectors.joining(", "));
+    }
+
+    /** CPU µs per operation: one decimal under 100, none above. */
+    private static String perOp(double micros) {
+        return String.format(Locale.ROOT, micros < 100 ? "%.1f" : "%,.0f", micros);
+    }
+
     /** Nanoseconds as microseconds: two decimals under 10 µs, one under 100, none above. */
     static String micros(double nanos) {
         double us = nanos / 1_000;

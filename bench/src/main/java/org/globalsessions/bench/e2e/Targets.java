@@ -26,6 +26,10 @@ final class Targets {
     /** Until a web-farm run's targets are merged in ({@link ResultsMerge}). */
     static final String NO_WEB_FARM = "not measured: measured by bench/run-webfarm.sh, and no run of it is in bench/results";
 
+    /** The scale-out targets' note when the run had no {@code --cpu-budget}. */
+    static final String NO_BUDGET = "measured without CPU budgets: every JVM shared both vCPUs, so a node added added work, "
+            + "not capacity, and this ratio does not show capacity per node (run with --cpu-budget)";
+
     private static final String REDIS_TLS_GET = "Redis TLS GET";
 
     private Targets() {
@@ -114,6 +118,15 @@ final class Targets {
 
     /** {@link #evaluate(List, Workload)} with the L1 targets from {@code l1}, the run's JMH result (null: not measured). */
     static List<Standing> evaluate(List<ClosedLoop.Result> results, Workload reference, JmhL1 l1) {
+        return evaluate(results, reference, l1, null);
+    }
+
+    /**
+     * {@link #evaluate(List, Workload, JmhL1)} for a run whose relief clusters ran under
+     * {@code budget} ({@code --cpu-budget}; null: none), which the scale-out targets and the
+     * expansion hit's p99 then say.
+     */
+    static List<Standing> evaluate(List<ClosedLoop.Result> results, Workload reference, JmhL1 l1, CpuBudget budget) {
         Workload readsOnly = new Workload(reference.keys(), 100, Workload.Popularity.UNIFORM);
         Workload mixed = new Workload(reference.keys(), 95, Workload.Popularity.UNIFORM);
         Cell l2 = new Cell(Cell.Path.L2, reference, 1, 0);
@@ -140,7 +153,8 @@ final class Targets {
                 Bound.ratio(">=", 1.5), reads, Targets::opsPerSecond));
         out.add(compared(results, "relay_9505_50c", "relay ops/s (95/5) at 50 clients", "ops/s", "Redis TLS ops/s",
                 Bound.ratio(">=", 1.0), mix, Targets::opsPerSecond));
-        out.add(absolute(results, "l3_hit_p99", "expansion hit p99", new Cell(Cell.Path.EXPANSION, reference, 1, 1)));
+        out.add(underBudget(absolute(results, "l3_hit_p99", "expansion hit p99", new Cell(Cell.Path.EXPANSION, reference, 1, 1)),
+                budget == null ? null : "measured under CPU budgets (" + budget.describe() + "): a node held at its quota waits for the next 100 ms period"));
         out.add(absolute(results, "aging_hit_p99", "aging hit p99", new Cell(Cell.Path.AGING, reference, 1, 1)));
         out.add(Standing.notMeasured("webfarm_validate_p50", "web farm: session validation p50", "µs", REDIS_TLS_GET + " p50",
                 Bound.ratio("<=", 0.05), NO_WEB_FARM));
@@ -150,8 +164,8 @@ final class Targets {
                 Bound.ratio(">=", 5), NO_WEB_FARM));
         out.add(Standing.notMeasured("webfarm_vs_near_cache_p50", "web farm: p50", "µs", "Lettuce near cache p50",
                 Bound.ratio("<", 1), NO_WEB_FARM));
-        out.add(scaleOut(results, "scaleout_l3_2v1", 2, 1.8, reference));
-        out.add(scaleOut(results, "scaleout_l3_3v1", 3, 2.5, reference));
+        out.add(scaleOut(results, "scaleout_l3_2v1", 2, 1.8, reference, budget));
+        out.add(scaleOut(results, "scaleout_l3_3v1", 3, 2.5, reference, budget));
         return out;
     }
 
@@ -190,7 +204,8 @@ final class Targets {
      * Expansion throughput on {@code nodes} expansion nodes against one node, on the reference
      * workload, at the largest client count measured on both.
      */
-    private static Standing scaleOut(List<ClosedLoop.Result> results, String key, int nodes, double limit, Workload reference) {
+    private static Standing scaleOut(List<ClosedLoop.Result> results, String key, int nodes, double limit, Workload reference,
+                                     CpuBudget budget) {
         String label = "expansion ops/s with " + nodes + " nodes";
         String peer = "1 node";
         Bound bound = Bound.ratio(">=", limit);
@@ -204,7 +219,36 @@ final class Targets {
                     describe(reference), nodes));
         }
         Cell one = new Cell(Cell.Path.EXPANSION, reference, many.get().clients(), 1);
-        return ratio(results, key, label, "ops/s", peer, bound, many.get(), one, Targets::opsPerSecond);
+        Standing standing = ratio(results, key, label, "ops/s", peer, bound, many.get(), one, Targets::opsPerSecond);
+        if (!standing.measured()) {
+            return standing;
+        }
+        String condition = budget == null ? NO_BUDGET : "measured under CPU budgets: " + budget.describe();
+        String cpu = cpuPerOp(find(results, one).orElseThrow(), 1) + cpuPerOp(find(results, many.get()).orElseThrow(), nodes);
+        return underBudget(standing, condition + (cpu.isEmpty() ? "" : "; CPU µs/op" + cpu));
+    }
+
+    /** {@code standing} with {@code condition} (null: none) put before its note. */
+    private static Standing underBudget(Standing s, String condition) {
+        if (condition == null || !s.measured()) {
+            return s;
+        }
+        String note = s.note() == null ? condition : condition + "; " + s.note();
+        return new Standing(s.key(), s.label(), s.unit(), s.peer(), s.bound(), s.cell(), s.value(), s.peerValue(), s.ratio(),
+                s.met(), note);
+    }
+
+    /** " at 2 nodes: relay+sibling 182, expansion nodes 95, load generator 120" (empty when the cell read no CPU time). */
+    private static String cpuPerOp(ClosedLoop.Result r, int nodes) {
+        if (r.cpu() == null) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        for (CpuUse.Role role : CpuUse.Role.values()) {
+            r.cpu().microsPerOp(role, r.operations()).ifPresent(us -> parts.add(String.format(Locale.ROOT, "%s %.0f",
+                    role == CpuUse.Role.EXPANSION ? "expansion nodes" : role.label, us)));
+        }
+        return parts.isEmpty() ? "" : String.format(Locale.ROOT, " at %d node%s: %s", nodes, nodes == 1 ? "" : "s", String.join(", ", parts));
     }
 
     private static double p50(ClosedLoop.Result r) {

@@ -20,6 +20,15 @@ class OptionsTest {
     }
 
     @Test
+    void cpuBudgetsAreOptInAndReadFromTheirSpec() {
+        assertEquals(null, withPaths("expansion").cpuBudget());
+        Options options = Options.parse(new String[] {"--certs", "c", "--launcher", "l.jar", "--work", "w", "--cpu-budget", "expansion=12"});
+        assertEquals(new CpuBudget(CpuBudget.DEFAULT_RELAY, 12, CpuBudget.DEFAULT_AGING), options.cpuBudget());
+        assertThrows(IllegalArgumentException.class,
+                () -> Options.parse(new String[] {"--certs", "c", "--launcher", "l.jar", "--work", "w", "--cpu-budget", "on"}));
+    }
+
+    @Test
     void anUnknownPathIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> withPaths("l4"));
     }

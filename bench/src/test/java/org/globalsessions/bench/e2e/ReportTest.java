@@ -37,6 +37,23 @@ class ReportTest {
     }
 
     @Test
+    void cpuPerOperationHasOneRowPerCellThatReadItWithEachRoleAndEachExpansionNode() {
+        ClosedLoop.Result plain = TestResults.result(new Cell(Cell.Path.EXPANSION, TestResults.REFERENCE, 64, 2), 500_000, 4_000, 0,
+                Map.of("expansion", 4_000L));
+        assertEquals("", Report.cpu(List.of(plain)));
+        CpuUse cpu = new CpuUse(plain.measured(), List.of(
+                new CpuUse.Used(new CpuUse.Member("r1", CpuUse.Role.RELAY, 1), 800_000),
+                new CpuUse.Used(new CpuUse.Member("e1", CpuUse.Role.EXPANSION, 2), 200_000),
+                new CpuUse.Used(new CpuUse.Member("e2", CpuUse.Role.EXPANSION, 3), 220_000),
+                new CpuUse.Used(new CpuUse.Member("load-generator", CpuUse.Role.LOAD_GENERATOR, 4), 1_000_000)));
+        ClosedLoop.Result read = new ClosedLoop.Result(plain.cell(), plain.measured(), plain.reads(), plain.writes(), plain.tiers(), cpu);
+        String[] lines = Report.cpu(List.of(plain, read)).split("\n");
+        assertEquals(3, lines.length, String.join("\n", lines));
+        assertEquals("| expansion hit | 95/5 | 64 | 2 | 2,000 | 200 (0.40) | 105 (0.21) | e1 50.0 (0.10), e2 55.0 (0.11) | – | 250 (0.50) |",
+                lines[2]);
+    }
+
+    @Test
     void targetsHaveOneRowEachWithTheCellTheFiguresAndTheStatus() {
         String targets = Report.targets(Targets.evaluate(List.of(TestResults.reference(Cell.Path.L2, 120_000),
                 TestResults.reference(Cell.Path.REDIS_TLS, 50_000), TestResults.reference(Cell.Path.EXPANSION, 1_500_000)),

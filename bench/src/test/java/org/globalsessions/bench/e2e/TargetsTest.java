@@ -108,6 +108,49 @@ class TargetsTest {
         assertNull(evaluate().get("scaleout_l3_3v1").value());
     }
 
+    /** {@code result} with {@code cpu} read over its measured period. */
+    private static ClosedLoop.Result withCpu(ClosedLoop.Result r, long relayMicros, long... expansionMicros) {
+        java.util.List<CpuUse.Used> used = new java.util.ArrayList<>();
+        used.add(new CpuUse.Used(new CpuUse.Member("r1", CpuUse.Role.RELAY, 1), relayMicros));
+        for (int i = 0; i < expansionMicros.length; i++) {
+            used.add(new CpuUse.Used(new CpuUse.Member("e" + (i + 1), CpuUse.Role.EXPANSION, 2 + i), expansionMicros[i]));
+        }
+        return new ClosedLoop.Result(r.cell(), r.measured(), r.reads(), r.writes(), r.tiers(), new CpuUse(r.measured(), used));
+    }
+
+    @Test
+    void scaleOutWithoutCpuBudgetsSaysItDoesNotShowCapacityPerNode() {
+        Targets.Standing two = evaluate(throughput(Cell.Path.EXPANSION, TestResults.REFERENCE, 64, 1, 1_000),
+                throughput(Cell.Path.EXPANSION, TestResults.REFERENCE, 64, 2, 900)).get("scaleout_l3_2v1");
+        assertEquals(0.9, two.ratio(), 1e-9);
+        assertEquals(Targets.NO_BUDGET, two.note());
+        assertTrue(evaluate().get("scaleout_l3_2v1").note().startsWith("not measured: "), "a target not measured keeps its own note");
+    }
+
+    @Test
+    void scaleOutUnderCpuBudgetsNamesThemAndTheCpuPerOperationOfEachRole() {
+        // 2 s cells: 2,000 and 4,000 operations
+        ClosedLoop.Result one = withCpu(throughput(Cell.Path.EXPANSION, TestResults.REFERENCE, 64, 1, 1_000), 400_000, 200_000);
+        ClosedLoop.Result two = withCpu(throughput(Cell.Path.EXPANSION, TestResults.REFERENCE, 64, 2, 2_000), 720_000, 200_000, 200_000);
+        List<Targets.Standing> all = Targets.evaluate(List.of(one, two), TestResults.REFERENCE, null, new CpuBudget(65, 10, 5));
+        Targets.Standing scale = all.stream().filter(s -> s.key().equals("scaleout_l3_2v1")).findFirst().orElseThrow();
+        assertEquals(2.0, scale.ratio(), 1e-9);
+        assertEquals("measured under CPU budgets: " + new CpuBudget(65, 10, 5).describe()
+                + "; CPU µs/op at 1 node: relay+sibling 200, expansion nodes 100 at 2 nodes: relay+sibling 180, expansion nodes 100",
+                scale.note());
+        Targets.Standing three = all.stream().filter(s -> s.key().equals("scaleout_l3_3v1")).findFirst().orElseThrow();
+        assertNull(three.value());
+        assertTrue(three.note().startsWith("not measured: "), three.note());
+    }
+
+    @Test
+    void theExpansionHitP99UnderCpuBudgetsSaysSo() {
+        Targets.Standing p99 = Targets.evaluate(List.of(TestResults.reference(Cell.Path.EXPANSION, 900_000)), TestResults.REFERENCE,
+                null, CpuBudget.DEFAULT).stream().filter(s -> s.key().equals("l3_hit_p99")).findFirst().orElseThrow();
+        assertTrue(p99.note().startsWith("measured under CPU budgets ("), p99.note());
+        assertNull(evaluate(TestResults.reference(Cell.Path.EXPANSION, 900_000)).get("l3_hit_p99").note());
+    }
+
     @Test
     void theL1TargetsComeFromTheJmhResultOfClientL1Bench(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path json = dir.resolve("jmh.json");

@@ -1,0 +1,51 @@
+package org.globalsessions.bench.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class CpuUseTest {
+
+    private static final List<CpuUse.Member> MEMBERS = List.of(new CpuUse.Member("r1", CpuUse.Role.RELAY, 11),
+            new CpuUse.Member("e1", CpuUse.Role.EXPANSION, 12), new CpuUse.Member("e2", CpuUse.Role.EXPANSION, 13),
+            new CpuUse.Member("a1", CpuUse.Role.AGING, 14));
+
+    @Test
+    void ticksBecomeMicrosAndEachRoleSumsItsProcesses() {
+        CpuUse.Clock clock = new CpuUse.Clock(MEMBERS, 100);
+        CpuUse use = clock.between(new long[] {1_000, 500, 600, 70}, new long[] {1_600, 600, 700, 71}, Duration.ofSeconds(10));
+        assertEquals(6_000_000, use.of(CpuUse.Role.RELAY).get(0).micros());
+        // 10 000 operations: the relay 600 µs each, the two expansion nodes 100 + 100
+        assertEquals(600, use.microsPerOp(CpuUse.Role.RELAY, 10_000).orElseThrow(), 1e-9);
+        assertEquals(200, use.microsPerOp(CpuUse.Role.EXPANSION, 10_000).orElseThrow(), 1e-9);
+        assertEquals(0.6, use.cpus(use.of(CpuUse.Role.RELAY).get(0)), 1e-9);
+        assertTrue(use.microsPerOp(CpuUse.Role.LOAD_GENERATOR, 10_000).isEmpty(), "not a member");
+        assertTrue(use.microsPerOp(CpuUse.Role.RELAY, 0).isEmpty(), "no operations");
+    }
+
+    @Test
+    void aProcessNotReadAtBothEndsIsLeftOut() {
+        CpuUse use = new CpuUse.Clock(MEMBERS, 100).between(new long[] {1, -1, 5, 7}, new long[] {2, 3, -1, 8}, Duration.ofSeconds(1));
+        assertEquals(List.of("r1", "a1"), use.used().stream().map(u -> u.member().name()).toList());
+    }
+
+    @Test
+    void theClockSeesThisJvmsCpuTimeGrow() {
+        CpuUse.Clock clock = new CpuUse.Clock(List.of(CpuUse.loadGenerator()), ProcStat.ticksPerSecond());
+        long[] before = clock.read();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long x = 0;
+        while (clock.read()[0] == before[0] && System.nanoTime() < deadline) {
+            for (int i = 0; i < 1_000_000; i++) {
+                x += x * 31 + i;
+            }
+        }
+        CpuUse use = clock.since(before, Duration.ofSeconds(1));
+        assertEquals(1, use.used().size(), "x=" + x);
+        assertTrue(use.used().get(0).micros() > 0, "spun until a tick passed: " + use);
+    }
+}
