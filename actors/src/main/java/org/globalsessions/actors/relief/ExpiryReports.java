@@ -37,7 +37,10 @@ import org.globalsessions.runtime.protocol.RelayCommand;
  * along every lineage of its shard, as a read would be ({@link Lineage.Get}, from expansion
  * replica 0). Only a lookup that finds neither a value nor a tombstone makes it an expiry: a
  * session still held somewhere is alive, and a deleted one was announced as a logout already.
- * (A lookup that finds it readmits it to the expansion tier, as any read does.)
+ * The lookup is a probe: it neither readmits nor promotes what it finds, for a check is no use
+ * of the session. (Readmitting did: a copy of a live session that expired from one aging replica
+ * was readmitted by its check and pushed another live session out of a full expansion shard,
+ * which then ended.)
  *
  * <h2>Told to every relay</h2>
  * The expiries found within a second go together ({@link RelayCommand.Expired}, at most
@@ -155,7 +158,7 @@ public final class ExpiryReports implements Extension {
                 checks.put(requestId, new Check(new EdgeCommand.EndedSession(ended.key(), ended.item().value(),
                         ended.item().version()), now));
                 sharding.entityRefFor(ExpansionReplica.typeKey(0), candidates.entityId())
-                        .tell(new Lineage.Get(ended.key(), requestId, context.getSelf().narrow(), context.getSelf().narrow()));
+                        .tell(Lineage.Get.probe(ended.key(), requestId, context.getSelf()));
             }
             return Behaviors.same();
         }

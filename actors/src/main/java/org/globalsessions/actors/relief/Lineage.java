@@ -19,14 +19,25 @@ public sealed interface Lineage extends ExpansionReplica.Command, AgingReplica.C
      * promote a value found to {@code promoteTo}. The lookup walks the lineages as
      * {@link LineageWalk#step} decides, carrying {@code hops} (how many lineages were asked
      * before this one), {@code checkAll} (an aging hit must be checked against the other
-     * lineages) and {@code best} (the newest value found so far, null: none).
+     * lineages) and {@code best} (the newest value found so far, null: none). A {@code probe}
+     * only answers: it neither promotes nor readmits what it finds, for it is no use of the
+     * session ({@link ExpiryReports} asks whether a session ended; readmitting pushed live
+     * sessions out of the expansion tier).
      */
     record Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingActor.Promote> promoteTo, int hops,
-               boolean checkAll, EdgeCommand.Found best) implements Lineage, Wire {
+               boolean checkAll, EdgeCommand.Found best, boolean probe) implements Lineage, Wire {
 
         /** A lookup starting at the first lineage it asks. */
         public Get(String key, long requestId, ActorRef<EdgeCommand> replyTo, ActorRef<SiblingActor.Promote> promoteTo) {
-            this(key, requestId, replyTo, promoteTo, 0, false, null);
+            this(key, requestId, replyTo, promoteTo, 0, false, null, false);
+        }
+
+        /**
+         * A probe starting at the first lineage it asks: it answers {@code replyTo} and changes
+         * nothing ({@code replyTo} also fills {@code promoteTo}, never told).
+         */
+        static Get probe(String key, long requestId, ActorRef<Object> replyTo) {
+            return new Get(key, requestId, replyTo.narrow(), replyTo.narrow(), 0, false, null, true);
         }
 
         /** What this lookup carries from replica to replica. */
@@ -36,7 +47,7 @@ public sealed interface Lineage extends ExpansionReplica.Command, AgingReplica.C
 
         /** This lookup passed on, carrying {@code walk}. */
         Get next(LineageWalk.Walk walk) {
-            return new Get(key, requestId, replyTo, promoteTo, walk.hops(), walk.checkAll(), walk.best());
+            return new Get(key, requestId, replyTo, promoteTo, walk.hops(), walk.checkAll(), walk.best(), probe);
         }
     }
 

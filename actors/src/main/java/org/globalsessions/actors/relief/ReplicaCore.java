@@ -139,11 +139,13 @@ final class ReplicaCore {
         if (step instanceof LineageWalk.Answer answer) {
             EdgeCommand.Found found = answer.found();
             get.replyTo().tell(found);
-            get.promoteTo().tell(new SiblingActor.Promote(found.key(), found.value(), found.version(), found.ttlMillis(),
-                    found.expiresAtMillis()));
-            ExpansionReplica.Readmit readmit = new ExpansionReplica.Readmit(found.key(), found.value(), found.version(),
-                    found.ttlMillis(), found.expiresAtMillis());
-            answer.readmitTo().forEach(k -> expansion(k).tell(readmit));
+            if (!get.probe()) {
+                get.promoteTo().tell(new SiblingActor.Promote(found.key(), found.value(), found.version(), found.ttlMillis(),
+                        found.expiresAtMillis()));
+                ExpansionReplica.Readmit readmit = new ExpansionReplica.Readmit(found.key(), found.value(), found.version(),
+                        found.ttlMillis(), found.expiresAtMillis());
+                answer.readmitTo().forEach(k -> expansion(k).tell(readmit));
+            }
         } else if (step instanceof LineageWalk.NotFound notFound) {
             get.replyTo().tell(new EdgeCommand.NotFound(get.requestId(), get.key(), notFound.tombstoneVersion()));
         } else if (step instanceof LineageWalk.PassOn pass && pass.tier() == Tier.EXPANSION) {

@@ -140,6 +140,29 @@ class LineageWalkTest {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(List.of("survivor@" + version), held(0)));
     }
 
+    /**
+     * An expiry check is a probe: it finds the session but neither promotes it nor readmits it
+     * (a readmission pushed a live session out of a full expansion shard, which then ended).
+     */
+    @Test
+    void aProbeFindsASessionInAgingAndChangesNothing() {
+        byte[] value = "probed".getBytes(StandardCharsets.UTF_8);
+        long version = clock.next();
+        demote(1, "probed", value, version);
+
+        expansion(0).tell(Lineage.Get.probe("probed", 9, client.ref().unsafeUpcast()));
+        EdgeCommand.Found found = assertInstanceOf(EdgeCommand.Found.class, client.expectMessageClass(EdgeCommand.class, ALLOCATION));
+        assertEquals(version, found.version());
+        assertEquals(Tier.AGING, found.tier());
+        sibling.expectNoMessage(Duration.ofMillis(300));
+        assertEquals(List.of(), held(0), "not readmitted to lineage 0");
+        assertEquals(List.of(), held(1), "not readmitted to lineage 1");
+
+        assertInstanceOf(EdgeCommand.Found.class, lookUp("probed", 10)); // a read is a use: it promotes and readmits
+        sibling.expectMessageClass(SiblingActor.Promote.class);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(List.of("probed@" + version), held(0)));
+    }
+
     @Test
     void anOlderVersionInTheFirstLineagesAgingReplicaIsNotServedOverANewerOneInTheSecond() {
         // Lineage 0 demoted v1; the session was written again (v2), and lineage 1 demoted v2 while
