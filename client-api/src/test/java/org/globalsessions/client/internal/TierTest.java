@@ -279,7 +279,9 @@ class TierTest {
         done(hostA.delete("batch-deleted"));
         long batchesBefore = hostB.lookupBatches();
         Map<String, CompletableFuture<Optional<EdgeCache.Session>>> lookups = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < written; i++) {
+        // Newest first: the sessions L2 holds are asked before any answer from expansion is promoted into
+        // L2's 16 entries, pushing them out (oldest first, CI saw no L2 answer at all once).
+        for (int i = written - 1; i >= 0; i--) {
             lookups.put("batch-" + i, hostB.getFromRelay("batch-" + i));
             lookups.put("batch-missing-" + i, hostB.getFromRelay("batch-missing-" + i));
         }
