@@ -13,12 +13,14 @@ import java.util.Map;
  * work, not capacity.
  *
  * <p>The defaults: every expansion node {@value #DEFAULT_EXPANSION} %, the relay+sibling JVM
- * {@value #DEFAULT_RELAY} %, the aging node {@value #DEFAULT_AGING} %; with 3 expansion nodes
- * the quotas add up to 95 % of CPU 1, so each can be used in full at once. The relay+sibling JVM
+ * {@value #DEFAULT_RELAY} %, the aging node {@value #DEFAULT_AGING} %: with 3 expansion nodes the
+ * quotas add up to all of CPU 1, so each can be used in full at once. The relay+sibling JVM
  * handles every request too (the client's hop in and out, and the hop to the expansion node and
- * back), about twice an expansion node's CPU per read (bench/README.md has the measurement):
- * with 3 expansion nodes at 10 % it needs about 60 %, so at 1, 2 and 3 nodes the expansion nodes,
- * not the relay, run out first. The aging node only answers the cluster's gossip in these cells.
+ * back): measured, it costs 0.5–1.5 times what the expansion nodes together cost per read
+ * (30–95 against 30–179 µs; bench/README.md, "Capacity per node"), so with 3 expansion nodes at
+ * their quota (0.30 CPU) it needs at most about 0.45: at 65 % the expansion nodes, not the relay,
+ * run out first at 1, 2 and 3 nodes (it used at most 0.23 CPU while each expansion node used its
+ * 0.10). The aging node only keeps up with the cluster in these cells (0.03–0.05 CPU).
  */
 record CpuBudget(double relayPercent, double expansionPercent, double agingPercent) {
 

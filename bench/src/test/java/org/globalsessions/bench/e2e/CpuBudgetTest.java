@@ -9,12 +9,12 @@ import org.junit.jupiter.api.Test;
 class CpuBudgetTest {
 
     @Test
-    void theDefaultFitsThreeExpansionNodesOnOneCpuWithTheRelayAboveTwiceTheirSum() {
+    void theDefaultFitsThreeExpansionNodesOnOneCpuAndTheRelayCanServeThem() {
         CpuBudget budget = CpuBudget.parse("default");
         assertEquals(CpuBudget.DEFAULT, budget);
         assertTrue(budget.total(3) <= 100, "every quota usable at once on CPU 1: " + budget.total(3));
-        assertTrue(budget.relayPercent() >= 2 * 3 * budget.expansionPercent(),
-                "the relay+sibling JVM costs about twice an expansion node per read: " + budget);
+        assertTrue(budget.relayPercent() >= 1.5 * 3 * budget.expansionPercent(),
+                "the relay+sibling JVM costs up to 1.5 times the expansion nodes together per read: " + budget);
         assertEquals(Math.round(CpuBudget.DEFAULT_EXPANSION * 1_000), budget.quotaMicros(CpuUse.Role.EXPANSION));
     }
 
