@@ -133,7 +133,7 @@ class TierTest {
         long until = written + ttl.plusSeconds(4).toNanos();
         while (System.nanoTime() < until) { // in active use past its TTL, after the demotion
             hostA.touch("touch-aging");
-            Thread.sleep(500);
+            Thread.sleep(500); // paces the uses (one every 500 ms); nothing is waited for here
         }
         Optional<EdgeCache.Session> found = done(hostB.get("touch-aging"));
         assertArrayEquals(bytes("in-use"), found.orElseThrow(() -> new AssertionError("the touched session expired")).value());
