@@ -246,6 +246,8 @@ public final class NodeTopology implements BeforeAllCallback, AfterAllCallback, 
                     if (!node.alive()) {
                         throw new AssertionError(node + " exited; its log:\n" + node.tail(40));
                     }
+                }
+                for (NodeProcess node : which) {
                     if (node.metric(Metrics.MEMBERS_UP) != members) {
                         return false;
                     }
@@ -254,9 +256,17 @@ public final class NodeTopology implements BeforeAllCallback, AfterAllCallback, 
             });
         } catch (ConditionTimeoutException e) {
             StringBuilder seen = new StringBuilder();
-            which.forEach(n -> seen.append(' ').append(n.name()).append('=').append(n.metric(Metrics.MEMBERS_UP)));
+            StringBuilder tails = new StringBuilder();
+            for (NodeProcess node : which) {
+                double up = node.metric(Metrics.MEMBERS_UP);
+                seen.append(' ').append(node.name()).append('=').append(up);
+                if (up < 0) {
+                    tails.append("\n").append(node).append(" does not answer on its metrics port; the end of its log:\n")
+                            .append(node.tail(30));
+                }
+            }
             throw new AssertionError("not every node saw " + members + " members up within " + spec.readyTimeout.toSeconds()
-                    + " s; they saw:" + seen, e);
+                    + " s; they saw:" + seen + tails, e);
         }
     }
 

@@ -41,6 +41,26 @@ class TestkitTest {
     }
 
     @Test
+    void freePortsComeFromOutsideTheEphemeralRangeSoNoOutgoingConnectionTakesOneBeforeItsNodeBinds() throws Exception {
+        Path file = shm.file("ip_local_port_range");
+        Files.writeString(file, "32768\t60999\n");
+        assertArrayEquals(new int[] {FreePorts.LOWEST, 32_767}, FreePorts.range(file));
+        Files.writeString(file, "10500 60999\n");
+        assertArrayEquals(new int[] {61_000, 65_535}, FreePorts.range(file), "above the range when there is no room below");
+        Files.writeString(file, "3");
+        assertArrayEquals(new int[] {FreePorts.LOWEST, 32_767}, FreePorts.range(file), "a range it cannot read: Linux's default");
+        Files.writeString(file, "1024 65000\n");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> FreePorts.range(file));
+        assertTrue(e.getMessage().contains("1024-65000"), e.getMessage());
+
+        int[] range = FreePorts.range(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+        for (int i = 0; i < 20; i++) {
+            int port = FreePorts.next();
+            assertTrue(port >= range[0] && port + FreePorts.CLUSTER_PORT_OFFSET <= range[1], port + " outside " + range[0] + "-" + range[1]);
+        }
+    }
+
+    @Test
     void nodeConfigRendersTheTemplateAndEverySettingInOrder() {
         Path certs = Path.of("/certs");
         Config config = NodeConfig.node(2552).roles("relay", "sibling").seedPorts(2551).tls(certs).metricsPort(9100)
