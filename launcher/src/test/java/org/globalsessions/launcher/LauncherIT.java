@@ -173,7 +173,10 @@ class LauncherIT {
         List<String> first = new ArrayList<>(List.of(line));
         first.addAll(Files.readAllLines(errors));
         first = first.subList(0, Math.min(20, first.size()));
-        assertTrue(first.stream().noneMatch(l -> l.contains("WARN")), "up's first 20 lines:\n" + String.join("\n", first));
+        // Pekko's own warning that a cluster heartbeat left late says the machine was busy (the
+        // suite's other JVMs), not that up is misconfigured: every other warning fails the test.
+        assertTrue(first.stream().noneMatch(l -> l.contains("WARN") && !(l.contains("[ClusterHeartbeat]")
+                && l.contains("Scheduled sending of heartbeat was delayed"))), "up's first 20 lines:\n" + String.join("\n", first));
         assertEquals(1, first.stream().filter(l -> l.contains("INFO") && l.contains("every role runs in this one JVM")
                 && l.contains("a crash of it loses the sessions")).count(), "said once what up does not protect against:\n"
                 + String.join("\n", first));
