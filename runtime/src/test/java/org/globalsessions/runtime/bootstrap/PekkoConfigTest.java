@@ -85,6 +85,18 @@ class PekkoConfigTest {
     }
 
     @Test
+    void theSchedulerTicksAtTheProjectsTickAndOwnConfigWins() {
+        Duration tick = ConfigFactory.parseString("tick = " + PekkoConfig.SCHEDULER_TICK).getDuration("tick");
+        ActorSystem<Void> system = start("ticks", "1");
+        // The running scheduler's own figure (1 s / its tick), not the config it was given.
+        assertEquals(1_000.0 / tick.toMillis(), Adapter.toClassic(system).scheduler().maxFrequency(), 1e-9);
+
+        GlobalSessionsSettings own = SettingsReader.read(ConfigFactory.parseMap(Map.of("global-sessions.tls.enabled", false,
+                "global-sessions.port", 0, "pekko.scheduler.tick-duration", "10ms")), "test");
+        assertEquals(Duration.ofMillis(10), PekkoConfig.of(own, PekkoConfig.Kind.EDGE).getDuration("pekko.scheduler.tick-duration"));
+    }
+
+    @Test
     void aNodesClusterPortIsOneAboveItsPort() {
         GlobalSessionsSettings node = SettingsReader.read(ConfigFactory.parseMap(Map.of("global-sessions.tls.enabled", false,
                 "global-sessions.port", 25520, "global-sessions.seed-nodes", List.of("10.0.0.1:25520"))), "test");
