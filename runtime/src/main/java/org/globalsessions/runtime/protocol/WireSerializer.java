@@ -42,8 +42,12 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  * {@code boolean} and enums 1 (ordinal); a {@code String} (UTF-8), {@code byte[]} and
  * {@code ActorRef} (its serialization format, with address) as a 4-byte length, {@code -1} for
  * null, then the bytes; a nested message as a presence byte then its components; a
- * {@code List} of messages as a 4-byte count then each element. Both ends must run the same
+ * {@code List} of messages or of {@code Long}s as a 4-byte count then each element. Both ends must run the same
  * protocol version (the record declarations are the schema).
+ *
+ * <p>An actor ref is written in Pekko's serialization format (path, address and uid). The
+ * serializer keeps the refs it wrote and read lately with their formats ({@link RefCache}), so
+ * the few long-lived actors nearly every message names are not formatted and parsed again.
  *
  * <h2>What is accepted</h2>
  * Only the records nested in the protocols the configuration names are known
@@ -67,6 +71,8 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     private final ExtendedActorSystem system;
     private final Registry registry;
     private volatile ActorRefResolver resolver;
+    /** The refs this serializer wrote and read lately, with their formats: Pekko's are built and parsed per message. */
+    private final RefCache refs = new RefCache();
 
     public WireSerializer(ExtendedActorSystem system) {
         this.system = system;
@@ -335,7 +341,7 @@ public final class WireSerializer extends SerializerWithStringManifest implement
             return nullable(registry.codecOf(type));
         } else if (type == List.class && generic instanceof ParameterizedType p
                 && p.getActualTypeArguments()[0] instanceof Class<?> element) {
-            return listOf(fieldCodec(element, element, where + "[]", registry));
+            return listOf(element == Long.class ? LONG : fieldCodec(element, element, where + "[]", registry));
         }
         throw new IllegalStateException("the wire format has no encoding for " + where + " of type " + generic.getTypeName());
     }
@@ -409,13 +415,14 @@ public final class WireSerializer extends SerializerWithStringManifest implement
     private static final FieldCodec ACTOR_REF = new FieldCodec() {
         @Override
         public void write(Object value, ByteBuffer out, WireSerializer s) {
-            STRING.write(value == null ? null : s.resolver().toSerializationFormat((ActorRef<?>) value), out, s);
+            writeBytes(value == null ? null : s.refs.format((ActorRef<?>) value,
+                    ref -> s.resolver().toSerializationFormat(ref).getBytes(StandardCharsets.UTF_8)), out);
         }
 
         @Override
         public Object read(ByteBuffer in, WireSerializer s) {
             String path = (String) STRING.read(in, s);
-            return path == null ? null : s.resolver().resolveActorRef(path);
+            return path == null ? null : s.refs.ref(path, format -> s.resolver().resolveActorRef(format));
         }
     };
 
