@@ -12,6 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,6 +25,7 @@ import org.apache.pekko.cluster.typed.Down;
 import org.globalsessions.runtime.bootstrap.NodeBootstrap;
 import org.globalsessions.client.internal.TestCluster;
 import org.globalsessions.client.internal.EdgeCache;
+import org.globalsessions.client.internal.EdgeException;
 import org.globalsessions.actors.metrics.NodeMetrics;
 import org.globalsessions.actors.node.ServerNode;
 import org.globalsessions.actors.relief.ReplicaPlacement;
@@ -90,15 +94,36 @@ class ReplicationTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Writes the sessions (each acknowledged), then deletes every tenth. */
+    /**
+     * Writes the sessions (each acknowledged), then deletes every tenth. The nodes may still be
+     * moving shards: a write or delete that meets a hand-off can fail with "retry it", and is
+     * retried as its error says (what this class tests comes after).
+     */
     private static void write(EdgeCache host) throws Exception {
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> host.set("warm-up", bytes("x"), null).get(10, TimeUnit.SECONDS) > 0);
         for (int i = 0; i < SESSIONS; i++) {
-            host.set("s-" + i, bytes("v-" + i), null).get(15, TimeUnit.SECONDS);
+            String key = "s-" + i;
+            byte[] value = bytes("v-" + i);
+            retried(() -> host.set(key, value, null));
         }
         for (int i = 0; i < SESSIONS; i += 10) {
-            host.delete("s-" + i).get(15, TimeUnit.SECONDS);
+            String key = "s-" + i;
+            retried(() -> host.delete(key));
+        }
+    }
+
+    /** Waits for {@code call}'s answer, calling again (up to 5 times in all) while it fails with {@code Unavailable}. */
+    private static void retried(Callable<CompletableFuture<?>> call) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                call.call().get(15, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof EdgeException.Unavailable) || attempt == 5) {
+                    throw e;
+                }
+            }
         }
     }
 
