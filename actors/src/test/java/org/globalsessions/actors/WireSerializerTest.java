@@ -253,7 +253,7 @@ class WireSerializerTest {
     }
 
     private static Object value(Class<?> type, Type generic, Random random, boolean nulls) throws Exception {
-        if (type == long.class) {
+        if (type == long.class || type == Long.class) {
             return random.nextLong();
         } else if (type == int.class) {
             return random.nextInt();

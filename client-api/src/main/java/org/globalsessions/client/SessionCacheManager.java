@@ -681,7 +681,21 @@ public final class SessionCacheManager implements SessionStore, AutoCloseable {
                     call("an arrival", () -> listener.onArrival(key, value));
                 }
             }
-        });
+        }, listensForArrivals(listener));
+    }
+
+    /**
+     * Whether {@code listener} overrides {@link SessionListener#onArrival}: only then does this
+     * process ask the relays for every arrival (else one process per host gets them, to store them
+     * in the host's L1).
+     */
+    static boolean listensForArrivals(SessionListener listener) {
+        try {
+            return listener.getClass().getMethod("onArrival", String.class, byte[].class).getDeclaringClass()
+                    != SessionListener.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("SessionListener declares onArrival(String, byte[])", e);
+        }
     }
 
     /** Runs a listener's {@code call} on the callback executor; what it throws is logged, never passed on. */

@@ -22,7 +22,11 @@ public interface SessionListener {
     default void onExpired(String key, byte[] lastValue) {
     }
 
-    /** A new version of the session was written somewhere. */
+    /**
+     * A new version of the session was written in another process. A process whose listener
+     * overrides this asks the relays for every write (one message per write to this process);
+     * otherwise one process per host receives them, to store them in the host's L1.
+     */
     default void onArrival(String key, byte[] value) {
     }
 }

@@ -100,9 +100,58 @@ class SessionCacheManagerTest {
     }
 
     @Test
+    void aSessionWrittenOnOneHostArrivesInTheOtherHostsTableUnasked() throws Exception {
+        // edge.store-arrivals is on by default: the relay publishes each stored write, and every
+        // other subscribed edge puts it in its host's table, so host B's first read is local.
+        done(hostA.set("arrives-1", "v1".getBytes(StandardCharsets.UTF_8)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> hostB.getLocal("arrives-1").isPresent());
+        assertArrayEquals("v1".getBytes(StandardCharsets.UTF_8), hostB.getLocal("arrives-1").orElseThrow());
+        // A newer version replaces it the same way; a logout removes it, and no arrival brings it back.
+        done(hostA.set("arrives-1", "v2".getBytes(StandardCharsets.UTF_8)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> hostB.getLocal("arrives-1")
+                .map(v -> new String(v, StandardCharsets.UTF_8).equals("v2")).orElse(false));
+        done(hostA.delete("arrives-1"));
+        assertTrue(hostB.getLocal("arrives-1").isEmpty());
+        assertTrue(done(hostB.get("arrives-1")).isEmpty());
+    }
+
+    /**
+     * Processes on one host share its L1: a write elsewhere arrives in it once, through the process
+     * that subscribed first (host B's), and a process whose listener overrides {@code onArrival} is
+     * told of every such write all the same.
+     */
+    @Test
+    void aSecondProcessOnAHostSharesItsArrivalsAndHearsThemWhenItListens() throws Exception {
+        try (SessionCacheManager besideB = cluster.client("unused").table(Path.of("/dev/shm/global-sessions-" + HOST_B + ".lru"))
+                .manageSection(false).build()) {
+            TestCluster.awaitWritable(besideB);
+            done(hostA.set("shared-1", "v1".getBytes(StandardCharsets.UTF_8)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> besideB.getLocal("shared-1").isPresent());
+
+            List<String> arrived = new CopyOnWriteArrayList<>();
+            besideB.addListener(new SessionListener() {
+                @Override
+                public void onArrival(String key, byte[] value) {
+                    arrived.add(key);
+                }
+            });
+            // Once the relay has its heartbeat (sent as the listener was added), it sends besideB every arrival.
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                done(hostA.set("shared-2", "v2".getBytes(StandardCharsets.UTF_8)));
+                return arrived.contains("shared-2");
+            });
+            assertTrue(hostB.getLocal("shared-2").isPresent());
+        }
+    }
+
+    @Test
     void callbacksOnARemoteAnswerRunOnTheCallbackThreadsNotOnPekkoThreads() throws Exception {
-        done(hostA.set("cb-1", new byte[] {7}));
-        String thread = done(hostB.get("cb-1").thenApply(v -> Thread.currentThread().getName()));
+        // An id nobody wrote: the answer ("not found") comes from the relief tier, never from L1
+        // (a written one may already be in host B's L1 by its arrival).
+        String thread = done(hostB.get("cb-never-written").thenApply(v -> {
+            assertTrue(v.isEmpty(), "nobody wrote cb-never-written");
+            return Thread.currentThread().getName();
+        }));
         assertTrue(thread.startsWith("global-sessions-callbacks-"), "ran on " + thread);
     }
 

@@ -81,14 +81,21 @@ class TopologyIT {
 
     @Test
     @Order(1)
-    void setOnHostAIsFoundOnHostBThroughTheRelayThenFromItsL1() {
+    void setOnHostAArrivesInHostBsL1AndAFreshHostReadsItThroughTheRelay() {
         assertTrue(hostA1.ask("set s1 alice").startsWith("ok "));
-        String remote = hostB.ask("get s1");
-        assertTrue(remote.equals("found l2 alice") || remote.equals("found expansion alice"), remote);
-        // The answer completes the get before host B's edge writes its L1 (EdgeCacheActor.onFound).
+        // edge.store-arrivals (on by default): the relay publishes the stored write, and host B's
+        // edge puts it in B's table before B ever asks.
         await().atMost(Duration.ofSeconds(5)).until(() -> hostB.ask("local s1").equals("found l1 alice"));
         assertEquals("found l1 alice", hostB.ask("get s1"));
-        log.info("scenario 1: host B got the session from {} then from its L1", remote.split(" ")[1]);
+        // A host that subscribed after the write has no arrival of it: its read walks the tiers.
+        Processes.Client late = topology.client("c1", "C1", true, topology.relays());
+        String remote = late.ask("get s1");
+        assertTrue(remote.equals("found l2 alice") || remote.equals("found expansion alice"), remote);
+        // The answer completes the get before that edge writes its L1 (EdgeCacheActor.onFound).
+        await().atMost(Duration.ofSeconds(5)).until(() -> late.ask("local s1").equals("found l1 alice"));
+        late.close();
+        log.info("scenario 1: host B had the session by its arrival; a later host got it from {}, then from its L1",
+                remote.split(" ")[1]);
     }
 
     @Test

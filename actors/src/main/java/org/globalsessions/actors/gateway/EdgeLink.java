@@ -15,7 +15,7 @@ import org.globalsessions.runtime.protocol.RelayCommand;
  * it on to the edge, through the gateway. The gateway hands it to the relay in place of the edge's
  * own reference, so the relay, the sibling and the relief replicas answer the edge without ever
  * opening a connection to it: the answers reach the application host from the relay's gateway
- * only. An invalidation's {@code ackTo} becomes the gateway's relay front, which the edge can reach.
+ * only. Invalidations' {@code ackTo} becomes the gateway's relay front, which the edge can reach.
  * It stops once nothing was sent to it for {@link #IDLE} (a live edge is welcomed at every
  * heartbeat), and tells the front so.
  */
@@ -33,9 +33,9 @@ final class EdgeLink {
         return Behaviors.setup(context -> {
             context.setReceiveTimeout(IDLE, Idle.INSTANCE);
             return Behaviors.receive(Object.class)
-                    .onMessage(EdgeCommand.Invalidate.class, invalidate -> {
-                        edge.tell(new EdgeCommand.Invalidate(invalidate.key(), invalidate.version(), invalidate.token(),
-                                front, invalidate.epoch(), invalidate.seq()));
+                    .onMessage(EdgeCommand.Pushed.class, pushed -> {
+                        edge.tell(pushed.ackTo() == null ? pushed
+                                : new EdgeCommand.Pushed(pushed.epoch(), pushed.arrivals(), pushed.invalidations(), front));
                         return Behaviors.same();
                     })
                     .onMessage(EdgeCommand.class, message -> {

@@ -84,11 +84,11 @@ final class RelayFront {
         } else if (command instanceof RelayCommand.Delete d) {
             return (link = link(d.replyTo())) == null ? null : new RelayCommand.Delete(d.key(), d.version(), d.requestId(), link);
         } else if (command instanceof RelayCommand.Subscribe s) {
-            return (link = link(s.edge())) == null ? null : new RelayCommand.Subscribe(link, s.as(), s.sentNanos());
+            return (link = link(s.edge())) == null ? null : new RelayCommand.Subscribe(link, s.as(), s.sentNanos(), s.table(), s.everyArrival());
         } else if (command instanceof RelayCommand.Unsubscribe u) {
             return (link = link(u.edge())) == null ? null : new RelayCommand.Unsubscribe(link);
         } else if (command instanceof RelayCommand.EdgeInvalidated e) {
-            return (link = link(e.edge())) == null ? null : new RelayCommand.EdgeInvalidated(e.token(), link);
+            return (link = link(e.edge())) == null ? null : new RelayCommand.EdgeInvalidated(e.tokens(), link);
         } else if (command instanceof RelayCommand.IndexAdd a) {
             return (link = link(a.replyTo())) == null ? null : new RelayCommand.IndexAdd(a.principal(), a.sessionId(),
                     a.sinceMillis(), a.expiresAtMillis(), a.requestId(), link);

@@ -3,6 +3,7 @@ package org.globalsessions.actors.relay;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -53,6 +54,8 @@ import org.globalsessions.shm.ShmLru;
  *   gets {@code DeleteAck} once the expansion replicas and everyone who answers within the invalidation
  *   timeout have done so (stragglers are logged by address).</li>
  * </ul>
+ * What the edges are told unasked (arrivals, invalidations) waits for the end of the relay's turn
+ * through its mailbox and leaves in one message per edge ({@link EdgeOutbox}).
  *
  * <h2>Lease</h2>
  * L2 answers only while this relay holds its lease ({@link TableLease}, rule ALL): in step with
@@ -89,6 +92,11 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     /** A claim for a writer slot went unanswered so far: claim again. */
     private enum ClaimAgain implements RelayCommand {
+        INSTANCE
+    }
+
+    /** The end of this turn through the mailbox: send what was queued for the edges meanwhile ({@link EdgeOutbox}). */
+    private enum Flush implements RelayCommand {
         INSTANCE
     }
 
@@ -134,7 +142,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private long noSlotSinceNanos = System.nanoTime();
     private boolean warnedNoSlot;
     private final long incarnation = ThreadLocalRandom.current().nextLong();
-    private final Map<ActorRef<EdgeCommand>, Long> edges = new HashMap<>();
+    private final Subscribers edges = new Subscribers();
     private final Map<Long, PendingPut> pendingPuts = new HashMap<>();
     /** Per key with writes in {@link #pendingPuts}: how many, and the newest version among them. */
     private final Map<String, long[]> keysInFlight = new HashMap<>();
@@ -154,6 +162,10 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private long nextToken = 1;
     /** Invalidations sent to the subscribed edges in this incarnation: each carries its number. */
     private long invalidationsSent;
+    /** Arrivals and invalidations waiting for {@link Flush}. */
+    private final EdgeOutbox outbox;
+    /** Whether a {@link Flush} is in the mailbox. */
+    private boolean flushQueued;
 
     private RelayActor(ActorContext<RelayCommand> context, TimerScheduler<RelayCommand> timers,
                        GlobalSessionsSettings settings, ShmLru l2, NodeMetrics metrics, ActorRef<WriterSlots.Command> writerSlots) {
@@ -164,6 +176,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         this.metrics = metrics;
         this.l2 = l2;
         this.timers = timers;
+        this.outbox = new EdgeOutbox(MAX_ANSWERS_BYTES, incarnation, context.getSelf());
         var receptionist = context.getSystem().receptionist();
         receptionist.tell(Receptionist.register(KEY, context.getSelf()));
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, ListingChanged::new);
@@ -216,6 +229,11 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                 .onMessage(RelayCommand.PeerInvalidate.class, this::onPeerInvalidate)
                 .onMessage(RelayCommand.PeerInvalidated.class, this::onPeerInvalidated)
                 .onMessage(RelayCommand.PeerArrival.class, this::onPeerArrival)
+                .onMessageEquals(Flush.INSTANCE, () -> {
+                    flushQueued = false;
+                    outbox.send();
+                    return this;
+                })
                 .onMessage(RelayCommand.Expired.class, this::onExpired)
                 .onMessage(RelayCommand.PeerHeartbeat.class, this::onPeerHeartbeat)
                 .onMessage(RelayCommand.PeerWelcome.class, this::onPeerWelcome)
@@ -366,14 +384,28 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         if (settings.relay().publishArrivals()) {
             RelayCommand.PeerArrival arrival = new RelayCommand.PeerArrival(put.key(), put.value(), put.version(), put.ttlMillis());
             peers.forEach(peer -> peer.tell(arrival));
-            EdgeCommand.Arrival toEdges = new EdgeCommand.Arrival(put.key(), put.value(), put.version(), put.ttlMillis());
-            for (ActorRef<EdgeCommand> edge : edges.keySet()) {
-                if (!edge.equals(put.replyTo())) {
-                    edge.tell(toEdges);
-                }
-            }
+            outbox.arrival(new EdgeCommand.Arrival(put.key(), put.value(), put.version(), put.ttlMillis()),
+                    edges.arrivalTargets(put.replyTo()));
+            flushLater();
         }
         return this;
+    }
+
+    /**
+     * Sends what the outbox holds after {@code relay.push-window}, or, with none, once the relay
+     * has worked through the messages already in its mailbox: the arrivals and invalidations made
+     * meanwhile leave together.
+     */
+    private void flushLater() {
+        if (!flushQueued && !outbox.isEmpty()) {
+            flushQueued = true;
+            Duration window = settings.relay().pushWindow();
+            if (window.isZero()) {
+                getContext().getSelf().tell(Flush.INSTANCE);
+            } else {
+                timers.startSingleTimer(Flush.INSTANCE, window);
+            }
+        }
     }
 
     private void cache(String key, byte[] value, long version, long ttlMillis) {
@@ -438,14 +470,13 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         long deleteId = nextToken++;
         Set<ActorRef<RelayCommand>> toldPeers = new HashSet<>(peers);
         toldPeers.addAll(heartbeatingPeers.keySet());
-        PendingDelete pending = new PendingDelete(delete, toldPeers, new HashSet<>(edges.keySet()));
+        PendingDelete pending = new PendingDelete(delete, toldPeers, new HashSet<>(edges.all()));
         deletes.put(deleteId, pending);
         sibling.tell(new SiblingActor.DeleteAtOwners(delete.key(), delete.version(), deleteId, getContext().getSelf()));
         RelayCommand.PeerInvalidate toPeers = new RelayCommand.PeerInvalidate(delete.key(), delete.version(), deleteId,
                 getContext().getSelf(), incarnation, ++deletesCoordinated);
         pending.peers.forEach(peer -> peer.tell(toPeers));
-        EdgeCommand.Invalidate toEdges = invalidation(delete.key(), delete.version(), deleteId);
-        pending.edges.forEach(edge -> edge.tell(toEdges));
+        invalidate(delete.key(), delete.version(), deleteId, pending.edges);
         pending.invalidationDone = pending.peers.isEmpty() && pending.edges.isEmpty();
         if (!pending.invalidationDone) {
             timers.startSingleTimer("invalidation-" + deleteId, new InvalidationTimeout(deleteId), settings.relay().invalidationTimeout());
@@ -486,9 +517,11 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     private Behavior<RelayCommand> onEdgeInvalidated(RelayCommand.EdgeInvalidated ack) {
-        PendingDelete pending = deletes.get(ack.token());
-        if (pending != null && pending.edges.remove(ack.edge())) {
-            invalidationProgress(ack.token(), pending);
+        for (long token : ack.tokens()) {
+            PendingDelete pending = deletes.get(token);
+            if (pending != null && pending.edges.remove(ack.edge())) {
+                invalidationProgress(token, pending);
+            }
         }
         return this;
     }
@@ -546,11 +579,10 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private Behavior<RelayCommand> onPeerInvalidate(RelayCommand.PeerInvalidate invalidate) {
         tombstone(invalidate.key(), invalidate.version());
         lease.invalidated(invalidate.epoch(), invalidate.seq(), System.nanoTime());
-        EdgeCommand.Invalidate toEdges = invalidation(invalidate.key(), invalidate.version(), 0);
         invalidate.replyTo().tell(new RelayCommand.PeerInvalidated(invalidate.deleteId(), getContext().getSelf()));
         // Edges subscribe to every relay, so the coordinating relay reaches them itself; this
         // copy only covers an edge that the coordinator does not know yet (token 0: no answer needed).
-        edges.keySet().forEach(edge -> edge.tell(toEdges));
+        invalidate(invalidate.key(), invalidate.version(), 0, edges.all());
         return this;
     }
 
@@ -561,23 +593,25 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private Behavior<RelayCommand> onExpired(RelayCommand.Expired expired) {
         metrics.expiriesTold(expired.sessions().size());
         EdgeCommand.Expired toEdges = new EdgeCommand.Expired(expired.sessions());
-        edges.keySet().forEach(edge -> edge.tell(toEdges));
+        edges.all().forEach(edge -> edge.tell(toEdges));
         return this;
     }
 
     /**
-     * The next invalidation for every subscribed edge, numbered: an edge that finds a number
-     * skipped (or a welcome counting more than it received) knows it missed one.
+     * Queues the next invalidation for {@code to}, every subscribed edge, numbered: an edge that finds
+     * a number skipped (or a welcome counting more than it received) knows it missed one.
      */
-    private EdgeCommand.Invalidate invalidation(String key, long version, long token) {
-        return new EdgeCommand.Invalidate(key, version, token, getContext().getSelf(), incarnation, ++invalidationsSent);
+    private void invalidate(String key, long version, long token, Collection<ActorRef<EdgeCommand>> to) {
+        outbox.invalidation(new EdgeCommand.Invalidation(key, version, token, ++invalidationsSent), to);
+        flushLater();
     }
 
     // ---- membership -------------------------------------------------------------------------
 
     private Behavior<RelayCommand> onSubscribe(RelayCommand.Subscribe subscribe) {
+        outbox.send(); // the welcome counts every invalidation numbered so far: they go before it
         long now = System.nanoTime();
-        edges.put(subscribe.edge(), now);
+        edges.heard(subscribe, now);
         subscribe.edge().tell(new EdgeCommand.Welcome(subscribe.as(), incarnation, invalidationsSent, subscribe.sentNanos(),
                 lease.fresh(now), writerIds.heartbeat(subscribe.edge(), now)));
         return this;
@@ -654,7 +688,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         l2.publishCounters(); // so that inspect, another process, shows this relay's lock-free lookups within a tick
         long now = System.nanoTime();
         long expiry = settings.relay().edgeExpiry().toNanos();
-        edges.values().removeIf(lastSeen -> now - lastSeen > expiry);
+        edges.expire(now, expiry);
         writerIds.expire(now);
         claimWriterSlot();
         if (heartbeatingPeers.values().removeIf(lastSeen -> now - lastSeen > expiry)) {

@@ -79,21 +79,27 @@ class ClientGatewayTest {
         passed.replyTo().tell(new EdgeCommand.NotFound(7, "session-1", 0));
         assertEquals(new EdgeCommand.NotFound(7, "session-1", 0), edge.expectMessageClass(EdgeCommand.NotFound.class));
 
-        // One link per edge: its heartbeat gets the same one, so the relay knows it as one subscriber.
-        front.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", 1));
-        assertEquals(passed.replyTo(), relay.expectMessageClass(RelayCommand.Subscribe.class).edge());
+        // One link per edge: its heartbeat gets the same one, so the relay knows it as one subscriber,
+        // on the table it names.
+        front.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", 1, "host-a", true));
+        RelayCommand.Subscribe subscribe = relay.expectMessageClass(RelayCommand.Subscribe.class);
+        assertEquals(passed.replyTo(), subscribe.edge());
+        assertEquals("host-a", subscribe.table());
+        assertTrue(subscribe.everyArrival());
     }
 
     @Test
     void anInvalidationIsAcknowledgedThroughTheGateway() {
-        front.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", 1));
+        front.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", 1, null, false));
         ActorRef<EdgeCommand> link = relay.expectMessageClass(RelayCommand.Subscribe.class, Duration.ofSeconds(20)).edge();
-        link.tell(new EdgeCommand.Invalidate("session-2", 5, 42, relay.getRef(), 1, 1));
-        EdgeCommand.Invalidate invalidate = edge.expectMessageClass(EdgeCommand.Invalidate.class);
-        assertNotEquals(relay.getRef().path(), invalidate.ackTo().path(), "the edge cannot reach the node's own actors");
+        EdgeCommand.Invalidation invalidation = new EdgeCommand.Invalidation("session-2", 5, 42, 1);
+        link.tell(new EdgeCommand.Pushed(1, List.of(), List.of(invalidation), relay.getRef()));
+        EdgeCommand.Pushed pushed = edge.expectMessageClass(EdgeCommand.Pushed.class);
+        assertEquals(List.of(invalidation), pushed.invalidations());
+        assertNotEquals(relay.getRef().path(), pushed.ackTo().path(), "the edge cannot reach the node's own actors");
 
-        invalidate.ackTo().tell(new RelayCommand.EdgeInvalidated(42, edge.getRef()));
-        assertEquals(new RelayCommand.EdgeInvalidated(42, link), relay.expectMessageClass(RelayCommand.EdgeInvalidated.class));
+        pushed.ackTo().tell(new RelayCommand.EdgeInvalidated(List.of(42L), edge.getRef()));
+        assertEquals(new RelayCommand.EdgeInvalidated(List.of(42L), link), relay.expectMessageClass(RelayCommand.EdgeInvalidated.class));
     }
 
     @Test

@@ -6,13 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
@@ -76,7 +82,7 @@ class RelayActorTest {
     /** Whether {@code relay} vouches for its edges now: its answer to a heartbeat says so. */
     private boolean vouches(ActorRef<RelayCommand> relay) {
         TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
-        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime()));
+        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime(), null, false));
         boolean vouched = edge.expectMessageClass(EdgeCommand.Welcome.class).vouched();
         relay.tell(new RelayCommand.Unsubscribe(edge.getRef()));
         return vouched;
@@ -103,7 +109,7 @@ class RelayActorTest {
      */
     /** The writer id a welcome from {@code relay} gives {@code edge} now. */
     private static int writerId(ActorRef<RelayCommand> relay, TestProbe<EdgeCommand> edge) {
-        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime()));
+        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime(), null, false));
         return edge.expectMessageClass(EdgeCommand.Welcome.class).writerId();
     }
 
@@ -314,6 +320,162 @@ class RelayActorTest {
             assertEquals(5, l2.getEntry(bytes("session-s")).version(), "every replica stored it: cached");
             return null;
         });
+    }
+
+    /**
+     * What {@code edge} is told until it has {@code count} events, in the order it applies them:
+     * "k" for an arrival of k, "-k" for an invalidation of k.
+     */
+    private static List<String> pushed(TestProbe<EdgeCommand> edge, int count) {
+        List<String> events = new ArrayList<>();
+        while (events.size() < count) {
+            EdgeCommand m = edge.receiveMessage(Duration.ofSeconds(5));
+            if (!(m instanceof EdgeCommand.Pushed p)) {
+                throw new AssertionError("arrivals or invalidations expected, got " + m + " after " + events);
+            }
+            p.arrivals().forEach(a -> events.add(a.key()));
+            p.invalidations().forEach(i -> events.add("-" + i.key()));
+        }
+        return events;
+    }
+
+    /** Processes on one host share its L1: an arrival goes to one edge of each other host, none of the writer's. */
+    @Test
+    void anArrivalGoesToOneEdgeOfEachOtherHostTable() {
+        ActorRef<RelayCommand> relay = relay(Map.of());
+        TestProbe<SiblingActor.Command> sibling = sibling();
+        TestProbe<EdgeCommand> writer = subscribed(relay, "host-a");
+        TestProbe<EdgeCommand> writersNeighbour = subscribed(relay, "host-a");
+        TestProbe<EdgeCommand> b1 = subscribed(relay, "host-b");
+        TestProbe<EdgeCommand> b2 = subscribed(relay, "host-b");
+
+        SiblingActor.StoreAtOwner store = put(relay, sibling, writer, "session-1", "v1", 5);
+        relay.tell(new RelayCommand.Stored(store.token(), "session-1", 5, true, 0, 1));
+        writer.expectMessageClass(EdgeCommand.PutAck.class);
+        assertEquals(List.of("session-1"), pushed(b1, 1));
+        for (TestProbe<EdgeCommand> left : List.of(writer, writersNeighbour, b2)) {
+            left.expectNoMessage(Duration.ofMillis(300));
+        }
+    }
+
+    /**
+     * Arrivals leave at the end of the relay's turn through its mailbox, together: every other
+     * edge gets each stored write once and in order, the writer none, and an invalidation the
+     * relay makes later never comes before an arrival it made earlier.
+     */
+    @Test
+    void everyOtherEdgeGetsEachStoredWriteInOrderAndBeforeALaterInvalidation() {
+        TwoEdges t = twoEdges(Map.of("relay.table.el-count", 64));
+        List<SiblingActor.StoreAtOwner> stores = new ArrayList<>();
+        List<String> written = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            written.add("session-" + i);
+            stores.add(put(t.relay(), t.sibling(), t.writer(), "session-" + i, "v" + i, 5));
+        }
+        for (SiblingActor.StoreAtOwner store : stores) { // both replicas report, write after write
+            t.relay().tell(new RelayCommand.Stored(store.token(), store.put().key(), 5, true, 0, 2));
+            t.relay().tell(new RelayCommand.Stored(store.token(), store.put().key(), 5, true, 1, 2));
+        }
+        assertEquals(written, pushed(t.other(), 20));
+        for (int i = 0; i < 20; i++) {
+            assertEquals(EdgeCommand.PutAck.class, t.writer().receiveMessage(Duration.ofSeconds(5)).getClass(),
+                    "the writer gets its acknowledgements, and no arrival of its own writes");
+        }
+        t.writer().expectNoMessage(Duration.ofMillis(200));
+        t.other().expectNoMessage(Duration.ofMillis(200));
+
+        SiblingActor.StoreAtOwner last = put(t.relay(), t.sibling(), t.writer(), "session-x", "vx", 5);
+        t.relay().tell(new RelayCommand.Stored(last.token(), "session-x", 5, true, 0, 2));
+        t.relay().tell(new RelayCommand.Stored(last.token(), "session-x", 5, true, 1, 2));
+        t.relay().tell(new RelayCommand.Delete("session-x", 6, 99, t.writer().getRef()));
+        assertEquals(List.of("session-x", "-session-x"), pushed(t.other(), 2));
+    }
+
+    /** With {@code relay.push-window}, what the relay makes within the window reaches each edge in one message. */
+    @Test
+    void aPushWindowGathersABurstIntoOneMessagePerEdge() {
+        TwoEdges t = twoEdges(Map.of("relay.table.el-count", 64, "relay.invalidation-timeout", "20s", "relay.push-window", "2s"));
+        List<SiblingActor.StoreAtOwner> stores = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            stores.add(put(t.relay(), t.sibling(), t.writer(), "session-" + i, "v" + i, 5));
+        }
+        for (SiblingActor.StoreAtOwner store : stores) { // one at a time: without a window, each would leave alone
+            t.relay().tell(new RelayCommand.Stored(store.token(), store.put().key(), 5, true, 0, 1));
+            t.writer().expectMessageClass(EdgeCommand.PutAck.class);
+        }
+        EdgeCommand.Pushed pushed = t.other().expectMessageClass(EdgeCommand.Pushed.class, Duration.ofSeconds(10));
+        assertEquals(10, pushed.arrivals().size(), "the ten writes stored within the window, together: " + pushed);
+    }
+
+    /**
+     * A burst of logouts: each edge gets every invalidation, numbered in order, and acknowledges
+     * what one message carried in one message; every delete is acknowledged once the replicas hold
+     * its tombstone and every edge confirmed it, and a welcome after them counts every invalidation.
+     */
+    @Test
+    void aBurstOfDeletesIsInvalidatedOnEveryEdgeInOrderAndAcknowledgedTogether() {
+        TwoEdges t = twoEdges(Map.of("relay.table.el-count", 64));
+        SiblingActor.StoreAtOwner first = put(t.relay(), t.sibling(), t.writer(), "session-first", "v", 5); // the relay knows its sibling
+        t.relay().tell(new RelayCommand.Stored(first.token(), "session-first", 5, true, 0, 1));
+        t.writer().expectMessageClass(EdgeCommand.PutAck.class);
+        int deletes = 30;
+        for (int i = 0; i < deletes; i++) {
+            t.relay().tell(new RelayCommand.Delete("session-" + i, 6, 1_000 + i, t.writer().getRef()));
+        }
+        List<Long> deleteIds = new ArrayList<>();
+        for (int i = 0; i < deletes; i++) {
+            SiblingActor.DeleteAtOwners atOwners = t.sibling().expectMessageClass(SiblingActor.DeleteAtOwners.class);
+            deleteIds.add(atOwners.deleteId());
+            t.relay().tell(new RelayCommand.OwnersDeleted(atOwners.deleteId(), atOwners.key(), 6, 0, 1));
+        }
+        for (TestProbe<EdgeCommand> edge : List.of(t.writer(), t.other())) {
+            List<Long> seqs = new ArrayList<>();
+            while (seqs.size() < deletes) {
+                EdgeCommand.Pushed p = edge.expectMessageClass(EdgeCommand.Pushed.class, Duration.ofSeconds(5));
+                if (p.invalidations().isEmpty()) {
+                    continue; // the first write's arrival
+                }
+                p.invalidations().forEach(i -> seqs.add(i.seq()));
+                assertNotNull(p.ackTo(), "every one of these wants an acknowledgement");
+                t.relay().tell(new RelayCommand.EdgeInvalidated(p.invalidations().stream().map(EdgeCommand.Invalidation::token)
+                        .toList(), edge.getRef()));
+            }
+            assertEquals(LongStream.rangeClosed(seqs.get(0), seqs.get(0) + deletes - 1).boxed().toList(), seqs,
+                    "numbered without a gap, in order");
+        }
+        Set<Long> acknowledged = new HashSet<>();
+        for (int i = 0; i < deletes; i++) {
+            acknowledged.add(t.writer().expectMessageClass(EdgeCommand.DeleteAck.class).requestId());
+        }
+        assertEquals(LongStream.range(1_000, 1_000 + deletes).boxed().collect(Collectors.toSet()), acknowledged);
+
+        t.relay().tell(new RelayCommand.Subscribe(t.other().getRef(), "127.0.0.1:1", System.nanoTime(), null, false));
+        EdgeCommand.Welcome welcome = t.other().expectMessageClass(EdgeCommand.Welcome.class);
+        assertTrue(welcome.invalidations() >= deletes, "the welcome counts the invalidations sent before it: " + welcome);
+    }
+
+    /** A relay, the probe standing for its sibling, and two edges subscribed to it. */
+    private record TwoEdges(ActorRef<RelayCommand> relay, TestProbe<SiblingActor.Command> sibling, TestProbe<EdgeCommand> writer,
+                            TestProbe<EdgeCommand> other) {
+    }
+
+    private TwoEdges twoEdges(Map<String, Object> overrides) {
+        ActorRef<RelayCommand> relay = relay(overrides);
+        TestProbe<SiblingActor.Command> sibling = sibling();
+        return new TwoEdges(relay, sibling, subscribed(relay), subscribed(relay));
+    }
+
+    /** An edge subscribed to {@code relay}, with a table of its own, its welcome received. */
+    private TestProbe<EdgeCommand> subscribed(ActorRef<RelayCommand> relay) {
+        return subscribed(relay, null);
+    }
+
+    /** An edge on host table {@code table} subscribed to {@code relay}, its welcome received. */
+    private TestProbe<EdgeCommand> subscribed(ActorRef<RelayCommand> relay, String table) {
+        TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
+        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime(), table, false));
+        edge.expectMessageClass(EdgeCommand.Welcome.class);
+        return edge;
     }
 
     /** A delete of {@code key} (version 6) that a relay passed to its sibling as {@code deleteId}, from {@code edge}. */

@@ -129,7 +129,7 @@ public final class EdgeCache implements AutoCloseable {
         this.l1 = l1;
         this.clock = clock;
         this.defaultTtl = settings.relief().defaultSessionTtl();
-        this.relays = new RelayDirectory(settings);
+        this.relays = new RelayDirectory(settings, EdgeTable.identity(l1.path()));
         this.lookups = new LookupWindow(relays);
         ConnectionProblems problems = new ConnectionProblems(settings);
         this.requests = new PendingRequests(relays, lookups, settings.requestTimeout(), problems);
@@ -457,8 +457,16 @@ public final class EdgeCache implements AutoCloseable {
         }
     }
 
-    public void addListener(Listener listener) {
+    /**
+     * Tells {@code listener} of the events to come. {@code arrivals}: whether it wants every
+     * arrival; relays send this process every arrival from then on (a heartbeat tells them now),
+     * where otherwise one process per host table gets them, to store them in it.
+     */
+    public void addListener(Listener listener, boolean arrivals) {
         listeners.add(listener);
+        if (arrivals && relays.askEveryArrival() && !closed) {
+            relays.heartbeat();
+        }
     }
 
     /** The writer id this process holds now ({@link WriterIds#NONE} if none): for tests. */

@@ -1,6 +1,7 @@
 package org.globalsessions.client.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -110,8 +111,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
                 .onMessage(EdgeCommand.IndexAck.class, m -> handled(m, () -> onIndexAck(m)))
                 .onMessage(EdgeCommand.IndexListing.class, m -> handled(m, () -> onIndexListing(m)))
                 .onMessage(EdgeCommand.Failed.class, m -> handled(m, () -> onFailed(m)))
-                .onMessage(EdgeCommand.Invalidate.class, m -> handled(m, () -> onInvalidate(m)))
-                .onMessage(EdgeCommand.Arrival.class, m -> handled(m, () -> onArrival(m)))
+                .onMessage(EdgeCommand.Pushed.class, m -> handled(m, () -> onPushed(m)))
                 .onMessage(EdgeCommand.Expired.class, m -> handled(m, () -> onExpired(m)))
                 .onMessage(EdgeCommand.Welcome.class, m -> handled(m, () -> onWelcome(m)))
                 .onMessageEquals(Tick.INSTANCE, () -> handled(Tick.INSTANCE, this::onTick))
@@ -128,10 +128,7 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         try {
             action.run();
         } catch (RuntimeException e) {
-            // The exception's message may name a session: only its type goes to the log at WARN.
-            log.warn("edge: handling a {} failed with {}; the edge goes on (details at DEBUG)",
-                    message.getClass().getSimpleName(), e.getClass().getName());
-            log.debug("edge: the failure", e);
+            logContained(message.getClass().getSimpleName(), e);
             EdgeException failure = new EdgeException("the edge could not handle the answer to this request: "
                     + e.getClass().getSimpleName());
             answeredRequests(message).forEach(id -> {
@@ -144,10 +141,27 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
         return this;
     }
 
+    /** Runs {@code action}; returns false, having logged it, if it throws. */
+    private boolean contained(String what, Runnable action) {
+        try {
+            action.run();
+            return true;
+        } catch (RuntimeException e) {
+            logContained(what, e);
+            return false;
+        }
+    }
+
+    private static void logContained(String what, RuntimeException e) {
+        // The exception's message may name a session: only its type goes to the log at WARN.
+        log.warn("edge: handling a {} failed with {}; the edge goes on (details at DEBUG)", what, e.getClass().getName());
+        log.debug("edge: the failure", e);
+    }
+
     /** The ids of the requests {@code message} answers (none for events). */
     private static List<Long> answeredRequests(EdgeCommand message) {
         if (message instanceof EdgeCommand.Answers answers) {
-            List<Long> ids = new java.util.ArrayList<>();
+            List<Long> ids = new ArrayList<>();
             answers.found().forEach(f -> ids.add(f.requestId()));
             answers.notFound().forEach(n -> ids.add(n.requestId()));
             return ids;
@@ -301,13 +315,31 @@ final class EdgeCacheActor extends AbstractBehavior<EdgeCommand> {
 
     // ---- events -------------------------------------------------------------------------------
 
-    private void onInvalidate(EdgeCommand.Invalidate invalidate) {
+    /**
+     * A relay's arrivals, then its invalidations, each applied on its own: one that fails is
+     * logged and the others still apply. The invalidations applied are acknowledged together; one
+     * that could not be applied is neither acknowledged nor counted, so the relay's next welcome
+     * shows it missing and the lease ends.
+     */
+    private void onPushed(EdgeCommand.Pushed pushed) {
+        for (EdgeCommand.Arrival arrival : pushed.arrivals()) {
+            contained("arrival", () -> onArrival(arrival));
+        }
+        List<Long> applied = new ArrayList<>();
+        for (EdgeCommand.Invalidation invalidation : pushed.invalidations()) {
+            if (contained("invalidation", () -> onInvalidation(pushed.epoch(), invalidation)) && invalidation.token() != 0) {
+                applied.add(invalidation.token());
+            }
+        }
+        if (!applied.isEmpty() && pushed.ackTo() != null) {
+            pushed.ackTo().tell(new RelayCommand.EdgeInvalidated(applied, getContext().getSelf()));
+        }
+    }
+
+    private void onInvalidation(long epoch, EdgeCommand.Invalidation invalidate) {
         clock.observe(invalidate.version());
         l1.tombstone(EdgeCache.bytes(invalidate.key()), invalidate.version(), settings.relief().tombstoneTtl());
-        lease.invalidated(invalidate.epoch(), invalidate.seq(), System.nanoTime());
-        if (invalidate.token() != 0) {
-            invalidate.ackTo().tell(new RelayCommand.EdgeInvalidated(invalidate.token(), getContext().getSelf()));
-        }
+        lease.invalidated(epoch, invalidate.seq(), System.nanoTime());
         if (listeners.isEmpty() || !invalidationsTold.firstTime(invalidate.key(), System.currentTimeMillis())) {
             return;
         }

@@ -59,6 +59,9 @@ final class RelayDirectory {
     }
 
     private final GlobalSessionsSettings settings;
+    private final String table;
+    /** Set once, by an application's thread; read by whichever thread sends a heartbeat. */
+    private volatile boolean everyArrival;
     private final Map<HostPort, Relay> relays = new ConcurrentHashMap<>();
     private final ConsistentRing<HostPort> ring;
     /**
@@ -71,8 +74,13 @@ final class RelayDirectory {
     /** Where relays answer: the edge's actor (its ActorSystem's guardian). */
     private volatile ActorRef<EdgeCommand> self;
 
-    RelayDirectory(GlobalSessionsSettings settings) {
+    /**
+     * @param table the name of the host table this edge uses ({@link EdgeTable#identity}): a relay
+     *              sends an arrival to one edge per table
+     */
+    RelayDirectory(GlobalSessionsSettings settings, String table) {
         this.settings = settings;
+        this.table = table;
         this.ring = new ConsistentRing<>(settings.edge().relays());
     }
 
@@ -135,8 +143,22 @@ final class RelayDirectory {
     /** Sends every relay a heartbeat (a subscription to its invalidations and arrivals). */
     void heartbeat() {
         for (Relay relay : relays.values()) {
-            relay.ref.tell(new RelayCommand.Subscribe(self, relay.address.toString(), System.nanoTime()));
+            relay.ref.tell(new RelayCommand.Subscribe(self, relay.address.toString(), System.nanoTime(), table, everyArrival));
         }
+    }
+
+    /**
+     * From the next heartbeat on, asks the relays for every arrival, not only those this edge
+     * stores for its table on the table's behalf (an application listens for them).
+     *
+     * @return whether this changed anything (the first time)
+     */
+    boolean askEveryArrival() {
+        if (everyArrival) {
+            return false;
+        }
+        everyArrival = true;
+        return true;
     }
 
     /** A relay answered a heartbeat: it is live. @return the relay, or null if the welcome names none of this edge's */

@@ -94,7 +94,8 @@ class EdgeRecoveryTest {
     @Test
     void anInvalidationL1RefusesLeavesTheEdgeServing() throws Exception {
         EdgeCache edge = cluster.edge("fault-1", true);
-        edge.system().tell(new EdgeCommand.Invalidate("k".repeat(5_000), 1, 0, null, 1, 1));
+        edge.system().tell(new EdgeCommand.Pushed(1, List.of(), List.of(new EdgeCommand.Invalidation("k".repeat(5_000), 1, 0, 1)),
+                null));
         edge.set("after-the-fault", new byte[] {1}, null).get(15, TimeUnit.SECONDS);
         assertEquals(Optional.empty(), edge.getFromRelay("never-written").get(15, TimeUnit.SECONDS));
         assertFalse(edge.system().whenTerminated().isCompleted(), "the edge's actor system stopped");

@@ -111,8 +111,8 @@ public final class TestCluster implements AutoCloseable {
                     }
                 }
             }
-        });
-        edge.system().tell(new EdgeCommand.Invalidate(key, 1, 0, null, 1, 1));
+        }, false);
+        edge.system().tell(new EdgeCommand.Pushed(1, List.of(), List.of(new EdgeCommand.Invalidation(key, 1, 0, 1)), null));
         if (!blocked.await(10, TimeUnit.SECONDS)) {
             throw new AssertionError("the edge's actor did not take the invalidation");
         }

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The data flow of DESIGN.md through real ActorSystems on 127.0.0.1 over mutual TLS: a relay
  * with its sibling, one expansion and one aging node, and edges on two simulated hosts. The
- * tables are small so that pressure moves values down the tiers within a test.
+ * tables are small so that pressure moves values down the tiers within a test. Edges do not
+ * store arrivals here, so a read on the other host walks the tiers.
  */
 class TierTest {
 
@@ -56,7 +57,10 @@ class TierTest {
                 "edge.table.el-count", 4000,
                 "edge.table.record-size", 256,
                 "relief.expansion.entries-per-shard", 24,
-                "relief.aging.entries-per-shard", 1000));
+                "relief.aging.entries-per-shard", 1000,
+                // The tests follow a session down the tiers and back: with arrivals stored, a
+                // write on host A would be in host B's L1 before B asked (SessionCacheManagerTest).
+                "edge.store-arrivals", false));
         hostA = cluster.edge("a", true);
         hostB = cluster.edge("b", true);
         // First contact includes TLS handshakes and shard allocation: wait until a write goes through.

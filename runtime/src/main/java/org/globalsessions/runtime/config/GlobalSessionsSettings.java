@@ -137,7 +137,12 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
         }
     }
 
-    public record Relay(Table table, boolean publishArrivals, Duration invalidationTimeout, Duration edgeExpiry) {
+    /**
+     * @param pushWindow how long a relay gathers the arrivals and invalidations for its edges before
+     *                   it sends them (zero: until the end of its turn through its mailbox)
+     */
+    public record Relay(Table table, boolean publishArrivals, Duration invalidationTimeout, Duration edgeExpiry,
+                        Duration pushWindow) {
     }
 
     /** @param tablePath the relay host's L2 table to attach to; empty for the relay's default */

@@ -79,7 +79,7 @@ public final class SettingsReader {
         check("max-staleness", maxStaleness, maxStaleness.toMillis() >= 100, "must be at least 100ms: leases are renewed by heartbeats");
         int dispatcherThreads = dispatcherThreads();
         Relay relay = new Relay(table("relay.table"), get("relay.publish-arrivals", config::getBoolean),
-                positive("relay.invalidation-timeout"), positive("relay.edge-expiry"));
+                positive("relay.invalidation-timeout"), positive("relay.edge-expiry"), pushWindow());
         Sibling sibling = new Sibling(optionalPath("sibling.table-path"));
         Relief relief = relief();
         List<HostPort> relays = addresses("edge.relays");
@@ -253,6 +253,16 @@ public final class SettingsReader {
     private int intIn(String key, int min, int max) {
         int value = get(key, config::getInt);
         check(key, value, value >= min && value <= max, "must be between " + min + " and " + max);
+        return value;
+    }
+
+    /** At most a tenth of {@code relay.invalidation-timeout}: a delete waits for the invalidations it holds back. */
+    private Duration pushWindow() {
+        String key = "relay.push-window";
+        Duration value = get(key, config::getDuration);
+        Duration most = get("relay.invalidation-timeout", config::getDuration).dividedBy(10);
+        check(key, value, !value.isNegative() && value.compareTo(most) <= 0, "must be between 0 and a tenth of "
+                + "relay.invalidation-timeout (" + most.toMillis() + " ms): every logout waits for the invalidations it holds back");
         return value;
     }
 

@@ -62,17 +62,29 @@ public interface EdgeCommand {
     }
 
     /**
-     * Remove {@code key} up to {@code version} from L1 and acknowledge to {@code ackTo} with
-     * {@code token} (0: no acknowledgement wanted). {@code epoch} is the sending relay's
-     * incarnation and {@code seq} the number of invalidations it has sent its edges in that
-     * incarnation, this one included: an edge that sees a number skipped knows it missed one.
+     * What a relay tells its subscribed edges about sessions unasked, made while it worked through
+     * its mailbox and sent together when it reached the end (one message wakes an edge for a whole
+     * burst of writes and logouts, instead of one per session). The edge applies the arrivals, then
+     * the invalidations: a tombstone is final whatever the versions, so a session written and
+     * logged out in one burst ends logged out whichever came first. {@code epoch} is the relay's
+     * incarnation, and each invalidation's {@code seq} counts the invalidations the relay has sent
+     * its edges in it; the edge acknowledges every invalidation with a non-zero {@code token} in
+     * one {@code EdgeInvalidated} to {@code ackTo} (null when none has a token).
      */
-    record Invalidate(String key, long version, long token, ActorRef<RelayCommand> ackTo, long epoch, long seq)
-            implements Event, Wire {
+    record Pushed(long epoch, java.util.List<Arrival> arrivals, java.util.List<Invalidation> invalidations,
+                  ActorRef<RelayCommand> ackTo) implements Event, Wire {
     }
 
-    /** A new version of a session was written somewhere. */
-    record Arrival(String key, byte[] value, long version, long ttlMillis) implements Event, Wire {
+    /** A new version of a session was written somewhere ({@link Pushed}). */
+    record Arrival(String key, byte[] value, long version, long ttlMillis) implements Wire {
+    }
+
+    /**
+     * Remove {@code key} from L1, leaving a tombstone ({@link Pushed}): {@code token} is what to
+     * acknowledge (0: nothing), {@code seq} its number among the relay's invalidations: an edge that
+     * sees a number skipped knows it missed one.
+     */
+    record Invalidation(String key, long version, long token, long seq) implements Wire {
     }
 
     /**

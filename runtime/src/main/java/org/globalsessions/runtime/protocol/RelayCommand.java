@@ -61,17 +61,21 @@ public interface RelayCommand {
     /**
      * An edge's subscription and heartbeat; answered with {@code Welcome} carrying {@code as},
      * the address the edge knows this relay by, and {@code sentNanos}, when the edge sent it
-     * (by the edge's clock: the lease the welcome renews runs from then).
+     * (by the edge's clock: the lease the welcome renews runs from then). {@code table} names the
+     * host table (L1) the edge uses, equal for every process sharing it (null: a table of its
+     * own); an arrival goes to one edge per table, and to every edge that says
+     * {@code everyArrival} (its application listens for arrivals).
      */
-    record Subscribe(ActorRef<EdgeCommand> edge, String as, long sentNanos) implements RelayCommand, Wire {
+    record Subscribe(ActorRef<EdgeCommand> edge, String as, long sentNanos, String table, boolean everyArrival)
+            implements RelayCommand, Wire {
     }
 
     /** An edge leaving cleanly. */
     record Unsubscribe(ActorRef<EdgeCommand> edge) implements RelayCommand, Wire {
     }
 
-    /** An edge applied an {@code Invalidate}. */
-    record EdgeInvalidated(long token, ActorRef<EdgeCommand> edge) implements RelayCommand, Wire {
+    /** An edge applied the invalidations of a {@code Pushed} that these tokens name. */
+    record EdgeInvalidated(java.util.List<Long> tokens, ActorRef<EdgeCommand> edge) implements RelayCommand, Wire {
     }
 
     /**

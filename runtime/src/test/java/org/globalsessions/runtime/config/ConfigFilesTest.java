@@ -269,6 +269,13 @@ class ConfigFilesTest {
         assertTrue(message.contains("global-sessions.hashing.shards = 0: must be between 1 and 65536"), message);
         message = error(write("copies.conf", "global-sessions { tls.enabled = false, relief.replication-factor = 4 }"));
         assertTrue(message.contains("global-sessions.relief.replication-factor = 4: must be between 1 and 3"), message);
+        message = error(write("window.conf", "global-sessions { tls.enabled = false, relay.push-window = 150ms }"));
+        assertTrue(message.contains("relay.push-window") && message.contains("a tenth of relay.invalidation-timeout (100 ms)"),
+                message);
+        message = error(write("negative.conf", "global-sessions { tls.enabled = false, relay.push-window = -1ms }"));
+        assertTrue(message.contains("relay.push-window"), message);
+        assertEquals(Duration.ofMillis(20), ConfigFiles.load(write("window-ok.conf",
+                "global-sessions { tls.enabled = false, relay.push-window = 20ms }")).relay().pushWindow());
     }
 
     @Test
