@@ -76,7 +76,7 @@ public final class Cluster implements AutoCloseable {
     }
 
     /** Every node JVM, in start order: {@code r1} (relay+sibling), {@code e1..en} (expansion), {@code a1} (aging). */
-    List<CpuUse.Member> members() {
+    public List<CpuUse.Member> members() {
         return nodes.stream().map(n -> new CpuUse.Member(n.name(), n.role(), n.process().pid())).toList();
     }
 

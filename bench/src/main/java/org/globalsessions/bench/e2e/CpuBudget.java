@@ -67,6 +67,7 @@ record CpuBudget(double relayPercent, double expansionPercent, double agingPerce
             case EXPANSION -> expansionPercent;
             case AGING -> agingPercent;
             case LOAD_GENERATOR -> throw new IllegalArgumentException("role=" + role + " has a CPU of its own, not a quota");
+            case APP, REDIS -> throw new IllegalArgumentException("role=" + role + " runs in the web farm, which has no CPU budget");
         };
     }
 

@@ -99,13 +99,7 @@ final class Report {
 
     /** "182 (0.61)": CPU µs per operation of every process of {@code role}, and the CPUs they took together. */
     private static String role(ClosedLoop.Result r, CpuUse.Role role) {
-        CpuUse cpu = r.cpu();
-        List<CpuUse.Used> of = cpu.of(role);
-        if (of.isEmpty() || r.operations() == 0) {
-            return "–";
-        }
-        double cpus = of.stream().mapToDouble(cpu::cpus).sum();
-        return String.format(Locale.ROOT, "%s (%.2f)", perOp(cpu.microsPerOp(role, r.operations()).orElseThrow()), cpus);
+        return r.cpu().perOpAndCpus(role, r.operations()).orElse("–");
     }
 
     /** "e1 95 (0.10), e2 97 (0.10)". */
@@ -115,12 +109,7 @@ final class Report {
             return "–";
         }
         return cpu.of(role).stream().map(u -> String.format(Locale.ROOT, "%s %s (%.2f)", u.member().name(),
-                perOp(u.micros() / (double) r.operations()), cpu.cpus(u))).collect(Collectors.joining(", "));
-    }
-
-    /** CPU µs per operation: one decimal under 100, none above. */
-    private static String perOp(double micros) {
-        return String.format(Locale.ROOT, micros < 100 ? "%.1f" : "%,.0f", micros);
+                CpuUse.perOp(u.micros() / (double) r.operations()), cpu.cpus(u))).collect(Collectors.joining(", "));
     }
 
     /** Nanoseconds as microseconds: two decimals under 10 µs, one under 100, none above. */

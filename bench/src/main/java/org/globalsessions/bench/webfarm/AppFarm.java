@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.globalsessions.bench.ChronicleFlags;
+import org.globalsessions.bench.e2e.CpuUse;
 import org.globalsessions.testkit.ChildJvm;
 
 /**
@@ -54,14 +55,19 @@ final class AppFarm implements AutoCloseable {
 
     private final List<App> apps = new ArrayList<>();
     private final List<Path> tables;
+    private final Path jfr;
 
-    private AppFarm(List<Path> tables) {
+    private AppFarm(List<Path> tables, Path jfr) {
         this.tables = tables;
+        this.jfr = jfr;
     }
 
-    /** Starts every app with {@code arguments} (logs in {@code directory}) and waits until each is ready. */
-    static AppFarm start(String backend, Path directory, Arguments arguments, List<Path> tables) {
-        AppFarm farm = new AppFarm(tables);
+    /**
+     * Starts every app with {@code arguments} (logs in {@code directory}) and waits until each is
+     * ready; with a {@code jfr} directory, each records itself there with JFR (null: none).
+     */
+    static AppFarm start(String backend, Path directory, Arguments arguments, List<Path> tables, Path jfr) {
+        AppFarm farm = new AppFarm(tables, jfr);
         try {
             for (int wave = 0; wave < 2; wave++) {
                 List<App> started = new ArrayList<>();
@@ -84,7 +90,12 @@ final class AppFarm implements AutoCloseable {
         Path log = directory.resolve(name + ".log");
         List<String> args = new ArrayList<>(List.of("--backend", backend));
         args.addAll(backendOptions);
-        ChildJvm jvm = ChildJvm.mainClass(AppServer.class).flags(ChronicleFlags.ALL).options(JVM_OPTIONS).args(args)
+        List<String> options = new ArrayList<>(JVM_OPTIONS);
+        if (jfr != null) {
+            options.add("-XX:StartFlightRecording=filename=" + jfr.resolve(name + ".jfr") + ",settings=profile");
+            options.add("-Xlog:jfr+startup=off"); // its notice goes to stdout, where the app says it is ready
+        }
+        ChildJvm jvm = ChildJvm.mainClass(AppServer.class).flags(ChronicleFlags.ALL).options(options).args(args)
                 .errorLog(log).start();
         App app = new App(name, jvm, log);
         apps.add(app);
@@ -117,6 +128,11 @@ final class AppFarm implements AutoCloseable {
     /** The apps' ports, host by host (host 0's four processes first). */
     List<Integer> ports() {
         return apps.stream().sorted((a, b) -> a.name.compareTo(b.name)).map(a -> a.port).toList();
+    }
+
+    /** Every app process, for a {@link CpuUse.Clock}. */
+    List<CpuUse.Member> members() {
+        return apps.stream().map(a -> new CpuUse.Member(a.name, CpuUse.Role.APP, a.jvm.pid())).toList();
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.globalsessions.bench.e2e.CpuUse;
 import org.globalsessions.bench.e2e.Zipf;
 
 /**
@@ -27,8 +28,10 @@ import org.globalsessions.bench.e2e.Zipf;
  * <p>A run is a warm-up, then the measured period: at its start every app drops what it
  * recorded ({@link Protocol#RESET}); at its end (its length, or {@code maxOps} steps, whichever
  * comes first) the clients stop and each app hands in its histograms. Throughput is steps
- * answered in the measured period, counted here, over its wall-clock length. The state of the
- * users carries over from one run to the next of the same backend.
+ * answered in the measured period, counted here, over its wall-clock length; the {@link CpuUse.Clock}
+ * is read as the measured period starts (after the apps' reset) and as it ends (before they hand
+ * in their histograms), so the CPU time of the warm-up, and of what follows, is left out. The state
+ * of the users carries over from one run to the next of the same backend.
  */
 final class FarmLoad implements AutoCloseable {
 
@@ -41,11 +44,12 @@ final class FarmLoad implements AutoCloseable {
 
     /**
      * One run at {@code clients}: steps answered in the measured period (by kind), steps the app
-     * answered as failed, validations of a live session that found nothing ({@code lost}), and
-     * what the apps recorded ({@code app}: latencies around the backend call, answers by tier).
+     * answered as failed, validations of a live session that found nothing ({@code lost}), what
+     * the apps recorded ({@code app}: latencies around the backend call, answers by tier), and
+     * the CPU time of each process over the measured period ({@code cpu}).
      */
     record Result(int clients, Duration measured, long logins, long validations, long logouts, long failed, long lost,
-                  AppStats.Snapshot app) {
+                  AppStats.Snapshot app, CpuUse cpu) {
 
         long steps() {
             return logins + validations + logouts;
@@ -61,17 +65,20 @@ final class FarmLoad implements AutoCloseable {
     private final StaleChecks checks;
     private final int checkEvery;
     private final long seed;
+    private final CpuUse.Clock clock;
     private final AtomicLong roundRobin = new AtomicLong();
     /** Client i's connection to every app, made by the first run with more than i clients. */
     private final List<AppLink[]> links = new ArrayList<>();
     private int runs;
 
-    FarmLoad(List<Integer> ports, Users users, StaleChecks checks, int checkEvery, long seed) {
+    /** {@code clock} reads the CPU time of the processes the runs load (the apps, the backend's, this one). */
+    FarmLoad(List<Integer> ports, Users users, StaleChecks checks, int checkEvery, long seed, CpuUse.Clock clock) {
         this.ports = List.copyOf(ports);
         this.users = users;
         this.checks = checks;
         this.checkEvery = checkEvery;
         this.seed = seed;
+        this.clock = clock;
     }
 
     /** Warms up for {@code warmup}, then measures; with a zero {@code measure} it only warms up (and returns null). */
@@ -98,10 +105,12 @@ final class FarmLoad implements AutoCloseable {
                 return null;
             }
             control.forEach(AppLink::reset);
+            long[] cpuBefore = clock.read();
             phase.set(MEASURING);
             long begin = System.nanoTime();
             sleepWhileRunning(all, measure, maxOps, measured);
             long end = System.nanoTime();
+            CpuUse cpu = clock.since(cpuBefore, Duration.ofNanos(end - begin));
             stop(phase, all);
             AppStats.Snapshot app = AppStats.Snapshot.empty();
             for (AppLink link : control) {
@@ -113,7 +122,7 @@ final class FarmLoad implements AutoCloseable {
                     totals[k] += c.counts[k];
                 }
             }
-            return new Result(clients, Duration.ofNanos(end - begin), totals[0], totals[1], totals[2], totals[3], totals[4], app);
+            return new Result(clients, Duration.ofNanos(end - begin), totals[0], totals[1], totals[2], totals[3], totals[4], app, cpu);
         } finally {
             phase.set(STOPPED);
             control.forEach(AppLink::close);

@@ -18,7 +18,7 @@ import com.typesafe.config.ConfigFactory;
  */
 record FarmOptions(List<String> backends, int users, List<Integer> clients, Duration warmup, Duration measure,
                    Duration backendWarmup, long maxOps, int checkEvery, Duration checkAfter, Path launcherJar,
-                   Path workDirectory, Path resultsDirectory, String command, String commit, boolean full) {
+                   Path workDirectory, Path resultsDirectory, Path jfrDirectory, String command, String commit, boolean full) {
 
     /** Options that leave a run full (the benchmark as defined): the paths and the labels. */
     private static final List<String> NEUTRAL = List.of("--launcher", "--work", "--results", "--command", "--commit");
@@ -48,6 +48,7 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
               --max-ops N             at most this many steps per measured period (50000000)
               --check-every N         check about one logout in N for reads of the logged-out id (20)
               --check-after S         how long after the logout (2: max-staleness)
+              --jfr DIR               record every app and cluster JVM with JFR (settings=profile) into DIR
               --quick                 the smoke test's defaults
               --command TEXT, --commit HASH   for the report
             """;
@@ -71,6 +72,7 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
         Path launcher = null;
         Path work = null;
         Path results = Path.of("bench/results");
+        Path jfr = null;
         String command = "WebFarmBench " + String.join(" ", args);
         String commit = "unknown";
         boolean full = !quick;
@@ -97,6 +99,7 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
                 case "--launcher" -> launcher = Path.of(value);
                 case "--work" -> work = Path.of(value);
                 case "--results" -> results = Path.of(value);
+                case "--jfr" -> jfr = Path.of(value);
                 case "--command" -> command = value;
                 case "--commit" -> commit = value;
                 default -> throw new IllegalArgumentException("unknown option " + name + "\n" + USAGE);
@@ -109,7 +112,7 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
             throw new IllegalArgumentException("--measure=0 measures nothing");
         }
         return new FarmOptions(backends, users, clients, warmup, measure, backendWarmup, maxOps, checkEvery, checkAfter,
-                launcher, work, results, command, commit, full);
+                launcher, work, results, jfr, command, commit, full);
     }
 
     private static List<String> backends(String value) {

@@ -2,13 +2,17 @@ package org.globalsessions.bench.webfarm;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.function.ToDoubleFunction;
 
 import org.HdrHistogram.Histogram;
+
+import org.globalsessions.bench.e2e.CpuUse;
 
 /**
  * The web farm's results: the four targets of issue 20 (each against its peer measured in the
@@ -22,7 +26,8 @@ import org.HdrHistogram.Histogram;
  * {@code webfarm_vs_near_cache_p50} are each {@code {"label", "value", "unit", "peer",
  * "peer_value", "ratio", "target", "target_of", "target_op", "target_limit", "met"}} (and a
  * {@code note}), so they can be merged into {@code latest.json} as they are; {@code cells} adds
- * every cell and {@code stale_reads} the checks of each backend.
+ * every cell (with {@code cpu}: each role's CPU µs per step and CPUs used, {@link CpuUse}) and
+ * {@code stale_reads} the checks of each backend.
  */
 final class FarmReport {
 
@@ -131,6 +136,20 @@ final class FarmReport {
         return counts.entrySet().stream().filter(e -> e.getKey().startsWith("validate:")).mapToLong(Map.Entry::getValue).sum();
     }
 
+    /** The roles whose processes {@code r} read, in {@link CpuUse.Role}'s order. */
+    private static List<CpuUse.Role> roles(FarmLoad.Result r) {
+        return Arrays.stream(CpuUse.Role.values()).filter(role -> !r.cpu().of(role).isEmpty()).toList();
+    }
+
+    /** "app processes 182 (1.21), redis-server 20.5 (0.21), …": each role's CPU µs per step (CPUs used). */
+    static String cpu(FarmLoad.Result r) {
+        List<String> parts = new ArrayList<>();
+        for (CpuUse.Role role : roles(r)) {
+            parts.add(role.label + " " + r.cpu().perOpAndCpus(role, r.steps()).orElse("—"));
+        }
+        return parts.isEmpty() ? "—" : String.join(", ", parts);
+    }
+
     /** "l1 71.2 %, l2 20.1 %, …": where the validations were answered. */
     static String answers(FarmLoad.Result r) {
         long all = validations(r.app().counts());
@@ -171,6 +190,13 @@ final class FarmReport {
                 + "session that found nothing; the last column counts the measured steps (users in the Zipf tail are often on "
                 + "their first login, so logins outnumber logouts).\n\n");
         md.append(table(runs));
+        md.append(String.format(Locale.ROOT, "%n## CPU per operation%n%nThe CPU time (utime + stime of `/proc/PID/stat`, to 10 ms) "
+                + "each role's processes used over the measured period, per step counted in ops/s (login, validation or logout): µs "
+                + "of CPU per step, and in parentheses the CPUs they kept busy together. The machine has %d: a one-process role near "
+                + "1.00, or roles that add up to near %d, is where the cell saturates. App processes are the %d app JVMs together; "
+                + "— is a role the backend does not have, or whose processes exited before they were read.%n%n", run.cores(),
+                run.cores(), AppFarm.HOSTS * AppFarm.PROCESSES_PER_HOST));
+        md.append(cpuTable(runs));
         md.append("\n## Reads of logged-out sessions\n\nAbout one logout in N is followed, after the staleness bound, by a "
                 + "validation of the dead id on a random other app process; every answer that returns the session is counted "
                 + "(must be 0). Counted over the whole backend run, warm-ups included.\n\n");
@@ -200,6 +226,23 @@ final class FarmReport {
                         local == null ? "—" : String.format(Locale.ROOT, "%.1f %%", 100 * local), number(micros(s.repeats(), 50)),
                         answers(r), r.failed(), r.lost(),
                         r.logins(), r.validations(), r.logouts()));
+            }
+        }
+        return md.toString();
+    }
+
+    /** Each cell's CPU µs per step (CPUs used), a column per role some cell read. */
+    static String cpuTable(List<BackendRun> runs) {
+        List<CpuUse.Role> roles = runs.stream().flatMap(run -> run.cells().stream()).flatMap(r -> roles(r).stream()).distinct()
+                .sorted().toList();
+        StringBuilder md = new StringBuilder("| backend | clients | ops/s |");
+        roles.forEach(role -> md.append(' ').append(role.label).append(" |"));
+        md.append("\n|---|---:|---:|").append("---:|".repeat(roles.size())).append('\n');
+        for (BackendRun run : runs) {
+            for (FarmLoad.Result r : run.cells()) {
+                md.append(String.format(Locale.ROOT, "| %s | %d | %,.0f |", run.backend(), r.clients(), r.stepsPerSecond()));
+                roles.forEach(role -> md.append(' ').append(r.cpu().perOpAndCpus(role, r.steps()).orElse("—")).append(" |"));
+                md.append('\n');
             }
         }
         return md.toString();
@@ -253,10 +296,10 @@ final class FarmReport {
                 cells.add(String.format(Locale.ROOT, "    { \"backend\": %s, \"clients\": %d, \"measured_s\": %s, \"ops_per_s\": %s, "
                                 + "\"validate_us\": %s, \"local_again_us\": %s, \"login_us\": %s, \"logout_us\": %s, "
                                 + "\"local_hit_ratio\": %s, "
-                                + "\"logins\": %d, \"validations\": %d, \"logouts\": %d, \"failed\": %d, \"lost\": %d }",
+                                + "\"logins\": %d, \"validations\": %d, \"logouts\": %d, \"failed\": %d, \"lost\": %d, \"cpu\": %s }",
                         quote(run1.backend()), r.clients(), number3(r.measured().toMillis() / 1000.0), number3(r.stepsPerSecond()),
                         percentiles(s.validations()), percentiles(s.repeats()), percentiles(s.logins()), percentiles(s.logouts()), number3(localHitRatio(run1.backend(), r)),
-                        r.logins(), r.validations(), r.logouts(), r.failed(), r.lost()));
+                        r.logins(), r.validations(), r.logouts(), r.failed(), r.lost(), cpuJson(r)));
             }
         }
         j.append(String.join(",\n", cells)).append("\n  ],\n  \"stale_reads\": {\n");
@@ -273,6 +316,17 @@ final class FarmReport {
     private static String percentiles(Histogram h) {
         return "{ \"p50\": " + number3(micros(h, 50)) + ", \"p99\": " + number3(micros(h, 99)) + ", \"p99_9\": "
                 + number3(micros(h, 99.9)) + ", \"count\": " + h.getTotalCount() + " }";
+    }
+
+    /** {@code { "app processes": { "micros_per_op": 182.0, "cpus": 1.21 }, … }}: the roles {@code r} read. */
+    private static String cpuJson(FarmLoad.Result r) {
+        List<String> roles = new ArrayList<>();
+        for (CpuUse.Role role : roles(r)) {
+            OptionalDouble micros = r.cpu().microsPerOp(role, r.steps());
+            roles.add(quote(role.label) + ": { \"micros_per_op\": " + number3(micros.isPresent() ? micros.getAsDouble() : null)
+                    + ", \"cpus\": " + number3(r.cpu().cpus(role)) + " }");
+        }
+        return roles.isEmpty() ? "{}" : "{ " + String.join(", ", roles) + " }";
     }
 
     private static StringBuilder field(StringBuilder j, int depth, String name, String json) {

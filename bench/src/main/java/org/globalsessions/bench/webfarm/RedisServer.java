@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 
+import org.globalsessions.bench.e2e.CpuUse;
 import org.globalsessions.bench.e2e.RedisTarget;
 import org.globalsessions.testkit.FreePorts;
 
@@ -66,6 +67,11 @@ final class RedisServer implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** This redis-server, for a {@link CpuUse.Clock}. */
+    CpuUse.Member member() {
+        return new CpuUse.Member("redis-server", CpuUse.Role.REDIS, process.pid());
     }
 
     private void awaitPing(Path certs, String name, Path directory) {

@@ -17,6 +17,7 @@ import java.util.Locale;
 import org.globalsessions.bench.ChronicleFlags;
 import org.globalsessions.bench.e2e.E2eBench;
 import org.globalsessions.bench.e2e.Cluster;
+import org.globalsessions.bench.e2e.CpuUse;
 import org.globalsessions.bench.e2e.GlobalSessionsTarget;
 import org.globalsessions.testkit.ChildJvm;
 
@@ -33,7 +34,9 @@ import org.globalsessions.testkit.ChildJvm;
  *   per app.</li>
  * </ol>
  * Per backend: a warm-up at the largest client count, then for each client count a warm-up and
- * a measured period; the reads of logged-out sessions ({@link StaleChecks}) run throughout.
+ * a measured period; the reads of logged-out sessions ({@link StaleChecks}) run throughout. Over
+ * each measured period the CPU time of every process is read by role ({@link CpuUse}: the app
+ * JVMs, the cluster's nodes or redis-server, this load generator).
  * Writes {@code webfarm-<yyyyMMdd-HHmmss>.md} and {@code .json} ({@link FarmReport}) to the
  * results directory and prints where they are. Usage: {@link FarmOptions#USAGE}.
  */
@@ -70,6 +73,9 @@ public final class WebFarmBench {
         String loadBefore = E2eBench.loadAverage();
         Files.createDirectories(options.resultsDirectory());
         Files.createDirectories(options.workDirectory());
+        if (options.jfrDirectory() != null) {
+            Files.createDirectories(options.jfrDirectory());
+        }
         makeCertificates();
         System.out.printf(Locale.ROOT, "webfarm: %s; %,d users; clients %s; %s s warm-up + %s s measured each, %s s of warm-up "
                         + "per backend%n", options.backends(), options.users(), options.clients(), seconds(options.warmup()),
@@ -92,7 +98,7 @@ public final class WebFarmBench {
         long entries = tableEntries();
         Cluster.Shape shape = new Cluster.Shape("webfarm", 1, entries, (int) (2L * options.users() / Cluster.SHARDS + 16), 8_000);
         Cluster.Launch launch = new Cluster.Launch(options.launcherJar(), ChronicleFlags.ALL, NODE_OPTIONS, certs,
-                options.workDirectory(), null);
+                options.workDirectory(), options.jfrDirectory());
         try (Cluster cluster = Cluster.start(shape, launch)) {
             try (GlobalSessionsTarget probe = GlobalSessionsTarget.ownTable(cluster.relayAddress(), certs,
                     options.workDirectory().resolve("webfarm-probe.lru"), 1)) {
@@ -110,8 +116,8 @@ public final class WebFarmBench {
             AppFarm.Arguments arguments = (host, process) -> List.of("--certs", certs.toString(), "--relay", cluster.relayAddress(),
                     "--table", tables.get(host).toString(), "--creates", Boolean.toString(process == 0), "--entries",
                     Long.toString(entries), "--store-arrivals", storeArrivals);
-            try (AppFarm farm = AppFarm.start(backend, options.workDirectory(), arguments, tables)) {
-                return measure(backend, farm);
+            try (AppFarm farm = AppFarm.start(backend, options.workDirectory(), arguments, tables, options.jfrDirectory())) {
+                return measure(backend, farm, cluster.members());
             }
         }
     }
@@ -119,15 +125,19 @@ public final class WebFarmBench {
     private FarmReport.BackendRun runRedis(String backend) throws Exception {
         try (RedisServer redis = RedisServer.start(certs, options.workDirectory(), backend + "-redis");
              AppFarm farm = AppFarm.start(backend, options.workDirectory(), (host, process) -> List.of("--certs", certs.toString(),
-                     "--redis-port", Integer.toString(redis.port())), List.of())) {
-            return measure(backend, farm);
+                     "--redis-port", Integer.toString(redis.port())), List.of(), options.jfrDirectory())) {
+            return measure(backend, farm, List.of(redis.member()));
         }
     }
 
-    private FarmReport.BackendRun measure(String backend, AppFarm farm) throws Exception {
+    /** Runs every cell against {@code farm}, whose backend runs in {@code backendProcesses}. */
+    private FarmReport.BackendRun measure(String backend, AppFarm farm, List<CpuUse.Member> backendProcesses) throws Exception {
         Users users = new Users(options.users());
+        List<CpuUse.Member> processes = new ArrayList<>(farm.members());
+        processes.addAll(backendProcesses);
+        processes.add(CpuUse.loadGenerator());
         try (StaleChecks checks = new StaleChecks(farm.ports(), options.checkAfter(), SEED);
-             FarmLoad load = new FarmLoad(farm.ports(), users, checks, options.checkEvery(), SEED)) {
+             FarmLoad load = new FarmLoad(farm.ports(), users, checks, options.checkEvery(), SEED, new CpuUse.Clock(processes))) {
             if (!options.backendWarmup().isZero()) {
                 int most = Collections.max(options.clients());
                 System.out.printf(Locale.ROOT, "%s: warming up for %s s at %d clients%n", backend, seconds(options.backendWarmup()), most);
@@ -145,6 +155,7 @@ public final class WebFarmBench {
                         r.app().logouts().getValueAtPercentile(50) / 1e3,
                         local == null ? "—" : String.format(Locale.ROOT, "%.1f %%", 100 * local), FarmReport.answers(r), r.failed(),
                         r.lost());
+                System.out.printf(Locale.ROOT, "%s, %d clients: CPU µs per step (CPUs used): %s%n", backend, clients, FarmReport.cpu(r));
             }
             StaleChecks.Totals totals = checks.finish();
             System.out.printf(Locale.ROOT, "%s: reads of logged-out sessions: %d of %d checks returned the session (%d failed)%n",

@@ -25,6 +25,8 @@ class CpuBudgetTest {
         assertEquals(10_000, budget.quotaMicros(CpuUse.Role.EXPANSION));
         assertEquals(5_000, budget.quotaMicros(CpuUse.Role.AGING));
         assertThrows(IllegalArgumentException.class, () -> budget.quotaMicros(CpuUse.Role.LOAD_GENERATOR));
+        assertThrows(IllegalArgumentException.class, () -> budget.quotaMicros(CpuUse.Role.APP));
+        assertThrows(IllegalArgumentException.class, () -> budget.quotaMicros(CpuUse.Role.REDIS));
         assertEquals(62.5 + 20 + 5, budget.total(2), 1e-9);
     }
 

@@ -23,6 +23,10 @@ class CpuUseTest {
         assertEquals(600, use.microsPerOp(CpuUse.Role.RELAY, 10_000).orElseThrow(), 1e-9);
         assertEquals(200, use.microsPerOp(CpuUse.Role.EXPANSION, 10_000).orElseThrow(), 1e-9);
         assertEquals(0.6, use.cpus(use.of(CpuUse.Role.RELAY).get(0)), 1e-9);
+        assertEquals(0.2, use.cpus(CpuUse.Role.EXPANSION), 1e-9);
+        assertEquals("200 (0.20)", use.perOpAndCpus(CpuUse.Role.EXPANSION, 10_000).orElseThrow());
+        assertEquals("1.0 (0.20)", use.perOpAndCpus(CpuUse.Role.EXPANSION, 2_000_000).orElseThrow());
+        assertTrue(use.perOpAndCpus(CpuUse.Role.APP, 10_000).isEmpty(), "not a member");
         assertTrue(use.microsPerOp(CpuUse.Role.LOAD_GENERATOR, 10_000).isEmpty(), "not a member");
         assertTrue(use.microsPerOp(CpuUse.Role.RELAY, 0).isEmpty(), "no operations");
     }

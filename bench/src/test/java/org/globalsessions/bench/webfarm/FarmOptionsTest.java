@@ -2,9 +2,11 @@ package org.globalsessions.bench.webfarm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,14 @@ class FarmOptionsTest {
         assertTrue(FarmOptions.parse("--launcher", "l.jar", "--work", "/tmp/w", "--results", "r", "--commit", "abc").full());
         assertFalse(FarmOptions.parse("--launcher", "l.jar", "--work", "/tmp/w", "--quick").full());
         assertFalse(FarmOptions.parse("--launcher", "l.jar", "--work", "/tmp/w", "--users", "1000").full());
+    }
+
+    @Test
+    void recordingWithJfrIsAskedForByDirectoryAndMakesARunPartial() {
+        assertNull(FarmOptions.parse(REQUIRED).jfrDirectory());
+        FarmOptions recorded = FarmOptions.parse("--launcher", "l.jar", "--work", "/tmp/w", "--jfr", "/tmp/jfr");
+        assertEquals(Path.of("/tmp/jfr"), recorded.jfrDirectory());
+        assertFalse(recorded.full(), "a recorded run is slower than the benchmark as defined");
     }
 
     @Test

@@ -20,27 +20,42 @@ import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
+import org.globalsessions.bench.e2e.CpuUse;
+
 class FarmReportTest {
 
     private static final StaleChecks.Totals CLEAN = new StaleChecks.Totals(10, 10, 0, 0, List.of());
+    private static final FarmReport.Run RUN = new FarmReport.Run("abc1234", Instant.parse("2026-12-06T17:00:00Z"), 2, "EPYC",
+            "Java 17", "Linux", "1", "2", "bench/run-webfarm.sh", "settings", "webfarm-20261206-170000.md");
 
-    /** A cell whose every validation took {@code validateNanos}, with {@code steps} steps over 2 s. */
-    private static FarmLoad.Result cell(int clients, long validateNanos, long steps, Map<String, Long> answers) {
+    /** A cell whose every validation took {@code validateNanos}, with {@code steps} steps over 2 s and {@code cpu} used in them. */
+    private static FarmLoad.Result cell(int clients, long validateNanos, long steps, Map<String, Long> answers, CpuUse.Used... cpu) {
         Histogram v = AppStats.histogram();
         v.recordValueWithCount(validateNanos, 100);
         Histogram l = AppStats.histogram();
         l.recordValue(500_000);
         AppStats.Snapshot app = new AppStats.Snapshot(l, v, l.copy(), AppStats.histogram(), answers);
-        return new FarmLoad.Result(clients, Duration.ofSeconds(2), 0, steps, 0, 0, 0, app);
+        Duration measured = Duration.ofSeconds(2);
+        return new FarmLoad.Result(clients, measured, 0, steps, 0, 0, 0, app, new CpuUse(measured, List.of(cpu)));
+    }
+
+    private static CpuUse.Used used(String name, CpuUse.Role role, long micros) {
+        return new CpuUse.Used(new CpuUse.Member(name, role, 1), micros);
     }
 
     private static List<FarmReport.BackendRun> run() {
         return List.of(
                 new FarmReport.BackendRun(FarmReport.GLOBAL_SESSIONS, List.of(
-                        cell(1, 1_000, 4_000, Map.of("validate:l1", 75L, "validate:l2", 25L)),
-                        cell(50, 2_000, 100_000, Map.of("validate:l1", 100L))), CLEAN),
+                        // 4 000 steps in 2 s: two app JVMs 1.6 s together, 400 µs a step, 0.8 of a CPU
+                        cell(1, 1_000, 4_000, Map.of("validate:l1", 75L, "validate:l2", 25L),
+                                used("h0-p0", CpuUse.Role.APP, 1_000_000), used("h0-p1", CpuUse.Role.APP, 600_000),
+                                used("r1", CpuUse.Role.RELAY, 400_000), used("e1", CpuUse.Role.EXPANSION, 80_000),
+                                used("a1", CpuUse.Role.AGING, 20_000), used("load-generator", CpuUse.Role.LOAD_GENERATOR, 200_000)),
+                        cell(50, 2_000, 100_000, Map.of("validate:l1", 100L), used("h0-p0", CpuUse.Role.APP, 3_000_000))), CLEAN),
                 new FarmReport.BackendRun(FarmReport.REDIS_TLS, List.of(
-                        cell(1, 40_000, 2_000, Map.of("validate:redis", 100L)),
+                        cell(1, 40_000, 2_000, Map.of("validate:redis", 100L), used("h0-p0", CpuUse.Role.APP, 800_000),
+                                used("redis-server", CpuUse.Role.REDIS, 100_000),
+                                used("load-generator", CpuUse.Role.LOAD_GENERATOR, 40_000)),
                         cell(50, 300_000, 40_000, Map.of("validate:redis", 100L))), CLEAN),
                 new FarmReport.BackendRun(FarmReport.NEAR_CACHE, List.of(
                         cell(1, 800, 3_000, Map.of("validate:near", 90L, "validate:redis", 10L))),
@@ -109,14 +124,59 @@ class FarmReportTest {
     @Test
     void markdownShowsEveryCellAndTheStaleReads() {
         List<FarmReport.BackendRun> runs = run();
-        FarmReport.Run info = new FarmReport.Run("abc1234", Instant.parse("2026-12-06T17:00:00Z"), 2, "EPYC", "Java 17", "Linux",
-                "1", "2", "bench/run-webfarm.sh", "settings", "webfarm-20261206-170000.md");
-        String md = FarmReport.markdown(info, runs, FarmReport.targets(runs));
+        String md = FarmReport.markdown(RUN, runs, FarmReport.targets(runs));
         assertTrue(md.startsWith("# Web farm, run of 20261206-170000 UTC"), md);
         assertTrue(md.contains("| global-sessions | 1 | 1.00 | 1.00 | 1.00 |"), md);
         assertTrue(md.contains("| 75.0 % | — | l1 75.0 %, l2 25.0 % |"), md);
         assertTrue(md.contains("| lettuce-near-cache | 10 | 10 | **2** | 0 | abc |"), md);
         assertTrue(md.contains("**missed**"), md);
+    }
+
+    @Test
+    void cpuTableHasARowPerCellAndAColumnPerRoleSomeCellRead() {
+        String table = FarmReport.cpuTable(run());
+        assertEquals(List.of(
+                "| backend | clients | ops/s | app processes | relay+sibling | expansion node | aging node | redis-server | load generator |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+                "| global-sessions | 1 | 2,000 | 400 (0.80) | 100 (0.20) | 20.0 (0.04) | 5.0 (0.01) | — | 50.0 (0.10) |",
+                "| global-sessions | 50 | 50,000 | 30.0 (1.50) | — | — | — | — | — |",
+                "| redis-tls | 1 | 1,000 | 400 (0.40) | — | — | — | 50.0 (0.05) | 20.0 (0.02) |",
+                "| redis-tls | 50 | 20,000 | — | — | — | — | — | — |",
+                "| lettuce-near-cache | 1 | 1,500 | — | — | — | — | — | — |"), table.lines().toList());
+        assertTrue(FarmReport.cpuTable(run().subList(1, 3)).startsWith(
+                "| backend | clients | ops/s | app processes | redis-server | load generator |\n|---|---:|---:|---:|---:|---:|\n"),
+                "no cluster, no cluster columns");
+    }
+
+    @Test
+    void cpuLineNamesEachRoleTheCellRead() {
+        List<FarmReport.BackendRun> runs = run();
+        assertEquals("app processes 400 (0.40), redis-server 50.0 (0.05), load generator 20.0 (0.02)",
+                FarmReport.cpu(runs.get(1).cells().get(0)));
+        assertEquals("—", FarmReport.cpu(runs.get(1).cells().get(1)));
+    }
+
+    @Test
+    void markdownHasTheCpuSectionBetweenTheCellsAndTheStaleReads() {
+        List<FarmReport.BackendRun> runs = run();
+        String md = FarmReport.markdown(RUN, runs, FarmReport.targets(runs));
+        int cpu = md.indexOf("\n## CPU per operation\n");
+        assertTrue(md.indexOf("\n## Cells\n") < cpu && cpu < md.indexOf("\n## Reads of logged-out sessions\n"), md);
+        assertTrue(md.contains("The machine has 2:"), md);
+        assertTrue(md.contains(FarmReport.cpuTable(runs)), md);
+    }
+
+    @Test
+    void jsonGivesEachCellTheCpuOfEveryRoleItRead() {
+        List<FarmReport.BackendRun> runs = run();
+        String json = FarmReport.json(RUN, runs, FarmReport.targets(runs));
+        assertTrue(json.contains("\"lost\": 0, \"cpu\": { \"app processes\": { \"micros_per_op\": 400.0, \"cpus\": 0.8 }, "
+                + "\"relay+sibling\": { \"micros_per_op\": 100.0, \"cpus\": 0.2 }, "
+                + "\"expansion node\": { \"micros_per_op\": 20.0, \"cpus\": 0.04 }, "
+                + "\"aging node\": { \"micros_per_op\": 5.0, \"cpus\": 0.01 }, "
+                + "\"load generator\": { \"micros_per_op\": 50.0, \"cpus\": 0.1 } } }"), json);
+        assertTrue(json.contains("\"redis-server\": { \"micros_per_op\": 50.0, \"cpus\": 0.05 }"), json);
+        assertEquals(2, json.split("\"cpu\": \\{\\}", -1).length - 1, "cells that read nothing: " + json);
     }
 
     @Test
