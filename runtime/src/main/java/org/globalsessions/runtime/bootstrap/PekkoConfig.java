@@ -57,9 +57,19 @@ public final class PekkoConfig {
      */
     public static final String SCHEDULER_TICK = "25ms";
 
+    /**
+     * {@code pekko.remote.artery.bind.bind-timeout}: how long Artery waits for its TCP server to
+     * bind when the process starts (Pekko: 3 s, {@code ArteryTcpTransport}). A port in use fails
+     * at once whatever this is; the wait is for the binding's stream to run, which on a busy host
+     * waits for a thread. A node's gateway binds on the node's shared pool while the node joins
+     * the cluster, and a node restarted on a loaded 2-core machine failed to start after 3 s.
+     */
+    public static final String BIND_TIMEOUT = "30s";
+
     public static Config of(GlobalSessionsSettings settings, Kind kind) {
         Map<String, Object> c = new HashMap<>();
         c.put("pekko.scheduler.tick-duration", SCHEDULER_TICK);
+        c.put("pekko.remote.artery.bind.bind-timeout", BIND_TIMEOUT);
         c.put("pekko.actor.provider", kind == Kind.NODE ? "cluster" : "remote");
         c.put("pekko.remote.artery.canonical.hostname", settings.hostname());
         c.put("pekko.remote.artery.canonical.port", switch (kind) {

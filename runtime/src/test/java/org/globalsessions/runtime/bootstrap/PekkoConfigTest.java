@@ -14,11 +14,13 @@ import java.util.concurrent.TimeUnit;
 import com.typesafe.config.ConfigFactory;
 
 import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.Props;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.Patterns;
+import org.apache.pekko.remote.RemoteActorRefProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -94,6 +96,15 @@ class PekkoConfigTest {
         GlobalSessionsSettings own = SettingsReader.read(ConfigFactory.parseMap(Map.of("global-sessions.tls.enabled", false,
                 "global-sessions.port", 0, "pekko.scheduler.tick-duration", "10ms")), "test");
         assertEquals(Duration.ofMillis(10), PekkoConfig.of(own, PekkoConfig.Kind.EDGE).getDuration("pekko.scheduler.tick-duration"));
+    }
+
+    @Test
+    void arteryWaitsForItsBindingAsLongAsTheProjectSays() {
+        ActorSystem<Void> system = start("binds", "1");
+        // The running transport's own setting (ArterySettings.Bind), not the config it was given.
+        RemoteActorRefProvider provider = (RemoteActorRefProvider) ((ExtendedActorSystem) Adapter.toClassic(system)).provider();
+        assertEquals(ConfigFactory.parseString("t = " + PekkoConfig.BIND_TIMEOUT).getDuration("t").toMillis(),
+                provider.remoteSettings().Artery().Bind().BindTimeout().toMillis());
     }
 
     @Test
