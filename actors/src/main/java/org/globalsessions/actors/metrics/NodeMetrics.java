@@ -140,6 +140,14 @@ public final class NodeMetrics {
         counter("global_sessions_relay_expiry_events", "sessions reported expired that a relay told its edges").increment(count);
     }
 
+    /** Writes ("put") or deletes ("delete") a relay sent again to relief replicas that had not confirmed them. */
+    public void resent(String type, int count) {
+        if (count > 0) {
+            counter("global_sessions_relay_resent", "writes and deletes a relay sent again to relief replicas that had not "
+                    + "confirmed them (a shard hand-off drops messages)", "type", type).increment(count);
+        }
+    }
+
     public void invalidationStragglers(int count) {
         counter("global_sessions_relay_invalidation_stragglers", "peers and edges that did not confirm an invalidation in time")
                 .increment(count);

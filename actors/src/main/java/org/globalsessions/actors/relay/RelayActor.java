@@ -111,13 +111,34 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private record OwnersTimeout(long deleteId) implements RelayCommand {
     }
 
-    /** A write forwarded to the expansion replicas; {@code stored}: the replicas that reported it stored so far. */
-    private record PendingPut(RelayCommand.Put put, long deadlineNanos, ReplicaAcks stored) {
+    /** Writes and deletes the relief replicas have not all confirmed yet: send them again ({@link #onResend}). */
+    private enum Resend implements RelayCommand {
+        INSTANCE
+    }
+
+    /**
+     * A write forwarded to the expansion replicas; {@code stored}: the replicas that reported it
+     * stored so far; {@code sentNanos}: when it was last sent to them.
+     */
+    private static final class PendingPut {
+        final RelayCommand.Put put;
+        final long startNanos;
+        final long deadlineNanos;
+        final ReplicaAcks stored = new ReplicaAcks();
+        long sentNanos;
+
+        PendingPut(RelayCommand.Put put, long startNanos, long deadlineNanos) {
+            this.put = put;
+            this.startNanos = startNanos;
+            this.sentNanos = startNanos;
+            this.deadlineNanos = deadlineNanos;
+        }
     }
 
     private static final class PendingDelete {
         final RelayCommand.Delete delete;
         final long startNanos = System.nanoTime();
+        long ownersSentNanos = startNanos;
         final Set<ActorRef<RelayCommand>> peers;
         final Set<ActorRef<EdgeCommand>> edges;
         final ReplicaAcks owners = new ReplicaAcks();
@@ -183,6 +204,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         receptionist.tell(Receptionist.subscribe(siblingKey, listings));
         receptionist.tell(Receptionist.subscribe(KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+        timers.startTimerWithFixedDelay(Resend.INSTANCE, resendAfter().dividedBy(2));
         claimWriterSlot();
         this.lease = new TableLease<>(TableLease.Rule.ALL, settings.leaseDuration().toNanos(), settings.maxStaleness().toNanos(),
                 System.nanoTime());
@@ -250,6 +272,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
                 .onMessage(InvalidationTimeout.class, this::onInvalidationTimeout)
                 .onMessage(OwnersTimeout.class, this::onOwnersTimeout)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessageEquals(Resend.INSTANCE, this::onResend)
                 .onSignal(PostStop.class, stop -> this)
                 .build();
     }
@@ -362,22 +385,29 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
             return this;
         }
         long token = nextToken++;
-        pendingPuts.put(token, new PendingPut(put, System.nanoTime() + 2 * settings.requestTimeout().toNanos(), new ReplicaAcks()));
+        long now = System.nanoTime();
+        pendingPuts.put(token, new PendingPut(put, now, now + 2 * settings.requestTimeout().toNanos()));
         putInFlight(put);
-        sibling.tell(new SiblingActor.StoreAtOwner(put, getContext().getSelf(), token));
+        sibling.tell(new SiblingActor.StoreAtOwner(put, getContext().getSelf(), token, SiblingActor.EVERY_REPLICA));
         return this;
     }
 
     private Behavior<RelayCommand> onStored(RelayCommand.Stored stored) {
         if (!stored.stored()) {
+            // Refused by a replica or by the sibling, which told the writer why: never sent again.
+            PendingPut refused = pendingPuts.remove(stored.token());
+            if (refused != null) {
+                putDone(refused.put);
+                forgetOlder(refused.put);
+            }
             return this;
         }
         PendingPut pending = pendingPuts.get(stored.token());
-        if (pending == null || !pending.stored().ack(stored.replica(), stored.replicas())) {
+        if (pending == null || !pending.stored.ack(stored.replica(), stored.replicas())) {
             return this; // cached and published only once every replica stored it
         }
         pendingPuts.remove(stored.token());
-        RelayCommand.Put put = pending.put();
+        RelayCommand.Put put = pending.put;
         put.replyTo().tell(new EdgeCommand.PutAck(put.requestId(), put.key(), put.version(), stored.replicas()));
         putDone(put);
         cache(put.key(), put.value(), put.version(), put.ttlMillis());
@@ -472,7 +502,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         toldPeers.addAll(heartbeatingPeers.keySet());
         PendingDelete pending = new PendingDelete(delete, toldPeers, new HashSet<>(edges.all()));
         deletes.put(deleteId, pending);
-        sibling.tell(new SiblingActor.DeleteAtOwners(delete.key(), delete.version(), deleteId, getContext().getSelf()));
+        sibling.tell(new SiblingActor.DeleteAtOwners(delete.key(), delete.version(), deleteId, getContext().getSelf(),
+                SiblingActor.EVERY_REPLICA));
         RelayCommand.PeerInvalidate toPeers = new RelayCommand.PeerInvalidate(delete.key(), delete.version(), deleteId,
                 getContext().getSelf(), incarnation, ++deletesCoordinated);
         pending.peers.forEach(peer -> peer.tell(toPeers));
@@ -696,12 +727,62 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         }
         for (Iterator<PendingPut> i = pendingPuts.values().iterator(); i.hasNext(); ) {
             PendingPut pending = i.next();
-            if (now - pending.deadlineNanos() > 0) {
+            if (now - pending.deadlineNanos > 0) {
                 i.remove();
-                putDone(pending.put());
-                forgetOlder(pending.put());
+                putDone(pending.put);
+                forgetOlder(pending.put);
             }
         }
+        return this;
+    }
+
+    /**
+     * How long a write or a delete waits for every relief replica's confirmation before it is sent
+     * again to those that have not confirmed: a quarter of {@code request-timeout}, so it is sent
+     * up to three more times before the edge stops waiting.
+     */
+    private Duration resendAfter() {
+        return settings.requestTimeout().dividedBy(4);
+    }
+
+    /**
+     * Sends again the writes and deletes that some relief replica has not confirmed within
+     * {@link #resendAfter}, to those replicas only, until {@code request-timeout} has passed since
+     * the edge sent them (then the edge has tried another relay). A message to a shard that is
+     * being handed off to another node is dropped by Pekko ({@code ShardRegion}, "Avoiding
+     * reordering of buffered messages at shard handoff"): sent again, it reaches the shard's new
+     * home. Both are idempotent at a replica: the same write again counts as stored, a tombstone
+     * again changes nothing.
+     */
+    private Behavior<RelayCommand> onResend() {
+        if (sibling == null || (pendingPuts.isEmpty() && deletes.isEmpty())) {
+            return this;
+        }
+        long now = System.nanoTime();
+        long after = resendAfter().toNanos();
+        long until = settings.requestTimeout().toNanos();
+        int puts = 0;
+        for (Map.Entry<Long, PendingPut> e : pendingPuts.entrySet()) {
+            PendingPut pending = e.getValue();
+            if (now - pending.sentNanos >= after && now - pending.startNanos < until) {
+                pending.sentNanos = now;
+                sibling.tell(new SiblingActor.StoreAtOwner(pending.put, getContext().getSelf(), e.getKey(), pending.stored.missing()));
+                puts++;
+            }
+        }
+        int dels = 0;
+        for (Map.Entry<Long, PendingDelete> e : deletes.entrySet()) {
+            PendingDelete pending = e.getValue();
+            if (!pending.ownersDone && now - pending.ownersSentNanos >= after && now - pending.startNanos < until) {
+                pending.ownersSentNanos = now;
+                RelayCommand.Delete delete = pending.delete;
+                sibling.tell(new SiblingActor.DeleteAtOwners(delete.key(), delete.version(), e.getKey(), getContext().getSelf(),
+                        pending.owners.missing()));
+                dels++;
+            }
+        }
+        metrics.resent("put", puts);
+        metrics.resent("delete", dels);
         return this;
     }
 

@@ -23,6 +23,7 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 
@@ -78,14 +79,25 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     public record Touch(String key) implements Command, Wire {
     }
 
-    /** Carry a write to its expansion replicas; the expansion replicas report back to {@code relay} with {@link RelayCommand.Stored}. */
-    public record StoreAtOwner(RelayCommand.Put put, ActorRef<RelayCommand> relay, long token) implements Command, Wire {
-    }
-
-    /** Tombstone {@code key} at its expansion replicas and tell {@code replyTo} ({@code OwnersDeleted}) when they have it. */
-    public record DeleteAtOwners(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo)
+    /**
+     * Carry a write to the expansion replicas in {@code toReplicas} (bit k: replica k; {@link #EVERY_REPLICA}
+     * on the first send, the ones that have not reported it when the relay sends it again); they
+     * report back to {@code relay} with {@link RelayCommand.Stored}.
+     */
+    public record StoreAtOwner(RelayCommand.Put put, ActorRef<RelayCommand> relay, long token, long toReplicas)
             implements Command, Wire {
     }
+
+    /**
+     * Tombstone {@code key} at the expansion replicas in {@code toReplicas} (as {@link StoreAtOwner}; each
+     * passes it to its aging replica) and tell {@code replyTo} ({@code OwnersDeleted}) when they have it.
+     */
+    public record DeleteAtOwners(String key, long version, long deleteId, ActorRef<RelayCommand> replyTo, long toReplicas)
+            implements Command, Wire {
+    }
+
+    /** {@code toReplicas} of a first send: every replica. */
+    public static final long EVERY_REPLICA = -1L;
 
     /** Carry a principal index add to the expansion replicas of the principal's shard; they answer the edge. */
     public record IndexAtOwners(RelayCommand.IndexAdd add) implements Command, Wire {
@@ -240,24 +252,53 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
         RelayCommand.Put put = store.put();
         List<String> unreachable = tiers.unreachableReplicas(put.key(), tier(Role.RELIEF_EXPANSION));
         if (!up(Role.RELIEF_EXPANSION)) {
-            put.replyTo().tell(noRelief(put.requestId(), put.key(), Role.RELIEF_EXPANSION));
+            refuse(store, noRelief(put.requestId(), put.key(), Role.RELIEF_EXPANSION));
         } else if (!unreachable.isEmpty()) {
             // Refused at once, stored nowhere: the write cannot get every replica's acknowledgement
             // until that node answers again or is downed and its replicas start on the other nodes.
-            put.replyTo().tell(new EdgeCommand.Failed(put.requestId(), put.key(), "sibling of relay " + settings.address()
+            refuse(store, new EdgeCommand.Failed(put.requestId(), put.key(), "sibling of relay " + settings.address()
                     + ": the session's shard has " + String.join(", ", unreachable) + ", which the cluster cannot reach; "
                     + "writes to that shard fail until the node answers again or is downed (failure detector, then "
                     + "pekko.cluster.split-brain-resolver.stable-after) and its replicas start on the other nodes; retry"));
         } else {
-            ExpansionReplica.Put toReplicas = new ExpansionReplica.Put(put.key(), put.value(), put.version(),
-                    put.ttlMillis(), put.requestId(), put.replyTo(), store.relay(), store.token(), tiers.replicas(), put.ifVersion());
-            if (put.ifVersion() == RelayCommand.Put.ANY) {
-                tiers.expansionReplicas(put.key()).forEach(replica -> replica.tell(toReplicas));
-            } else { // a conditional write: replica 0 decides, then passes it to the others
-                tiers.expansionReplicas(put.key()).get(0).tell(toReplicas);
+            List<EntityRef<ExpansionReplica.Command>> replicas = tiers.expansionReplicas(put.key());
+            long to = store.toReplicas();
+            if (put.ifVersion() != RelayCommand.Put.ANY && (to & 1) != 0) {
+                // A conditional write: replica 0 decides, then passes it to the others (sent again
+                // while replica 0 has not reported: the same write again counts as stored there).
+                replicas.get(0).tell(toReplicas(put, store, put.ifVersion()));
+            } else {
+                // A plain write; or a conditional one replica 0 stored (it decided), sent again to
+                // replicas that have not reported it, as the plain write replica 0 passes on.
+                ExpansionReplica.Put plain = toReplicas(put, store, RelayCommand.Put.ANY);
+                for (int k = 0; k < replicas.size(); k++) {
+                    if (addressed(to, k)) {
+                        replicas.get(k).tell(plain);
+                    }
+                }
             }
         }
         return this;
+    }
+
+    /**
+     * Tells the writer why its write failed, and the relay that it was refused (replica -1: by this
+     * sibling), so the relay does not send it again: it must not be stored after the writer was told it failed.
+     */
+    private static void refuse(StoreAtOwner store, EdgeCommand.Failed failed) {
+        RelayCommand.Put put = store.put();
+        put.replyTo().tell(failed);
+        store.relay().tell(new RelayCommand.Stored(store.token(), put.key(), put.version(), false, -1, 0));
+    }
+
+    private ExpansionReplica.Put toReplicas(RelayCommand.Put put, StoreAtOwner store, long ifVersion) {
+        return new ExpansionReplica.Put(put.key(), put.value(), put.version(), put.ttlMillis(), put.requestId(), put.replyTo(),
+                store.relay(), store.token(), tiers.replicas(), ifVersion);
+    }
+
+    /** Whether bit {@code k} of {@code toReplicas} is set. */
+    public static boolean addressed(long toReplicas, int k) {
+        return k < Long.SIZE && (toReplicas & (1L << k)) != 0;
     }
 
     /**
@@ -269,7 +310,12 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     private Behavior<Command> onDelete(DeleteAtOwners delete) {
         Lineage.Delete toReplicas = new Lineage.Delete(delete.key(), delete.version(),
                 delete.deleteId(), delete.replyTo(), tiers.replicas());
-        tiers.expansionReplicas(delete.key()).forEach(replica -> replica.tell(toReplicas));
+        List<EntityRef<ExpansionReplica.Command>> replicas = tiers.expansionReplicas(delete.key());
+        for (int k = 0; k < replicas.size(); k++) {
+            if (addressed(delete.toReplicas(), k)) {
+                replicas.get(k).tell(toReplicas);
+            }
+        }
         List<String> unreachable = new ArrayList<>();
         tiers.unreachableReplicas(delete.key(), tier(Role.RELIEF_EXPANSION)).forEach(r -> unreachable.add("expansion " + r));
         tiers.unreachableReplicas(delete.key(), tier(Role.RELIEF_AGING)).forEach(r -> unreachable.add("aging " + r));

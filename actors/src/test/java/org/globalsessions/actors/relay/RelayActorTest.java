@@ -268,9 +268,13 @@ class RelayActorTest {
         });
         assertNotNull(l2.getEntry(bytes("other")), "only the written key's copy is dropped");
 
-        // So the next read asks the owner instead of answering "old" from L2.
+        // So the next read asks the owner instead of answering "old" from L2 (after the write's resends).
         relay.tell(new RelayCommand.GetBatch(1, List.of(new RelayCommand.Lookup("session-k", 100, 0)), edge.getRef()));
-        assertEquals("session-k", sibling.expectMessageClass(SiblingActor.Get.class).key());
+        SiblingActor.Command next;
+        do {
+            next = sibling.receiveMessage(Duration.ofSeconds(3));
+        } while (next instanceof SiblingActor.StoreAtOwner);
+        assertEquals("session-k", ((SiblingActor.Get) next).key());
         EdgeCommand.Answers answers = edge.expectMessageClass(EdgeCommand.Answers.class);
         assertTrue(answers.found().isEmpty() && answers.notFound().isEmpty(), "L2 answered " + answers);
     }
@@ -297,6 +301,14 @@ class RelayActorTest {
         throw new AssertionError("the relay never found its sibling");
     }
 
+    /** Both replicas report {@code store} stored (so the relay never sends it again), and the edge has its acknowledgement. */
+    private static void confirmed(ActorRef<RelayCommand> relay, TestProbe<EdgeCommand> edge, SiblingActor.StoreAtOwner store) {
+        RelayCommand.Put put = store.put();
+        relay.tell(new RelayCommand.Stored(store.token(), put.key(), put.version(), true, 0, 2));
+        relay.tell(new RelayCommand.Stored(store.token(), put.key(), put.version(), true, 1, 2));
+        edge.expectMessageClass(EdgeCommand.PutAck.class);
+    }
+
     /**
      * Bug (issue 19): the relay cached a write in L2 (and published it) on the first replica's
      * {@code Stored}, though the other replica might refuse it or never get it.
@@ -320,6 +332,83 @@ class RelayActorTest {
             assertEquals(5, l2.getEntry(bytes("session-s")).version(), "every replica stored it: cached");
             return null;
         });
+    }
+
+    /** A write of {@code key} (version 5) that a relay with {@code requestTimeout} passed to its sibling as {@code first}. */
+    private record WriteInFlight(ActorRef<RelayCommand> relay, TestProbe<SiblingActor.Command> sibling,
+                                 TestProbe<EdgeCommand> edge, SiblingActor.StoreAtOwner first) {
+    }
+
+    private WriteInFlight writeThroughARelay(String key, String requestTimeout) {
+        ActorRef<RelayCommand> relay = relay(Map.of("relay.table.el-count", 64, "request-timeout", requestTimeout));
+        TestProbe<SiblingActor.Command> sibling = sibling();
+        TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
+        return new WriteInFlight(relay, sibling, edge, put(relay, sibling, edge, key, "v", 5));
+    }
+
+    /**
+     * A shard being handed off to another node drops the messages Pekko buffered for it: a write
+     * some replica has not confirmed after a quarter of request-timeout is sent again, with the
+     * same token, to the replicas that have not, until the edge stops waiting.
+     */
+    @Test
+    void aWriteIsSentAgainToTheReplicasThatHaveNotConfirmedIt() {
+        WriteInFlight w = writeThroughARelay("session-r", "2s");
+        assertEquals(SiblingActor.EVERY_REPLICA, w.first().toReplicas());
+        w.relay().tell(new RelayCommand.Stored(w.first().token(), "session-r", 5, true, 0, 2));
+
+        SiblingActor.StoreAtOwner again = w.sibling().expectMessageClass(SiblingActor.StoreAtOwner.class, Duration.ofSeconds(2));
+        assertEquals(w.first().token(), again.token());
+        assertEquals(w.first().put(), again.put());
+        assertFalse(SiblingActor.addressed(again.toReplicas(), 0), "replica 0 confirmed it: not sent to it again");
+        assertTrue(SiblingActor.addressed(again.toReplicas(), 1));
+
+        w.relay().tell(new RelayCommand.Stored(w.first().token(), "session-r", 5, true, 1, 2));
+        assertEquals(5, w.edge().expectMessageClass(EdgeCommand.PutAck.class).version());
+        w.sibling().expectNoMessage(Duration.ofMillis(1_000)); // confirmed: never sent again
+    }
+
+    /** Sent again only until request-timeout has passed (the edge has tried another relay then): at most three times. */
+    @Test
+    void aWriteNoReplicaConfirmsIsSentAgainAtMostUntilRequestTimeout() {
+        WriteInFlight w = writeThroughARelay("session-n", "400ms");
+        List<SiblingActor.StoreAtOwner> resent = new ArrayList<>();
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < Duration.ofMillis(1_500).toNanos()) {
+            try {
+                resent.add(w.sibling().expectMessageClass(SiblingActor.StoreAtOwner.class, Duration.ofMillis(200)));
+            } catch (AssertionError none) {
+                // nothing within 200 ms: look again until 1.5 s have passed
+            }
+        }
+        assertTrue(resent.size() >= 1 && resent.size() <= 3, "sent again " + resent.size() + " times");
+        resent.forEach(r -> assertEquals(w.first().token(), r.token()));
+    }
+
+    /** A replica (or the sibling) that refused a write told the writer why: the write is never sent again. */
+    @Test
+    void aRefusedWriteIsNotSentAgain() {
+        WriteInFlight w = writeThroughARelay("session-f", "400ms");
+        w.relay().tell(new RelayCommand.Stored(w.first().token(), "session-f", 5, false, -1, 0));
+        w.sibling().expectNoMessage(Duration.ofMillis(600));
+    }
+
+    /** A delete whose tombstone some replica has not confirmed is sent again to that replica. */
+    @Test
+    void aDeleteIsSentAgainToTheReplicasThatHaveNotConfirmedIt() {
+        WriteInFlight w = writeThroughARelay("session-t", "2s");
+        confirmed(w.relay(), w.edge(), w.first());
+        w.relay().tell(new RelayCommand.Delete("session-t", 6, 79, w.edge().getRef()));
+        SiblingActor.DeleteAtOwners sent = w.sibling().expectMessageClass(SiblingActor.DeleteAtOwners.class);
+        assertEquals(SiblingActor.EVERY_REPLICA, sent.toReplicas());
+        w.relay().tell(new RelayCommand.OwnersDeleted(sent.deleteId(), "session-t", 6, 1, 2));
+
+        SiblingActor.DeleteAtOwners again = w.sibling().expectMessageClass(SiblingActor.DeleteAtOwners.class, Duration.ofSeconds(2));
+        assertEquals(sent.deleteId(), again.deleteId());
+        assertTrue(SiblingActor.addressed(again.toReplicas(), 0));
+        assertFalse(SiblingActor.addressed(again.toReplicas(), 1), "replica 1 confirmed it: not sent to it again");
+        w.relay().tell(new RelayCommand.OwnersDeleted(sent.deleteId(), "session-t", 6, 0, 2));
+        assertEquals(79, w.edge().expectMessageClass(EdgeCommand.DeleteAck.class).requestId());
     }
 
     /**
@@ -486,7 +575,7 @@ class RelayActorTest {
         ActorRef<RelayCommand> relay = relay(Map.of("relay.table.el-count", 64));
         TestProbe<SiblingActor.Command> sibling = sibling();
         TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
-        put(relay, sibling, edge, key, "v", 5); // the relay knows its sibling from here on
+        confirmed(relay, edge, put(relay, sibling, edge, key, "v", 5)); // the relay knows its sibling from here on
         relay.tell(new RelayCommand.Delete(key, 6, requestId, edge.getRef()));
         return new DeleteInFlight(relay, edge, sibling.expectMessageClass(SiblingActor.DeleteAtOwners.class).deleteId());
     }

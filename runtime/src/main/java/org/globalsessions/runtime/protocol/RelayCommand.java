@@ -81,7 +81,9 @@ public interface RelayCommand {
     /**
      * From expansion replica {@code replica} of {@code replicas} of a write this relay forwarded
      * ({@code token} names it): {@code stored} is true if that replica took it. Only once every
-     * replica has ({@link ReplicaAcks}) does the relay write it into L2 and publish it.
+     * replica has ({@link ReplicaAcks}) does the relay write it into L2 and publish it. False: the
+     * replica, or the sibling before any replica had it ({@code replica} -1), refused it and told
+     * the writer why; the relay does not send it again.
      */
     record Stored(long token, String key, long version, boolean stored, int replica, int replicas) implements RelayCommand, Wire {
     }

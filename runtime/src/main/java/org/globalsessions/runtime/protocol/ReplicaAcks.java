@@ -25,6 +25,11 @@ public final class ReplicaAcks {
         return acked == (replicas == Long.SIZE ? -1L : (1L << replicas) - 1);
     }
 
+    /** The replicas that have not acknowledged yet: bit k set for replica k (bits past the last replica set too). */
+    public long missing() {
+        return ~acked;
+    }
+
     /** How many distinct replicas acknowledged so far. */
     public int count() {
         return Long.bitCount(acked);

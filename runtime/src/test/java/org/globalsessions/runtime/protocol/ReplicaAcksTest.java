@@ -31,6 +31,17 @@ class ReplicaAcksTest {
     }
 
     @Test
+    void missingNamesTheReplicasThatHaveNotAcknowledged() {
+        ReplicaAcks acks = new ReplicaAcks();
+        assertEquals(0b111, acks.missing() & 0b111);
+        acks.ack(1, 3);
+        assertEquals(0b101, acks.missing() & 0b111);
+        acks.ack(0, 3);
+        acks.ack(2, 3);
+        assertEquals(0, acks.missing() & 0b111);
+    }
+
+    @Test
     void anIndexOutOfRangeRecordsNothing() {
         ReplicaAcks acks = new ReplicaAcks();
         assertFalse(acks.ack(2, 2));
