@@ -204,7 +204,6 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         receptionist.tell(Receptionist.subscribe(siblingKey, listings));
         receptionist.tell(Receptionist.subscribe(KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
-        timers.startTimerWithFixedDelay(Resend.INSTANCE, resendAfter().dividedBy(2));
         claimWriterSlot();
         this.lease = new TableLease<>(TableLease.Rule.ALL, settings.leaseDuration().toNanos(), settings.maxStaleness().toNanos(),
                 System.nanoTime());
@@ -389,6 +388,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         pendingPuts.put(token, new PendingPut(put, now, now + 2 * settings.requestTimeout().toNanos()));
         putInFlight(put);
         sibling.tell(new SiblingActor.StoreAtOwner(put, getContext().getSelf(), token, SiblingActor.EVERY_REPLICA));
+        resendLater();
         return this;
     }
 
@@ -504,6 +504,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         deletes.put(deleteId, pending);
         sibling.tell(new SiblingActor.DeleteAtOwners(delete.key(), delete.version(), deleteId, getContext().getSelf(),
                 SiblingActor.EVERY_REPLICA));
+        resendLater();
         RelayCommand.PeerInvalidate toPeers = new RelayCommand.PeerInvalidate(delete.key(), delete.version(), deleteId,
                 getContext().getSelf(), incarnation, ++deletesCoordinated);
         pending.peers.forEach(peer -> peer.tell(toPeers));
@@ -755,7 +756,11 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
      * again changes nothing.
      */
     private Behavior<RelayCommand> onResend() {
-        if (sibling == null || (pendingPuts.isEmpty() && deletes.isEmpty())) {
+        if (pendingPuts.isEmpty() && deletes.isEmpty()) {
+            timers.cancel(Resend.INSTANCE); // an idle relay does not wake for it
+            return this;
+        }
+        if (sibling == null) {
             return this;
         }
         long now = System.nanoTime();
@@ -784,6 +789,13 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         metrics.resent("put", puts);
         metrics.resent("delete", dels);
         return this;
+    }
+
+    /** Looks for writes and deletes to send again every half {@link #resendAfter} while any is waiting. */
+    private void resendLater() {
+        if (!timers.isTimerActive(Resend.INSTANCE)) {
+            timers.startTimerWithFixedDelay(Resend.INSTANCE, resendAfter().dividedBy(2));
+        }
     }
 
     /** Renews this relay's writer-id slot, or claims one (the singleton answers {@code WriterSlot}). */
