@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.HdrHistogram.Histogram;
 
 import org.globalsessions.bench.ChronicleFlags;
@@ -406,6 +407,8 @@ public final class E2eBench {
                 + "(utime + stime from /proc/PID/stat, 10 ms ticks), and in parentheses the CPUs it took (0.10: a tenth of one).\n\n" + cpuTable)
                 + "\n![latency](" + png.getFileName() + ")\n";
         Files.writeString(markdown, document);
+        Path latest = options.resultsDirectory().resolve(ResultsJson.LATEST);
+        JsonNode previous = ResultsMerge.readIfPresent(latest);
         Path json = ResultsJson.write(options.resultsDirectory(), started, new ResultsJson.Run(options.commit(), start,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
@@ -413,10 +416,12 @@ public final class E2eBench {
         System.out.println();
         System.out.println(table);
         System.out.println(targets);
-        Path latest = options.resultsDirectory().resolve(ResultsJson.LATEST);
         Optional<Path> webfarm = ResultsMerge.newestWebFarm(options.resultsDirectory());
         if (webfarm.isPresent()) {
             ResultsMerge.merge(latest, webfarm.get());
+        }
+        if (previous != null && ResultsMerge.keepNewer(latest, previous) > 0) {
+            System.out.println("e2e: kept the web-farm targets of a later run from the previous " + ResultsJson.LATEST);
         }
         System.out.println("e2e: wrote " + markdown + ", " + png + ", " + json + " and " + ResultsJson.LATEST
                 + webfarm.map(f -> " (with the web-farm targets of " + f.getFileName() + ")").orElse(""));

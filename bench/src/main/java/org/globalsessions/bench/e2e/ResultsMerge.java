@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,6 +45,47 @@ public final class ResultsMerge {
             System.err.println("results-merge: cannot merge " + args[1] + " into " + args[0] + ": " + e);
             System.exit(1);
         }
+    }
+
+    /** The stamp of the web-farm run a merged target's note names ("from the web-farm run webfarm-20261207-061716.md, …"). */
+    private static final Pattern SOURCE = Pattern.compile("web-farm run webfarm-(\\d{8}-\\d{6})\\.md");
+
+    /** The stamp of the web-farm run {@code target} was merged from, if its note names one. */
+    static Optional<String> sourceStamp(JsonNode target) {
+        Matcher m = SOURCE.matcher(target.path("note").asText(""));
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    }
+
+    /**
+     * Puts back into {@code results} each web-farm target of {@code previous} (the latest.json this
+     * run replaced) that came from a later web-farm run than the one {@code results} holds now: a
+     * clean clone has only the web-farm JSON files that were committed, and the targets of a newer
+     * run may live in latest.json alone. Returns how many; writes nothing when none.
+     */
+    static int keepNewer(Path results, JsonNode previous) throws IOException {
+        ObjectNode root = (ObjectNode) MAPPER.readTree(results.toFile());
+        if (!(root.get("targets") instanceof ObjectNode targets) || !previous.path("targets").isObject()) {
+            return 0;
+        }
+        int kept = 0;
+        for (Map.Entry<String, JsonNode> target : previous.get("targets").properties()) {
+            Optional<String> before = sourceStamp(target.getValue());
+            Optional<String> now = targets.has(target.getKey()) ? sourceStamp(targets.get(target.getKey())) : Optional.empty();
+            if (target.getKey().startsWith(PREFIX) && targets.has(target.getKey()) && before.isPresent()
+                    && (now.isEmpty() || before.get().compareTo(now.get()) > 0)) {
+                targets.set(target.getKey(), target.getValue().deepCopy());
+                kept++;
+            }
+        }
+        if (kept > 0) {
+            write(results, root);
+        }
+        return kept;
+    }
+
+    /** {@code file} read as JSON, or null if there is no such file. */
+    static JsonNode readIfPresent(Path file) throws IOException {
+        return Files.exists(file) ? MAPPER.readTree(file.toFile()) : null;
     }
 
     /** The newest {@code webfarm-<stamp>.json} in {@code directory}, if any (stamps sort by time). */
@@ -82,9 +125,14 @@ public final class ResultsMerge {
             targets.set(target.getKey(), copy);
             merged++;
         }
+        write(results, root);
+        return merged;
+    }
+
+    /** Writes {@code root} to {@code results} in one move. */
+    private static void write(Path results, ObjectNode root) throws IOException {
         Path next = results.resolveSibling(results.getFileName() + ".tmp");
         Files.write(next, (MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8));
         Files.move(next, results, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return merged;
     }
 }

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +56,44 @@ class ResultsMergeTest {
         assertEquals(13, after.size());
         assertEquals("l1_hit_mean", ResultsJson.read(latest).targets().get(0).key(), "the order is kept");
         assertFalse(Files.exists(dir.resolve("latest.json.tmp")));
+    }
+
+    /**
+     * A clean clone has only the committed web-farm JSON files: an e2e run there merged an older
+     * web-farm run over the newer one the replaced latest.json held (2026-12-07). The newer stays.
+     */
+    @Test
+    void theTargetsOfALaterWebFarmRunInThePreviousLatestAreKept(@TempDir Path dir) throws IOException {
+        ResultsJson.write(dir, "20261207-010257", ResultsJsonTest.run("bench/run-e2e.sh"));
+        Path latest = dir.resolve(ResultsJson.LATEST);
+        Path newer = Files.writeString(dir.resolve("webfarm-20261207-061716.json"), webfarm("webfarm_validate_p50")
+                .replace("webfarm-20261206-185726.md", "webfarm-20261207-061716.md").replace("40.4", "7.54"));
+        ResultsMerge.merge(latest, newer);
+        JsonNode previous = ResultsMerge.readIfPresent(latest);
+
+        // The next e2e run, in a clone that has only the older web-farm file.
+        ResultsJson.write(dir, "20261207-085243", ResultsJsonTest.run("bench/run-e2e.sh"));
+        Files.delete(newer);
+        Path older = Files.writeString(dir.resolve("webfarm-20261206-185726.json"), webfarm("webfarm_validate_p50"));
+        ResultsMerge.merge(latest, older);
+        assertEquals(2, ResultsMerge.keepNewer(latest, previous));
+
+        Map<String, Targets.Standing> after = ResultsJson.read(latest).targets().stream()
+                .collect(Collectors.toMap(Targets.Standing::key, s -> s));
+        assertEquals(7.54, after.get("webfarm_validate_p50").value());
+        assertTrue(after.get("webfarm_validate_p50").note().contains("webfarm-20261207-061716.md"));
+        assertNull(after.get("webfarm_validate_p99").value(), "a target neither run measured stays not measured");
+        assertEquals(0, ResultsMerge.keepNewer(latest, previous), "the same run again: nothing newer to keep");
+        assertNull(ResultsMerge.readIfPresent(dir.resolve("none.json")));
+        assertEquals(0, ResultsMerge.keepNewer(latest, new ObjectMapper().createObjectNode()), "no previous targets");
+
+        // A newer web-farm file than the previous latest's wins as before.
+        Path newest = Files.writeString(dir.resolve("webfarm-20261207-120000.json"), webfarm("webfarm_validate_p50")
+                .replace("webfarm-20261206-185726.md", "webfarm-20261207-120000.md").replace("40.4", "6.0"));
+        ResultsMerge.merge(latest, newest);
+        assertEquals(0, ResultsMerge.keepNewer(latest, previous));
+        assertEquals(6.0, ResultsJson.read(latest).targets().stream().filter(s -> s.key().equals("webfarm_validate_p50"))
+                .findFirst().orElseThrow().value());
     }
 
     @Test
