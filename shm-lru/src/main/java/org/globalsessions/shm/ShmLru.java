@@ -975,8 +975,9 @@ public final class ShmLru implements AutoCloseable {
     /**
      * Refuses, from now on, a table whose file another process truncated under this one (reading
      * a page past the file's end raises SIGBUS, which the JVM turns into an {@link InternalError}
-     * at the access): checked at every {@link #publishCounters} (relays and edges call it about
-     * every second) and when an access faults.
+     * at the access, or in compiled code at the thread's next call into the VM, which may come
+     * after this table's call returned): checked at every {@link #publishCounters} (relays and
+     * edges call it about every second) and when an access faults inside a call.
      */
     private void checkSize() {
         long size = fileSize();
