@@ -312,9 +312,10 @@ public final class SessionCacheManager implements SessionStore, AutoCloseable {
     }
 
     /**
-     * Whether this host's table (L1) answers lookups now, without asking a relay: this process
-     * holds a lease from a relay it has been in step with for {@code max-staleness} (from about
-     * that long after start; lost while no relay answers heartbeats). Without it every lookup
+     * Whether this host's table (L1) answers lookups now, without asking a relay: a process on
+     * this host (the one the relays send the table's invalidations to) holds a lease from a relay
+     * it has been in step with for {@code max-staleness} (from about that long after the host's
+     * first process started; lost while no relay answers its heartbeats). Without it every lookup
      * asks a relay, and fails with {@link SessionCacheException.Unavailable} if none answers:
      * that is how a logout stays final within {@code max-staleness} on every host.
      */
@@ -681,20 +682,20 @@ public final class SessionCacheManager implements SessionStore, AutoCloseable {
                     call("an arrival", () -> listener.onArrival(key, value));
                 }
             }
-        }, listensForArrivals(listener));
+        }, overrides(listener, "onArrival", String.class, byte[].class), overrides(listener, "onInvalidated", String.class));
     }
 
     /**
-     * Whether {@code listener} overrides {@link SessionListener#onArrival}: only then does this
-     * process ask the relays for every arrival (else one process per host gets them, to store them
-     * in the host's L1).
+     * Whether {@code listener} overrides {@link SessionListener}'s method {@code name}: only for
+     * {@code onArrival} and {@code onInvalidated} does this process ask the relays for every
+     * arrival and every invalidation (else one process per host table gets them, to store them in
+     * the host's L1 or tombstone it there).
      */
-    static boolean listensForArrivals(SessionListener listener) {
+    static boolean overrides(SessionListener listener, String name, Class<?>... parameters) {
         try {
-            return listener.getClass().getMethod("onArrival", String.class, byte[].class).getDeclaringClass()
-                    != SessionListener.class;
+            return listener.getClass().getMethod(name, parameters).getDeclaringClass() != SessionListener.class;
         } catch (NoSuchMethodException e) {
-            throw new AssertionError("SessionListener declares onArrival(String, byte[])", e);
+            throw new AssertionError("SessionListener declares " + name, e);
         }
     }
 

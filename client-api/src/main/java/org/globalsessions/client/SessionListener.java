@@ -9,7 +9,12 @@ package org.globalsessions.client;
  */
 public interface SessionListener {
 
-    /** The session was logged out (deleted), here or elsewhere; this host no longer returns it. */
+    /**
+     * The session was logged out (deleted), here or elsewhere; this host no longer returns it. A
+     * process whose listener overrides this asks the relays for every logout (one message per
+     * logout to this process); otherwise one process per host receives them, to tombstone the
+     * host's L1 for all of them.
+     */
     default void onInvalidated(String key) {
     }
 

@@ -84,7 +84,8 @@ final class RelayFront {
         } else if (command instanceof RelayCommand.Delete d) {
             return (link = link(d.replyTo())) == null ? null : new RelayCommand.Delete(d.key(), d.version(), d.requestId(), link);
         } else if (command instanceof RelayCommand.Subscribe s) {
-            return (link = link(s.edge())) == null ? null : new RelayCommand.Subscribe(link, s.as(), s.sentNanos(), s.table(), s.everyArrival());
+            return (link = link(s.edge())) == null ? null : new RelayCommand.Subscribe(link, s.as(), s.sentNanos(), s.table(), s.everyArrival(),
+                    s.everyInvalidation());
         } else if (command instanceof RelayCommand.Unsubscribe u) {
             return (link = link(u.edge())) == null ? null : new RelayCommand.Unsubscribe(link);
         } else if (command instanceof RelayCommand.EdgeInvalidated e) {

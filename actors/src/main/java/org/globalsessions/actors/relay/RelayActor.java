@@ -50,7 +50,8 @@ import org.globalsessions.shm.ShmLru;
  *   L2 and published to the other relays and to the edges, so nothing an expansion replica refused,
  *   or that one replica alone holds, is ever cached or published.</li>
  *   <li><b>delete</b> (logout): tombstone in L2 at once; then, in parallel, the expansion replicas record the
- *   tombstone, every other relay tombstones its L2, and every subscribed edge its L1; the edge
+ *   tombstone, every other relay tombstones its L2, and one edge per host table (its receiver,
+ *   {@link Subscribers}) tombstones that table, as does every edge whose application listens; the edge
  *   gets {@code DeleteAck} once the expansion replicas and everyone who answers within the invalidation
  *   timeout have done so (stragglers are logged by address).</li>
  * </ul>
@@ -61,7 +62,8 @@ import org.globalsessions.shm.ShmLru;
  * L2 answers only while this relay holds its lease ({@link TableLease}, rule ALL): in step with
  * every other relay's numbered deletes, renewed by heartbeats to them every max-staleness / 8.
  * Without it lookups go to the sibling, and this relay's welcomes tell its edges it does not
- * vouch for them (their L1 leases then run out). It drops L2's values when it starts and when a
+ * vouch for them (their L1 leases then run out). It vouches only for an edge it sends every
+ * invalidation to. It drops L2's values when it starts and when a
  * stream from another relay counts after a break; deletes that arrive before it first holds its
  * lease wait for it. See {@code docs/consistency.md}.
  *
@@ -163,7 +165,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     private long noSlotSinceNanos = System.nanoTime();
     private boolean warnedNoSlot;
     private final long incarnation = ThreadLocalRandom.current().nextLong();
-    private final Subscribers edges = new Subscribers();
+    private final Subscribers edges;
     private final Map<Long, PendingPut> pendingPuts = new HashMap<>();
     /** Per key with writes in {@link #pendingPuts}: how many, and the newest version among them. */
     private final Map<String, long[]> keysInFlight = new HashMap<>();
@@ -198,6 +200,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         this.l2 = l2;
         this.timers = timers;
         this.outbox = new EdgeOutbox(MAX_ANSWERS_BYTES, incarnation, context.getSelf());
+        this.edges = new Subscribers(settings.maxStaleness().toNanos());
         var receptionist = context.getSystem().receptionist();
         receptionist.tell(Receptionist.register(KEY, context.getSelf()));
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, ListingChanged::new);
@@ -500,7 +503,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         long deleteId = nextToken++;
         Set<ActorRef<RelayCommand>> toldPeers = new HashSet<>(peers);
         toldPeers.addAll(heartbeatingPeers.keySet());
-        PendingDelete pending = new PendingDelete(delete, toldPeers, new HashSet<>(edges.all()));
+        PendingDelete pending = new PendingDelete(delete, toldPeers, new HashSet<>(edges.invalidationTargets()));
         deletes.put(deleteId, pending);
         sibling.tell(new SiblingActor.DeleteAtOwners(delete.key(), delete.version(), deleteId, getContext().getSelf(),
                 SiblingActor.EVERY_REPLICA));
@@ -612,9 +615,9 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         tombstone(invalidate.key(), invalidate.version());
         lease.invalidated(invalidate.epoch(), invalidate.seq(), System.nanoTime());
         invalidate.replyTo().tell(new RelayCommand.PeerInvalidated(invalidate.deleteId(), getContext().getSelf()));
-        // Edges subscribe to every relay, so the coordinating relay reaches them itself; this
-        // copy only covers an edge that the coordinator does not know yet (token 0: no answer needed).
-        invalidate(invalidate.key(), invalidate.version(), 0, edges.all());
+        // Edges subscribe to every relay, so the coordinating relay reaches its receivers itself;
+        // this copy keeps this relay's receivers' leases counted (token 0: no answer needed).
+        invalidate(invalidate.key(), invalidate.version(), 0, edges.invalidationTargets());
         return this;
     }
 
@@ -630,8 +633,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
     }
 
     /**
-     * Queues the next invalidation for {@code to}, every subscribed edge, numbered: an edge that finds
-     * a number skipped (or a welcome counting more than it received) knows it missed one.
+     * Queues the next invalidation for {@code to}, the edges it carries ({@link Subscribers#invalidationTargets}),
+     * numbered: an edge that finds a number skipped (or a welcome counting more than it received) knows it missed one.
      */
     private void invalidate(String key, long version, long token, Collection<ActorRef<EdgeCommand>> to) {
         outbox.invalidation(new EdgeCommand.Invalidation(key, version, token, ++invalidationsSent), to);
@@ -644,8 +647,9 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         outbox.send(); // the welcome counts every invalidation numbered so far: they go before it
         long now = System.nanoTime();
         edges.heard(subscribe, now);
+        // Only an edge sent every invalidation may renew its lease: another of its table reads by the table's freshness word.
         subscribe.edge().tell(new EdgeCommand.Welcome(subscribe.as(), incarnation, invalidationsSent, subscribe.sentNanos(),
-                lease.fresh(now), writerIds.heartbeat(subscribe.edge(), now)));
+                lease.fresh(now) && edges.carries(subscribe.edge()), writerIds.heartbeat(subscribe.edge(), now)));
         return this;
     }
 

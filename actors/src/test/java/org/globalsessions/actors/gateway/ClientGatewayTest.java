@@ -1,6 +1,7 @@
 package org.globalsessions.actors.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,16 +82,17 @@ class ClientGatewayTest {
 
         // One link per edge: its heartbeat gets the same one, so the relay knows it as one subscriber,
         // on the table it names.
-        front.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", 1, "host-a", true));
+        front.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", 1, "host-a", true, false));
         RelayCommand.Subscribe subscribe = relay.expectMessageClass(RelayCommand.Subscribe.class);
         assertEquals(passed.replyTo(), subscribe.edge());
         assertEquals("host-a", subscribe.table());
         assertTrue(subscribe.everyArrival());
+        assertFalse(subscribe.everyInvalidation(), "each flag passed as it came");
     }
 
     @Test
     void anInvalidationIsAcknowledgedThroughTheGateway() {
-        front.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", 1, null, false));
+        front.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", 1, null, false, false));
         ActorRef<EdgeCommand> link = relay.expectMessageClass(RelayCommand.Subscribe.class, Duration.ofSeconds(20)).edge();
         EdgeCommand.Invalidation invalidation = new EdgeCommand.Invalidation("session-2", 5, 42, 1);
         link.tell(new EdgeCommand.Pushed(1, List.of(), List.of(invalidation), relay.getRef()));

@@ -82,7 +82,7 @@ class RelayActorTest {
     /** Whether {@code relay} vouches for its edges now: its answer to a heartbeat says so. */
     private boolean vouches(ActorRef<RelayCommand> relay) {
         TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
-        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime(), null, false));
+        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime(), null, false, false));
         boolean vouched = edge.expectMessageClass(EdgeCommand.Welcome.class).vouched();
         relay.tell(new RelayCommand.Unsubscribe(edge.getRef()));
         return vouched;
@@ -109,7 +109,7 @@ class RelayActorTest {
      */
     /** The writer id a welcome from {@code relay} gives {@code edge} now. */
     private static int writerId(ActorRef<RelayCommand> relay, TestProbe<EdgeCommand> edge) {
-        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime(), null, false));
+        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime(), null, false, false));
         return edge.expectMessageClass(EdgeCommand.Welcome.class).writerId();
     }
 
@@ -429,23 +429,56 @@ class RelayActorTest {
         return events;
     }
 
-    /** Processes on one host share its L1: an arrival goes to one edge of each other host, none of the writer's. */
+    /**
+     * Processes on one host share its L1 (decisions 0013 and 0014): an arrival goes to one edge of
+     * each other host table, its receiver, none of the writer's; a logout's invalidation to the
+     * receiver of every table, which tombstones it for every process on the host, and the delete is
+     * acknowledged once the receivers confirmed it. Only a receiver's welcome vouches (renews its
+     * lease); another edge of its table reads by the table's freshness word.
+     */
     @Test
-    void anArrivalGoesToOneEdgeOfEachOtherHostTable() {
+    void arrivalsAndInvalidationsGoToOneEdgePerHostTableAndOnlyItIsVouchedFor() {
         ActorRef<RelayCommand> relay = relay(Map.of());
         TestProbe<SiblingActor.Command> sibling = sibling();
-        TestProbe<EdgeCommand> writer = subscribed(relay, "host-a");
-        TestProbe<EdgeCommand> writersNeighbour = subscribed(relay, "host-a");
+        TestProbe<EdgeCommand> a1 = subscribed(relay, "host-a");
+        TestProbe<EdgeCommand> a2 = subscribed(relay, "host-a");
         TestProbe<EdgeCommand> b1 = subscribed(relay, "host-b");
         TestProbe<EdgeCommand> b2 = subscribed(relay, "host-b");
-
-        SiblingActor.StoreAtOwner store = put(relay, sibling, writer, "session-1", "v1", 5);
-        relay.tell(new RelayCommand.Stored(store.token(), "session-1", 5, true, 0, 1));
-        writer.expectMessageClass(EdgeCommand.PutAck.class);
-        assertEquals(List.of("session-1"), pushed(b1, 1));
-        for (TestProbe<EdgeCommand> left : List.of(writer, writersNeighbour, b2)) {
+        confirmed(relay, a2, put(relay, sibling, a2, "session-first", "v", 5));
+        assertEquals(List.of("session-first"), pushed(b1, 1), "the arrival, to the other host's receiver");
+        for (TestProbe<EdgeCommand> left : List.of(a1, a2, b2)) {
             left.expectNoMessage(Duration.ofMillis(300));
         }
+
+        relay.tell(new RelayCommand.Delete("session-1", 6, 300, a2.getRef()));
+        // (a relay coordinates deletes once it first holds its lease: up to max-staleness after it started)
+        SiblingActor.DeleteAtOwners atOwners = sibling.expectMessageClass(SiblingActor.DeleteAtOwners.class, Duration.ofSeconds(10));
+        relay.tell(new RelayCommand.OwnersDeleted(atOwners.deleteId(), "session-1", 6, 0, 1));
+        for (TestProbe<EdgeCommand> receiver : List.of(a1, b1)) {
+            EdgeCommand.Pushed p = receiver.expectMessageClass(EdgeCommand.Pushed.class);
+            assertEquals(List.of("session-1"), p.invalidations().stream().map(EdgeCommand.Invalidation::key).toList());
+            a2.expectNoMessage(Duration.ofMillis(100)); // not acknowledged before every receiver confirmed it
+            relay.tell(new RelayCommand.EdgeInvalidated(List.of(p.invalidations().get(0).token()), receiver.getRef()));
+        }
+        assertEquals(300, a2.expectMessageClass(EdgeCommand.DeleteAck.class).requestId());
+        b2.expectNoMessage(Duration.ofMillis(200));
+
+        awaitVouching(relay, true);
+        for (TestProbe<EdgeCommand> edge : List.of(a1, a2, b1, b2)) {
+            relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime(), edge == a1 || edge == a2 ? "host-a" : "host-b",
+                    false, false));
+            EdgeCommand.Welcome welcome = edge.expectMessageClass(EdgeCommand.Welcome.class);
+            assertEquals(edge == a1 || edge == b1, welcome.vouched(), "only a table's receiver is vouched for");
+        }
+        // An edge whose application listens for invalidations gets each one, and is vouched for.
+        relay.tell(new RelayCommand.Subscribe(b2.getRef(), "127.0.0.1:1", System.nanoTime(), "host-b", false, true));
+        assertTrue(b2.expectMessageClass(EdgeCommand.Welcome.class).vouched());
+        relay.tell(new RelayCommand.Delete("session-2", 7, 301, a2.getRef()));
+        for (TestProbe<EdgeCommand> edge : List.of(a1, b1, b2)) {
+            assertEquals(List.of("session-2"), edge.expectMessageClass(EdgeCommand.Pushed.class).invalidations().stream()
+                    .map(EdgeCommand.Invalidation::key).toList());
+        }
+        a2.expectNoMessage(Duration.ofMillis(200));
     }
 
     /**
@@ -539,7 +572,7 @@ class RelayActorTest {
         }
         assertEquals(LongStream.range(1_000, 1_000 + deletes).boxed().collect(Collectors.toSet()), acknowledged);
 
-        t.relay().tell(new RelayCommand.Subscribe(t.other().getRef(), "127.0.0.1:1", System.nanoTime(), null, false));
+        t.relay().tell(new RelayCommand.Subscribe(t.other().getRef(), "127.0.0.1:1", System.nanoTime(), null, false, false));
         EdgeCommand.Welcome welcome = t.other().expectMessageClass(EdgeCommand.Welcome.class);
         assertTrue(welcome.invalidations() >= deletes, "the welcome counts the invalidations sent before it: " + welcome);
     }
@@ -563,7 +596,7 @@ class RelayActorTest {
     /** An edge on host table {@code table} subscribed to {@code relay}, its welcome received. */
     private TestProbe<EdgeCommand> subscribed(ActorRef<RelayCommand> relay, String table) {
         TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
-        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime(), table, false));
+        relay.tell(new RelayCommand.Subscribe(edge.getRef(), "127.0.0.1:1", System.nanoTime(), table, false, false));
         edge.expectMessageClass(EdgeCommand.Welcome.class);
         return edge;
     }

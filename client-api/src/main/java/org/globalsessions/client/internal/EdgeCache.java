@@ -186,20 +186,20 @@ public final class EdgeCache implements AutoCloseable {
     /** The session if L1 holds it and may answer (no network); empty on an L1 miss or without a lease. */
     public Optional<Session> getLocal(String key) {
         byte[] k = checkKey(key);
-        byte[] value = lease.fresh(System.nanoTime()) ? l1.get(k) : null;
+        byte[] value = mayAnswer(System.nanoTime()) ? l1.get(k) : null;
         return value == null ? Optional.empty() : Optional.of(new Session(value, 0, 0, Tier.L1));
     }
 
     /**
      * The session for {@code key} if this host's table holds a live value of it and may answer
-     * (this process holds its {@linkplain #l1Leased lease}; an L1 hit, counted), {@link #DELETED}
+     * (the table is {@linkplain #l1Leased leased}; an L1 hit, counted), {@link #DELETED}
      * if it holds a tombstone (final: the id was logged out, so that answer needs no lease), else
      * null: a miss, or a value without a lease, which {@link #get} takes to the relay. The whole
      * hit path: no future, no optional, nothing leaves the caller's thread.
      */
     public Session l1Hit(String key) {
         Entry entry = l1.getEntry(checkKey(key));
-        if (entry == null || !entry.tombstone() && !lease.fresh(System.nanoTime())) {
+        if (entry == null || !entry.tombstone() && !mayAnswer(System.nanoTime())) {
             return null;
         }
         l1Hits.increment();
@@ -219,7 +219,7 @@ public final class EdgeCache implements AutoCloseable {
      */
     public int l1Into(String key, byte[] buffer) {
         byte[] k = checkKey(key, true);
-        if (!lease.fresh(System.nanoTime())) {
+        if (!mayAnswer(System.nanoTime())) {
             return ShmLru.MISSING; // checked first, so the buffer is untouched by a value that may not be served
         }
         int length = l1.getInto(k, buffer);
@@ -458,13 +458,16 @@ public final class EdgeCache implements AutoCloseable {
     }
 
     /**
-     * Tells {@code listener} of the events to come. {@code arrivals}: whether it wants every
-     * arrival; relays send this process every arrival from then on (a heartbeat tells them now),
-     * where otherwise one process per host table gets them, to store them in it.
+     * Tells {@code listener} of the events to come. {@code arrivals}, {@code invalidations}:
+     * whether it wants every arrival, every invalidation; relays send this process every one from
+     * then on (a heartbeat tells them now), where otherwise one process per host table, its
+     * receiver, gets them, to store them in the table or tombstone it.
      */
-    public void addListener(Listener listener, boolean arrivals) {
+    public void addListener(Listener listener, boolean arrivals, boolean invalidations) {
         listeners.add(listener);
-        if (arrivals && relays.askEveryArrival() && !closed) {
+        boolean changed = arrivals && relays.askEveryArrival();
+        changed |= invalidations && relays.askEveryInvalidation();
+        if (changed && !closed) {
             relays.heartbeat();
         }
     }
@@ -508,12 +511,32 @@ public final class EdgeCache implements AutoCloseable {
     }
 
     /**
-     * Whether L1 may answer lookups now: this process holds a lease from a relay it has been in
-     * step with for {@code max-staleness} (about that long after start). Without one, every
-     * lookup asks a relay.
+     * Whether L1 may answer lookups now: a process on this host, this one or another, holds a
+     * lease from a relay it has been in step with for {@code max-staleness} (about that long after
+     * the host's first process started). Without one, every lookup asks a relay.
      */
     public boolean l1Leased() {
+        return mayAnswer(System.nanoTime());
+    }
+
+    /** Whether this process's own lease holds: a relay sends it every invalidation (its table's receiver). For tests. */
+    boolean ownLease() {
         return lease.fresh(System.nanoTime());
+    }
+
+    /**
+     * Whether L1 may answer at {@code now}: this process's lease holds, or the table's freshness
+     * word is in the future. The word is raised only by a process whose own lease holds, to its
+     * end, and such a lease means every invalidation sent before it began is in the shared table:
+     * the table's receiver applies each one for the whole host (decision 0014), so the other
+     * processes read by the word.
+     */
+    private boolean mayAnswer(long now) {
+        if (lease.fresh(now)) {
+            return true;
+        }
+        long word = l1.freshUntilNanos();
+        return word != 0 && word - now > 0;
     }
 
     /** Whether the edge stopped (its actor system ended without {@link #close}): every call fails. */

@@ -60,8 +60,9 @@ final class RelayDirectory {
 
     private final GlobalSessionsSettings settings;
     private final String table;
-    /** Set once, by an application's thread; read by whichever thread sends a heartbeat. */
+    /** Each set once, by an application's thread; read by whichever thread sends a heartbeat. */
     private volatile boolean everyArrival;
+    private volatile boolean everyInvalidation;
     private final Map<HostPort, Relay> relays = new ConcurrentHashMap<>();
     private final ConsistentRing<HostPort> ring;
     /**
@@ -143,7 +144,8 @@ final class RelayDirectory {
     /** Sends every relay a heartbeat (a subscription to its invalidations and arrivals). */
     void heartbeat() {
         for (Relay relay : relays.values()) {
-            relay.ref.tell(new RelayCommand.Subscribe(self, relay.address.toString(), System.nanoTime(), table, everyArrival));
+            relay.ref.tell(new RelayCommand.Subscribe(self, relay.address.toString(), System.nanoTime(), table, everyArrival,
+                    everyInvalidation));
         }
     }
 
@@ -158,6 +160,20 @@ final class RelayDirectory {
             return false;
         }
         everyArrival = true;
+        return true;
+    }
+
+    /**
+     * From the next heartbeat on, asks the relays for every invalidation, not only those of its
+     * table's receiver (an application listens for them).
+     *
+     * @return whether this changed anything (the first time)
+     */
+    boolean askEveryInvalidation() {
+        if (everyInvalidation) {
+            return false;
+        }
+        everyInvalidation = true;
         return true;
     }
 

@@ -1,5 +1,6 @@
 package org.globalsessions.client.internal;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,9 @@ import org.globalsessions.runtime.protocol.Tier;
  * existing table file serves what it held before, including sessions deleted or updated while it
  * was down"). And a fault inside the edge never leaves a caller waiting forever ("an exception in
  * the edge actor (a lock timeout, an oversized key in an invalidation) stops the actor system; L1
- * hits go on working while every remote call hangs forever").
+ * hits go on working while every remote call hangs forever"). And (decision 0014) a host's
+ * processes keep a logout final when only one of them, the table's receiver, is sent it, and
+ * when that one falls silent.
  */
 class EdgeRecoveryTest {
 
@@ -191,5 +194,67 @@ class EdgeRecoveryTest {
     /** Blocks {@code edge}'s actor for {@code stall}; returns once it is blocked. */
     private static void holdUp(EdgeCache edge, Duration stall) throws InterruptedException {
         TestCluster.holdActor(edge, new CountDownLatch(1), stall);
+    }
+
+    /** Writes {@code key} on {@code writer}'s host and waits until its arrival is in {@code reader}'s table. */
+    private static void arrived(EdgeCache writer, EdgeCache reader, String key) throws Exception {
+        writer.set(key, bytes("v"), null).get(15, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> reader.l1Hit(key) != null);
+    }
+
+    /**
+     * Decision 0014: a relay sends a host table's invalidations to one process on the host, the
+     * table's receiver, which tombstones the shared table for all of them; the others are sent
+     * none and answer from L1 while the table's freshness word, which the receiver raises, is in
+     * the future.
+     */
+    @Test
+    void theReceiverTombstonesTheTableForEveryProcessOnTheHost() throws Exception {
+        EdgeCache receiver = cluster.edge("one-1", true);
+        EdgeCache beside = cluster.edge("one-1", false); // returns once its L1 answers: by the word
+        EdgeCache elsewhere = cluster.edge("one-1-other", true);
+        await().atMost(Duration.ofSeconds(30)).until(receiver::ownLease);
+
+        arrived(elsewhere, beside, "logged-out-1");
+        elsewhere.delete("logged-out-1").get(15, TimeUnit.SECONDS);
+        assertSame(EdgeCache.DELETED, beside.l1Hit("logged-out-1"), "the receiver tombstoned the shared table before the ack");
+        assertSame(EdgeCache.DELETED, receiver.l1Hit("logged-out-1"));
+
+        assertTrue(beside.l1Leased(), "the process beside answers from L1 by the table's word");
+        assertFalse(beside.ownLease(), "the process beside is sent no invalidation, so no relay renews its own lease");
+    }
+
+    /**
+     * A receiver that falls silent (its actor held, as a stalled process's) is replaced by the
+     * next process of its table the relay hears, and a logout stays final on the whole host; the
+     * old receiver, back, does not take the role back.
+     */
+    @Test
+    void aSilentReceiverIsReplacedAndALogoutStaysFinalOnTheHost() throws Exception {
+        EdgeCache receiver = cluster.edge("one-2", true);
+        EdgeCache beside = cluster.edge("one-2", false);
+        EdgeCache elsewhere = cluster.edge("one-2-other", true);
+        await().atMost(Duration.ofSeconds(30)).until(receiver::ownLease);
+        assertFalse(beside.ownLease());
+
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            TestCluster.holdActor(receiver, release, Duration.ofSeconds(90)); // no heartbeats, no invalidations applied
+            // Silent for max-staleness: the next process of the table the relay hears takes over and,
+            // past its probation, holds a lease of its own.
+            await().atMost(Duration.ofSeconds(30)).until(beside::ownLease);
+            arrived(elsewhere, beside, "logged-out-2");
+            elsewhere.delete("logged-out-2").get(15, TimeUnit.SECONDS);
+            assertSame(EdgeCache.DELETED, beside.l1Hit("logged-out-2"), "the new receiver tombstoned the table");
+        } finally {
+            release.countDown();
+        }
+        // The old receiver is back: the new one keeps the table (no flip-flop), and the table holds the logout.
+        assertSame(EdgeCache.DELETED, receiver.l1Hit("logged-out-2"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !receiver.ownLease());
+        arrived(elsewhere, receiver, "after-the-switch");
+        elsewhere.delete("after-the-switch").get(15, TimeUnit.SECONDS);
+        assertSame(EdgeCache.DELETED, receiver.l1Hit("after-the-switch"));
+        assertTrue(beside.ownLease() && !receiver.ownLease(), "the new receiver kept the table");
     }
 }

@@ -111,7 +111,7 @@ public final class TestCluster implements AutoCloseable {
                     }
                 }
             }
-        }, false);
+        }, false, false);
         edge.system().tell(new EdgeCommand.Pushed(1, List.of(), List.of(new EdgeCommand.Invalidation(key, 1, 0, 1)), null));
         if (!blocked.await(10, TimeUnit.SECONDS)) {
             throw new AssertionError("the edge's actor did not take the invalidation");

@@ -55,7 +55,7 @@ class ExpiryEventsTest {
                     expired.add(key);
                     lastValues.add(new String(value, StandardCharsets.UTF_8));
                 }
-            }, false);
+            }, false, false);
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                     .until(() -> writer.set("warm-up", bytes("x"), null).get(10, TimeUnit.SECONDS) > 0);
             EdgeCache reader = cluster.edge("reader", true);

@@ -104,8 +104,10 @@ public interface EdgeCommand {
      * {@code incarnation} changes when the relay restarts, {@code invalidations} is how many
      * invalidations the relay has sent its edges in this incarnation (every one before this
      * welcome on the same connection), {@code sentNanos} echoes the heartbeat's, and
-     * {@code vouched} says whether the relay itself holds its lease (is in step with every other
-     * relay): only then does the welcome renew the edge's lease on L1. {@code writerId} is the
+     * {@code vouched} says whether the relay vouches for the edge's table through this edge: it
+     * holds its own lease (is in step with every other relay) and sends this edge every
+     * invalidation (it is its table's receiver, or asked for every one). Only then does the
+     * welcome renew the edge's lease on L1. {@code writerId} is the
      * writer id the relay leases to the edge ({@link WriterIds}), renewed from {@code sentNanos},
      * or {@link WriterIds#NONE}.
      */
