@@ -37,14 +37,26 @@ final class PendingRequests {
     enum Kind { GET, PUT, DELETE, INDEX, LISTING }
 
     /**
+     * How many times an index change goes again to its relay before its deadline: after each
+     * quarter of {@code request-timeout} without every replica's acknowledgement (as a relay sends
+     * writes and tombstones again; see {@link #expire}).
+     */
+    static final int INDEX_RESENDS = 3;
+
+    /**
      * A request in flight, sent (this attempt) at {@code sentNanos}; {@code acks}: the replicas
-     * that stored a write so far (touched by the edge's actor only).
+     * that stored a write so far (touched by the edge's actor only); {@code resends}: how many
+     * times this attempt went again to its relay.
      */
     record Pending(Kind kind, String key, RelayCommand message, CompletableFuture<?> future,
-                   List<HostPort> tried, long sentNanos, long deadlineNanos, long version, ReplicaAcks acks) {
+                   List<HostPort> tried, long sentNanos, long deadlineNanos, long version, ReplicaAcks acks, int resends) {
 
         Pending withDeadline(long deadline) {
-            return new Pending(kind, key, message, future, tried, sentNanos, deadline, version, acks);
+            return new Pending(kind, key, message, future, tried, sentNanos, deadline, version, acks, resends);
+        }
+
+        Pending resent() {
+            return new Pending(kind, key, message, future, tried, sentNanos, deadlineNanos, version, acks, resends + 1);
         }
     }
 
@@ -91,7 +103,7 @@ final class PendingRequests {
         RelayCommand attempt = message instanceof RelayCommand.Get get
                 ? new RelayCommand.Get(get.key(), get.requestId(), get.replyTo(), tried.size() - 1) : message;
         long now = System.nanoTime();
-        pending.put(id, new Pending(kind, key, attempt, future, tried, now, now + timeout, version, new ReplicaAcks()));
+        pending.put(id, new Pending(kind, key, attempt, future, tried, now, now + timeout, version, new ReplicaAcks(), 0));
         // stop() sets stopped, then fails what is pending: a request put while it ran is failed here, or
         // it never would be (its deadline is checked by the actor that stopped).
         EdgeException stoppedMeanwhile = stopped;
@@ -141,10 +153,27 @@ final class PendingRequests {
         pending.replaceAll((id, p) -> p.withDeadline(p.deadlineNanos() + nanos));
     }
 
-    /** Retries (once, on the next live relay) or fails the requests past their deadline at {@code now}. */
+    /**
+     * Retries (once, on the next live relay) or fails the requests past their deadline at
+     * {@code now}; sends an index change again to its relay after each quarter of
+     * {@code request-timeout} that not every replica acknowledged it in, at most
+     * {@link #INDEX_RESENDS} times. A shard moving between nodes drops what its region buffered
+     * for it (Pekko's {@code ShardRegion}, at hand-off), and a relay sends writes and tombstones
+     * again for that reason; index changes are answered by the replicas to the edge, so the edge
+     * sends them again. Both are idempotent at a replica: an add merges, a remove removes.
+     */
     void expire(long now) {
+        long resendNanos = requestTimeout.toNanos() / 4;
         for (Map.Entry<Long, Pending> e : pending.entrySet()) {
             Pending p = e.getValue();
+            if (p.kind() == Kind.INDEX && p.resends() < INDEX_RESENDS && now - p.sentNanos() > (p.resends() + 1) * resendNanos
+                    && now - p.deadlineNanos() <= 0 && pending.replace(e.getKey(), p, p.resent())) {
+                RelayDirectory.Relay relay = relays.relay(p.tried().get(p.tried().size() - 1));
+                if (relay != null) {
+                    relay.ref.tell(p.message());
+                }
+                continue;
+            }
             if (now - p.deadlineNanos() > 0 && pending.remove(e.getKey(), p)) {
                 HostPort last = p.tried().get(p.tried().size() - 1);
                 relays.suspect(last, now);

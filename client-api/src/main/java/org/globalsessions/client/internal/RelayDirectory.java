@@ -131,6 +131,11 @@ final class RelayDirectory {
         return stalls;
     }
 
+    /** The relay at {@code address}, or null if it is not one of this edge's. */
+    Relay relay(HostPort address) {
+        return relays.get(address);
+    }
+
     /** How long a request to {@code relay} may go unanswered (longer before its first answer: the TLS handshake). */
     long timeoutNanos(Relay relay) {
         return relay.everWelcomed ? settings.requestTimeout().toNanos() + 500_000_000L : settings.edge().firstContactTimeout().toNanos();

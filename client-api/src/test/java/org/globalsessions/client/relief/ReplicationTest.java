@@ -218,11 +218,13 @@ class ReplicationTest {
     }
 
     /**
-     * A node joining under writes and deletes: Pekko drops the messages it buffered for a shard
-     * between the start and the end of that shard's hand-off, and the relay sends a write or a
-     * delete some replica has not confirmed again after a quarter of request-timeout. Without that,
-     * a delete that met a hand-off failed with "retry it" once its relay stopped waiting (CI44), and
-     * a write waited for the edge's timeout and its retry.
+     * A node joining under writes, deletes and principal-index changes: Pekko drops the messages
+     * it buffered for a shard between the start and the end of that shard's hand-off, and the relay
+     * sends a write or a delete some replica has not confirmed again after a quarter of
+     * request-timeout; the edge does the same for an index change (its replicas answer the edge).
+     * Without that, a delete that met a hand-off failed with "retry it" once its relay stopped
+     * waiting (CI44), a write waited for the edge's timeout and its retry, and an index change
+     * failed after the edge's timeout (one relay: nowhere to retry).
      */
     @Test
     void withTwoCopiesWritesAndDeletesWhileANodeJoinsAllSucceed() throws Exception {
@@ -243,9 +245,16 @@ class ReplicationTest {
                 Thread thread = new Thread(() -> {
                     for (int i = 0; !settled.get() && System.nanoTime() < deadline && i < 5_000; i++) {
                         String key = "j-" + l + "-" + i;
-                        for (String op : List.of("set", "delete")) {
+                        String principal = "user-" + l + "-" + i; // principals are sharded apart from their sessions
+                        for (String op : List.of("set", "index-add", "index-remove", "delete")) {
                             try {
-                                (op.equals("set") ? host.set(key, bytes("v"), null) : host.delete(key)).get(15, TimeUnit.SECONDS);
+                                (switch (op) {
+                                    case "set" -> host.set(key, bytes("v"), null);
+                                    case "index-add" -> host.indexAdd(principal, key, System.currentTimeMillis(),
+                                            System.currentTimeMillis() + 600_000);
+                                    case "index-remove" -> host.indexRemove(principal, List.of(key));
+                                    default -> host.delete(key);
+                                }).get(15, TimeUnit.SECONDS);
                                 operations.incrementAndGet();
                             } catch (Exception e) {
                                 failures.add(op + " " + key + ": " + (e.getCause() == null ? e : e.getCause()));
@@ -264,7 +273,7 @@ class ReplicationTest {
                     lane.join(Duration.ofSeconds(40).toMillis());
                 }
             }
-            assertEquals(List.of(), failures, "writes and deletes that failed while the node joined ("
+            assertEquals(List.of(), failures, "writes, deletes and index changes that failed while the node joined ("
                     + operations.get() + " succeeded)");
             assertTrue(operations.get() >= 200, "only " + operations.get() + " operations ran while the shards moved");
         }
