@@ -313,7 +313,7 @@ public final class SessionCacheManager implements SessionStore, AutoCloseable {
 
     /**
      * Whether this host's table (L1) answers lookups now, without asking a relay: a process on
-     * this host (the one the relays send the table's invalidations to) holds a lease from a relay
+     * this host (one the relays send the table's invalidations to) holds a lease from a relay
      * it has been in step with for {@code max-staleness} (from about that long after the host's
      * first process started; lost while no relay answers its heartbeats). Without it every lookup
      * asks a relay, and fails with {@link SessionCacheException.Unavailable} if none answers:
@@ -688,7 +688,7 @@ public final class SessionCacheManager implements SessionStore, AutoCloseable {
     /**
      * Whether {@code listener} overrides {@link SessionListener}'s method {@code name}: only for
      * {@code onArrival} and {@code onInvalidated} does this process ask the relays for every
-     * arrival and every invalidation (else one process per host table gets them, to store them in
+     * arrival and every invalidation (else the receivers of each host table get them, to store them in
      * the host's L1 or tombstone it there).
      */
     static boolean overrides(SessionListener listener, String name, Class<?>... parameters) {

@@ -50,8 +50,8 @@ import org.globalsessions.shm.ShmLru;
  *   L2 and published to the other relays and to the edges, so nothing an expansion replica refused,
  *   or that one replica alone holds, is ever cached or published.</li>
  *   <li><b>delete</b> (logout): tombstone in L2 at once; then, in parallel, the expansion replicas record the
- *   tombstone, every other relay tombstones its L2, and one edge per host table (its receiver,
- *   {@link Subscribers}) tombstones that table, as does every edge whose application listens; the edge
+ *   tombstone, every other relay tombstones its L2, and the receivers of each host table
+ *   ({@link Subscribers}) tombstone that table, as does every edge whose application listens; the edge
  *   gets {@code DeleteAck} once the expansion replicas and everyone who answers within the invalidation
  *   timeout have done so (stragglers are logged by address).</li>
  * </ul>
@@ -200,7 +200,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
         this.l2 = l2;
         this.timers = timers;
         this.outbox = new EdgeOutbox(MAX_ANSWERS_BYTES, incarnation, context.getSelf());
-        this.edges = new Subscribers(settings.maxStaleness().toNanos());
+        this.edges = new Subscribers(settings.relay().receiversPerTable(), settings.maxStaleness().toNanos());
         var receptionist = context.getSystem().receptionist();
         receptionist.tell(Receptionist.register(KEY, context.getSelf()));
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, ListingChanged::new);

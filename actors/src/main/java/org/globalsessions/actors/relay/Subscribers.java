@@ -18,13 +18,15 @@ import org.globalsessions.runtime.protocol.RelayCommand;
  * arrival or an invalidation goes to (decisions 0013 and 0014).
  *
  * <p>Processes on one host share one L1, so what one of them stores or tombstones there is there
- * for all. Each table has a <em>receiver</em>: the edge that heartbeats first once the table has
- * none, or once its receiver has been silent for longer than {@code receiverSilence}; it stays the
- * receiver while it heartbeats (no flip-flop: a new receiver starts its lease over). Arrivals and
- * invalidations go to the table's receiver, to every edge that names no table (a table of its
- * own), and to every edge that asks for all of them (its application listens): in a farm of 3
- * hosts × 4 processes a logout makes 3 invalidation messages instead of 12, a login 2 arrival
- * messages instead of 11. An arrival skips the writer's table (the writer stored it there).
+ * for all. Each table has up to {@code receiversPerTable} <em>receivers</em>: an edge heard while
+ * the table has fewer becomes one, after its receivers silent for longer than
+ * {@code receiverSilence} are dropped; a receiver stays one while it heartbeats (no flip-flop: a
+ * new receiver starts its lease over). Arrivals and invalidations go to the table's receivers, to
+ * every edge that names no table (a table of its own), and to every edge that asks for all of
+ * them (its application listens): in a farm of 3 hosts × 4 processes, with 2 receivers per table,
+ * a logout makes 6 invalidation messages instead of 12. With 2, a table stays fresh while one of
+ * them stops or stalls and the next edge of the table takes its place. An arrival skips the
+ * writer's table (the writer stored it there).
  *
  * <p>Only the edges an invalidation reaches may renew a lease on their table with this relay:
  * {@link #carries}. The others read their table while its freshness word is in the future, which
@@ -40,16 +42,19 @@ final class Subscribers {
 
     /** In the order the edges first subscribed. */
     private final Map<ActorRef<EdgeCommand>, Subscriber> edges = new LinkedHashMap<>();
-    /** Each table's receiver. */
-    private final Map<String, ActorRef<EdgeCommand>> receivers = new HashMap<>();
+    /** Each table's receivers, in the order they became one. */
+    private final Map<String, List<ActorRef<EdgeCommand>>> receivers = new HashMap<>();
+    private final int receiversPerTable;
     private final long receiverSilenceNanos;
 
     /**
+     * @param receiversPerTable    how many edges of each table receive for it ({@code relay.receivers-per-table})
      * @param receiverSilenceNanos how long a table's receiver may go without a heartbeat before
-     *                             the next edge of its table that heartbeats takes over
+     *                             the next edge of its table that heartbeats takes its place
      *                             ({@code max-staleness}: by then its lease has ended anyway)
      */
-    Subscribers(long receiverSilenceNanos) {
+    Subscribers(int receiversPerTable, long receiverSilenceNanos) {
+        this.receiversPerTable = receiversPerTable;
         this.receiverSilenceNanos = receiverSilenceNanos;
     }
 
@@ -58,11 +63,15 @@ final class Subscribers {
         ActorRef<EdgeCommand> edge = subscribe.edge();
         edges.put(edge, new Subscriber(nowNanos, subscribe.table(), subscribe.everyArrival(), subscribe.everyInvalidation()));
         if (subscribe.table() != null) {
-            ActorRef<EdgeCommand> receiver = receivers.get(subscribe.table());
-            Subscriber current = receiver == null ? null : edges.get(receiver);
-            if (current == null || !subscribe.table().equals(current.table())
-                    || nowNanos - current.lastSeenNanos() > receiverSilenceNanos) {
-                receivers.put(subscribe.table(), edge);
+            List<ActorRef<EdgeCommand>> table = receivers.computeIfAbsent(subscribe.table(), t -> new ArrayList<>(receiversPerTable));
+            if (!table.contains(edge)) {
+                table.removeIf(receiver -> {
+                    Subscriber r = edges.get(receiver);
+                    return r == null || nowNanos - r.lastSeenNanos() > receiverSilenceNanos;
+                });
+                if (table.size() < receiversPerTable) {
+                    table.add(edge);
+                }
             }
         }
     }
@@ -70,14 +79,22 @@ final class Subscribers {
     void remove(ActorRef<EdgeCommand> edge) {
         Subscriber gone = edges.remove(edge);
         if (gone != null && gone.table() != null) {
-            receivers.remove(gone.table(), edge);
+            forget(gone.table(), edge);
         }
     }
 
     /** Forgets the edges not heard from for over {@code expiryNanos}. */
     void expire(long nowNanos, long expiryNanos) {
         edges.values().removeIf(s -> nowNanos - s.lastSeenNanos() > expiryNanos);
-        receivers.values().removeIf(receiver -> !edges.containsKey(receiver));
+        receivers.values().forEach(table -> table.removeIf(receiver -> !edges.containsKey(receiver)));
+        receivers.values().removeIf(List::isEmpty);
+    }
+
+    private void forget(String table, ActorRef<EdgeCommand> edge) {
+        List<ActorRef<EdgeCommand>> left = receivers.get(table);
+        if (left != null && left.remove(edge) && left.isEmpty()) {
+            receivers.remove(table);
+        }
     }
 
     /** Every subscribed edge (a live view). */
@@ -120,6 +137,6 @@ final class Subscribers {
 
     /** Whether {@code edge} receives for its table (an edge naming no table has one of its own). */
     private boolean isReceiver(ActorRef<EdgeCommand> edge, Subscriber s) {
-        return s.table() == null || edge.equals(receivers.get(s.table()));
+        return s.table() == null || receivers.getOrDefault(s.table(), List.of()).contains(edge);
     }
 }

@@ -430,15 +430,15 @@ class RelayActorTest {
     }
 
     /**
-     * Processes on one host share its L1 (decisions 0013 and 0014): an arrival goes to one edge of
-     * each other host table, its receiver, none of the writer's; a logout's invalidation to the
+     * Processes on one host share its L1 (decisions 0013 and 0014), here with one receiver per
+     * table: an arrival goes to one edge of each other host table, its receiver, none of the writer's; a logout's invalidation to the
      * receiver of every table, which tombstones it for every process on the host, and the delete is
      * acknowledged once the receivers confirmed it. Only a receiver's welcome vouches (renews its
      * lease); another edge of its table reads by the table's freshness word.
      */
     @Test
     void arrivalsAndInvalidationsGoToOneEdgePerHostTableAndOnlyItIsVouchedFor() {
-        ActorRef<RelayCommand> relay = relay(Map.of());
+        ActorRef<RelayCommand> relay = relay(Map.of("relay.receivers-per-table", 1));
         TestProbe<SiblingActor.Command> sibling = sibling();
         TestProbe<EdgeCommand> a1 = subscribed(relay, "host-a");
         TestProbe<EdgeCommand> a2 = subscribed(relay, "host-a");

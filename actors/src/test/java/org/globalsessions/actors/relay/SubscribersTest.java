@@ -30,7 +30,8 @@ class SubscribersTest {
 
     private static final long SILENCE = 2_000;
 
-    private final Subscribers subscribers = new Subscribers(SILENCE);
+    /** One receiver per table, the fewest messages (most tests); {@code relay.receivers-per-table} is 2 by default. */
+    private Subscribers subscribers = new Subscribers(1, SILENCE);
 
     private ActorRef<EdgeCommand> edge(String table, boolean everyArrival, long now) {
         return edge(table, everyArrival, false, now);
@@ -81,6 +82,26 @@ class SubscribersTest {
         assertFalse(subscribers.carries(a2) || subscribers.carries(a3), "the table's other processes read by its freshness word");
         assertFalse(subscribers.carries(kit.createTestProbe(EdgeCommand.class).getRef()), "an edge not subscribed");
         assertEquals(List.of(a3, b1, own), subscribers.arrivalTargets(a2), "arrivals: the same receivers, and who listens for them");
+    }
+
+    @Test
+    void withTwoReceiversPerTableOneFallingSilentLeavesTheOtherAndTheNextEdgeTakesItsPlace() {
+        subscribers = new Subscribers(2, SILENCE);
+        ActorRef<EdgeCommand> a1 = edge("host-a", false, 0);
+        ActorRef<EdgeCommand> a2 = edge("host-a", false, 0);
+        ActorRef<EdgeCommand> a3 = edge("host-a", false, 0);
+        ActorRef<EdgeCommand> b1 = edge("host-b", false, 0);
+        assertEquals(List.of(a1, a2, b1), subscribers.invalidationTargets());
+        assertFalse(subscribers.carries(a3));
+
+        heard(a2, "host-a", false, false, SILENCE + 1);
+        heard(a3, "host-a", false, false, SILENCE + 2);
+        assertEquals(List.of(a2, a3, b1), subscribers.invalidationTargets(), "a1 silent: a3, heard next, takes its place");
+        heard(a1, "host-a", false, false, SILENCE + 3);
+        assertFalse(subscribers.carries(a1), "a1 back: both places are taken");
+        subscribers.remove(a2);
+        heard(a1, "host-a", false, false, SILENCE + 4);
+        assertEquals(List.of(a1, a3, b1), subscribers.invalidationTargets(), "a2 left: a1 takes its place");
     }
 
     @Test

@@ -460,8 +460,8 @@ public final class EdgeCache implements AutoCloseable {
     /**
      * Tells {@code listener} of the events to come. {@code arrivals}, {@code invalidations}:
      * whether it wants every arrival, every invalidation; relays send this process every one from
-     * then on (a heartbeat tells them now), where otherwise one process per host table, its
-     * receiver, gets them, to store them in the table or tombstone it.
+     * then on (a heartbeat tells them now), where otherwise the receivers of each host table
+     * (decision 0014) get them, to store them in the table or tombstone it.
      */
     public void addListener(Listener listener, boolean arrivals, boolean invalidations) {
         listeners.add(listener);
@@ -528,7 +528,7 @@ public final class EdgeCache implements AutoCloseable {
      * Whether L1 may answer at {@code now}: this process's lease holds, or the table's freshness
      * word is in the future. The word is raised only by a process whose own lease holds, to its
      * end, and such a lease means every invalidation sent before it began is in the shared table:
-     * the table's receiver applies each one for the whole host (decision 0014), so the other
+     * the table's receivers apply each one for the whole host (decision 0014), so the other
      * processes read by the word.
      */
     private boolean mayAnswer(long now) {

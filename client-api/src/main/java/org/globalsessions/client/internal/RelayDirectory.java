@@ -170,7 +170,7 @@ final class RelayDirectory {
 
     /**
      * From the next heartbeat on, asks the relays for every invalidation, not only those of its
-     * table's receiver (an application listens for them).
+     * table's receivers (an application listens for them).
      *
      * @return whether this changed anything (the first time)
      */

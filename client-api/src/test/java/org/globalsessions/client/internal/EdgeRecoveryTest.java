@@ -34,8 +34,8 @@ import org.globalsessions.runtime.protocol.Tier;
  * was down"). And a fault inside the edge never leaves a caller waiting forever ("an exception in
  * the edge actor (a lock timeout, an oversized key in an invalidation) stops the actor system; L1
  * hits go on working while every remote call hangs forever"). And (decision 0014) a host's
- * processes keep a logout final when only one of them, the table's receiver, is sent it, and
- * when that one falls silent.
+ * processes keep a logout final when only two of them, the table's receivers, are sent it, and
+ * when one of those falls silent.
  */
 class EdgeRecoveryTest {
 
@@ -203,58 +203,62 @@ class EdgeRecoveryTest {
     }
 
     /**
-     * Decision 0014: a relay sends a host table's invalidations to one process on the host, the
-     * table's receiver, which tombstones the shared table for all of them; the others are sent
-     * none and answer from L1 while the table's freshness word, which the receiver raises, is in
-     * the future.
+     * Decision 0014: a relay sends a host table's invalidations to {@code relay.receivers-per-table}
+     * (2) of the host's processes, which tombstone the shared table for all of them; the others
+     * are sent none and answer from L1 while the table's freshness word, which the receivers
+     * raise, is in the future.
      */
     @Test
-    void theReceiverTombstonesTheTableForEveryProcessOnTheHost() throws Exception {
-        EdgeCache receiver = cluster.edge("one-1", true);
+    void theReceiversTombstoneTheTableForEveryProcessOnTheHost() throws Exception {
+        EdgeCache first = cluster.edge("one-1", true);
+        EdgeCache second = cluster.edge("one-1", false);
         EdgeCache beside = cluster.edge("one-1", false); // returns once its L1 answers: by the word
         EdgeCache elsewhere = cluster.edge("one-1-other", true);
-        await().atMost(Duration.ofSeconds(30)).until(receiver::ownLease);
+        await().atMost(Duration.ofSeconds(30)).until(() -> first.ownLease() && second.ownLease());
 
         arrived(elsewhere, beside, "logged-out-1");
         elsewhere.delete("logged-out-1").get(15, TimeUnit.SECONDS);
-        assertSame(EdgeCache.DELETED, beside.l1Hit("logged-out-1"), "the receiver tombstoned the shared table before the ack");
-        assertSame(EdgeCache.DELETED, receiver.l1Hit("logged-out-1"));
+        assertSame(EdgeCache.DELETED, beside.l1Hit("logged-out-1"), "the receivers tombstoned the shared table before the ack");
 
-        assertTrue(beside.l1Leased(), "the process beside answers from L1 by the table's word");
-        assertFalse(beside.ownLease(), "the process beside is sent no invalidation, so no relay renews its own lease");
+        assertTrue(beside.l1Leased(), "the third process answers from L1 by the table's word");
+        assertFalse(beside.ownLease(), "the third process is sent no invalidation, so no relay renews its own lease");
     }
 
     /**
-     * A receiver that falls silent (its actor held, as a stalled process's) is replaced by the
-     * next process of its table the relay hears, and a logout stays final on the whole host; the
-     * old receiver, back, does not take the role back.
+     * A receiver that falls silent (its actor held, as a stalled process's) for
+     * {@code max-staleness} is replaced by the next process of its table the relay hears. The
+     * other receiver keeps the table fresh meanwhile, so nothing is dropped; a logout stays final
+     * on the whole host, and the old receiver, back, does not take the role back.
      */
     @Test
-    void aSilentReceiverIsReplacedAndALogoutStaysFinalOnTheHost() throws Exception {
-        EdgeCache receiver = cluster.edge("one-2", true);
+    void aSilentReceiverIsReplacedWhileTheOtherKeepsTheTableFresh() throws Exception {
+        EdgeCache held = cluster.edge("one-2", true);
+        EdgeCache second = cluster.edge("one-2", false);
         EdgeCache beside = cluster.edge("one-2", false);
         EdgeCache elsewhere = cluster.edge("one-2-other", true);
-        await().atMost(Duration.ofSeconds(30)).until(receiver::ownLease);
+        await().atMost(Duration.ofSeconds(30)).until(() -> held.ownLease() && second.ownLease());
         assertFalse(beside.ownLease());
+        arrived(elsewhere, beside, "kept");
 
         CountDownLatch release = new CountDownLatch(1);
         try {
-            TestCluster.holdActor(receiver, release, Duration.ofSeconds(90)); // no heartbeats, no invalidations applied
-            // Silent for max-staleness: the next process of the table the relay hears takes over and,
+            TestCluster.holdActor(held, release, Duration.ofSeconds(90)); // no heartbeats, no invalidations applied
+            // Silent for max-staleness: the next process of the table the relay hears takes its place and,
             // past its probation, holds a lease of its own.
             await().atMost(Duration.ofSeconds(30)).until(beside::ownLease);
+            assertNotNull(beside.l1Hit("kept"), "the table was dropped: the other receiver did not keep it fresh");
             arrived(elsewhere, beside, "logged-out-2");
             elsewhere.delete("logged-out-2").get(15, TimeUnit.SECONDS);
-            assertSame(EdgeCache.DELETED, beside.l1Hit("logged-out-2"), "the new receiver tombstoned the table");
+            assertSame(EdgeCache.DELETED, beside.l1Hit("logged-out-2"), "the receivers tombstoned the table");
         } finally {
             release.countDown();
         }
-        // The old receiver is back: the new one keeps the table (no flip-flop), and the table holds the logout.
-        assertSame(EdgeCache.DELETED, receiver.l1Hit("logged-out-2"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> !receiver.ownLease());
-        arrived(elsewhere, receiver, "after-the-switch");
+        // The held process is back: its place was taken, and the table holds the logout.
+        assertSame(EdgeCache.DELETED, held.l1Hit("logged-out-2"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !held.ownLease());
+        arrived(elsewhere, held, "after-the-switch");
         elsewhere.delete("after-the-switch").get(15, TimeUnit.SECONDS);
-        assertSame(EdgeCache.DELETED, receiver.l1Hit("after-the-switch"));
-        assertTrue(beside.ownLease() && !receiver.ownLease(), "the new receiver kept the table");
+        assertSame(EdgeCache.DELETED, held.l1Hit("after-the-switch"));
+        assertTrue(second.ownLease() && beside.ownLease() && !held.ownLease(), "the receivers kept their places");
     }
 }

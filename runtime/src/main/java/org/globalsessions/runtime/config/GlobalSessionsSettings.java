@@ -138,11 +138,13 @@ public record GlobalSessionsSettings(Set<Role> roles, String systemName, String 
     }
 
     /**
-     * @param pushWindow how long a relay gathers the arrivals and invalidations for its edges before
-     *                   it sends them (zero: until the end of its turn through its mailbox)
+     * @param pushWindow         how long a relay gathers the arrivals and invalidations for its edges before
+     *                           it sends them (zero: until the end of its turn through its mailbox)
+     * @param receiversPerTable  how many processes of each host table a relay sends the table's
+     *                           invalidations and arrivals to (decision 0014)
      */
     public record Relay(Table table, boolean publishArrivals, Duration invalidationTimeout, Duration edgeExpiry,
-                        Duration pushWindow) {
+                        Duration pushWindow, int receiversPerTable) {
     }
 
     /** @param tablePath the relay host's L2 table to attach to; empty for the relay's default */

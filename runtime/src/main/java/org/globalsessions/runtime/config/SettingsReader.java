@@ -79,7 +79,8 @@ public final class SettingsReader {
         check("max-staleness", maxStaleness, maxStaleness.toMillis() >= 100, "must be at least 100ms: leases are renewed by heartbeats");
         int dispatcherThreads = dispatcherThreads();
         Relay relay = new Relay(table("relay.table"), get("relay.publish-arrivals", config::getBoolean),
-                positive("relay.invalidation-timeout"), positive("relay.edge-expiry"), pushWindow());
+                positive("relay.invalidation-timeout"), positive("relay.edge-expiry"), pushWindow(),
+                intIn("relay.receivers-per-table", 1, 16));
         Sibling sibling = new Sibling(optionalPath("sibling.table-path"));
         Relief relief = relief();
         List<HostPort> relays = addresses("edge.relays");

@@ -63,7 +63,7 @@ public interface RelayCommand {
      * the address the edge knows this relay by, and {@code sentNanos}, when the edge sent it
      * (by the edge's clock: the lease the welcome renews runs from then). {@code table} names the
      * host table (L1) the edge uses, equal for every process sharing it (null: a table of its
-     * own). Arrivals and invalidations go to one edge per table, its receiver, and to every edge
+     * own). Arrivals and invalidations go to the table's receivers (relay.receivers-per-table), and to every edge
      * that says {@code everyArrival} or {@code everyInvalidation} (its application listens for
      * them).
      */

@@ -276,6 +276,10 @@ class ConfigFilesTest {
         assertTrue(message.contains("relay.push-window"), message);
         assertEquals(Duration.ofMillis(20), ConfigFiles.load(write("window-ok.conf",
                 "global-sessions { tls.enabled = false, relay.push-window = 20ms }")).relay().pushWindow());
+        message = error(write("receivers.conf", "global-sessions { tls.enabled = false, relay.receivers-per-table = 0 }"));
+        assertTrue(message.contains("global-sessions.relay.receivers-per-table = 0: must be between 1 and 16"), message);
+        assertEquals(2, ConfigFiles.load(write("receivers-default.conf", "global-sessions { tls.enabled = false }")).relay()
+                .receiversPerTable());
     }
 
     @Test
