@@ -30,7 +30,7 @@ public interface SessionListener {
     /**
      * A new version of the session was written in another process. A process whose listener
      * overrides this asks the relays for every write (one message per write to this process);
-     * otherwise two processes per host receive them, to store them in the host's L1.
+     * otherwise one process per host receives them, to store them in the host's L1.
      */
     default void onArrival(String key, byte[] value) {
     }

@@ -93,10 +93,12 @@ class SubscribersTest {
         ActorRef<EdgeCommand> b1 = edge("host-b", false, 0);
         assertEquals(List.of(a1, a2, b1), subscribers.invalidationTargets());
         assertFalse(subscribers.carries(a3));
+        assertEquals(List.of(a1), subscribers.arrivalTargets(b1), "an arrival to one receiver per table: a head start only");
 
         heard(a2, "host-a", false, false, SILENCE + 1);
         heard(a3, "host-a", false, false, SILENCE + 2);
         assertEquals(List.of(a2, a3, b1), subscribers.invalidationTargets(), "a1 silent: a3, heard next, takes its place");
+        assertEquals(List.of(a2), subscribers.arrivalTargets(b1), "arrivals: to the receiver of longest standing");
         heard(a1, "host-a", false, false, SILENCE + 3);
         assertFalse(subscribers.carries(a1), "a1 back: both places are taken");
         subscribers.remove(a2);

@@ -460,8 +460,8 @@ public final class EdgeCache implements AutoCloseable {
     /**
      * Tells {@code listener} of the events to come. {@code arrivals}, {@code invalidations}:
      * whether it wants every arrival, every invalidation; relays send this process every one from
-     * then on (a heartbeat tells them now), where otherwise the receivers of each host table
-     * (decision 0014) get them, to store them in the table or tombstone it.
+     * then on (a heartbeat tells them now), where otherwise one or two processes of each host
+     * table, its receivers (decision 0014), get them, to store them in the table or tombstone it.
      */
     public void addListener(Listener listener, boolean arrivals, boolean invalidations) {
         listeners.add(listener);
