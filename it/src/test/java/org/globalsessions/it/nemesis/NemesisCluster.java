@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *   host relay : node "relay"  (relay + sibling, its L2 table in the run's directory)
  *   hosts n1-n3: nodes "n1".."n3" (relief-expansion + relief-aging, replication factor 2)
  *   hosts ea, eb: application processes a0, a1 on ea and a2, a3 on eb ({@link NemesisApp}),
- *                 one L1 table per host; a3's wall clock runs {@link #BEHIND_MS} behind
+ *                 one L1 table per host, one receiver of its invalidations per table (the other
+ *                 process reads by the table's freshness word); a3's wall clock runs {@link #BEHIND_MS} behind
  * </pre>
  * Every node lists all four nodes as seeds, n1 first (the first seed is the one that may form a
  * cluster of its own), so a restarted relay rejoins the running cluster. Nodes tolerate a heartbeat pause of 16 s,
@@ -219,6 +220,9 @@ final class NemesisCluster implements AutoCloseable {
                 .set("relief.default-session-ttl", "1h")
                 .set("request-timeout", "3s")
                 .set("relay.invalidation-timeout", "2s")
+                // One receiver per host table (decision 0014): each host's other process is sent no
+                // invalidation and answers by the freshness word the receiver raises, under every fault.
+                .set("relay.receivers-per-table", 1)
                 .set("pekko.cluster.split-brain-resolver.stable-after", "4s")
                 .set("pekko.cluster.failure-detector.acceptable-heartbeat-pause", "16s")
                 .set("pekko.cluster.sharding.rebalance-interval", "2s")
