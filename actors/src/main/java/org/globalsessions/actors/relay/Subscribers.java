@@ -31,7 +31,7 @@ import org.globalsessions.runtime.protocol.RelayCommand;
  *
  * <p>Only the edges an invalidation reaches may renew a lease on their table with this relay:
  * {@link #carries}. The others read their table while its freshness word is in the future, which
- * the receiver keeps raising as long as its own lease, counted from every invalidation, holds.
+ * the receivers keep raising while their own leases, counted from every invalidation, hold.
  *
  * <p>Not thread-safe: owned by the relay actor.
  */
