@@ -72,8 +72,8 @@ import org.globalsessions.client.lifecycle.SessionRecord;
  * on every instance when a session is logged out anywhere: here with the session as it was, on
  * the other instances with its id only (the logout took it away). {@link SessionExpiredEvent} on
  * every instance when a session expires in whichever tier held it last, with the session as that
- * tier held it, within about 10 s. Each once per instance. A new id given at login (see "Ids")
- * shows on the other instances as the old id's deletion, until rotation is one operation.
+ * tier held it, within about 11 s. Each once per instance. A new id given at login (see "Ids")
+ * shows on the other instances as the old id's deletion: they hear only that the old id ended.
  *
  * <p>Thread-safe. Session ids never appear in its logs or messages.
  */
