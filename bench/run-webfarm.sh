@@ -4,8 +4,9 @@
 # global-sessions, Redis over TLS (Jedis) and Redis with Lettuce's near cache, in one run.
 # See bench/README.md, "bench/run-webfarm.sh: the web farm".
 #
-#   bench/run-webfarm.sh                  the full run (1 and 50 clients, 20 s + 30 s each; about 12 minutes)
-#   bench/run-webfarm.sh --quick          smoke test: 10 000 users, 5 s + 10 s each (about 6 minutes)
+#   bench/run-webfarm.sh                  the full run (each backend warmed until its JIT is quiet, then 1 and 50
+#                                         clients, 20 s + 30 s each; 25-40 minutes)
+#   bench/run-webfarm.sh --quick          smoke test: 10 000 users, 5 s + 10 s each (about 8 minutes)
 #   bench/run-webfarm.sh [--quick] [WebFarmBench options...]   e.g. --backends redis-tls,lettuce-near-cache
 #
 # Needs Java 17 and Maven; installs Debian's redis-server with apt-get if it is missing. Every

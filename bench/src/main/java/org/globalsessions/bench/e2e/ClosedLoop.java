@@ -99,7 +99,7 @@ final class ClosedLoop {
             }
         }
         Thread.sleep(warmup.toMillis());
-        long[] cpuBefore = clock == null ? null : clock.read();
+        CpuUse.Clock.Reading cpuBefore = clock == null ? null : clock.read();
         phase.set(MEASURING);
         long begin = System.nanoTime();
         long deadline = begin + measure.toNanos();

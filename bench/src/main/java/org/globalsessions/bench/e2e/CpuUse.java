@@ -39,8 +39,13 @@ public record CpuUse(Duration measured, List<Used> used) {
     public record Member(String name, Role role, long pid) {
     }
 
-    /** {@code micros} of CPU time {@code member} used. */
-    public record Used(Member member, long micros) {
+    /** {@code micros} of CPU time {@code member} used, {@code jitMicros} of them in its JIT compiler threads. */
+    public record Used(Member member, long micros, long jitMicros) {
+
+        /** A process whose JIT compiler threads were not read. */
+        public Used(Member member, long micros) {
+            this(member, micros, 0);
+        }
     }
 
     public CpuUse {
@@ -76,11 +81,30 @@ public record CpuUse(Duration measured, List<Used> used) {
         return of(role).stream().mapToDouble(this::cpus).sum();
     }
 
-    /** "182 (0.61)": {@link #microsPerOp} as {@link #perOp} writes it, and {@link #cpus(Role)}; empty as microsPerOp is. */
+    /**
+     * The share of the CPU time of {@code role}'s processes that their JIT compiler threads used
+     * (0.03: 3 %); empty if none was read or they used none. A JVM whose compiler is still busy
+     * is warming up: what it costs per operation then is not what it costs once warm.
+     */
+    public OptionalDouble jitShare(Role role) {
+        List<Used> of = of(role);
+        long all = of.stream().mapToLong(Used::micros).sum();
+        return all == 0 ? OptionalDouble.empty() : OptionalDouble.of(of.stream().mapToLong(Used::jitMicros).sum() / (double) all);
+    }
+
+    /**
+     * "182 (0.61)": {@link #microsPerOp} as {@link #perOp} writes it, and {@link #cpus(Role)}; with
+     * "182 (0.61, JIT 3.2 %)" when the role's JIT compiler threads used any ({@link #jitShare});
+     * empty as microsPerOp is.
+     */
     public Optional<String> perOpAndCpus(Role role, long operations) {
         OptionalDouble micros = microsPerOp(role, operations);
-        return micros.isEmpty() ? Optional.empty()
-                : Optional.of(String.format(Locale.ROOT, "%s (%.2f)", perOp(micros.getAsDouble()), cpus(role)));
+        if (micros.isEmpty()) {
+            return Optional.empty();
+        }
+        double jit = jitShare(role).orElse(0);
+        return Optional.of(String.format(Locale.ROOT, "%s (%.2f%s)", perOp(micros.getAsDouble()), cpus(role),
+                jit > 0 ? String.format(Locale.ROOT, ", JIT %.1f %%", 100 * jit) : ""));
     }
 
     /** CPU µs per operation: one decimal under 100, none above. */
@@ -89,49 +113,69 @@ public record CpuUse(Duration measured, List<Used> used) {
     }
 
     /**
-     * Reads the CPU time of a fixed set of processes; {@link #read()} at the start of the
-     * measured period, {@link #since} at its end. Thread-safety: stateless after construction
-     * (as thread-safe as its {@code ticksOfPid}).
+     * Reads the CPU time of a fixed set of processes, and of their JIT compiler threads;
+     * {@link #read()} at the start of the measured period, {@link #since} at its end.
+     * Thread-safety: stateless after construction (as thread-safe as its {@code ticksOfPid}).
      */
     public static final class Clock {
         private final List<Member> members;
         private final long ticksPerSecond;
         private final LongUnaryOperator ticksOfPid;
+        private final LongUnaryOperator jitTicksOfPid;
+
+        /** Every member's utime + stime, and its JIT compiler threads', in ticks at one moment; -1 where unreadable. */
+        public record Reading(long[] cpu, long[] jit) {
+        }
 
         public Clock(List<Member> members) {
             this(members, ProcStat.ticksPerSecond());
         }
 
         Clock(List<Member> members, long ticksPerSecond) {
-            this(members, ticksPerSecond, pid -> ProcStat.cpuTicks(pid).orElse(-1));
+            this(members, ticksPerSecond, pid -> ProcStat.cpuTicks(pid).orElse(-1), pid -> ProcStat.jitTicks(pid).orElse(-1));
         }
 
-        /** A clock that asks {@code ticksOfPid} (-1: unreadable) instead of {@code /proc}: for tests of who reads it when. */
+        /** A clock that asks {@code ticksOfPid} (-1: unreadable) instead of {@code /proc}, and reads no JIT time: for tests. */
         public Clock(List<Member> members, long ticksPerSecond, LongUnaryOperator ticksOfPid) {
+            this(members, ticksPerSecond, ticksOfPid, pid -> 0);
+        }
+
+        /** A clock that asks {@code ticksOfPid} and {@code jitTicksOfPid} (-1: unreadable) instead of {@code /proc}. */
+        public Clock(List<Member> members, long ticksPerSecond, LongUnaryOperator ticksOfPid, LongUnaryOperator jitTicksOfPid) {
             this.members = List.copyOf(members);
             this.ticksPerSecond = ticksPerSecond;
             this.ticksOfPid = ticksOfPid;
+            this.jitTicksOfPid = jitTicksOfPid;
         }
 
-        /** Every member's utime + stime in ticks now, -1 for one that could not be read. */
-        public long[] read() {
-            long[] ticks = new long[members.size()];
-            for (int i = 0; i < ticks.length; i++) {
-                ticks[i] = ticksOfPid.applyAsLong(members.get(i).pid());
+        /** Every member's CPU time now. */
+        public Reading read() {
+            long[] cpu = new long[members.size()];
+            long[] jit = new long[members.size()];
+            for (int i = 0; i < cpu.length; i++) {
+                cpu[i] = ticksOfPid.applyAsLong(members.get(i).pid());
+                jit[i] = jitTicksOfPid.applyAsLong(members.get(i).pid());
             }
-            return ticks;
+            return new Reading(cpu, jit);
         }
 
         /** What each member used from {@code before} to now, a period of {@code measured}. */
-        public CpuUse since(long[] before, Duration measured) {
+        public CpuUse since(Reading before, Duration measured) {
             return between(before, read(), measured);
         }
 
-        CpuUse between(long[] before, long[] after, Duration measured) {
+        /**
+         * What each member used from {@code before} to {@code after}. A member not read at both
+         * ends is left out; its JIT time counts 0 if that was not read at both ends, and at most
+         * its whole time (threads are read one by one, a little after the process).
+         */
+        CpuUse between(Reading before, Reading after, Duration measured) {
             List<Used> used = new ArrayList<>();
             for (int i = 0; i < members.size(); i++) {
-                if (before[i] >= 0 && after[i] >= before[i]) {
-                    used.add(new Used(members.get(i), (after[i] - before[i]) * 1_000_000 / ticksPerSecond));
+                if (before.cpu[i] >= 0 && after.cpu[i] >= before.cpu[i]) {
+                    long ticks = after.cpu[i] - before.cpu[i];
+                    long jit = before.jit[i] >= 0 && after.jit[i] >= before.jit[i] ? Math.min(ticks, after.jit[i] - before.jit[i]) : 0;
+                    used.add(new Used(members.get(i), ticks * 1_000_000 / ticksPerSecond, jit * 1_000_000 / ticksPerSecond));
                 }
             }
             return new CpuUse(measured, used);

@@ -1,10 +1,12 @@
 package org.globalsessions.bench.e2e;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.stream.Stream;
 
 import org.globalsessions.testkit.ChildJvm;
 import org.globalsessions.testkit.Commands;
@@ -54,6 +56,51 @@ final class ProcStat {
             // no such file, or ESRCH: the process exited before or while its file was read
             return OptionalLong.empty();
         }
+    }
+
+    /**
+     * Whether a thread named {@code command} (field 2 of its {@code /proc/PID/task/TID/stat}, which
+     * Linux cuts at 15 bytes) is one of HotSpot's JIT compiler threads ({@code C1 CompilerThread0},
+     * {@code C2 CompilerThread1}, …).
+     */
+    static boolean isJitCompiler(String command) {
+        return command.startsWith("C1 CompilerThre") || command.startsWith("C2 CompilerThre");
+    }
+
+    /** Field 2 of a {@code /proc/PID/stat} line: the command, between the first '(' and the last ')'. */
+    static String command(String statLine) {
+        int open = statLine.indexOf('(');
+        int close = statLine.lastIndexOf(')');
+        if (open < 0 || close < open) {
+            throw new IllegalArgumentException("not a /proc/PID/stat line (no '(…)'): statLine=" + statLine);
+        }
+        return statLine.substring(open + 1, close);
+    }
+
+    /**
+     * utime + stime of process {@code pid}'s JIT compiler threads ({@link #isJitCompiler}) in clock
+     * ticks, or empty if it has exited. HotSpot keeps at least one thread of each compiler, so
+     * with 2 compiler threads (this machine's) none ends and takes its ticks with it; with more, a
+     * thread HotSpot stops when the queue is short does, and this count can go down.
+     */
+    static OptionalLong jitTicks(long pid) {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        long ticks = 0;
+        try (Stream<Path> threads = Files.list(tasks)) {
+            for (Path thread : (Iterable<Path>) threads::iterator) {
+                try {
+                    String line = Files.readString(thread.resolve("stat"));
+                    if (isJitCompiler(command(line))) {
+                        ticks += cpuTicks(line);
+                    }
+                } catch (IOException e) {
+                    // the thread ended while the list was read
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return OptionalLong.empty(); // the process exited
+        }
+        return OptionalLong.of(ticks);
     }
 
     /** Clock ticks a second ({@code getconf CLK_TCK}); fails naming the command if it does not answer a number. */

@@ -11,13 +11,13 @@ import com.typesafe.config.ConfigFactory;
 /**
  * The web farm's options, read once from the command line ({@code run-webfarm.sh} passes the
  * paths, the command and the commit). {@code --quick} sets the smoke-test defaults (10 000
- * users, 5 s warm-up, 10 s measured, 10 s of warm-up per backend) wherever it stands; options
+ * users, 5 s warm-up, 10 s measured, 10 s of warm-up per backend, whatever the JIT does) wherever it stands; options
  * given with it still win. A run with any option beyond the paths and labels is not
  * {@code full}: its report is named {@code webfarm-partial-…}, never taken for the benchmark's
  * result ({@code ResultsMerge}).
  */
 record FarmOptions(List<String> backends, int users, List<Integer> clients, Duration warmup, Duration measure,
-                   Duration backendWarmup, long maxOps, int checkEvery, Duration checkAfter, Path launcherJar,
+                   Duration backendWarmup, Duration backendWarmupMax, double jitQuiet, long maxOps, int checkEvery, Duration checkAfter, Path launcherJar,
                    Path workDirectory, Path resultsDirectory, Path jfrDirectory, String command, String commit, boolean full) {
 
     /** Options that leave a run full (the benchmark as defined): the paths and the labels. */
@@ -44,7 +44,10 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
               --clients LIST          closed-loop client counts (1,50)
               --warmup S              warm-up before each measured period (20; --quick 5)
               --measure S             measured period (30; --quick 10)
-              --backend-warmup S      once per backend, at the largest client count (60; --quick 10)
+              --backend-warmup S      once per backend, at the largest client count, at least (60; --quick 10)
+              --backend-warmup-max S  and then until the app processes' JIT is quiet, at most (900; --quick 10)
+              --jit-quiet PCT         quiet: their JIT compiler threads used at most PCT % of their CPU over
+                                      the last 15 s (3)
               --max-ops N             at most this many steps per measured period (50000000)
               --check-every N         check about one logout in N for reads of the logged-out id (20)
               --check-after S         how long after the logout (2: max-staleness)
@@ -66,6 +69,8 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
         Duration warmup = Duration.ofSeconds(quick ? 5 : 20);
         Duration measure = Duration.ofSeconds(quick ? 10 : 30);
         Duration backendWarmup = Duration.ofSeconds(quick ? 10 : 60);
+        Duration backendWarmupMax = Duration.ofSeconds(quick ? 10 : 900);
+        double jitQuiet = 3;
         long maxOps = 50_000_000;
         int checkEvery = 20;
         Duration checkAfter = Duration.ofSeconds(2);
@@ -93,6 +98,8 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
                 case "--warmup" -> warmup = seconds(name, value);
                 case "--measure" -> measure = seconds(name, value);
                 case "--backend-warmup" -> backendWarmup = seconds(name, value);
+                case "--backend-warmup-max" -> backendWarmupMax = seconds(name, value);
+                case "--jit-quiet" -> jitQuiet = percent(name, value);
                 case "--max-ops" -> maxOps = positive(name, value);
                 case "--check-every" -> checkEvery = positive(name, value);
                 case "--check-after" -> checkAfter = seconds(name, value);
@@ -111,8 +118,11 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
         if (measure.isZero()) {
             throw new IllegalArgumentException("--measure=0 measures nothing");
         }
-        return new FarmOptions(backends, users, clients, warmup, measure, backendWarmup, maxOps, checkEvery, checkAfter,
-                launcher, work, results, jfr, command, commit, full);
+        if (backendWarmupMax.compareTo(backendWarmup) < 0) {
+            backendWarmupMax = backendWarmup; // --backend-warmup alone: at least that long, as it always was
+        }
+        return new FarmOptions(backends, users, clients, warmup, measure, backendWarmup, backendWarmupMax, jitQuiet, maxOps, checkEvery,
+                checkAfter, launcher, work, results, jfr, command, commit, full);
     }
 
     private static List<String> backends(String value) {
@@ -137,6 +147,18 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
             throw new IllegalArgumentException(name + "=" + value + " must be at least 1");
         }
         return n;
+    }
+
+    private static double percent(String name, String value) {
+        try {
+            double p = Double.parseDouble(value);
+            if (!(p >= 0 && p <= 100)) {
+                throw new IllegalArgumentException(name + "=" + value + " must be a percentage, 0 to 100");
+            }
+            return p;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + "=" + value + " is not a number");
+        }
     }
 
     private static Duration seconds(String name, String value) {

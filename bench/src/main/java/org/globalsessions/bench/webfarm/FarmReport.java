@@ -41,7 +41,12 @@ final class FarmReport {
     static final int THROUGHPUT_CLIENTS = 50;
 
     /** What one backend measured: a result per client count, and its reads of logged-out sessions. */
-    record BackendRun(String backend, List<FarmLoad.Result> cells, StaleChecks.Totals checks) {
+    /** One backend's cells, its reads of logged-out sessions, and how its warm-up ended ({@code warmup}; null: not told). */
+    record BackendRun(String backend, List<FarmLoad.Result> cells, StaleChecks.Totals checks, FarmLoad.Warmed warmup) {
+
+        BackendRun(String backend, List<FarmLoad.Result> cells, StaleChecks.Totals checks) {
+            this(backend, cells, checks, null);
+        }
     }
 
     /** Where and how the run ran, for the report. */
@@ -175,6 +180,7 @@ final class FarmReport {
         md.append(String.format(Locale.ROOT, "Machine: %d CPUs (%s), %s, %s; load average before `%s`, after `%s`.%n%n",
                 run.cores(), run.cpu(), run.java(), run.os(), run.loadBefore(), run.loadAfter()));
         md.append(run.settings()).append("\n\n");
+        md.append(warmups(runs));
         md.append("## Targets\n\n| target | value | peer in this run | ratio | target | met |\n|---|---:|---|---:|---|---|\n");
         for (Target t : targets) {
             md.append("| ").append(t.label()).append(" | ").append(t.value() == null ? "—" : number(t.value()) + " " + t.unit())
@@ -194,7 +200,8 @@ final class FarmReport {
                 + "each role's processes used over the measured period, per step counted in ops/s (login, validation or logout): µs "
                 + "of CPU per step, and in parentheses the CPUs they kept busy together. The machine has %d: a one-process role near "
                 + "1.00, or roles that add up to near %d, is where the cell saturates. App processes are the %d app JVMs together; "
-                + "— is a role the backend does not have, or whose processes exited before they were read.%n%n", run.cores(),
+                + "— is a role the backend does not have, or whose processes exited before they were read. JIT: the share of "
+                + "that CPU time the processes' JIT compiler threads used (a JVM still compiling is still warming up).%n%n", run.cores(),
                 run.cores(), AppFarm.HOSTS * AppFarm.PROCESSES_PER_HOST));
         md.append(cpuTable(runs));
         md.append("\n## Reads of logged-out sessions\n\nAbout one logout in N is followed, after the staleness bound, by a "
@@ -207,6 +214,26 @@ final class FarmReport {
                     c.found(), c.failed(), c.examples().isEmpty() ? "" : String.join("; ", c.examples())));
         }
         return md.toString();
+    }
+
+    /**
+     * "Warm-up per backend …": how long each backend warmed up before its cells, and the share of the
+     * app processes' CPU their JIT compiler threads used over its last window; empty if none told.
+     */
+    static String warmups(List<BackendRun> runs) {
+        List<String> parts = new ArrayList<>();
+        for (BackendRun r : runs) {
+            FarmLoad.Warmed w = r.warmup();
+            if (w != null) {
+                double jit = w.last() == null ? Double.NaN : w.last().jitShare(CpuUse.Role.APP).orElse(0);
+                parts.add(String.format(Locale.ROOT, "%s %d s%s", r.backend(), Math.round(w.length().toMillis() / 1000.0),
+                        Double.isNaN(jit) ? "" : String.format(Locale.ROOT, " (JIT %.1f %%%s)", 100 * jit,
+                                w.steady() ? "" : ", **not yet quiet**")));
+            }
+        }
+        return parts.isEmpty() ? "" : "Warm-up per backend, at the largest client count, until the app processes' JIT compiler "
+                + "threads used little of their CPU over a window (their share in the last window in parentheses): "
+                + String.join(", ", parts) + ".\n\n";
     }
 
     /** The cells as a markdown table. */
@@ -309,7 +336,18 @@ final class FarmReport {
             stale.add(String.format(Locale.ROOT, "    %s: { \"scheduled\": %d, \"checked\": %d, \"found\": %d, \"failed\": %d }",
                     quote(r.backend()), c.scheduled(), c.checked(), c.found(), c.failed()));
         }
-        j.append(String.join(",\n", stale)).append("\n  }\n}\n");
+        j.append(String.join(",\n", stale)).append("\n  },\n  \"warmups\": {\n");
+        List<String> warmups = new ArrayList<>();
+        for (BackendRun r : runs) {
+            FarmLoad.Warmed w = r.warmup();
+            if (w != null) {
+                OptionalDouble jit = w.last() == null ? OptionalDouble.empty() : w.last().jitShare(CpuUse.Role.APP);
+                warmups.add(String.format(Locale.ROOT, "    %s: { \"seconds\": %s, \"quiet\": %s, \"app_jit_share\": %s }",
+                        quote(r.backend()), number3(w.length().toMillis() / 1000.0), w.steady(),
+                        number3(jit.isPresent() ? jit.getAsDouble() : null)));
+            }
+        }
+        j.append(String.join(",\n", warmups)).append(warmups.isEmpty() ? "" : "\n").append("  }\n}\n");
         return j.toString();
     }
 
@@ -323,8 +361,10 @@ final class FarmReport {
         List<String> roles = new ArrayList<>();
         for (CpuUse.Role role : roles(r)) {
             OptionalDouble micros = r.cpu().microsPerOp(role, r.steps());
+            OptionalDouble jit = r.cpu().jitShare(role);
             roles.add(quote(role.label) + ": { \"micros_per_op\": " + number3(micros.isPresent() ? micros.getAsDouble() : null)
-                    + ", \"cpus\": " + number3(r.cpu().cpus(role)) + " }");
+                    + ", \"cpus\": " + number3(r.cpu().cpus(role)) + ", \"jit_share\": " + number3(jit.isPresent() ? jit.getAsDouble() : null)
+                    + " }");
         }
         return roles.isEmpty() ? "{}" : "{ " + String.join(", ", roles) + " }";
     }

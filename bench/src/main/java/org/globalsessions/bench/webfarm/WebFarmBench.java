@@ -33,8 +33,10 @@ import org.globalsessions.testkit.ChildJvm;
  *   <li>{@code lettuce-near-cache}: the same Redis through Lettuce's RESP3 client-side cache, one
  *   per app.</li>
  * </ol>
- * Per backend: a warm-up at the largest client count, then for each client count a warm-up and
- * a measured period; the reads of logged-out sessions ({@link StaleChecks}) run throughout. Over
+ * Per backend: a warm-up at the largest client count (at least {@code --backend-warmup}, then
+ * until the app processes' JIT compiler threads are quiet: twelve JVMs that each see a twelfth of
+ * the load keep compiling for minutes, and what they cost per step then is not what they cost
+ * warm), then for each client count a warm-up and a measured period; the reads of logged-out sessions ({@link StaleChecks}) run throughout. Over
  * each measured period the CPU time of every process is read by role ({@link CpuUse}: the app
  * JVMs, the cluster's nodes or redis-server, this load generator).
  * Writes {@code webfarm-<yyyyMMdd-HHmmss>.md} and {@code .json} ({@link FarmReport}) to the
@@ -45,6 +47,8 @@ public final class WebFarmBench {
     /** Cluster nodes: what {@code E2eBench} gives them by default (a fixed heap, the parallel collector). */
     private static final List<String> NODE_OPTIONS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseParallelGC");
     private static final long SEED = 0x3EB_FA53L;
+    /** The window over which a backend's warm-up judges the app processes' JIT. */
+    private static final Duration JIT_WINDOW = Duration.ofSeconds(15);
 
     private final FarmOptions options;
     private final Path certs;
@@ -138,10 +142,15 @@ public final class WebFarmBench {
         processes.add(CpuUse.loadGenerator());
         try (StaleChecks checks = new StaleChecks(farm.ports(), options.checkAfter(), SEED);
              FarmLoad load = new FarmLoad(farm.ports(), users, checks, options.checkEvery(), SEED, new CpuUse.Clock(processes))) {
+            FarmLoad.Warmed warmed = null;
             if (!options.backendWarmup().isZero()) {
                 int most = Collections.max(options.clients());
-                System.out.printf(Locale.ROOT, "%s: warming up for %s s at %d clients%n", backend, seconds(options.backendWarmup()), most);
-                load.run(most, options.backendWarmup(), Duration.ZERO, options.maxOps());
+                System.out.printf(Locale.ROOT, "%s: warming up at %d clients for %s s, then until the app processes' JIT is quiet "
+                        + "(at most %s s)%n", backend, most, seconds(options.backendWarmup()), seconds(options.backendWarmupMax()));
+                warmed = load.warmUp(most, new FarmLoad.Warmup(options.backendWarmup(), options.backendWarmupMax(), JIT_WINDOW,
+                        cpu -> jitQuiet(backend, cpu)), options.maxOps());
+                System.out.printf(Locale.ROOT, "%s: warmed up for %s s%s%n", backend, seconds(warmed.length()),
+                        warmed.steady() ? "" : "; the app processes' JIT is not yet quiet: their cells measure JVMs still compiling");
             }
             List<FarmLoad.Result> cells = new ArrayList<>();
             for (int clients : options.clients()) {
@@ -160,8 +169,19 @@ public final class WebFarmBench {
             StaleChecks.Totals totals = checks.finish();
             System.out.printf(Locale.ROOT, "%s: reads of logged-out sessions: %d of %d checks returned the session (%d failed)%n",
                     backend, totals.found(), totals.checked(), totals.failed());
-            return new FarmReport.BackendRun(backend, List.copyOf(cells), totals);
+            return new FarmReport.BackendRun(backend, List.copyOf(cells), totals, warmed);
         }
+    }
+
+    /**
+     * Whether the app processes' JIT compiler threads used at most {@code --jit-quiet} % of their
+     * CPU time over a warm-up window ({@link #JIT_WINDOW}); says the share, a line per window.
+     */
+    private boolean jitQuiet(String backend, CpuUse cpu) {
+        double share = cpu.jitShare(CpuUse.Role.APP).orElse(0);
+        System.out.printf(Locale.ROOT, "%s: warming up: the app processes used %.2f CPUs, %.1f %% of it in their JIT%n", backend,
+                cpu.cpus(CpuUse.Role.APP), 100 * share);
+        return 100 * share <= options.jitQuiet();
     }
 
     /** Every host table and L1 holds all the users' sessions twice over (live ones, and tombstones beside them). */
@@ -191,13 +211,15 @@ public final class WebFarmBench {
         String settings = String.format(Locale.ROOT, "Workload: %,d users, Zipf popularity (exponent %s); a user with no session "
                         + "logs in (SET of a %d-byte session, %d-minute TTL, a new 32-hex-digit id), validates it %d times (GET), logs "
                         + "out (DEL) and starts over; steps go round robin over %d app JVMs (%d hosts × %d processes). Clients %s, "
-                        + "closed loop; %s s of warm-up per backend at the largest count, then per cell %s s warm-up + %s s measured "
+                        + "closed loop; per backend at the largest count at least %s s of warm-up, then until the app processes' JIT "
+                        + "compiler threads used at most %s %% of their CPU over %s s (at most %s s), then per cell %s s warm-up + %s s measured "
                         + "(or %,d steps). Logged-out reads: about 1 in %d logouts, %s s after it. App JVMs: `%s`; cluster nodes: `%s` "
                         + "(relay + sibling, 1 expansion, 1 aging node, %d shards × 2 replicas, mutual TLS); tables %,d entries "
                         + "(each host's L1 and the relay's L2).",
                 options.users(), FarmLoad.ZIPF_EXPONENT, AppServer.SESSION_BYTES, AppServer.SESSION_TTL.toMinutes(),
                 Users.VALIDATIONS_PER_SESSION, AppFarm.HOSTS * AppFarm.PROCESSES_PER_HOST, AppFarm.HOSTS,
-                AppFarm.PROCESSES_PER_HOST, options.clients(), seconds(options.backendWarmup()), seconds(options.warmup()),
+                AppFarm.PROCESSES_PER_HOST, options.clients(), seconds(options.backendWarmup()), String.format(Locale.ROOT, "%.3g", options.jitQuiet()),
+                seconds(JIT_WINDOW), seconds(options.backendWarmupMax()), seconds(options.warmup()),
                 seconds(options.measure()), options.maxOps(), options.checkEvery(), seconds(options.checkAfter()),
                 String.join(" ", AppFarm.JVM_OPTIONS), String.join(" ", NODE_OPTIONS), Cluster.SHARDS, tableEntries());
         FarmReport.Run run = new FarmReport.Run(options.commit(), start, Runtime.getRuntime().availableProcessors(), cpu(),

@@ -17,7 +17,7 @@ class CpuUseTest {
     @Test
     void ticksBecomeMicrosAndEachRoleSumsItsProcesses() {
         CpuUse.Clock clock = new CpuUse.Clock(MEMBERS, 100);
-        CpuUse use = clock.between(new long[] {1_000, 500, 600, 70}, new long[] {1_600, 600, 700, 71}, Duration.ofSeconds(10));
+        CpuUse use = clock.between(reading(1_000, 500, 600, 70), reading(1_600, 600, 700, 71), Duration.ofSeconds(10));
         assertEquals(6_000_000, use.of(CpuUse.Role.RELAY).get(0).micros());
         // 10 000 operations: the relay 600 µs each, the two expansion nodes 100 + 100
         assertEquals(600, use.microsPerOp(CpuUse.Role.RELAY, 10_000).orElseThrow(), 1e-9);
@@ -33,17 +33,44 @@ class CpuUseTest {
 
     @Test
     void aProcessNotReadAtBothEndsIsLeftOut() {
-        CpuUse use = new CpuUse.Clock(MEMBERS, 100).between(new long[] {1, -1, 5, 7}, new long[] {2, 3, -1, 8}, Duration.ofSeconds(1));
+        CpuUse use = new CpuUse.Clock(MEMBERS, 100).between(reading(1, -1, 5, 7), reading(2, 3, -1, 8), Duration.ofSeconds(1));
         assertEquals(List.of("r1", "a1"), use.used().stream().map(u -> u.member().name()).toList());
+    }
+
+    /** The JIT compiler threads' share of a role's time; JIT time not read at both ends counts 0, and never more than the whole. */
+    @Test
+    void theJitShareIsTheCompilerThreadsPartOfEachRolesTime() {
+        CpuUse.Clock clock = new CpuUse.Clock(MEMBERS, 100);
+        CpuUse use = clock.between(new CpuUse.Clock.Reading(new long[] {0, 0, 0, 0}, new long[] {0, 0, -1, 0}),
+                new CpuUse.Clock.Reading(new long[] {100, 100, 100, 0}, new long[] {10, 30, 50, 0}), Duration.ofSeconds(1));
+        assertEquals(0.1, use.jitShare(CpuUse.Role.RELAY).orElseThrow(), 1e-9);
+        assertEquals(0.15, use.jitShare(CpuUse.Role.EXPANSION).orElseThrow(), 1e-9, "e2's JIT time was not read at the start");
+        assertTrue(use.jitShare(CpuUse.Role.AGING).isEmpty(), "no time used");
+        assertTrue(use.jitShare(CpuUse.Role.APP).isEmpty(), "not a member");
+        CpuUse capped = clock.between(new CpuUse.Clock.Reading(new long[] {0, 0, 0, 0}, new long[] {0, 0, 0, 0}),
+                new CpuUse.Clock.Reading(new long[] {10, 0, 0, 0}, new long[] {12, 0, 0, 0}), Duration.ofSeconds(1));
+        assertEquals(1.0, capped.jitShare(CpuUse.Role.RELAY).orElseThrow(), 1e-9);
+        assertEquals("100 (2.00, JIT 15.0 %)", use.perOpAndCpus(CpuUse.Role.EXPANSION, 20_000).orElseThrow());
+    }
+
+    @Test
+    void theClockReadsThisJvmsCompilerThreads() {
+        CpuUse.Clock.Reading now = new CpuUse.Clock(List.of(CpuUse.loadGenerator())).read();
+        assertTrue(now.jit()[0] > 0 && now.jit()[0] <= now.cpu()[0], "JIT " + now.jit()[0] + " of " + now.cpu()[0] + " ticks");
+    }
+
+    /** Every member's CPU ticks; no JIT time. */
+    private static CpuUse.Clock.Reading reading(long... cpu) {
+        return new CpuUse.Clock.Reading(cpu, new long[cpu.length]);
     }
 
     @Test
     void theClockSeesThisJvmsCpuTimeGrow() {
         CpuUse.Clock clock = new CpuUse.Clock(List.of(CpuUse.loadGenerator()), ProcStat.ticksPerSecond());
-        long[] before = clock.read();
+        CpuUse.Clock.Reading before = clock.read();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         long x = 0;
-        while (clock.read()[0] == before[0] && System.nanoTime() < deadline) {
+        while (clock.read().cpu()[0] == before.cpu()[0] && System.nanoTime() < deadline) {
             for (int i = 0; i < 1_000_000; i++) {
                 x += x * 31 + i;
             }

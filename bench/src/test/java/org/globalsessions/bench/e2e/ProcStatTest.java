@@ -1,6 +1,7 @@
 package org.globalsessions.bench.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +26,25 @@ class ProcStatTest {
     }
 
     @Test
+    void theJitCompilerThreadsAreKnownByTheirCutNames() {
+        assertEquals("C2 CompilerThre", ProcStat.command("4243 (C2 CompilerThre)" + FIELDS_AFTER_COMMAND));
+        assertEquals("pekko (a) b) c", ProcStat.command("4242 (pekko (a) b) c)" + FIELDS_AFTER_COMMAND));
+        assertTrue(ProcStat.isJitCompiler("C1 CompilerThre"));
+        assertTrue(ProcStat.isJitCompiler("C2 CompilerThre"));
+        assertFalse(ProcStat.isJitCompiler("global-sessions"));
+        assertFalse(ProcStat.isJitCompiler("VM Thread"));
+    }
+
+    /** This JVM compiled the code that runs its tests: its compiler threads have used CPU time, part of its own. */
+    @Test
+    void thisJvmsCompilerThreadsHaveUsedPartOfItsCpuTime() {
+        long pid = ProcessHandle.current().pid();
+        long jit = ProcStat.jitTicks(pid).orElseThrow();
+        long all = ProcStat.cpuTicks(pid).orElseThrow();
+        assertTrue(jit > 0 && jit <= all, "JIT " + jit + " of " + all + " ticks");
+    }
+
+    @Test
     void aLineThatIsNotAStatLineIsRefusedNamingIt() {
         var noCommand = assertThrows(IllegalArgumentException.class, () -> ProcStat.cpuTicks("4242 java S 1"));
         assertTrue(noCommand.getMessage().contains("statLine=4242 java S 1"), noCommand.getMessage());
@@ -39,6 +59,7 @@ class ProcStatTest {
         Process exited = new ProcessBuilder("true").start();
         exited.waitFor();
         assertEquals(OptionalLong.empty(), ProcStat.cpuTicks(exited.pid()));
+        assertEquals(OptionalLong.empty(), ProcStat.jitTicks(exited.pid()));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.globalsessions.bench.webfarm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,45 @@ class FarmLoadTest {
                 assertTrue(stepsAtEnd >= 500 && r.steps() >= 500, "read once the period had its steps: " + reads + ", " + r);
                 assertEquals(List.of(new CpuUse.Used(APP, 1_500_000)), r.cpu().used(), "150 ticks at 100 a second");
                 assertEquals(r.measured(), r.cpu().measured());
+            }
+        }
+    }
+
+    /**
+     * A judged warm-up runs its least, then window after window until one's CPU time is steady:
+     * here the app's JIT share is all of a window's time, then half, then a tenth, so the third
+     * window (the first at or under 10 %) ends it; one never steady ends when no further window fits in the most.
+     */
+    @Test
+    void aWarmUpEndsAtTheFirstSteadyWindowOrAtItsMost() throws Exception {
+        AtomicLong cpu = new AtomicLong();
+        AtomicLong jit = new AtomicLong();
+        long[] jitPerWindow = {50, 25, 5};
+        AtomicLong reads = new AtomicLong();
+        try (FakeApps apps = new FakeApps(2)) {
+            CpuUse.Clock clock = new CpuUse.Clock(List.of(APP), 100, pid -> cpu.addAndGet(50), pid -> {
+                long read = reads.getAndIncrement(); // each window reads at its start (even) and its end (odd)
+                boolean end = read % 2 == 1;
+                return jit.addAndGet(end ? jitPerWindow[(int) Math.min(read / 2, 2)] : 0);
+            });
+            try (StaleChecks checks = new StaleChecks(apps.ports(), Duration.ofHours(1), 7);
+                 FarmLoad load = new FarmLoad(apps.ports(), new Users(1_000), checks, Integer.MAX_VALUE, 7, clock)) {
+                List<Double> seen = new CopyOnWriteArrayList<>();
+                FarmLoad.Warmed warmed = load.warmUp(2, new FarmLoad.Warmup(Duration.ofMillis(50), Duration.ofMinutes(5),
+                        Duration.ofMillis(20), c -> {
+                            double share = c.jitShare(CpuUse.Role.APP).orElseThrow();
+                            seen.add(share);
+                            return share <= 0.1;
+                        }), 1_000);
+                assertEquals(List.of(1.0, 0.5, 0.1), seen, "JIT ticks over the 50 CPU ticks of each window");
+                assertTrue(warmed.steady());
+                assertTrue(warmed.length().compareTo(Duration.ofMillis(50 + 3 * 20)) >= 0, "the least, then three windows: " + warmed);
+
+                FarmLoad.Warmed never = load.warmUp(2, new FarmLoad.Warmup(Duration.ofMillis(50), Duration.ofMillis(200),
+                        Duration.ofMillis(40), c -> false), 1_000);
+                assertFalse(never.steady());
+                assertTrue(never.last() != null && never.length().compareTo(Duration.ofMillis(200)) <= 0
+                        && never.length().compareTo(Duration.ofMillis(160)) >= 0, "windows until the next would pass the most: " + never);
             }
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -44,5 +45,21 @@ class FarmOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> FarmOptions.parse("--launcher", "launcher.jar", "--work", "/tmp/w", "--backends", "memcached"));
         assertTrue(e.getMessage().contains("memcached"), e.getMessage());
+    }
+
+    /** A backend warms up for at least --backend-warmup, then until its app processes' JIT is quiet, for at most the maximum. */
+    @Test
+    void aBackendWarmsUpUntilItsJitIsQuietWithinItsBounds() {
+        FarmOptions full = FarmOptions.parse(REQUIRED);
+        assertEquals(Duration.ofSeconds(60), full.backendWarmup());
+        assertEquals(Duration.ofSeconds(900), full.backendWarmupMax());
+        assertEquals(3, full.jitQuiet());
+        FarmOptions quick = FarmOptions.parse("--launcher", "l.jar", "--work", "/tmp/w", "--quick");
+        assertEquals(quick.backendWarmup(), quick.backendWarmupMax(), "the smoke test does not wait for the JIT");
+        FarmOptions longer = FarmOptions.parse("--launcher", "l.jar", "--work", "/tmp/w", "--backend-warmup", "1200");
+        assertEquals(Duration.ofSeconds(1200), longer.backendWarmupMax(), "at least the least");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FarmOptions.parse("--launcher", "l.jar", "--work", "/tmp/w", "--jit-quiet", "120"));
+        assertTrue(e.getMessage().contains("--jit-quiet=120"), e.getMessage());
     }
 }

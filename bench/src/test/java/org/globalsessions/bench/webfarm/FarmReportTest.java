@@ -170,13 +170,32 @@ class FarmReportTest {
     void jsonGivesEachCellTheCpuOfEveryRoleItRead() {
         List<FarmReport.BackendRun> runs = run();
         String json = FarmReport.json(RUN, runs, FarmReport.targets(runs));
-        assertTrue(json.contains("\"lost\": 0, \"cpu\": { \"app processes\": { \"micros_per_op\": 400.0, \"cpus\": 0.8 }, "
-                + "\"relay+sibling\": { \"micros_per_op\": 100.0, \"cpus\": 0.2 }, "
-                + "\"expansion node\": { \"micros_per_op\": 20.0, \"cpus\": 0.04 }, "
-                + "\"aging node\": { \"micros_per_op\": 5.0, \"cpus\": 0.01 }, "
-                + "\"load generator\": { \"micros_per_op\": 50.0, \"cpus\": 0.1 } } }"), json);
-        assertTrue(json.contains("\"redis-server\": { \"micros_per_op\": 50.0, \"cpus\": 0.05 }"), json);
+        assertTrue(json.contains("\"lost\": 0, \"cpu\": { \"app processes\": { \"micros_per_op\": 400.0, \"cpus\": 0.8, \"jit_share\": 0.0 }, "
+                + "\"relay+sibling\": { \"micros_per_op\": 100.0, \"cpus\": 0.2, \"jit_share\": 0.0 }, "
+                + "\"expansion node\": { \"micros_per_op\": 20.0, \"cpus\": 0.04, \"jit_share\": 0.0 }, "
+                + "\"aging node\": { \"micros_per_op\": 5.0, \"cpus\": 0.01, \"jit_share\": 0.0 }, "
+                + "\"load generator\": { \"micros_per_op\": 50.0, \"cpus\": 0.1, \"jit_share\": 0.0 } } }"), json);
+        assertTrue(json.contains("\"redis-server\": { \"micros_per_op\": 50.0, \"cpus\": 0.05, \"jit_share\": 0.0 }"), json);
         assertEquals(2, json.split("\"cpu\": \\{\\}", -1).length - 1, "cells that read nothing: " + json);
+    }
+
+    /** Each backend's warm-up, with its app processes' JIT share over the last window, in the report and the JSON. */
+    @Test
+    void theReportSaysHowLongEachBackendWarmedUpAndWhetherItsJitWasQuiet() {
+        CpuUse.Member app = new CpuUse.Member("h0-p0", CpuUse.Role.APP, 1);
+        FarmLoad.Warmed quiet = new FarmLoad.Warmed(Duration.ofSeconds(315), true,
+                new CpuUse(Duration.ofSeconds(15), List.of(new CpuUse.Used(app, 10_000_000, 200_000))));
+        FarmLoad.Warmed busy = new FarmLoad.Warmed(Duration.ofSeconds(900), false,
+                new CpuUse(Duration.ofSeconds(15), List.of(new CpuUse.Used(app, 10_000_000, 1_000_000))));
+        List<FarmReport.BackendRun> runs = List.of(new FarmReport.BackendRun("global-sessions", List.of(), CLEAN, quiet),
+                new FarmReport.BackendRun("redis-tls", List.of(), CLEAN, busy), new FarmReport.BackendRun("lettuce-near-cache", List.of(), CLEAN));
+        assertEquals("Warm-up per backend, at the largest client count, until the app processes' JIT compiler threads used little "
+                + "of their CPU over a window (their share in the last window in parentheses): global-sessions 315 s (JIT 2.0 %), "
+                + "redis-tls 900 s (JIT 10.0 %, **not yet quiet**).\n\n", FarmReport.warmups(runs));
+        String json = FarmReport.json(RUN, runs, FarmReport.targets(runs));
+        assertTrue(json.contains("\"warmups\": {\n    \"global-sessions\": { \"seconds\": 315.0, \"quiet\": true, \"app_jit_share\": 0.02 },\n"
+                + "    \"redis-tls\": { \"seconds\": 900.0, \"quiet\": false, \"app_jit_share\": 0.1 }\n  }\n}"), json);
+        assertEquals("", FarmReport.warmups(List.of(runs.get(2))), "none told");
     }
 
     @Test
