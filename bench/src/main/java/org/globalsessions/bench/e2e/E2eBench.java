@@ -404,7 +404,8 @@ public final class E2eBench {
                 + "\n## Cells\n\nLatencies in µs (two `System.nanoTime()` calls, ≈ 30 ns, are inside every sample); ops/s of that operation in the cell; "
                 + "answers: where the cell's reads were answered.\n\n" + table
                 + (cpuTable.isEmpty() ? "" : "\n## CPU per operation\n\nCPU µs per recorded operation of each process over the cell's measured period "
-                + "(utime + stime from /proc/PID/stat, 10 ms ticks), and in parentheses the CPUs it took (0.10: a tenth of one).\n\n" + cpuTable)
+                + "(utime + stime from /proc/PID/stat, 10 ms ticks), and in parentheses the CPUs it took (0.10: a tenth of one), and the share of that time its "
+                + "JIT compiler threads used if any (a JVM still compiling is still warming up).\n\n" + cpuTable)
                 + "\n![latency](" + png.getFileName() + ")\n";
         Files.writeString(markdown, document);
         Path latest = options.resultsDirectory().resolve(ResultsJson.LATEST);
