@@ -129,7 +129,7 @@ for arg in "$@"; do
 done
 if $quick; then
   matrix=(--keys 10000 --mixes 95 --popularity uniform --clients 1,8 --throughput-clients 8 --cost-keys 0
-          --relief-nodes 1,2 --warmup 1 --path-warmup 2 --measure 2)
+          --relief-nodes 1,2 --warmup 1 --path-warmup 2 --path-warmup-max 2 --measure 2)
   heap="${BENCH_HEAP:-1g}"
   command_text="bench/run-e2e.sh --quick $*"
 else

@@ -19,7 +19,8 @@ import org.HdrHistogram.Histogram;
  * next request only when the previous one completed (a closed loop: offered load follows the
  * system's speed, so queueing shows as lower throughput rather than as a growing backlog).
  *
- * <p>A warm-up period runs the same loop without recording; then the measured period runs for
+ * <p>A warm-up period runs the same loop without recording ({@link #warmUp} runs one alone, as
+ * long as a {@link WarmUp} says); then the measured period runs for
  * {@code measure} or until {@code maxOps} operations were recorded, whichever comes first. Each
  * operation is timed with two {@code System.nanoTime()} calls (≈ 30 ns here, inside every sample)
  * into the thread's own HdrHistogram (nanoseconds, 3 significant digits), one for reads and one
@@ -75,6 +76,23 @@ final class ClosedLoop {
 
     /** Runs {@code cell}; {@code clock} (null: none) reads its processes' CPU time as the measured period starts and ends. */
     Result run(Cell cell, Target target, String[] keys, byte[][] values, CpuUse.Clock clock) throws InterruptedException {
+        return load(cell, target, keys, values, WarmUp.fixed(warmup), measure, clock).result();
+    }
+
+    /**
+     * Only warms up: runs {@code cell}'s loop, recording nothing, until {@code warmUp} ends it,
+     * judging its windows with {@code clock}.
+     */
+    WarmUp.Warmed warmUp(Cell cell, Target target, String[] keys, byte[][] values, WarmUp warmUp, CpuUse.Clock clock)
+            throws InterruptedException {
+        return load(cell, target, keys, values, warmUp, Duration.ZERO, clock).warmed();
+    }
+
+    private record Outcome(WarmUp.Warmed warmed, Result result) {
+    }
+
+    private Outcome load(Cell cell, Target target, String[] keys, byte[][] values, WarmUp warmUp, Duration measure,
+                         CpuUse.Clock clock) throws InterruptedException {
         Workload workload = cell.workload();
         if (keys.length < workload.keys()) {
             throw new IllegalArgumentException("keys.length=" + keys.length + " < workload keys=" + workload.keys());
@@ -98,7 +116,18 @@ final class ClosedLoop {
                 throw new IllegalStateException(cell + ": a client could not connect: " + worker.failure, worker.failure);
             }
         }
-        Thread.sleep(warmup.toMillis());
+        WarmUp.Warmed warmed;
+        try {
+            warmed = warmUp.run(clock, period -> Thread.sleep(period.toMillis()));
+        } catch (InterruptedException | RuntimeException e) {
+            phase.set(STOPPED);
+            throw e;
+        }
+        if (measure.isZero()) {
+            phase.set(STOPPED);
+            join(cell, workers);
+            return new Outcome(warmed, null);
+        }
         CpuUse.Clock.Reading cpuBefore = clock == null ? null : clock.read();
         phase.set(MEASURING);
         long begin = System.nanoTime();
@@ -109,20 +138,27 @@ final class ClosedLoop {
         phase.set(STOPPED);
         long end = System.nanoTime();
         CpuUse cpu = clock == null ? null : clock.since(cpuBefore, Duration.ofNanos(end - begin));
+        join(cell, workers);
         Histogram reads = newHistogram();
         Histogram writes = newHistogram();
         Map<String, Long> tiers = new TreeMap<>();
+        for (Worker worker : workers) {
+            reads.add(worker.reads);
+            writes.add(worker.writes);
+            worker.tiers.forEach((tier, n) -> tiers.merge(tier, n[0], Long::sum));
+        }
+        return new Outcome(warmed, new Result(cell, Duration.ofNanos(end - begin), reads, writes, tiers, cpu));
+    }
+
+    /** Waits for every client thread, stopped, to finish its last operation. */
+    private static void join(Cell cell, List<Worker> workers) throws InterruptedException {
         for (Worker worker : workers) {
             worker.thread.join(Duration.ofSeconds(30).toMillis());
             if (worker.thread.isAlive()) {
                 throw new IllegalStateException(cell + ": client thread " + worker.thread.getName()
                         + " did not finish its last operation within 30 s");
             }
-            reads.add(worker.reads);
-            writes.add(worker.writes);
-            worker.tiers.forEach((tier, n) -> tiers.merge(tier, n[0], Long::sum));
         }
-        return new Result(cell, Duration.ofNanos(end - begin), reads, writes, tiers, cpu);
     }
 
     private static Histogram newHistogram() {

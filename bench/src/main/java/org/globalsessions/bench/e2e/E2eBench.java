@@ -51,6 +51,8 @@ public final class E2eBench {
 
     private static final int LOAD_IN_FLIGHT = 256;
     private static final int PATH_WARMUP_CLIENTS = 8;
+    /** The window over which a path's warm-up judges its JVMs' JIT. */
+    private static final Duration JIT_WINDOW = Duration.ofSeconds(15);
     /** Options of every cluster node's JVM: a fixed heap, and E2E_NODE_JAVA_OPTS (a collector named there replaces this one). */
     private static final List<String> NODE_OPTIONS = nodeOptions(System.getenv("E2E_NODE_JAVA_OPTS"));
 
@@ -61,8 +63,8 @@ public final class E2eBench {
     private final byte[][] values = E2eData.values();
     private final List<ClosedLoop.Result> results = new ArrayList<>();
     private final ClosedLoop loop;
-    /** Runs a path's warm-up (options' path-warmup, nothing recorded). */
-    private final ClosedLoop pathWarmUp;
+    /** How each networked path's warm-up ended, in the order they ran. */
+    private final List<Report.PathWarmUp> pathWarmUps = new ArrayList<>();
     private int planned;
 
     private E2eBench(Options options, CpuGroups cpuGroups) {
@@ -71,7 +73,6 @@ public final class E2eBench {
         int most = options.keys().get(options.keys().size() - 1);
         this.keys = E2eData.keys(Math.max(most, options.costKeys()));
         this.loop = new ClosedLoop(options.warmup(), options.measure(), options.maxOps());
-        this.pathWarmUp = new ClosedLoop(options.pathWarmup(), Duration.ZERO, 0);
     }
 
     public static void main(String[] args) throws Exception {
@@ -106,8 +107,9 @@ public final class E2eBench {
         Files.createDirectories(options.resultsDirectory());
         Files.createDirectories(options.workDirectory());
         planned = countCells();
-        System.out.printf("e2e: %d cells, %s s warm-up + %s s each, %s s of warm-up per networked path%n", planned,
-                seconds(options.warmup()), seconds(options.measure()), seconds(options.pathWarmup()));
+        System.out.printf(Locale.ROOT, "e2e: %d cells, %s s warm-up + %s s each; per networked path at least %s s of warm-up, then "
+                        + "until its JIT is quiet (at most %s s)%n", planned, seconds(options.warmup()), seconds(options.measure()),
+                seconds(options.pathWarmup()), seconds(options.pathWarmupMax()));
         if (cpuGroups != null) {
             CpuBudget budget = options.cpuBudget();
             int most = options.reliefNodes().stream().mapToInt(Integer::intValue).max().orElse(1);
@@ -257,10 +259,7 @@ public final class E2eBench {
         for (Map.Entry<Integer, List<Cell>> group : byKeys.entrySet()) {
             try (Target target = targetForKeys.apply(group.getKey())) {
                 if (!warm) {
-                    Cell first = group.getValue().get(0);
-                    System.out.printf(Locale.ROOT, "%s: %s: warming up the path for %s s (8 clients, not recorded)%n",
-                            path.system, path.description, seconds(options.pathWarmup()));
-                    pathWarmUp.run(new Cell(path, first.workload(), PATH_WARMUP_CLIENTS, first.reliefNodes()), target, keys, values);
+                    warmUp(path, group.getValue().get(0), target, clock);
                     warm = true;
                 }
                 for (Cell cell : group.getValue()) {
@@ -274,6 +273,27 @@ public final class E2eBench {
                 }
             }
         }
+    }
+
+    /**
+     * Runs {@code first}'s workload with 8 clients, recording nothing, for at least --path-warmup,
+     * then in {@link #JIT_WINDOW}s until every role {@code clock} reads (null: this JVM alone) is
+     * JIT-quiet ({@link WarmUp#jitQuiet}), at most --path-warmup-max.
+     */
+    private void warmUp(Cell.Path path, Cell first, Target target, CpuUse.Clock clock) throws InterruptedException {
+        String name = path.system + ": " + path.description + (first.reliefNodes() > 1 ? ", " + first.reliefNodes() + " relief nodes" : "");
+        System.out.printf(Locale.ROOT, "%s: warming up the path with %d clients, not recorded: at least %s s, then until its JIT is quiet "
+                + "(at most %s s)%n", name, PATH_WARMUP_CLIENTS, seconds(options.pathWarmup()), seconds(options.pathWarmupMax()));
+        List<CpuUse.Role> roles = List.of(CpuUse.Role.values());
+        WarmUp warmUp = new WarmUp(options.pathWarmup(), options.pathWarmupMax(), JIT_WINDOW, cpu -> {
+            System.out.printf(Locale.ROOT, "%s: warming up: %s%n", name, WarmUp.describe(cpu, roles));
+            return WarmUp.jitQuiet(cpu, options.jitQuiet(), roles);
+        });
+        WarmUp.Warmed warmed = loop.warmUp(new Cell(path, first.workload(), PATH_WARMUP_CLIENTS, first.reliefNodes()), target, keys,
+                values, warmUp, clock != null ? clock : new CpuUse.Clock(List.of(CpuUse.loadGenerator())));
+        pathWarmUps.add(new Report.PathWarmUp(name, warmed));
+        System.out.printf(Locale.ROOT, "%s: warmed up for %s s%s%n", name, seconds(warmed.length()),
+                warmed.steady() ? "" : "; its JIT is not yet quiet: its cells measure JVMs still compiling");
     }
 
     private static String progress(String op, ClosedLoop.Result result, Histogram h) {
@@ -391,9 +411,11 @@ public final class E2eBench {
         String loadAfter = loadAverage();
         String document = "# End-to-end load generator, run of " + started + " UTC\n\n"
                 + "Command: `" + options.command() + "`, commit " + options.commit() + "\n\n"
-                + String.format(Locale.ROOT, "Machine: %d CPUs; load average before `%s`, after `%s`. Per cell: %s s warm-up, %s s measured (or %,d operations); before the first cell of each networked path, %s s of warm-up with 8 clients.%n%n",
+                + String.format(Locale.ROOT, "Machine: %d CPUs; load average before `%s`, after `%s`. Per cell: %s s warm-up, %s s measured (or %,d operations); before the first cell of each networked path, a warm-up with 8 clients of at least %s s, then until every process on the path is JIT-quiet (its JIT compiler threads used at most %s %% of its CPU time over %s s, or of one CPU if it used less), at most %s s.%n%n",
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, seconds(options.warmup()), seconds(options.measure()), options.maxOps(),
-                seconds(options.pathWarmup()))
+                seconds(options.pathWarmup()), String.format(Locale.ROOT, "%.3g", options.jitQuiet()), seconds(JIT_WINDOW),
+                seconds(options.pathWarmupMax()))
+                + Report.warmUps(pathWarmUps)
                 + "Cluster node JVMs: `" + String.join(" ", NODE_OPTIONS) + "` (besides the Chronicle flags).\n\n"
                 + (options.cpuBudget() == null ? "CPU budgets: none (every JVM on both vCPUs).\n\n"
                 : "CPU budgets (`--cpu-budget " + options.cpuBudget().spec() + "`), from the end of loading to the cluster's stop, "

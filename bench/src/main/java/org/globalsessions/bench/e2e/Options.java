@@ -16,7 +16,7 @@ import java.util.Set;
 record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDirectory, int redisPort, int redisTlsPort,
                List<Integer> keys, List<Integer> readPercents, List<Workload.Popularity> popularities, List<Integer> clients,
                int throughputClients, int costKeys, List<Integer> reliefNodes, Set<Cell.Path> paths, Duration warmup,
-               Duration pathWarmup, Duration measure, long maxOps, Path jfrDirectory, String command, String commit, Path jmhL1,
+               Duration pathWarmup, Duration pathWarmupMax, double jitQuiet, Duration measure, long maxOps, Path jfrDirectory, String command, String commit, Path jmhL1,
                CpuBudget cpuBudget) {
 
     static final String USAGE = """
@@ -37,8 +37,11 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
               --paths LIST             all, or some of: chronicle-map caffeine redis redis-tls l1 l2 expansion aging set
               --warmup SECONDS         per cell, not recorded (default 2)
               --path-warmup SECONDS    once per networked path (Redis, L2, expansion, aging, set), before its first cell:
-                                       that cell's workload with 8 clients, not recorded, so every JVM on the path
-                                       has compiled it (default 30; 0: none)
+                                       that cell's workload with 8 clients, not recorded, at least this long (default 30;
+                                       0: none), then in 15 s windows until every JVM on the path has compiled it:
+              --path-warmup-max SECONDS  until its JIT is quiet, at most this long (default 600; at least --path-warmup)
+              --jit-quiet PCT          quiet: each role's JIT compiler threads used at most PCT % of its CPU time over
+                                       a window, or of one CPU if it used less (default 3)
               --measure SECONDS        per cell (default 5)
               --max-ops N              recorded operations after which a cell stops early (default 20000000)
               --jfr DIR                record every node JVM with JFR (settings=profile) into DIR
@@ -74,6 +77,8 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
                 paths(given.getOrDefault("paths", "all")),
                 seconds(given.getOrDefault("warmup", "2")),
                 seconds(given.getOrDefault("path-warmup", "30")),
+                max(seconds(given.getOrDefault("path-warmup-max", "600")), seconds(given.getOrDefault("path-warmup", "30"))),
+                WarmUp.percent("--jit-quiet", given.getOrDefault("jit-quiet", "3")),
                 seconds(given.getOrDefault("measure", "5")),
                 Long.parseLong(given.getOrDefault("max-ops", "20000000")),
                 given.containsKey("jfr") ? Path.of(given.get("jfr")) : null,
@@ -82,7 +87,7 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
                 given.containsKey("jmh-l1") ? Path.of(given.get("jmh-l1")) : null,
                 given.containsKey("cpu-budget") ? CpuBudget.parse(given.get("cpu-budget")) : null);
         given.keySet().removeAll(List.of("results", "redis-port", "redis-tls-port", "keys", "mixes", "popularity", "clients",
-                "throughput-clients", "cost-keys", "relief-nodes", "paths", "warmup", "path-warmup", "measure", "max-ops", "jfr", "command", "commit", "jmh-l1",
+                "throughput-clients", "cost-keys", "relief-nodes", "paths", "warmup", "path-warmup", "path-warmup-max", "jit-quiet", "measure", "max-ops", "jfr", "command", "commit", "jmh-l1",
                 "cpu-budget"));
         if (!given.isEmpty()) {
             throw new IllegalArgumentException("unknown option(s) " + given.keySet() + "\n" + USAGE);
@@ -109,6 +114,10 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
 
     private static Duration seconds(String value) {
         return Duration.ofMillis((long) (1000 * Double.parseDouble(value)));
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     private static List<Integer> ints(String list) {

@@ -20,6 +20,38 @@ final class Report {
     private Report() {
     }
 
+    /** How the warm-up of the path {@code name} ("Redis: GET/SET, mutual TLS") ended. */
+    record PathWarmUp(String name, WarmUp.Warmed warmed) {
+    }
+
+    /**
+     * "Warm-up per networked path …": how long each warmed up, and the highest share of a role's
+     * CPU its JIT compiler threads used in the last window; empty if no path warmed up.
+     */
+    static String warmUps(List<PathWarmUp> warmUps) {
+        List<String> parts = new ArrayList<>();
+        for (PathWarmUp w : warmUps) {
+            CpuUse last = w.warmed().last();
+            String jit = "";
+            if (last != null) {
+                CpuUse.Role busiest = null;
+                double most = -1;
+                for (CpuUse.Role role : CpuUse.Role.values()) {
+                    double share = last.jitShare(role).orElse(-1);
+                    if (share > most) {
+                        most = share;
+                        busiest = role;
+                    }
+                }
+                jit = busiest == null ? "" : String.format(Locale.ROOT, " (%s JIT %.1f %%%s)", busiest.label, 100 * Math.max(0, most),
+                        w.warmed().steady() ? "" : ", **not yet quiet**");
+            }
+            parts.add(String.format(Locale.ROOT, "%s %d s%s", w.name(), Math.round(w.warmed().length().toMillis() / 1000.0), jit));
+        }
+        return parts.isEmpty() ? "" : "Warm-up per networked path, and in parentheses the role whose JIT compiler threads used the "
+                + "largest share of its CPU in the last window: " + String.join("; ", parts) + ".\n\n";
+    }
+
     /** How each path was isolated, for the report. */
     static String isolation() {
         return """

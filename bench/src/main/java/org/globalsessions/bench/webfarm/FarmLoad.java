@@ -7,9 +7,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Predicate;
 
 import org.globalsessions.bench.e2e.CpuUse;
+import org.globalsessions.bench.e2e.WarmUp;
 import org.globalsessions.bench.e2e.Zipf;
 
 /**
@@ -61,33 +61,6 @@ final class FarmLoad implements AutoCloseable {
         }
     }
 
-    /**
-     * How a warm-up ends: not before {@code least}; then at the end of the first {@code window}
-     * over whose CPU time (every process the clock reads) {@code steady} holds, or when no further
-     * window fits in {@code most}. With {@code least} equal to {@code most} it is that long, and
-     * reads no CPU time.
-     */
-    record Warmup(Duration least, Duration most, Duration window, Predicate<CpuUse> steady) {
-
-        Warmup {
-            if (most.compareTo(least) < 0 || window.isNegative() || window.isZero()) {
-                throw new IllegalArgumentException("a warm-up of at least " + least + " and at most " + most + " in windows of "
-                        + window + ": the most must not be under the least, and a window must have a length");
-            }
-        }
-
-        static Warmup fixed(Duration length) {
-            return new Warmup(length, length, Duration.ofSeconds(1), cpu -> true);
-        }
-    }
-
-    /**
-     * How a warm-up ended: after {@code length}; {@code steady} if its last window's CPU time
-     * ({@code last}, null when it judged none: a fixed warm-up) was, or nothing was judged.
-     */
-    record Warmed(Duration length, boolean steady, CpuUse last) {
-    }
-
     private final List<Integer> ports;
     private final Users users;
     private final StaleChecks checks;
@@ -111,18 +84,18 @@ final class FarmLoad implements AutoCloseable {
 
     /** Warms up for {@code warmup}, then measures; with a zero {@code measure} it only warms up (and returns null). */
     Result run(int clients, Duration warmup, Duration measure, long maxOps) throws InterruptedException {
-        return load(clients, Warmup.fixed(warmup), measure, maxOps).result();
+        return load(clients, WarmUp.fixed(warmup), measure, maxOps).result();
     }
 
     /** Only warms up, until {@code warmup} ends it. */
-    Warmed warmUp(int clients, Warmup warmup, long maxOps) throws InterruptedException {
+    WarmUp.Warmed warmUp(int clients, WarmUp warmup, long maxOps) throws InterruptedException {
         return load(clients, warmup, Duration.ZERO, maxOps).warmed();
     }
 
-    private record Outcome(Warmed warmed, Result result) {
+    private record Outcome(WarmUp.Warmed warmed, Result result) {
     }
 
-    private Outcome load(int clients, Warmup warmup, Duration measure, long maxOps) throws InterruptedException {
+    private Outcome load(int clients, WarmUp warmup, Duration measure, long maxOps) throws InterruptedException {
         AtomicInteger phase = new AtomicInteger(WARMING);
         LongAdder measured = new LongAdder();
         List<Client> all = new ArrayList<>();
@@ -139,7 +112,7 @@ final class FarmLoad implements AutoCloseable {
         List<AppLink> control = ports.stream().map(AppLink::new).toList();
         try {
             all.forEach(c -> c.thread.start());
-            Warmed warmed = warm(all, warmup, measured);
+            WarmUp.Warmed warmed = warmup.run(clock, period -> sleepWhileRunning(all, period, Long.MAX_VALUE, measured));
             if (measure.isZero()) {
                 stop(phase, all);
                 return new Outcome(warmed, null);
@@ -168,22 +141,6 @@ final class FarmLoad implements AutoCloseable {
             phase.set(STOPPED);
             control.forEach(AppLink::close);
         }
-    }
-
-    private Warmed warm(List<Client> all, Warmup warmup, LongAdder measured) throws InterruptedException {
-        long start = System.nanoTime();
-        sleepWhileRunning(all, warmup.least(), Long.MAX_VALUE, measured);
-        CpuUse last = null;
-        while (Duration.ofNanos(System.nanoTime() - start).plus(warmup.window()).compareTo(warmup.most()) <= 0) {
-            CpuUse.Clock.Reading before = clock.read();
-            long begin = System.nanoTime();
-            sleepWhileRunning(all, warmup.window(), Long.MAX_VALUE, measured);
-            last = clock.since(before, Duration.ofNanos(System.nanoTime() - begin));
-            if (warmup.steady().test(last)) {
-                return new Warmed(Duration.ofNanos(System.nanoTime() - start), true, last);
-            }
-        }
-        return new Warmed(Duration.ofNanos(System.nanoTime() - start), last == null, last);
     }
 
     private static void sleepWhileRunning(List<Client> all, Duration period, long maxOps, LongAdder measured)

@@ -8,6 +8,8 @@ import java.util.List;
 
 import com.typesafe.config.ConfigFactory;
 
+import org.globalsessions.bench.e2e.WarmUp;
+
 /**
  * The web farm's options, read once from the command line ({@code run-webfarm.sh} passes the
  * paths, the command and the commit). {@code --quick} sets the smoke-test defaults (10 000
@@ -99,7 +101,7 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
                 case "--measure" -> measure = seconds(name, value);
                 case "--backend-warmup" -> backendWarmup = seconds(name, value);
                 case "--backend-warmup-max" -> backendWarmupMax = seconds(name, value);
-                case "--jit-quiet" -> jitQuiet = percent(name, value);
+                case "--jit-quiet" -> jitQuiet = WarmUp.percent(name, value);
                 case "--max-ops" -> maxOps = positive(name, value);
                 case "--check-every" -> checkEvery = positive(name, value);
                 case "--check-after" -> checkAfter = seconds(name, value);
@@ -147,18 +149,6 @@ record FarmOptions(List<String> backends, int users, List<Integer> clients, Dura
             throw new IllegalArgumentException(name + "=" + value + " must be at least 1");
         }
         return n;
-    }
-
-    private static double percent(String name, String value) {
-        try {
-            double p = Double.parseDouble(value);
-            if (!(p >= 0 && p <= 100)) {
-                throw new IllegalArgumentException(name + "=" + value + " must be a percentage, 0 to 100");
-            }
-            return p;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + "=" + value + " is not a number");
-        }
     }
 
     private static Duration seconds(String name, String value) {

@@ -13,6 +13,7 @@ import java.util.function.ToDoubleFunction;
 import org.HdrHistogram.Histogram;
 
 import org.globalsessions.bench.e2e.CpuUse;
+import org.globalsessions.bench.e2e.WarmUp;
 
 /**
  * The web farm's results: the four targets of issue 20 (each against its peer measured in the
@@ -42,7 +43,7 @@ final class FarmReport {
 
     /** What one backend measured: a result per client count, and its reads of logged-out sessions. */
     /** One backend's cells, its reads of logged-out sessions, and how its warm-up ended ({@code warmup}; null: not told). */
-    record BackendRun(String backend, List<FarmLoad.Result> cells, StaleChecks.Totals checks, FarmLoad.Warmed warmup) {
+    record BackendRun(String backend, List<FarmLoad.Result> cells, StaleChecks.Totals checks, WarmUp.Warmed warmup) {
 
         BackendRun(String backend, List<FarmLoad.Result> cells, StaleChecks.Totals checks) {
             this(backend, cells, checks, null);
@@ -223,7 +224,7 @@ final class FarmReport {
     static String warmups(List<BackendRun> runs) {
         List<String> parts = new ArrayList<>();
         for (BackendRun r : runs) {
-            FarmLoad.Warmed w = r.warmup();
+            WarmUp.Warmed w = r.warmup();
             if (w != null) {
                 double jit = w.last() == null ? Double.NaN : w.last().jitShare(CpuUse.Role.APP).orElse(0);
                 parts.add(String.format(Locale.ROOT, "%s %d s%s", r.backend(), Math.round(w.length().toMillis() / 1000.0),
@@ -339,7 +340,7 @@ final class FarmReport {
         j.append(String.join(",\n", stale)).append("\n  },\n  \"warmups\": {\n");
         List<String> warmups = new ArrayList<>();
         for (BackendRun r : runs) {
-            FarmLoad.Warmed w = r.warmup();
+            WarmUp.Warmed w = r.warmup();
             if (w != null) {
                 OptionalDouble jit = w.last() == null ? OptionalDouble.empty() : w.last().jitShare(CpuUse.Role.APP);
                 warmups.add(String.format(Locale.ROOT, "    %s: { \"seconds\": %s, \"quiet\": %s, \"app_jit_share\": %s }",

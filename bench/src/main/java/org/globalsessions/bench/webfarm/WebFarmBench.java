@@ -18,6 +18,7 @@ import org.globalsessions.bench.ChronicleFlags;
 import org.globalsessions.bench.e2e.E2eBench;
 import org.globalsessions.bench.e2e.Cluster;
 import org.globalsessions.bench.e2e.CpuUse;
+import org.globalsessions.bench.e2e.WarmUp;
 import org.globalsessions.bench.e2e.GlobalSessionsTarget;
 import org.globalsessions.testkit.ChildJvm;
 
@@ -142,12 +143,12 @@ public final class WebFarmBench {
         processes.add(CpuUse.loadGenerator());
         try (StaleChecks checks = new StaleChecks(farm.ports(), options.checkAfter(), SEED);
              FarmLoad load = new FarmLoad(farm.ports(), users, checks, options.checkEvery(), SEED, new CpuUse.Clock(processes))) {
-            FarmLoad.Warmed warmed = null;
+            WarmUp.Warmed warmed = null;
             if (!options.backendWarmup().isZero()) {
                 int most = Collections.max(options.clients());
                 System.out.printf(Locale.ROOT, "%s: warming up at %d clients for %s s, then until the app processes' JIT is quiet "
                         + "(at most %s s)%n", backend, most, seconds(options.backendWarmup()), seconds(options.backendWarmupMax()));
-                warmed = load.warmUp(most, new FarmLoad.Warmup(options.backendWarmup(), options.backendWarmupMax(), JIT_WINDOW,
+                warmed = load.warmUp(most, new WarmUp(options.backendWarmup(), options.backendWarmupMax(), JIT_WINDOW,
                         cpu -> jitQuiet(backend, cpu)), options.maxOps());
                 System.out.printf(Locale.ROOT, "%s: warmed up for %s s%s%n", backend, seconds(warmed.length()),
                         warmed.steady() ? "" : "; the app processes' JIT is not yet quiet: their cells measure JVMs still compiling");
@@ -175,13 +176,13 @@ public final class WebFarmBench {
 
     /**
      * Whether the app processes' JIT compiler threads used at most {@code --jit-quiet} % of their
-     * CPU time over a warm-up window ({@link #JIT_WINDOW}); says the share, a line per window.
+     * CPU time (or of one CPU, if they used less) over a warm-up window ({@link #JIT_WINDOW}),
+     * as {@link WarmUp#jitQuiet} judges; says the share, a line per window.
      */
     private boolean jitQuiet(String backend, CpuUse cpu) {
-        double share = cpu.jitShare(CpuUse.Role.APP).orElse(0);
-        System.out.printf(Locale.ROOT, "%s: warming up: the app processes used %.2f CPUs, %.1f %% of it in their JIT%n", backend,
-                cpu.cpus(CpuUse.Role.APP), 100 * share);
-        return 100 * share <= options.jitQuiet();
+        List<CpuUse.Role> apps = List.of(CpuUse.Role.APP);
+        System.out.printf(Locale.ROOT, "%s: warming up: %s%n", backend, WarmUp.describe(cpu, apps));
+        return WarmUp.jitQuiet(cpu, options.jitQuiet(), apps);
     }
 
     /** Every host table and L1 holds all the users' sessions twice over (live ones, and tombstones beside them). */

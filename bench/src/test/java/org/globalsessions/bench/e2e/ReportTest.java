@@ -3,6 +3,7 @@ package org.globalsessions.bench.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -64,5 +65,24 @@ class ReportTest {
         assertTrue(targets.contains("| expansion hit p99 ≤ 1,000 µs | 100,000 keys, 95/5, uniform, 1 client | 1,500 µs | **missed** |"), targets);
         assertTrue(targets.contains("| web farm: session validation p50 ≤ 0.05× Redis TLS GET p50 | – | – | " + Targets.NO_WEB_FARM + " |"),
                 targets);
+    }
+
+    @Test
+    void warmUpsSayHowLongEachPathWarmedAndItsBusiestJitInTheLastWindow() {
+        CpuUse.Member relay = new CpuUse.Member("r1", CpuUse.Role.RELAY, 1);
+        CpuUse.Member expansion = new CpuUse.Member("e1", CpuUse.Role.EXPANSION, 2);
+        CpuUse last = new CpuUse(Duration.ofSeconds(15), List.of(new CpuUse.Used(relay, 6_000_000, 60_000),
+                new CpuUse.Used(expansion, 3_000_000, 81_000)));
+        List<Report.PathWarmUp> warmUps = List.of(
+                new Report.PathWarmUp("Redis: GET/SET, mutual TLS", new WarmUp.Warmed(Duration.ofSeconds(45), true,
+                        new CpuUse(Duration.ofSeconds(15), List.of()))),
+                new Report.PathWarmUp("global-sessions: expansion hit", new WarmUp.Warmed(Duration.ofMillis(119_600), true, last)),
+                new Report.PathWarmUp("global-sessions: aging hit", new WarmUp.Warmed(Duration.ofSeconds(600), false, last)),
+                new Report.PathWarmUp("Redis: GET/SET, plaintext", new WarmUp.Warmed(Duration.ofSeconds(2), true, null)));
+        assertEquals("Warm-up per networked path, and in parentheses the role whose JIT compiler threads used the largest share "
+                + "of its CPU in the last window: Redis: GET/SET, mutual TLS 45 s; global-sessions: expansion hit 120 s "
+                + "(expansion node JIT 2.7 %); global-sessions: aging hit 600 s (expansion node JIT 2.7 %, **not yet quiet**); "
+                + "Redis: GET/SET, plaintext 2 s.\n\n", Report.warmUps(warmUps));
+        assertEquals("", Report.warmUps(List.of()));
     }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 import org.globalsessions.bench.e2e.CpuUse;
+import org.globalsessions.bench.e2e.WarmUp;
 
 class FarmLoadTest {
 
@@ -79,7 +80,7 @@ class FarmLoadTest {
             try (StaleChecks checks = new StaleChecks(apps.ports(), Duration.ofHours(1), 7);
                  FarmLoad load = new FarmLoad(apps.ports(), new Users(1_000), checks, Integer.MAX_VALUE, 7, clock)) {
                 List<Double> seen = new CopyOnWriteArrayList<>();
-                FarmLoad.Warmed warmed = load.warmUp(2, new FarmLoad.Warmup(Duration.ofMillis(50), Duration.ofMinutes(5),
+                WarmUp.Warmed warmed = load.warmUp(2, new WarmUp(Duration.ofMillis(50), Duration.ofMinutes(5),
                         Duration.ofMillis(20), c -> {
                             double share = c.jitShare(CpuUse.Role.APP).orElseThrow();
                             seen.add(share);
@@ -89,7 +90,7 @@ class FarmLoadTest {
                 assertTrue(warmed.steady());
                 assertTrue(warmed.length().compareTo(Duration.ofMillis(50 + 3 * 20)) >= 0, "the least, then three windows: " + warmed);
 
-                FarmLoad.Warmed never = load.warmUp(2, new FarmLoad.Warmup(Duration.ofMillis(50), Duration.ofMillis(200),
+                WarmUp.Warmed never = load.warmUp(2, new WarmUp(Duration.ofMillis(50), Duration.ofMillis(200),
                         Duration.ofMillis(40), c -> false), 1_000);
                 assertFalse(never.steady());
                 assertTrue(never.last() != null && never.length().compareTo(Duration.ofMillis(200)) <= 0

@@ -21,6 +21,7 @@ import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
 import org.globalsessions.bench.e2e.CpuUse;
+import org.globalsessions.bench.e2e.WarmUp;
 
 class FarmReportTest {
 
@@ -183,9 +184,9 @@ class FarmReportTest {
     @Test
     void theReportSaysHowLongEachBackendWarmedUpAndWhetherItsJitWasQuiet() {
         CpuUse.Member app = new CpuUse.Member("h0-p0", CpuUse.Role.APP, 1);
-        FarmLoad.Warmed quiet = new FarmLoad.Warmed(Duration.ofSeconds(315), true,
+        WarmUp.Warmed quiet = new WarmUp.Warmed(Duration.ofSeconds(315), true,
                 new CpuUse(Duration.ofSeconds(15), List.of(new CpuUse.Used(app, 10_000_000, 200_000))));
-        FarmLoad.Warmed busy = new FarmLoad.Warmed(Duration.ofSeconds(900), false,
+        WarmUp.Warmed busy = new WarmUp.Warmed(Duration.ofSeconds(900), false,
                 new CpuUse(Duration.ofSeconds(15), List.of(new CpuUse.Used(app, 10_000_000, 1_000_000))));
         List<FarmReport.BackendRun> runs = List.of(new FarmReport.BackendRun("global-sessions", List.of(), CLEAN, quiet),
                 new FarmReport.BackendRun("redis-tls", List.of(), CLEAN, busy), new FarmReport.BackendRun("lettuce-near-cache", List.of(), CLEAN));
