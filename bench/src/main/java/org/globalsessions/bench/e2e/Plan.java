@@ -8,8 +8,8 @@ import java.util.List;
  * <ul>
  *   <li>the hit paths that compare with a peer (Chronicle Map, Caffeine, Redis plain and TLS,
  *   L1 and L2 of global-sessions): every key space × mix × popularity × client count, one
- *   cost-per-operation cell on a small key space, and for Redis and L2 one throughput cell at
- *   {@code throughputClients}; for the in-process paths (Chronicle Map, Caffeine, L1) one
+ *   cost-per-operation cell on a small key space, and for Redis and L2 throughput cells at
+ *   {@code throughputClients}, of the reference mix and of reads only (the relay targets); for the in-process paths (Chronicle Map, Caffeine, L1) one
  *   reads-only cell ({@link Options#readsOnly()}), the L1 target's comparison: in a mixed cell
  *   an L1 client's writes go over the network (and their answers' threads share the cores with
  *   the reads), the peers' writes stay in memory, so a mixed cell does not compare a hit with a
@@ -42,8 +42,11 @@ final class Plan {
                     cells.add(new Cell(path, o.readsOnly(), 1, 0));
                 }
                 boolean throughput = path == Cell.Path.REDIS || path == Cell.Path.REDIS_TLS || path == Cell.Path.L2;
-                if (throughput && !o.clients().contains(o.throughputClients())) {
-                    cells.add(new Cell(path, o.reference(), o.throughputClients(), 0));
+                for (Workload w : throughput ? List.of(o.reference(), o.readsOnly()) : List.<Workload>of()) {
+                    Cell cell = new Cell(path, w, o.throughputClients(), 0);
+                    if (!cells.contains(cell)) {
+                        cells.add(cell);
+                    }
                 }
             }
             case EXPANSION -> {
