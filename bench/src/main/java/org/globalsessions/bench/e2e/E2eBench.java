@@ -411,7 +411,7 @@ public final class E2eBench {
         String loadAfter = loadAverage();
         String document = "# End-to-end load generator, run of " + started + " UTC\n\n"
                 + "Command: `" + options.command() + "`, commit " + options.commit() + "\n\n"
-                + String.format(Locale.ROOT, "Machine: %d CPUs; load average before `%s`, after `%s`. Per cell: %s s warm-up, %s s measured (or %,d operations); before the first cell of each networked path, a warm-up with 8 clients of at least %s s, then until every process on the path is JIT-quiet (its JIT compiler threads used at most %s %% of its CPU time over %s s, or of one CPU if it used less), at most %s s.%n%n",
+                + String.format(Locale.ROOT, "Machine: %d CPUs; load average before `%s`, after `%s`. Per cell: %s s warm-up, %s s measured (or %,d operations); before the first cell of each networked path, a warm-up with 8 clients of at least %s s, then until every process on the path is JIT-quiet (its JIT compiler threads used at most %s %% of its CPU time over %s s; a role that used under a tenth of a CPU is not judged), at most %s s.%n%n",
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, seconds(options.warmup()), seconds(options.measure()), options.maxOps(),
                 seconds(options.pathWarmup()), String.format(Locale.ROOT, "%.3g", options.jitQuiet()), seconds(JIT_WINDOW),
                 seconds(options.pathWarmupMax()))

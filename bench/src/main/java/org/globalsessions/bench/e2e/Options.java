@@ -41,7 +41,7 @@ record Options(Path certs, Path launcherJar, Path workDirectory, Path resultsDir
                                        0: none), then in 15 s windows until every JVM on the path has compiled it:
               --path-warmup-max SECONDS  until its JIT is quiet, at most this long (default 600; at least --path-warmup)
               --jit-quiet PCT          quiet: each role's JIT compiler threads used at most PCT % of its CPU time over
-                                       a window, or of one CPU if it used less (default 3)
+                                       a window; a role under a tenth of a CPU is not judged (default 3)
               --measure SECONDS        per cell (default 5)
               --max-ops N              recorded operations after which a cell stops early (default 20000000)
               --jfr DIR                record every node JVM with JFR (settings=profile) into DIR

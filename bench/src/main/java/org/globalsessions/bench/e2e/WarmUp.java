@@ -60,21 +60,22 @@ public record WarmUp(Duration least, Duration most, Duration window, Predicate<C
         return new Warmed(Duration.ofNanos(System.nanoTime() - start), last == null, last);
     }
 
+    /** A role that used less CPU than this over a window is not judged: it hardly runs on the path. */
+    public static final double IDLE_CPUS = 0.1;
+
     /**
-     * Whether every role in {@code roles} that was read is quiet: its JIT compiler threads used at
-     * most {@code percent} % of its CPU time, or of one CPU if it used less than one (a role that
-     * idles, such as an aging node while the expansion tier answers, compiles its last methods
-     * over a tiny share of the window: that costs the others nothing and ends no warm-up).
+     * Whether every role in {@code roles} that ran is quiet: its JIT compiler threads used at most
+     * {@code percent} % of its CPU time. A role that used under {@link #IDLE_CPUS} is not judged:
+     * it hardly runs on the path (an aging node while the expansion tier answers), so neither its
+     * compiling nor its code's speed shows in a cell, and its periodic tasks keep it compiling a
+     * little for many minutes (a quarter of 0.04 CPUs, measured).
      */
     public static boolean jitQuiet(CpuUse cpu, double percent, List<CpuUse.Role> roles) {
-        double seconds = cpu.measured().toNanos() / 1e9;
         for (CpuUse.Role role : roles) {
-            List<CpuUse.Used> used = cpu.of(role);
-            if (used.isEmpty() || seconds <= 0) {
+            if (cpu.of(role).isEmpty() || cpu.cpus(role) < IDLE_CPUS) {
                 continue;
             }
-            double jitCpus = used.stream().mapToLong(CpuUse.Used::jitMicros).sum() / 1e6 / seconds;
-            if (jitCpus > percent / 100 * Math.max(1, cpu.cpus(role))) {
+            if (100 * cpu.jitShare(role).orElse(0) > percent) {
                 return false;
             }
         }

@@ -176,8 +176,8 @@ public final class WebFarmBench {
 
     /**
      * Whether the app processes' JIT compiler threads used at most {@code --jit-quiet} % of their
-     * CPU time (or of one CPU, if they used less) over a warm-up window ({@link #JIT_WINDOW}),
-     * as {@link WarmUp#jitQuiet} judges; says the share, a line per window.
+     * CPU time over a warm-up window ({@link #JIT_WINDOW}), as {@link WarmUp#jitQuiet} judges;
+     * says the share, a line per window.
      */
     private boolean jitQuiet(String backend, CpuUse cpu) {
         List<CpuUse.Role> apps = List.of(CpuUse.Role.APP);
