@@ -25,8 +25,9 @@ final class Report {
     }
 
     /**
-     * "Warm-up per networked path …": how long each warmed up, and the highest share of a role's
-     * CPU its JIT compiler threads used in the last window; empty if no path warmed up.
+     * "Warm-up per networked path …": how long each warmed up, and the highest share of a judged
+     * role's CPU (one that used at least {@link WarmUp#IDLE_CPUS}) its JIT compiler threads used
+     * in the last window; empty if no path warmed up.
      */
     static String warmUps(List<PathWarmUp> warmUps) {
         List<String> parts = new ArrayList<>();
@@ -37,7 +38,7 @@ final class Report {
                 CpuUse.Role busiest = null;
                 double most = -1;
                 for (CpuUse.Role role : CpuUse.Role.values()) {
-                    double share = last.jitShare(role).orElse(-1);
+                    double share = last.cpus(role) < WarmUp.IDLE_CPUS ? -1 : last.jitShare(role).orElse(-1);
                     if (share > most) {
                         most = share;
                         busiest = role;
@@ -49,7 +50,7 @@ final class Report {
             parts.add(String.format(Locale.ROOT, "%s %d s%s", w.name(), Math.round(w.warmed().length().toMillis() / 1000.0), jit));
         }
         return parts.isEmpty() ? "" : "Warm-up per networked path, and in parentheses the role whose JIT compiler threads used the "
-                + "largest share of its CPU in the last window: " + String.join("; ", parts) + ".\n\n";
+                + "largest share of its CPU in the last window (of those that used a tenth of a CPU or more): " + String.join("; ", parts) + ".\n\n";
     }
 
     /** How each path was isolated, for the report. */

@@ -71,8 +71,9 @@ class ReportTest {
     void warmUpsSayHowLongEachPathWarmedAndItsBusiestJitInTheLastWindow() {
         CpuUse.Member relay = new CpuUse.Member("r1", CpuUse.Role.RELAY, 1);
         CpuUse.Member expansion = new CpuUse.Member("e1", CpuUse.Role.EXPANSION, 2);
+        CpuUse.Member aging = new CpuUse.Member("a1", CpuUse.Role.AGING, 3);
         CpuUse last = new CpuUse(Duration.ofSeconds(15), List.of(new CpuUse.Used(relay, 6_000_000, 60_000),
-                new CpuUse.Used(expansion, 3_000_000, 81_000)));
+                new CpuUse.Used(expansion, 3_000_000, 81_000), new CpuUse.Used(aging, 600_000, 300_000)));
         List<Report.PathWarmUp> warmUps = List.of(
                 new Report.PathWarmUp("Redis: GET/SET, mutual TLS", new WarmUp.Warmed(Duration.ofSeconds(45), true,
                         new CpuUse(Duration.ofSeconds(15), List.of()))),
@@ -80,7 +81,7 @@ class ReportTest {
                 new Report.PathWarmUp("global-sessions: aging hit", new WarmUp.Warmed(Duration.ofSeconds(600), false, last)),
                 new Report.PathWarmUp("Redis: GET/SET, plaintext", new WarmUp.Warmed(Duration.ofSeconds(2), true, null)));
         assertEquals("Warm-up per networked path, and in parentheses the role whose JIT compiler threads used the largest share "
-                + "of its CPU in the last window: Redis: GET/SET, mutual TLS 45 s; global-sessions: expansion hit 120 s "
+                + "of its CPU in the last window (of those that used a tenth of a CPU or more): Redis: GET/SET, mutual TLS 45 s; global-sessions: expansion hit 120 s "
                 + "(expansion node JIT 2.7 %); global-sessions: aging hit 600 s (expansion node JIT 2.7 %, **not yet quiet**); "
                 + "Redis: GET/SET, plaintext 2 s.\n\n", Report.warmUps(warmUps));
         assertEquals("", Report.warmUps(List.of()));
