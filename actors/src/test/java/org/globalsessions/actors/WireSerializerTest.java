@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -236,6 +237,48 @@ class WireSerializerTest {
         byte[] bytes = serializer.toBinary(chunk);
         assertTrue(bytes.length > 200 * 384, "" + bytes.length);
         assertSameMessage(chunk, serializer.fromBinary(bytes, "ReplicaSync.SyncChunk"), "SyncChunk");
+    }
+
+    /**
+     * The array form writes into a buffer its thread keeps: each message gets exactly its own
+     * bytes, after a larger one, after one too large to keep, and on other threads at once.
+     */
+    @Test
+    void eachMessageGetsExactlyItsBytesWhateverTheThreadWroteBefore() throws Exception {
+        EdgeCommand.Found found = new EdgeCommand.Found(1, "0123456789abcdef0123456789abcdef", new byte[384], 2, 3, 4, Tier.L2);
+        byte[] alone = serializer.toBinary(found);
+        for (int entries : new int[] {200, 1_000}) { // 77 KB, kept; 385 KB, over SCRATCH_KEPT
+            List<ReplicaSync.SyncEntry> list = new ArrayList<>();
+            for (int i = 0; i < entries; i++) {
+                list.add(new ReplicaSync.SyncEntry("key-" + i, new byte[384], i, 60_000, 0));
+            }
+            ReplicaSync.SyncChunk chunk = new ReplicaSync.SyncChunk(list, 5, 0, 1);
+            assertSameMessage(chunk, serializer.fromBinary(serializer.toBinary(chunk), "ReplicaSync.SyncChunk"), "SyncChunk");
+            assertArrayEquals(alone, serializer.toBinary(found), "after " + entries + " entries");
+        }
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int seed = t;
+            Thread thread = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 2_000; i++) {
+                        byte[] value = new byte[(seed * 2_000 + i) % 20_000]; // across the first size, both ways
+                        Arrays.fill(value, (byte) seed);
+                        EdgeCommand.Found f = new EdgeCommand.Found(i, "k" + seed, value, i, 3, 4, Tier.L2);
+                        assertSameMessage(f, serializer.fromBinary(serializer.toBinary(f), "EdgeCommand.Found"), "Found");
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertEquals(List.of(), failures);
     }
 
     // ---- samples and comparison ------------------------------------------------------------

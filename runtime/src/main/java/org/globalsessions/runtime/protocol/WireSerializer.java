@@ -62,6 +62,13 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  */
 public final class WireSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
 
+    /** The first size of a thread's scratch buffer for {@link #toBinary(Object)}: a session of a few KB fits. */
+    static final int SCRATCH_FIRST = 8 * 1024;
+    /** The largest scratch buffer a thread keeps; a larger message allocates its own each time. */
+    static final int SCRATCH_KEPT = 256 * 1024;
+    /** Each thread's scratch buffer (a one-slot array, emptied while in use). */
+    private static final ThreadLocal<ByteBuffer[]> SCRATCH = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+
     /** Pekko's serializer id of this format (ids 0 to 40 are Pekko's own). */
     public static final int IDENTIFIER = 0x67730001;
 
@@ -121,19 +128,36 @@ public final class WireSerializer extends SerializerWithStringManifest implement
         return codecFor(message).manifest;
     }
 
+    /**
+     * The array form, which Pekko uses where it wraps our message in its own (a sharding envelope):
+     * the message is written into this thread's scratch buffer and its exact bytes copied out. A
+     * message that does not fit doubles the buffer, which the thread keeps up to
+     * {@link #SCRATCH_KEPT} bytes: the overflow, an exception with its stack trace, is paid once
+     * per thread, not by every session larger than a first guess.
+     */
     @Override
     public byte[] toBinary(Object message) {
         RecordCodec codec = codecFor(message);
-        for (int size = 512; ; size *= 2) {
-            ByteBuffer buffer = ByteBuffer.allocate(size);
-            try {
-                codec.write(message, buffer, this);
-            } catch (BufferOverflowException e) {
-                continue;
+        ByteBuffer[] slot = SCRATCH.get();
+        ByteBuffer buffer = slot[0] == null ? ByteBuffer.allocate(SCRATCH_FIRST) : slot[0];
+        slot[0] = null; // the buffer is this call's until it returns
+        try {
+            while (true) {
+                buffer.clear();
+                try {
+                    codec.write(message, buffer, this);
+                } catch (BufferOverflowException e) {
+                    buffer = ByteBuffer.allocate(buffer.capacity() * 2);
+                    continue;
+                }
+                byte[] bytes = new byte[buffer.position()];
+                buffer.flip().get(bytes);
+                return bytes;
             }
-            byte[] bytes = new byte[buffer.position()];
-            buffer.flip().get(bytes);
-            return bytes;
+        } finally {
+            if (buffer.capacity() <= SCRATCH_KEPT) {
+                slot[0] = buffer;
+            }
         }
     }
 
