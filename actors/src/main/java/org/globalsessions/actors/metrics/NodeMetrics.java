@@ -31,6 +31,11 @@ public final class NodeMetrics {
     private final Map<String, Shard> expansionShards = new ConcurrentHashMap<>();
     private final Map<String, Shard> agingShards = new ConcurrentHashMap<>();
     private final Map<String, Meter> meters = new ConcurrentHashMap<>();
+    /** The counters counted on every request, found by their tag values without building a key. */
+    private final Tagged relayRequests = new Tagged("global_sessions_relay_requests", "requests a relay received, by what it did",
+            "type", null);
+    private final Tagged lookups = new Tagged("global_sessions_relief_lookups", "lookups at the relief tiers by result", "tier", "result");
+    private final Tagged writes = new Tagged("global_sessions_relief_writes", "writes at the relief tiers", "tier", "outcome");
 
     public NodeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -85,13 +90,11 @@ public final class NodeMetrics {
 
     /** A lookup at a relief tier: {@code result} is hit, miss or deleted. */
     public void lookup(Tier tier, String result) {
-        counter("global_sessions_relief_lookups", "lookups at the relief tiers by result", "tier", tag(tier), "result", result)
-                .increment();
+        lookups.of(tag(tier), result).increment();
     }
 
     public void write(Tier tier, boolean stored) {
-        counter("global_sessions_relief_writes", "writes at the relief tiers", "tier", tag(tier), "outcome",
-                stored ? "stored" : "refused").increment();
+        writes.of(tag(tier), stored ? "stored" : "refused").increment();
     }
 
     public void evictions(Tier tier, int count) {
@@ -125,7 +128,7 @@ public final class NodeMetrics {
 
     /** A request at the relay: get_l2 (answered from L2), get_forwarded, put, delete, touch, index_add, index_remove, index_list. */
     public void relayRequest(String type) {
-        counter("global_sessions_relay_requests", "requests a relay received, by what it did", "type", type).increment();
+        relayRequests.of(type).increment();
     }
 
     public void deleteDone(boolean acknowledged, long startNanos) {
@@ -164,6 +167,46 @@ public final class NodeMetrics {
      */
     private <M extends Meter> M meter(String key, Supplier<M> register, Class<M> type) {
         return type.cast(meters.computeIfAbsent(key, k -> register.get()));
+    }
+
+    /**
+     * The counters of one name by the values of one or two tags ({@code second} null: one). The
+     * first use of a combination registers it through {@link #counter}; later ones are one or two
+     * map reads, where {@code counter} would build its key (a few arrays) on every request.
+     */
+    private final class Tagged {
+        private final String name;
+        private final String description;
+        private final String first;
+        private final String second;
+        private final Map<String, Counter> byOne = new ConcurrentHashMap<>();
+        private final Map<String, Map<String, Counter>> byTwo = new ConcurrentHashMap<>();
+
+        Tagged(String name, String description, String first, String second) {
+            this.name = name;
+            this.description = description;
+            this.first = first;
+            this.second = second;
+        }
+
+        Counter of(String value) {
+            Counter found = byOne.get(value);
+            if (found == null) {
+                found = counter(name, description, first, value);
+                byOne.put(value, found);
+            }
+            return found;
+        }
+
+        Counter of(String value, String secondValue) {
+            Map<String, Counter> bySecond = byTwo.get(value);
+            Counter found = bySecond == null ? null : bySecond.get(secondValue);
+            if (found == null) {
+                found = counter(name, description, first, value, second, secondValue);
+                byTwo.computeIfAbsent(value, v -> new ConcurrentHashMap<>()).put(secondValue, found);
+            }
+            return found;
+        }
     }
 
     private Map<String, Shard> shards(Tier tier) {
