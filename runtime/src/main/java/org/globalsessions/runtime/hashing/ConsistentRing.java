@@ -58,9 +58,23 @@ public final class ConsistentRing<M> {
         return entry != null ? entry.getValue() : ring.firstEntry().getValue();
     }
 
-    /** The first member, in ring order from {@code key}, that passes {@code usable}; null if none. */
+    /**
+     * The first member, in ring order from {@code key}, that passes {@code usable}; null if none.
+     * It reads the ring in place, without listing the members as {@link #walk} does (this runs on
+     * every request that leaves the host), so {@code usable} is asked once per virtual node it
+     * passes, a member more than once: it must have no side effects.
+     */
     public M first(String key, Predicate<M> usable) {
-        for (M member : walk(key)) {
+        if (ring.isEmpty()) {
+            return null;
+        }
+        long position = HASH.hashBytes(key.getBytes(StandardCharsets.UTF_8));
+        M found = firstOf(ring.tailMap(position, true).values(), usable);
+        return found != null ? found : firstOf(ring.headMap(position, false).values(), usable);
+    }
+
+    private static <M> M firstOf(Collection<M> members, Predicate<M> usable) {
+        for (M member : members) {
             if (usable.test(member)) {
                 return member;
             }

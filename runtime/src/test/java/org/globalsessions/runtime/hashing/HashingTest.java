@@ -3,8 +3,11 @@ package org.globalsessions.runtime.hashing;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -67,5 +70,25 @@ class HashingTest {
         assertEquals(ring.home("some-session"), walk.get(0));
         assertEquals(walk.get(1), ring.first("some-session", m -> !m.equals(walk.get(0))));
         assertNull(new ConsistentRing<String>(List.of()).home("x"));
+    }
+
+    /** first() reads the ring in place; it must choose what the walk's order chooses, for any key and any usable members. */
+    @Test
+    void firstIsTheFirstUsableMemberOfTheWalk() {
+        List<String> members = List.of("10.0.0.1:2552", "10.0.0.2:2552", "10.0.0.3:2552", "10.0.0.4:2552", "10.0.0.5:2552");
+        ConsistentRing<String> ring = new ConsistentRing<>(members);
+        Random random = new Random(7);
+        for (int i = 0; i < 5_000; i++) {
+            String key = "session-" + random.nextLong();
+            Set<String> usable = new HashSet<>();
+            for (String m : members) {
+                if (random.nextInt(3) == 0) {
+                    usable.add(m);
+                }
+            }
+            String expected = ring.walk(key).stream().filter(usable::contains).findFirst().orElse(null);
+            assertEquals(expected, ring.first(key, usable::contains), key + " with " + usable);
+        }
+        assertEquals(null, new ConsistentRing<String>(List.of()).first("k", m -> true));
     }
 }
