@@ -70,10 +70,6 @@ final class ClosedLoop {
         }
     }
 
-    Result run(Cell cell, Target target, String[] keys, byte[][] values) throws InterruptedException {
-        return run(cell, target, keys, values, null);
-    }
-
     /** Runs {@code cell}; {@code clock} (null: none) reads its processes' CPU time as the measured period starts and ends. */
     Result run(Cell cell, Target target, String[] keys, byte[][] values, CpuUse.Clock clock) throws InterruptedException {
         return load(cell, target, keys, values, WarmUp.fixed(warmup), measure, clock).result();

@@ -51,8 +51,6 @@ public final class E2eBench {
 
     private static final int LOAD_IN_FLIGHT = 256;
     private static final int PATH_WARMUP_CLIENTS = 8;
-    /** The window over which a path's warm-up judges its JVMs' JIT. */
-    private static final Duration JIT_WINDOW = Duration.ofSeconds(15);
     /** Options of every cluster node's JVM: a fixed heap, and E2E_NODE_JAVA_OPTS (a collector named there replaces this one). */
     private static final List<String> NODE_OPTIONS = nodeOptions(System.getenv("E2E_NODE_JAVA_OPTS"));
 
@@ -277,7 +275,7 @@ public final class E2eBench {
 
     /**
      * Runs {@code first}'s workload with 8 clients, recording nothing, for at least --path-warmup,
-     * then in {@link #JIT_WINDOW}s until every role {@code clock} reads (null: this JVM alone) is
+     * then in {@link WarmUp#JIT_WINDOW}s until every role {@code clock} reads (null: this JVM alone) is
      * JIT-quiet ({@link WarmUp#jitQuiet}), at most --path-warmup-max.
      */
     private void warmUp(Cell.Path path, Cell first, Target target, CpuUse.Clock clock) throws InterruptedException {
@@ -285,7 +283,7 @@ public final class E2eBench {
         System.out.printf(Locale.ROOT, "%s: warming up the path with %d clients, not recorded: at least %s s, then until its JIT is quiet "
                 + "(at most %s s)%n", name, PATH_WARMUP_CLIENTS, seconds(options.pathWarmup()), seconds(options.pathWarmupMax()));
         List<CpuUse.Role> roles = List.of(CpuUse.Role.values());
-        WarmUp warmUp = new WarmUp(options.pathWarmup(), options.pathWarmupMax(), JIT_WINDOW, cpu -> {
+        WarmUp warmUp = new WarmUp(options.pathWarmup(), options.pathWarmupMax(), WarmUp.JIT_WINDOW, cpu -> {
             System.out.printf(Locale.ROOT, "%s: warming up: %s%n", name, WarmUp.describe(cpu, roles));
             return WarmUp.jitQuiet(cpu, options.jitQuiet(), roles);
         });
@@ -413,7 +411,7 @@ public final class E2eBench {
                 + "Command: `" + options.command() + "`, commit " + options.commit() + "\n\n"
                 + String.format(Locale.ROOT, "Machine: %d CPUs; load average before `%s`, after `%s`. Per cell: %s s warm-up, %s s measured (or %,d operations); before the first cell of each networked path, a warm-up with 8 clients of at least %s s, then until every process on the path is JIT-quiet (its JIT compiler threads used at most %s %% of its CPU time over %s s; a role that used under a tenth of a CPU is not judged), at most %s s.%n%n",
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAfter, seconds(options.warmup()), seconds(options.measure()), options.maxOps(),
-                seconds(options.pathWarmup()), String.format(Locale.ROOT, "%.3g", options.jitQuiet()), seconds(JIT_WINDOW),
+                seconds(options.pathWarmup()), String.format(Locale.ROOT, "%.3g", options.jitQuiet()), seconds(WarmUp.JIT_WINDOW),
                 seconds(options.pathWarmupMax()))
                 + Report.warmUps(pathWarmUps)
                 + "Cluster node JVMs: `" + String.join(" ", NODE_OPTIONS) + "` (besides the Chronicle flags).\n\n"

@@ -18,6 +18,9 @@ import java.util.function.Predicate;
  */
 public record WarmUp(Duration least, Duration most, Duration window, Predicate<CpuUse> steady) {
 
+    /** The window over which both benchmarks judge a warm-up's JIT. */
+    public static final Duration JIT_WINDOW = Duration.ofSeconds(15);
+
     /** What a warm-up waits with: for {@code period}, failing if the load it runs failed. */
     @FunctionalInterface
     public interface Wait {

@@ -48,8 +48,6 @@ public final class WebFarmBench {
     /** Cluster nodes: what {@code E2eBench} gives them by default (a fixed heap, the parallel collector). */
     private static final List<String> NODE_OPTIONS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseParallelGC");
     private static final long SEED = 0x3EB_FA53L;
-    /** The window over which a backend's warm-up judges the app processes' JIT. */
-    private static final Duration JIT_WINDOW = Duration.ofSeconds(15);
 
     private final FarmOptions options;
     private final Path certs;
@@ -148,7 +146,7 @@ public final class WebFarmBench {
                 int most = Collections.max(options.clients());
                 System.out.printf(Locale.ROOT, "%s: warming up at %d clients for %s s, then until the app processes' JIT is quiet "
                         + "(at most %s s)%n", backend, most, seconds(options.backendWarmup()), seconds(options.backendWarmupMax()));
-                warmed = load.warmUp(most, new WarmUp(options.backendWarmup(), options.backendWarmupMax(), JIT_WINDOW,
+                warmed = load.warmUp(most, new WarmUp(options.backendWarmup(), options.backendWarmupMax(), WarmUp.JIT_WINDOW,
                         cpu -> jitQuiet(backend, cpu)), options.maxOps());
                 System.out.printf(Locale.ROOT, "%s: warmed up for %s s%s%n", backend, seconds(warmed.length()),
                         warmed.steady() ? "" : "; the app processes' JIT is not yet quiet: their cells measure JVMs still compiling");
@@ -176,7 +174,7 @@ public final class WebFarmBench {
 
     /**
      * Whether the app processes' JIT compiler threads used at most {@code --jit-quiet} % of their
-     * CPU time over a warm-up window ({@link #JIT_WINDOW}), as {@link WarmUp#jitQuiet} judges;
+     * CPU time over a warm-up window ({@link WarmUp#JIT_WINDOW}), as {@link WarmUp#jitQuiet} judges;
      * says the share, a line per window.
      */
     private boolean jitQuiet(String backend, CpuUse cpu) {
@@ -220,7 +218,7 @@ public final class WebFarmBench {
                 options.users(), FarmLoad.ZIPF_EXPONENT, AppServer.SESSION_BYTES, AppServer.SESSION_TTL.toMinutes(),
                 Users.VALIDATIONS_PER_SESSION, AppFarm.HOSTS * AppFarm.PROCESSES_PER_HOST, AppFarm.HOSTS,
                 AppFarm.PROCESSES_PER_HOST, options.clients(), seconds(options.backendWarmup()), String.format(Locale.ROOT, "%.3g", options.jitQuiet()),
-                seconds(JIT_WINDOW), seconds(options.backendWarmupMax()), seconds(options.warmup()),
+                seconds(WarmUp.JIT_WINDOW), seconds(options.backendWarmupMax()), seconds(options.warmup()),
                 seconds(options.measure()), options.maxOps(), options.checkEvery(), seconds(options.checkAfter()),
                 String.join(" ", AppFarm.JVM_OPTIONS), String.join(" ", NODE_OPTIONS), Cluster.SHARDS, tableEntries());
         FarmReport.Run run = new FarmReport.Run(options.commit(), start, Runtime.getRuntime().availableProcessors(), cpu(),
