@@ -45,10 +45,12 @@ import org.globalsessions.shm.ShmLru;
  *   <li><b>get</b>: an L2 hit (or tombstone) is answered here; a miss goes to the sibling, which
  *   asks the key's expansion replicas; the expansion replicas answer the edge directly, and the sibling writes the value
  *   into L2. One remote hop from the edge for an L2 hit; three for a relief hit.</li>
- *   <li><b>put</b>: goes to the expansion replicas through the sibling; the expansion replicas acknowledge to the edge
- *   directly and report {@code Stored} here; only once every replica has is the value written into
- *   L2 and published to the other relays and to the edges, so nothing an expansion replica refused,
- *   or that one replica alone holds, is ever cached or published.</li>
+ *   <li><b>put</b>: goes to the expansion replicas through the sibling, down their chain (replica 0
+ *   stores it and passes it to replica 1, and so on); the last reports {@code Stored} here, naming
+ *   every replica that stored it, and only then is the value written into L2, published to the other
+ *   relays and to the edges, and acknowledged to the writer ({@code PutAck}), so nothing an expansion
+ *   replica refused, or that one replica alone holds, is ever cached or published. A replica that
+ *   refuses answers the writer itself.</li>
  *   <li><b>delete</b> (logout): tombstone in L2 at once; then, in parallel, the expansion replicas record the
  *   tombstone, every other relay tombstones its L2, and the receivers of each host table
  *   ({@link Subscribers}) tombstone that table, as does every edge whose application listens; the edge
@@ -335,8 +337,8 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
 
     /**
      * Whether a write of {@code key} newer than {@code version} passed through here and the expansion replicas
-     * have not reported it stored yet. The expansion replicas acknowledge the writer directly, so the
-     * writer may read (or tell another host to read) before this relay replaced its L2 copy or
+     * have not reported it stored yet. The writer's host reads its own write from L1 at once, so the
+     * writer may tell another host to read before this relay replaced its L2 copy or
      * tombstone with the new value: such a read goes to the expansion replicas instead of being answered with
      * the previous version, or "deleted" for a login right after a logout. One map lookup.
      */
@@ -406,7 +408,7 @@ public final class RelayActor extends AbstractBehavior<RelayCommand> {
             return this;
         }
         PendingPut pending = pendingPuts.get(stored.token());
-        if (pending == null || !pending.stored.ack(stored.replica(), stored.replicas())) {
+        if (pending == null || !pending.stored.ackAll(stored.storedBy(), stored.replicas())) {
             return this; // cached and published only once every replica stored it
         }
         pendingPuts.remove(stored.token());

@@ -25,6 +25,7 @@ import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.Principals;
 import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.ReplicaAcks;
 import org.globalsessions.runtime.protocol.Tier;
 import org.globalsessions.runtime.protocol.Wire;
 
@@ -56,23 +57,31 @@ public final class ExpansionReplica {
     }
 
     /**
-     * Store unless a newer version or tombstone is held; answer {@code PutAck} / {@code PutRefused}
-     * to {@code replyTo} and {@code Stored(token, …)} to {@code relay}, each naming this replica k. The
-     * same write goes to every replica of the shard; the writer and the relay wait for every replica
-     * k in 0..{@code acksNeeded}-1.
+     * A write, travelling down the chain of the shard's replicas: the receiver stores it unless it
+     * holds a newer version or a tombstone (with {@code ifVersion}, a conditional write, unless its
+     * version is not that one: replica 0 decides), then passes it to the first replica of
+     * {@code rest} (bit k: replica k), or, when none is left, reports {@code Stored} to
+     * {@code relay} naming every replica that stored it ({@code storedBy} and itself) of
+     * {@code replicas}. A replica that refuses answers the writer ({@code PutRefused} or
+     * {@code Failed}) and the relay ({@code Stored}, not stored), and the chain ends there.
      */
     public record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,
-                      ActorRef<RelayCommand> relay, long token, int acksNeeded, long ifVersion) implements Command, Wire {
+                      ActorRef<RelayCommand> relay, long token, int replicas, long ifVersion, long rest, long storedBy)
+            implements Command, Wire {
 
-        /** A write stored whatever the current version (if newer). */
+        /** A write stored whatever the current version (if newer) by its receiver alone, which then reports it. */
         public Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,
-                   ActorRef<RelayCommand> relay, long token, int acksNeeded) {
-            this(key, value, version, ttlMillis, requestId, replyTo, relay, token, acksNeeded, RelayCommand.Put.ANY);
+                   ActorRef<RelayCommand> relay, long token, int replicas) {
+            this(key, value, version, ttlMillis, requestId, replyTo, relay, token, replicas, RelayCommand.Put.ANY, 0, 0);
         }
 
-        /** This write as the other replicas get it from replica 0, once replica 0 decided its condition held. */
-        Put decided() {
-            return new Put(key, value, version, ttlMillis, requestId, replyTo, relay, token, acksNeeded, RelayCommand.Put.ANY);
+        /**
+         * This write as replica {@code next} of {@code rest} gets it from replica {@code by}, which
+         * stored it: a plain write (the condition, if any, was decided).
+         */
+        Put passedOn(int next, int by) {
+            return new Put(key, value, version, ttlMillis, requestId, replyTo, relay, token, replicas, RelayCommand.Put.ANY,
+                    rest & ~(1L << next), storedBy | (1L << by));
         }
     }
 
@@ -365,16 +374,13 @@ public final class ExpansionReplica {
         ReliefStore.WriteResult result = put.ifVersion() == RelayCommand.Put.ANY ? core.store.put(put.key(), item, now)
                 : core.store.putIf(put.key(), item, put.ifVersion(), now);
         core.metrics.write(Tier.EXPANSION, result.stored());
-        if (result.stored() && put.ifVersion() != RelayCommand.Put.ANY) {
-            // Replica 0 decided the condition: the others store it as a plain write of this version.
-            for (int k = 1; k < core.replicas; k++) {
-                core.expansion(k).tell(put.decided());
-            }
-        }
         if (result.stored()) {
             demotions.remove(put.key()); // an older version on its way to aging: the aging replica may keep it or not
-            afterWrite(result.evicted()); // acknowledged by the relay, once every replica reported it Stored
-        } else if (result.tooLarge() > 0) {
+            afterWrite(result.evicted());
+            passOn(put);
+            return Behaviors.same();
+        }
+        if (result.tooLarge() > 0) {
             core.metrics.tooLarge(Tier.EXPANSION);
             put.replyTo().tell(new EdgeCommand.Failed(put.requestId(), put.key(), core.who() + ": the session takes "
                     + result.tooLarge() + " bytes, more than relief.expansion.bytes-per-shard = " + core.store.byteBudget()
@@ -382,9 +388,24 @@ public final class ExpansionReplica {
         } else {
             put.replyTo().tell(new EdgeCommand.PutRefused(put.requestId(), put.key(), result.newerVersion(), result.deleted()));
         }
-        put.relay().tell(new RelayCommand.Stored(put.token(), put.key(), put.version(), result.stored(), core.replica,
-                put.acksNeeded()));
+        put.relay().tell(new RelayCommand.Stored(put.token(), put.key(), put.version(), false, 0, put.replicas()));
         return Behaviors.same();
+    }
+
+    /**
+     * After this replica stored {@code put}: on down the chain to the next replica of its
+     * {@code rest}, or, as the last, the report to the relay (which then acknowledges the writer),
+     * naming every replica that stored it.
+     */
+    private void passOn(Put put) {
+        long rest = put.rest() & ReplicaAcks.all(core.replicas) & ~(1L << core.replica);
+        if (rest != 0) {
+            int next = Long.numberOfTrailingZeros(rest);
+            core.expansion(next).tell(put.passedOn(next, core.replica));
+        } else {
+            put.relay().tell(new RelayCommand.Stored(put.token(), put.key(), put.version(), true,
+                    put.storedBy() | (1L << core.replica), put.replicas()));
+        }
     }
 
     private Behavior<Command> delete(Lineage.Delete delete) {

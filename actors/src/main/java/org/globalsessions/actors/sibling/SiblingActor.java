@@ -37,6 +37,7 @@ import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
 import org.globalsessions.runtime.protocol.Principals;
 import org.globalsessions.runtime.protocol.RelayCommand;
+import org.globalsessions.runtime.protocol.ReplicaAcks;
 import org.globalsessions.runtime.protocol.Wire;
 import org.globalsessions.shm.ShmLru;
 import org.globalsessions.shm.ShmLruException;
@@ -81,8 +82,8 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
 
     /**
      * Carry a write to the expansion replicas in {@code toReplicas} (bit k: replica k; {@link #EVERY_REPLICA}
-     * on the first send, the ones that have not reported it when the relay sends it again); they
-     * report back to {@code relay} with {@link RelayCommand.Stored}.
+     * on the first send, the ones that have not reported it when the relay sends it again), down
+     * their chain: the last reports back to {@code relay} with {@link RelayCommand.Stored}.
      */
     public record StoreAtOwner(RelayCommand.Put put, ActorRef<RelayCommand> relay, long token, long toReplicas)
             implements Command, Wire {
@@ -261,21 +262,17 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
                     + "writes to that shard fail until the node answers again or is downed (failure detector, then "
                     + "pekko.cluster.split-brain-resolver.stable-after) and its replicas start on the other nodes; retry"));
         } else {
-            List<EntityRef<ExpansionReplica.Command>> replicas = tiers.expansionReplicas(put.key());
-            long to = store.toReplicas();
-            if (put.ifVersion() != RelayCommand.Put.ANY && (to & 1) != 0) {
-                // A conditional write: replica 0 decides, then passes it to the others (sent again
-                // while replica 0 has not reported: the same write again counts as stored there).
-                replicas.get(0).tell(toReplicas(put, store, put.ifVersion()));
-            } else {
-                // A plain write; or a conditional one replica 0 stored (it decided), sent again to
-                // replicas that have not reported it, as the plain write replica 0 passes on.
-                ExpansionReplica.Put plain = toReplicas(put, store, RelayCommand.Put.ANY);
-                for (int k = 0; k < replicas.size(); k++) {
-                    if (addressed(to, k)) {
-                        replicas.get(k).tell(plain);
-                    }
-                }
+            // Down the chain of the replicas addressed (a write sent again: those that have not reported
+            // it stored), from the lowest: each stores it and passes it on, the last reports Stored. A
+            // conditional write starts at replica 0, which decides; addressed without replica 0, it was
+            // decided there, and the others store it as a plain write.
+            long to = store.toReplicas() & ReplicaAcks.all(tiers.replicas());
+            if (to != 0) {
+                int first = Long.numberOfTrailingZeros(to);
+                long ifVersion = first == 0 ? put.ifVersion() : RelayCommand.Put.ANY;
+                tiers.expansionReplica(put.key(), first).tell(new ExpansionReplica.Put(put.key(), put.value(), put.version(),
+                        put.ttlMillis(), put.requestId(), put.replyTo(), store.relay(), store.token(), tiers.replicas(),
+                        ifVersion, to & ~(1L << first), 0));
             }
         }
         return this;
@@ -289,11 +286,6 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
         RelayCommand.Put put = store.put();
         put.replyTo().tell(failed);
         store.relay().tell(new RelayCommand.Stored(store.token(), put.key(), put.version(), false, -1, 0));
-    }
-
-    private ExpansionReplica.Put toReplicas(RelayCommand.Put put, StoreAtOwner store, long ifVersion) {
-        return new ExpansionReplica.Put(put.key(), put.value(), put.version(), put.ttlMillis(), put.requestId(), put.replyTo(),
-                store.relay(), store.token(), tiers.replicas(), ifVersion);
     }
 
     /** Whether bit {@code k} of {@code toReplicas} is set. */

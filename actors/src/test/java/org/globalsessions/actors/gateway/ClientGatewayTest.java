@@ -108,7 +108,7 @@ class ClientGatewayTest {
     void messagesOutsideTheClientProtocolAndLocalReplyAddressesAreDropped() {
         front.tell(new RelayCommand.WriterSlot(3, System.nanoTime()));
         front.tell(new RelayCommand.PeerHeartbeat(relay.getRef().unsafeUpcast(), 1));
-        front.tell(new RelayCommand.Stored(1, "session-3", 1, true, 0, 2));
+        front.tell(new RelayCommand.Stored(1, "session-3", 1, true, 3, 2));
         // a replica's copy request (the whole shard's contents to its reply address), not a relay message at all
         front.<Object>unsafeUpcast().tell(new org.globalsessions.actors.relief.ReplicaSync.SyncRequest(
                 TestProbe.<org.globalsessions.actors.relief.ReplicaSync.SyncChunk>create(edgeSystem).getRef(), 1));

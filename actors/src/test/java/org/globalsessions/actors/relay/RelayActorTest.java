@@ -301,11 +301,13 @@ class RelayActorTest {
         throw new AssertionError("the relay never found its sibling");
     }
 
-    /** Both replicas report {@code store} stored (so the relay never sends it again), and the edge has its acknowledgement. */
+    /** Replicas 0 and 1 ({@code Stored.storedBy} bits). */
+    private static final long REPLICA_0 = 1, REPLICA_1 = 2, BOTH = REPLICA_0 | REPLICA_1;
+
+    /** The chain's last replica reports {@code store} stored by both (so the relay never sends it again), and the edge has its acknowledgement. */
     private static void confirmed(ActorRef<RelayCommand> relay, TestProbe<EdgeCommand> edge, SiblingActor.StoreAtOwner store) {
         RelayCommand.Put put = store.put();
-        relay.tell(new RelayCommand.Stored(store.token(), put.key(), put.version(), true, 0, 2));
-        relay.tell(new RelayCommand.Stored(store.token(), put.key(), put.version(), true, 1, 2));
+        relay.tell(new RelayCommand.Stored(store.token(), put.key(), put.version(), true, BOTH, 2)); // from the chain's last replica
         edge.expectMessageClass(EdgeCommand.PutAck.class);
     }
 
@@ -319,13 +321,13 @@ class RelayActorTest {
         TestProbe<SiblingActor.Command> sibling = sibling();
         TestProbe<EdgeCommand> edge = kit.createTestProbe(EdgeCommand.class);
         SiblingActor.StoreAtOwner store = put(relay, sibling, edge, "session-s", "v", 5);
-        RelayCommand.Stored byReplica0 = new RelayCommand.Stored(store.token(), "session-s", 5, true, 0, 2);
+        RelayCommand.Stored byReplica0 = new RelayCommand.Stored(store.token(), "session-s", 5, true, REPLICA_0, 2);
         relay.tell(byReplica0);
         relay.tell(byReplica0); // a duplicate report of the same replica
         sibling.expectNoMessage(Duration.ofMillis(300));
         edge.expectNoMessage(Duration.ofMillis(100)); // nor acknowledged
         assertNull(l2.getEntry(bytes("session-s")), "one replica of two stored it: not cached yet");
-        relay.tell(new RelayCommand.Stored(store.token(), "session-s", 5, true, 1, 2));
+        relay.tell(new RelayCommand.Stored(store.token(), "session-s", 5, true, REPLICA_1, 2));
         EdgeCommand.PutAck ack = edge.expectMessageClass(EdgeCommand.PutAck.class);
         assertEquals(new EdgeCommand.PutAck(store.put().requestId(), "session-s", 5, 2), ack, "one acknowledgement, for both replicas");
         sibling.awaitAssert(Duration.ofSeconds(3), () -> {
@@ -355,7 +357,7 @@ class RelayActorTest {
     void aWriteIsSentAgainToTheReplicasThatHaveNotConfirmedIt() {
         WriteInFlight w = writeThroughARelay("session-r", "2s");
         assertEquals(SiblingActor.EVERY_REPLICA, w.first().toReplicas());
-        w.relay().tell(new RelayCommand.Stored(w.first().token(), "session-r", 5, true, 0, 2));
+        w.relay().tell(new RelayCommand.Stored(w.first().token(), "session-r", 5, true, REPLICA_0, 2));
 
         SiblingActor.StoreAtOwner again = w.sibling().expectMessageClass(SiblingActor.StoreAtOwner.class, Duration.ofSeconds(2));
         assertEquals(w.first().token(), again.token());
@@ -363,7 +365,7 @@ class RelayActorTest {
         assertFalse(SiblingActor.addressed(again.toReplicas(), 0), "replica 0 confirmed it: not sent to it again");
         assertTrue(SiblingActor.addressed(again.toReplicas(), 1));
 
-        w.relay().tell(new RelayCommand.Stored(w.first().token(), "session-r", 5, true, 1, 2));
+        w.relay().tell(new RelayCommand.Stored(w.first().token(), "session-r", 5, true, REPLICA_1, 2));
         assertEquals(5, w.edge().expectMessageClass(EdgeCommand.PutAck.class).version());
         w.sibling().expectNoMessage(Duration.ofMillis(1_000)); // confirmed: never sent again
     }
@@ -390,7 +392,7 @@ class RelayActorTest {
     @Test
     void aRefusedWriteIsNotSentAgain() {
         WriteInFlight w = writeThroughARelay("session-f", "400ms");
-        w.relay().tell(new RelayCommand.Stored(w.first().token(), "session-f", 5, false, -1, 0));
+        w.relay().tell(new RelayCommand.Stored(w.first().token(), "session-f", 5, false, 0, 0));
         w.sibling().expectNoMessage(Duration.ofMillis(600));
     }
 
@@ -495,9 +497,8 @@ class RelayActorTest {
             written.add("session-" + i);
             stores.add(put(t.relay(), t.sibling(), t.writer(), "session-" + i, "v" + i, 5));
         }
-        for (SiblingActor.StoreAtOwner store : stores) { // both replicas report, write after write
-            t.relay().tell(new RelayCommand.Stored(store.token(), store.put().key(), 5, true, 0, 2));
-            t.relay().tell(new RelayCommand.Stored(store.token(), store.put().key(), 5, true, 1, 2));
+        for (SiblingActor.StoreAtOwner store : stores) { // both replicas stored it, write after write
+            t.relay().tell(new RelayCommand.Stored(store.token(), store.put().key(), 5, true, BOTH, 2));
         }
         assertEquals(written, pushed(t.other(), 20));
         for (int i = 0; i < 20; i++) {
@@ -508,8 +509,7 @@ class RelayActorTest {
         t.other().expectNoMessage(Duration.ofMillis(200));
 
         SiblingActor.StoreAtOwner last = put(t.relay(), t.sibling(), t.writer(), "session-x", "vx", 5);
-        t.relay().tell(new RelayCommand.Stored(last.token(), "session-x", 5, true, 0, 2));
-        t.relay().tell(new RelayCommand.Stored(last.token(), "session-x", 5, true, 1, 2));
+        t.relay().tell(new RelayCommand.Stored(last.token(), "session-x", 5, true, BOTH, 2));
         t.relay().tell(new RelayCommand.Delete("session-x", 6, 99, t.writer().getRef()));
         assertEquals(List.of("session-x", "-session-x"), pushed(t.other(), 2));
     }
@@ -523,7 +523,7 @@ class RelayActorTest {
             stores.add(put(t.relay(), t.sibling(), t.writer(), "session-" + i, "v" + i, 5));
         }
         for (SiblingActor.StoreAtOwner store : stores) { // one at a time: without a window, each would leave alone
-            t.relay().tell(new RelayCommand.Stored(store.token(), store.put().key(), 5, true, 0, 1));
+            t.relay().tell(new RelayCommand.Stored(store.token(), store.put().key(), 5, true, REPLICA_0, 1));
             t.writer().expectMessageClass(EdgeCommand.PutAck.class);
         }
         EdgeCommand.Pushed pushed = t.other().expectMessageClass(EdgeCommand.Pushed.class, Duration.ofSeconds(10));
@@ -539,7 +539,7 @@ class RelayActorTest {
     void aBurstOfDeletesIsInvalidatedOnEveryEdgeInOrderAndAcknowledgedTogether() {
         TwoEdges t = twoEdges(Map.of("relay.table.el-count", 64));
         SiblingActor.StoreAtOwner first = put(t.relay(), t.sibling(), t.writer(), "session-first", "v", 5); // the relay knows its sibling
-        t.relay().tell(new RelayCommand.Stored(first.token(), "session-first", 5, true, 0, 1));
+        t.relay().tell(new RelayCommand.Stored(first.token(), "session-first", 5, true, REPLICA_0, 1));
         t.writer().expectMessageClass(EdgeCommand.PutAck.class);
         int deletes = 30;
         for (int i = 0; i < deletes; i++) {

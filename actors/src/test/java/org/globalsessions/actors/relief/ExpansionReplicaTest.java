@@ -151,6 +151,68 @@ class ExpansionReplicaTest {
         assertEquals(fresh, stored(3, Duration.ofSeconds(3)).version());
     }
 
+    /** A write of {@code key} reaching the replica under test at the place in its chain that {@code rest} and {@code storedBy} say. */
+    private ExpansionReplica.Put chained(String key, long version, long requestId, int replicas, long ifVersion, long rest,
+                                         long storedBy) {
+        return new ExpansionReplica.Put(key, "v".getBytes(StandardCharsets.UTF_8), version, 60_000, requestId, client.ref(),
+                relay.ref(), requestId, replicas, ifVersion, rest, storedBy);
+    }
+
+    /** Starts the replica under test ({@code underTest} of {@code replicas}) and lets it copy an empty next replica. */
+    private EntityRef<ExpansionReplica.Command> copied(int replicas, int underTest) {
+        start(replicas, underTest, 1_000);
+        EntityRef<ExpansionReplica.Command> replica = ClusterSharding.get(system).entityRefFor(ExpansionReplica.typeKey(underTest), SHARD);
+        replica.tell(new ExpansionReplica.Touch("nothing")); // starts it: it asks its next replica for its state
+        ReplicaSync.SyncRequest request = next.expectMessageClass(ReplicaSync.SyncRequest.class, ALLOCATION);
+        request.replyTo().tell(new ReplicaSync.SyncChunk(List.of(), request.syncId(), 0, 1));
+        return replica;
+    }
+
+    /**
+     * Issue 20 item 2: a write travels down the chain of the shard's replicas, so the relay sends it
+     * once and hears of it once. A replica stores it and passes it on to the next replica of the
+     * chain, adding itself to the replicas that stored it; the last reports to the relay, naming
+     * them all; a replica that refuses it answers the writer and the relay, and passes nothing on.
+     */
+    @Test
+    void aWriteIsPassedDownTheChainAndTheLastReplicaReportsEveryReplicaThatStoredIt() {
+        EntityRef<ExpansionReplica.Command> replica = copied(3, 1); // its next replica, 2, is the probe
+
+        long first = clock.next();
+        replica.tell(chained("s", first, 1, 3, RelayCommand.Put.ANY, 0b100, 0b001)); // replica 0 stored it
+        ExpansionReplica.Put passed = next.expectMessageClass(ExpansionReplica.Put.class);
+        assertEquals(List.of(first, 0L, 0b011L, 1L, RelayCommand.Put.ANY),
+                List.of(passed.version(), passed.rest(), passed.storedBy(), passed.token(), passed.ifVersion()));
+        relay.expectNoMessage(Duration.ofMillis(300)); // not the last: it reports nothing
+
+        replica.tell(chained("s", first, 1, 3, RelayCommand.Put.ANY, 0, 0b001)); // the last of the chain (sent again)
+        RelayCommand.Stored report = stored(1, Duration.ofSeconds(3));
+        assertEquals(List.of(0b011L, 3), List.of(report.storedBy(), report.replicas()));
+
+        replica.tell(chained("s", first - 1, 2, 3, RelayCommand.Put.ANY, 0b100, 0b001)); // older than held
+        assertEquals(2, client.expectMessageClass(EdgeCommand.PutRefused.class).requestId());
+        assertFalse(relay.expectMessageClass(RelayCommand.Stored.class).stored());
+        next.expectNoMessage(Duration.ofMillis(300)); // refused: the chain ends here
+    }
+
+    /** A conditional write is decided by replica 0, which passes it on as a plain write; one it refuses goes no further. */
+    @Test
+    void replicaZeroDecidesAConditionalWriteAndPassesItOnDecided() {
+        EntityRef<ExpansionReplica.Command> replica = copied(2, 0);
+        long held = clock.next();
+        replica.tell(chained("c", held, 1, 2, RelayCommand.Put.ANY, 0, 0));
+        stored(1, Duration.ofSeconds(3));
+
+        long next2 = clock.next();
+        replica.tell(chained("c", next2, 2, 2, held, 0b10, 0));
+        ExpansionReplica.Put passed = next.expectMessageClass(ExpansionReplica.Put.class);
+        assertEquals(List.of(next2, RelayCommand.Put.ANY, 0b01L), List.of(passed.version(), passed.ifVersion(), passed.storedBy()));
+
+        replica.tell(chained("c", clock.next(), 3, 2, held, 0b10, 0)); // names a version no longer held
+        assertEquals(3, client.expectMessageClass(EdgeCommand.PutRefused.class).requestId());
+        next.expectNoMessage(Duration.ofMillis(300));
+    }
+
     private ExpansionReplica.IndexAdd indexAdd(String principal, String sessionId, long since, long requestId) {
         return new ExpansionReplica.IndexAdd(new RelayCommand.IndexAdd(principal, sessionId, since,
                 System.currentTimeMillis() + 60_000, requestId, client.ref()), 2);

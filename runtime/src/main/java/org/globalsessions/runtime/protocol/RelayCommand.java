@@ -80,13 +80,14 @@ public interface RelayCommand {
     }
 
     /**
-     * From expansion replica {@code replica} of {@code replicas} of a write this relay forwarded
-     * ({@code token} names it): {@code stored} is true if that replica took it. Only once every
-     * replica has ({@link ReplicaAcks}) does the relay write it into L2 and publish it. False: the
-     * replica, or the sibling before any replica had it ({@code replica} -1), refused it and told
-     * the writer why; the relay does not send it again.
+     * From the last expansion replica a write this relay forwarded ({@code token} names it)
+     * travelled to, down the chain of the shard's replicas: {@code stored} true, and
+     * {@code storedBy} the replicas that stored it (bit k: replica k) of {@code replicas}. Only
+     * once every replica has ({@link ReplicaAcks}) does the relay write it into L2, publish it and
+     * acknowledge the writer. False: a replica, or the sibling before any replica had it
+     * ({@code storedBy} 0), refused it and told the writer why; the relay does not send it again.
      */
-    record Stored(long token, String key, long version, boolean stored, int replica, int replicas) implements RelayCommand, Wire {
+    record Stored(long token, String key, long version, boolean stored, long storedBy, int replicas) implements RelayCommand, Wire {
     }
 
     /**

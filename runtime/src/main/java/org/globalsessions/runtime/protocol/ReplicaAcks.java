@@ -18,11 +18,26 @@ public final class ReplicaAcks {
      * replica 0..replicas-1 has. An index out of range (a corrupt or foreign message) records nothing.
      */
     public boolean ack(int replica, int replicas) {
-        if (replicas < 1 || replicas > Long.SIZE || replica < 0 || replica >= replicas) {
+        return replica >= 0 && replica < Long.SIZE && ackAll(1L << replica, replicas);
+    }
+
+    /**
+     * Records that the replicas in {@code acknowledged} (bit k: replica k) of {@code replicas}
+     * acknowledged, as one report of a write that travelled down the chain of replicas does; returns
+     * true once every replica 0..replicas-1 has. A bit past the last replica (a corrupt or foreign
+     * message) records nothing.
+     */
+    public boolean ackAll(long acknowledged, int replicas) {
+        if (replicas < 1 || replicas > Long.SIZE || acknowledged == 0 || (acknowledged & ~all(replicas)) != 0) {
             return false;
         }
-        acked |= 1L << replica;
-        return acked == (replicas == Long.SIZE ? -1L : (1L << replicas) - 1);
+        acked |= acknowledged;
+        return acked == all(replicas);
+    }
+
+    /** Every replica 0..replicas-1 (1 to 64 replicas): bit k set for replica k. */
+    public static long all(int replicas) {
+        return replicas >= Long.SIZE ? -1L : (1L << replicas) - 1;
     }
 
     /** The replicas that have not acknowledged yet: bit k set for replica k (bits past the last replica set too). */

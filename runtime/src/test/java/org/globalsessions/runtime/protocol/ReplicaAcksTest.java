@@ -41,6 +41,21 @@ class ReplicaAcksTest {
         assertEquals(0, acks.missing() & 0b111);
     }
 
+    /** Issue 20 item 2: the chain's last replica reports every replica that stored a write in one message. */
+    @Test
+    void oneReportCanNameSeveralReplicas() {
+        ReplicaAcks acks = new ReplicaAcks();
+        assertTrue(acks.ackAll(0b11, 2), "both replicas in one report");
+        ReplicaAcks partly = new ReplicaAcks();
+        assertFalse(partly.ackAll(0b011, 3));
+        assertEquals(0b100, partly.missing() & 0b111, "sent again to replica 2 alone");
+        assertTrue(partly.ackAll(0b100, 3));
+        assertFalse(new ReplicaAcks().ackAll(0b100, 2), "a replica past the last records nothing");
+        assertFalse(new ReplicaAcks().ackAll(0, 2), "nobody");
+        assertEquals(-1L, ReplicaAcks.all(64));
+        assertEquals(0b111, ReplicaAcks.all(3));
+    }
+
     @Test
     void anIndexOutOfRangeRecordsNothing() {
         ReplicaAcks acks = new ReplicaAcks();
