@@ -161,6 +161,21 @@ public final class ReplicaPlacement extends ShardCoordinator.AbstractShardAlloca
     }
 
     /**
+     * The replicas of a shard that live on the node of replica {@code replica} when its tier has
+     * {@code nodes} nodes: bit k set for each replica k of {@code replicas}. Replica k's home is
+     * the ((k mod nodes)+1)-th node of the shard's ranking ({@link #home}), so replicas share a
+     * node only when the tier has fewer nodes than replicas, and then whatever the shard: with one
+     * node, every replica; with as many nodes as replicas or more, {@code replica} alone.
+     */
+    public static long sharingNode(int replica, int replicas, int nodes) {
+        long sharing = 0;
+        for (int k = Math.floorMod(replica, Math.max(1, nodes)); k < replicas && k < Long.SIZE; k += Math.max(1, nodes)) {
+            sharing |= 1L << k;
+        }
+        return sharing;
+    }
+
+    /**
      * The first replica of {@code shard}, from {@code from} on (modulo {@code replicas}), whose home
      * among {@code nodes} is not in {@code unreachable}; {@code from} itself if every one is, or if
      * there are no nodes. A lookup goes to the replica it returns, so while the failure detector

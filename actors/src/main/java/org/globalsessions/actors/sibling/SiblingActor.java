@@ -32,6 +32,7 @@ import org.globalsessions.actors.relief.AgingReplica;
 import org.globalsessions.actors.relief.ExpansionReplica;
 import org.globalsessions.actors.relief.Lineage;
 import org.globalsessions.actors.relief.ReliefTiers;
+import org.globalsessions.actors.relief.ReplicaPlacement;
 import org.globalsessions.runtime.config.GlobalSessionsSettings;
 import org.globalsessions.runtime.config.Role;
 import org.globalsessions.runtime.protocol.EdgeCommand;
@@ -262,30 +263,35 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
                     + "writes to that shard fail until the node answers again or is downed (failure detector, then "
                     + "pekko.cluster.split-brain-resolver.stable-after) and its replicas start on the other nodes; retry"));
         } else {
-            // Down the chain of the replicas addressed (a write sent again: those that have not reported
-            // it stored), from the lowest: each stores it and passes it on, the last reports Stored. A
-            // conditional write starts at replica 0, which decides; addressed without replica 0, it was
-            // decided there, and the others store it as a plain write.
-            long to = store.toReplicas() & ReplicaAcks.all(tiers.replicas());
-            if (to != 0) {
-                int first = Long.numberOfTrailingZeros(to);
-                long ifVersion = first == 0 ? put.ifVersion() : RelayCommand.Put.ANY;
+            // One message per relief node: to the lowest replica addressed there (a write sent again:
+            // those that have not reported it stored), which stores it and passes it down the chain of
+            // the others there; the last of each chain reports Stored. With fewer nodes than replicas,
+            // replicas share nodes and a chain saves the relay a message each way per replica. A
+            // conditional write goes down one chain from replica 0, which decides; addressed without
+            // replica 0, it was decided there, and the others store it as a plain write.
+            long left = store.toReplicas() & ReplicaAcks.all(tiers.replicas());
+            boolean decides = put.ifVersion() != RelayCommand.Put.ANY && (left & 1) != 0;
+            int nodes = nodesUp(Role.RELIEF_EXPANSION);
+            while (left != 0) {
+                int first = Long.numberOfTrailingZeros(left);
+                long chain = decides ? left : left & ReplicaPlacement.sharingNode(first, tiers.replicas(), nodes);
                 tiers.expansionReplica(put.key(), first).tell(new ExpansionReplica.Put(put.key(), put.value(), put.version(),
                         put.ttlMillis(), put.requestId(), put.replyTo(), store.relay(), store.token(), tiers.replicas(),
-                        ifVersion, to & ~(1L << first), 0));
+                        decides ? put.ifVersion() : RelayCommand.Put.ANY, chain & ~(1L << first), 0));
+                left &= ~chain;
             }
         }
         return this;
     }
 
     /**
-     * Tells the writer why its write failed, and the relay that it was refused (replica -1: by this
-     * sibling), so the relay does not send it again: it must not be stored after the writer was told it failed.
+     * Tells the writer why its write failed, and the relay that it was refused (stored by no
+     * replica), so the relay does not send it again: it must not be stored after the writer was told it failed.
      */
     private static void refuse(StoreAtOwner store, EdgeCommand.Failed failed) {
         RelayCommand.Put put = store.put();
         put.replyTo().tell(failed);
-        store.relay().tell(new RelayCommand.Stored(store.token(), put.key(), put.version(), false, -1, 0));
+        store.relay().tell(new RelayCommand.Stored(store.token(), put.key(), put.version(), false, 0, 0));
     }
 
     /** Whether bit {@code k} of {@code toReplicas} is set. */
@@ -412,12 +418,18 @@ public final class SiblingActor extends AbstractBehavior<SiblingActor.Command> {
     }
 
     private boolean up(Role role) {
+        return nodesUp(role) > 0;
+    }
+
+    /** How many members of {@code role} are up. */
+    private int nodesUp(Role role) {
+        int up = 0;
         for (var member : cluster.state().getMembers()) {
             if (member.hasRole(role.id()) && member.status() == MemberStatus.up()) {
-                return true;
+                up++;
             }
         }
-        return false;
+        return up;
     }
 
     private EdgeCommand.Failed noRelief(long requestId, String key, Role role) {

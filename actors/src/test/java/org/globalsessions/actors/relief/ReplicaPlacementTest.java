@@ -173,4 +173,34 @@ class ReplicaPlacementTest {
                 () -> ReplicaPlacement.replicasPerNode(16, 2, List.of()));
         assertTrue(e.getMessage().contains("node list is empty"), e.getMessage());
     }
+    /**
+     * Issue 20 item 2: a write goes as one message per node, down the chain of the replicas on it,
+     * so the sibling must know which replicas share a node without ranking the nodes per write.
+     * {@code sharingNode} names exactly the replicas {@link ReplicaPlacement#homes} puts on one node.
+     */
+    @Test
+    void sharingNodeNamesTheReplicasPlacedOnOneNode() {
+        for (int replicas = 1; replicas <= 3; replicas++) {
+            for (int count = 1; count <= 4; count++) {
+                List<String> nodes = new java.util.ArrayList<>();
+                for (int n = 0; n < count; n++) {
+                    nodes.add("pekko://global-sessions@10.0.0." + n + ":25521");
+                }
+                for (int shard = 0; shard < 64; shard++) {
+                    List<String> homes = ReplicaPlacement.homes(Integer.toString(shard), replicas, nodes);
+                    for (int k = 0; k < replicas; k++) {
+                        long expected = 0;
+                        for (int j = 0; j < replicas; j++) {
+                            if (homes.get(j).equals(homes.get(k))) {
+                                expected |= 1L << j;
+                            }
+                        }
+                        assertEquals(expected, ReplicaPlacement.sharingNode(k, replicas, count),
+                                replicas + " replicas on " + count + " nodes, shard " + shard + ", replica " + k);
+                    }
+                }
+            }
+        }
+        assertEquals(0b11, ReplicaPlacement.sharingNode(1, 2, 0), "no node known yet: taken as one");
+    }
 }
