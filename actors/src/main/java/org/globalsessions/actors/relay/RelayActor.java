@@ -45,12 +45,13 @@ import org.globalsessions.shm.ShmLru;
  *   <li><b>get</b>: an L2 hit (or tombstone) is answered here; a miss goes to the sibling, which
  *   asks the key's expansion replicas; the expansion replicas answer the edge directly, and the sibling writes the value
  *   into L2. One remote hop from the edge for an L2 hit; three for a relief hit.</li>
- *   <li><b>put</b>: goes to the expansion replicas through the sibling, down their chain (replica 0
- *   stores it and passes it to replica 1, and so on); the last reports {@code Stored} here, naming
- *   every replica that stored it, and only then is the value written into L2, published to the other
- *   relays and to the edges, and acknowledged to the writer ({@code PutAck}), so nothing an expansion
- *   replica refused, or that one replica alone holds, is ever cached or published. A replica that
- *   refuses answers the writer itself.</li>
+ *   <li><b>put</b>: goes to the expansion replicas through the sibling, once to each relief node
+ *   (the first replica there passes it down the chain of the others on that node); the last of each
+ *   chain reports {@code Stored} here, naming the replicas that stored it, and only once the reports
+ *   name every replica is the value written into L2, published to the other relays and to the
+ *   edges, and acknowledged to the writer ({@code PutAck}), so nothing an expansion replica refused,
+ *   or that one replica alone holds, is ever cached or published. A replica that refuses answers
+ *   the writer itself.</li>
  *   <li><b>delete</b> (logout): tombstone in L2 at once; then, in parallel, the expansion replicas record the
  *   tombstone, every other relay tombstones its L2, and the receivers of each host table
  *   ({@link Subscribers}) tombstone that table, as does every edge whose application listens; the edge

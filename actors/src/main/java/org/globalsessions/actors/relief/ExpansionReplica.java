@@ -57,12 +57,12 @@ public final class ExpansionReplica {
     }
 
     /**
-     * A write, travelling down the chain of the shard's replicas: the receiver stores it unless it
-     * holds a newer version or a tombstone (with {@code ifVersion}, a conditional write, unless its
-     * version is not that one: replica 0 decides), then passes it to the first replica of
-     * {@code rest} (bit k: replica k), or, when none is left, reports {@code Stored} to
-     * {@code relay} naming every replica that stored it ({@code storedBy} and itself) of
-     * {@code replicas}. A replica that refuses answers the writer ({@code PutRefused} or
+     * A write, travelling down a chain of the shard's replicas (those on one relief node; every
+     * replica, from 0, for a conditional write): the receiver stores it unless it holds a newer
+     * version or a tombstone (with {@code ifVersion}, a conditional write, unless its version is
+     * not that one: replica 0 decides), then passes it to the first replica of {@code rest} (bit k:
+     * replica k), or, when none is left, reports {@code Stored} to {@code relay} naming every
+     * replica of the chain that stored it ({@code storedBy} and itself) of {@code replicas}. A replica that refuses answers the writer ({@code PutRefused} or
      * {@code Failed}) and the relay ({@code Stored}, not stored), and the chain ends there.
      */
     public record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,

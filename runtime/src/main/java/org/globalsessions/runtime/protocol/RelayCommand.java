@@ -80,11 +80,11 @@ public interface RelayCommand {
     }
 
     /**
-     * From the last expansion replica a write this relay forwarded ({@code token} names it)
-     * travelled to, down the chain of the shard's replicas: {@code stored} true, and
-     * {@code storedBy} the replicas that stored it (bit k: replica k) of {@code replicas}. Only
-     * once every replica has ({@link ReplicaAcks}) does the relay write it into L2, publish it and
-     * acknowledge the writer. False: a replica, or the sibling before any replica had it
+     * From the last expansion replica of a chain a write this relay forwarded ({@code token} names
+     * it) travelled down (one chain per relief node, of the shard's replicas there):
+     * {@code stored} true, and {@code storedBy} the replicas that stored it (bit k: replica k) of
+     * {@code replicas}. Only once the reports name every replica ({@link ReplicaAcks}) does the
+     * relay write it into L2, publish it and acknowledge the writer. False: a replica, or the sibling before any replica had it
      * ({@code storedBy} 0), refused it and told the writer why; the relay does not send it again.
      */
     record Stored(long token, String key, long version, boolean stored, long storedBy, int replicas) implements RelayCommand, Wire {
