@@ -62,8 +62,9 @@ public final class ExpansionReplica {
      * version or a tombstone (with {@code ifVersion}, a conditional write, unless its version is
      * not that one: replica 0 decides), then passes it to the first replica of {@code rest} (bit k:
      * replica k), or, when none is left, reports {@code Stored} to {@code relay} naming every
-     * replica of the chain that stored it ({@code storedBy} and itself) of {@code replicas}. A replica that refuses answers the writer ({@code PutRefused} or
-     * {@code Failed}) and the relay ({@code Stored}, not stored), and the chain ends there.
+     * replica of the chain that stored it ({@code storedBy} and itself) of {@code replicas}. A
+     * replica that refuses answers the writer ({@code PutRefused} or {@code Failed}) and the relay
+     * ({@code Stored}, not stored), and the chain ends there.
      */
     public record Put(String key, byte[] value, long version, long ttlMillis, long requestId, ActorRef<EdgeCommand> replyTo,
                       ActorRef<RelayCommand> relay, long token, int replicas, long ifVersion, long rest, long storedBy)
