@@ -313,8 +313,15 @@ class SessionCacheManagerTest {
         assertEquals(SessionCacheManager.NOT_LOCAL, hostA.getInto("into-1", buffer), "logged out: get answers it");
         assertEquals(l1 + 2, gets(registryA, "l1"), "only the two hits are counted");
 
+        String utf8 = "into-\u00e9\u4e2d"; // not printable ASCII: encoded, not viewed
+        done(hostA.set(utf8, token));
+        assertEquals(token.length, hostA.getInto(utf8, buffer));
+        assertEquals(SessionCacheManager.NOT_LOCAL, hostA.getInto("into-\u00e9", buffer), "a prefix of it is another key");
+
         assertEquals("key is empty", assertThrows(IllegalArgumentException.class, () -> hostA.getInto("", buffer)).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> hostA.getInto("a b", buffer)).getMessage().contains("whitespace"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> hostA.getInto("0123456789abcdef01\u00013", buffer)).getMessage()
+                .contains("control character"));
         assertThrows(NullPointerException.class, () -> hostA.getInto("into-1", null));
     }
 

@@ -231,11 +231,25 @@ public final class ShmLru implements AutoCloseable {
      * @throws NullPointerException     if {@code key} or {@code buffer} is null
      */
     public int getInto(byte[] key, byte[] buffer) {
+        return getInto(key, buffer, clock.getAsLong());
+    }
+
+    /**
+     * {@link #getInto(byte[], byte[])} at {@code nowMillis}, this table's clock
+     * ({@link ShmLruOptions#clock}: the wall clock unless the table was opened with another) as
+     * the caller read it: for a caller that already has the time, which saves reading the clock
+     * again (about 25 ns on a virtual machine's clock). An entry counts as expired from its
+     * expiry instant on, as {@code nowMillis} tells.
+     *
+     * @throws IllegalArgumentException if {@code key} is empty or longer than the record size
+     * @throws NullPointerException     if {@code key} or {@code buffer} is null
+     */
+    public int getInto(byte[] key, byte[] buffer, long nowMillis) {
         checkKey(key);
         Objects.requireNonNull(buffer, "buffer");
         checkOpen();
         try {
-            return getIntoUnguarded(key, buffer);
+            return getIntoUnguarded(key, buffer, nowMillis);
         } catch (InternalError fault) {
             throw truncated(fault);
         }
@@ -244,11 +258,10 @@ public final class ShmLru implements AutoCloseable {
     /** {@link #getInto}'s answer when the table holds no live value of the key. */
     public static final int MISSING = -1;
 
-    private int getIntoUnguarded(byte[] key, byte[] buffer) {
+    private int getIntoUnguarded(byte[] key, byte[] buffer, long now) {
         long hash = ops.hash(key);
         int segment = ops.segmentOf(hash);
         long s = ops.segment(segment);
-        long now = clock.getAsLong();
         for (int attempt = 0; attempt < UNLOCKED_ATTEMPTS; attempt++) {
             long seq = SegmentOps.readSeq(s);
             if ((seq & 1) != 0) {
@@ -332,7 +345,7 @@ public final class ShmLru implements AutoCloseable {
      */
     private long recordLocked(long s, byte[] key, long hash, long now) {
         int pos = ops.find(s, key, hash);
-        long r = pos < 0 ? 0 : liveRecordAt(s, pos);
+        long r = pos < 0 ? 0 : liveRecordAt(s, pos, now);
         if (r == 0) {
             SegmentOps.count(s, MISSES_OFFSET);
             return 0;
@@ -518,12 +531,12 @@ public final class ShmLru implements AutoCloseable {
         checkKey(key);
         long hash = ops.hash(key);
         return locked(hash, s -> {
+            long now = clock.getAsLong();
             int pos = ops.find(s, key, hash);
-            long r = pos < 0 ? 0 : liveRecordAt(s, pos);
+            long r = pos < 0 ? 0 : liveRecordAt(s, pos, now);
             if (r == 0 || SegmentOps.isTombstone(r)) {
                 return false;
             }
-            long now = clock.getAsLong();
             ops.moveToHead(s, slotRecord(ops.readSlot(s, pos)), now);
             SegmentOps.touch(r, now);
             return true;
@@ -912,10 +925,10 @@ public final class ShmLru implements AutoCloseable {
     }
 
     /** The record at {@code pos}, or 0 after expiring it if its time ran out. */
-    private long liveRecordAt(long s, int pos) {
+    private long liveRecordAt(long s, int pos, long now) {
         int index = slotRecordChecked(s, pos);
         long r = ops.record(s, index);
-        if (isExpired(r)) {
+        if (SegmentOps.isExpired(r, now)) {
             capture(r, RemovalCause.EXPIRED);
             ops.removeAt(s, pos);
             SegmentOps.count(s, EXPIRATIONS_OFFSET);
@@ -924,7 +937,6 @@ public final class ShmLru implements AutoCloseable {
         return r;
     }
 
-    /** The version of the entry at {@code pos}, or {@link Long#MIN_VALUE} if it expired (it no longer counts). */
     /** The record at index slot {@code pos}, or 0 if it expired (left for a lookup or the sweep to free). */
     private long unexpiredRecord(long s, int pos) {
         long r = ops.record(s, slotRecordChecked(s, pos));

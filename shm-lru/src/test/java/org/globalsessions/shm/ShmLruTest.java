@@ -540,6 +540,18 @@ class ShmLruTest {
     }
 
     @Test
+    void getIntoAtTheCallersTimeJudgesExpiryByThatTime() {
+        try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
+            t.put("short", b("v"), Duration.ofSeconds(1));
+            long expiresAt = now.get() + 1_000;
+            byte[] buffer = new byte[8];
+            assertEquals(1, t.getInto(b("short"), buffer, expiresAt - 1), "live until its expiry instant, whatever the table's clock");
+            assertEquals(ShmLru.MISSING, t.getInto(b("short"), buffer, expiresAt), "expired at the caller's time though the table's clock has not moved");
+            assertEquals(1, t.stats().expirations(), "the lookup freed the expired entry");
+        }
+    }
+
+    @Test
     void getIntoABufferTooSmallCopiesNothingAndReturnsTheLengthNeeded() {
         try (ShmLru t = table(ShmLruSettings.of(100, 64))) {
             t.put("a", b("twelve bytes"), null);

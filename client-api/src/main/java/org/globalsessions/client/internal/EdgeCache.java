@@ -11,7 +11,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -115,7 +114,7 @@ public final class EdgeCache implements AutoCloseable {
     private final ConcurrentHashMap<String, CompletableFuture<Optional<Session>>> inflight = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Duration defaultTtl;
-    private final LongAdder l1Hits = new LongAdder();
+    private final WallMillis wallClock = new WallMillis();
     private final AtomicLong remoteGets = new AtomicLong();
     private volatile boolean closed;
 
@@ -185,24 +184,23 @@ public final class EdgeCache implements AutoCloseable {
 
     /** The session if L1 holds it and may answer (no network); empty on an L1 miss or without a lease. */
     public Optional<Session> getLocal(String key) {
-        byte[] k = checkKey(key);
+        byte[] k = lookupKey(key);
         byte[] value = mayAnswer(System.nanoTime()) ? l1.get(k) : null;
         return value == null ? Optional.empty() : Optional.of(new Session(value, 0, 0, Tier.L1));
     }
 
     /**
      * The session for {@code key} if this host's table holds a live value of it and may answer
-     * (the table is {@linkplain #l1Leased leased}; an L1 hit, counted), {@link #DELETED}
+     * (the table is {@linkplain #l1Leased leased}; an L1 hit), {@link #DELETED}
      * if it holds a tombstone (final: the id was logged out, so that answer needs no lease), else
      * null: a miss, or a value without a lease, which {@link #get} takes to the relay. The whole
      * hit path: no future, no optional, nothing leaves the caller's thread.
      */
     public Session l1Hit(String key) {
-        Entry entry = l1.getEntry(checkKey(key));
+        Entry entry = l1.getEntry(lookupKey(key));
         if (entry == null || !entry.tombstone() && !mayAnswer(System.nanoTime())) {
             return null;
         }
-        l1Hits.increment();
         if (entry.tombstone()) {
             return DELETED;
         }
@@ -211,22 +209,19 @@ public final class EdgeCache implements AutoCloseable {
 
     /**
      * Copies the value of session {@code key} into {@code buffer} if this host's table holds a
-     * live value and may answer (an L1 hit, counted as {@link #l1Hit} counts it) and returns its
-     * length; {@link ShmLru#MISSING} (-1) otherwise: a miss, a tombstone or no lease, which
-     * {@link #get} answers. A value longer than {@code buffer} is not copied: its length is
-     * returned all the same ({@link ShmLru#getInto}). Allocates nothing for an ASCII key of a
-     * length this thread has used before.
+     * live value and may answer (an L1 hit) and returns its length; {@link ShmLru#MISSING} (-1)
+     * otherwise: a miss, a tombstone or no lease, which {@link #get} answers. A value longer than
+     * {@code buffer} is not copied: its length is returned all the same ({@link ShmLru#getInto}).
+     * Allocates nothing for an ASCII key ({@link #lookupKey}), and reads the clock once: the
+     * lease's monotonic reading tells the table's wall-clock time too ({@link WallMillis}).
      */
     public int l1Into(String key, byte[] buffer) {
-        byte[] k = checkKey(key, true);
-        if (!mayAnswer(System.nanoTime())) {
+        byte[] k = lookupKey(key);
+        long now = System.nanoTime();
+        if (!mayAnswer(now)) {
             return ShmLru.MISSING; // checked first, so the buffer is untouched by a value that may not be served
         }
-        int length = l1.getInto(k, buffer);
-        if (length != ShmLru.MISSING) {
-            l1Hits.increment();
-        }
-        return length;
+        return l1.getInto(k, buffer, wallClock.at(now));
     }
 
     /**
@@ -495,11 +490,6 @@ public final class EdgeCache implements AutoCloseable {
         return settings;
     }
 
-    /** Gets this edge served from L1. */
-    public long l1Hits() {
-        return l1Hits.sum();
-    }
-
     /** Gets this edge sent to a relay (one per key in flight, whatever the number of callers). */
     public long remoteGets() {
         return remoteGets.get();
@@ -572,15 +562,32 @@ public final class EdgeCache implements AutoCloseable {
     // ---- helpers ------------------------------------------------------------------------------
 
     /**
-     * Per thread, one array per key length for the ASCII keys of {@link #l1Into}: session ids
-     * of one application have one length, so after its first lookup a thread encodes its keys
-     * into the same array. Safe because the table reads the key and keeps nothing.
+     * Per thread, one array per key length for the ASCII keys of {@link #lookupKey} that cannot
+     * be viewed ({@link KeyView}): session ids of one application have one length, so after its
+     * first lookup a thread encodes its keys into the same array. Safe because the table reads
+     * the key and keeps nothing.
      */
     private static final ThreadLocal<byte[][]> ASCII_KEYS = ThreadLocal.withInitial(() -> new byte[MAX_KEY_BYTES + 1][]);
 
     /** A session key: 1–256 bytes of UTF-8, no whitespace or control characters. */
     static byte[] checkKey(String key) {
         return checkKey(key, false);
+    }
+
+    /**
+     * {@link #checkKey(String)} for a table lookup, which reads the key and keeps nothing: a key
+     * of printable ASCII is the string's own bytes ({@link KeyView}), or else encoded into this
+     * thread's array of its length ({@link #ASCII_KEYS}); either is valid until the thread's next
+     * call and must not be written. No allocation for an ASCII key.
+     */
+    static byte[] lookupKey(String key) {
+        if (key != null) {
+            byte[] own = KeyView.printableAscii(key, MAX_KEY_BYTES);
+            if (own != null) {
+                return own;
+            }
+        }
+        return checkKey(key, true);
     }
 
     /**
