@@ -52,8 +52,8 @@ final class KeyView {
     }
 
     /**
-     * {@code key}'s own bytes if it has at most {@code maxBytes} characters, all printable
-     * ASCII; null otherwise (or where strings cannot be viewed): then the key must be checked and
+     * {@code key}'s own bytes if it has 1 to {@code maxBytes} characters, all printable ASCII;
+     * null otherwise (or where strings cannot be viewed): then the key must be checked and
      * encoded. The array must not be written.
      */
     static byte[] printableAscii(String key, int maxBytes) {
@@ -61,7 +61,8 @@ final class KeyView {
             return null;
         }
         byte[] bytes = (byte[]) VALUE.get(key);
-        return bytes.length <= maxBytes && bytes.length == key.length() && printableAscii(bytes) ? bytes : null;
+        int n = bytes.length;
+        return n > 0 && n <= maxBytes && n == key.length() && printableAscii(bytes) ? bytes : null;
     }
 
     /** Whether every byte is from 0x21 ({@code !}) to 0x7e ({@code ~}): no space, control or non-ASCII byte. */

@@ -44,6 +44,13 @@ class KeyViewTest {
     }
 
     @Test
+    void anEmptyOrTooLongKeyIsLeftToTheChecks() {
+        assertNull(KeyView.printableAscii("", 32), "empty: the caller's check names it");
+        assertNull(KeyView.printableAscii("a".repeat(33), 32));
+        assertArrayEquals("a".repeat(32).getBytes(StandardCharsets.US_ASCII), KeyView.printableAscii("a".repeat(32), 32));
+    }
+
+    @Test
     void everyByteValueAtEveryPositionOfAWordIsJudged() {
         for (int position = 0; position < 19; position++) {
             for (int value = 0; value < 256; value++) {
