@@ -46,11 +46,6 @@ final class KeyView {
     private KeyView() {
     }
 
-    /** Whether keys can be viewed at all in this JVM (false: every key is encoded). */
-    static boolean available() {
-        return CODER != null;
-    }
-
     /**
      * {@code key}'s own bytes if it has 1 to {@code maxBytes} characters, all printable ASCII;
      * null otherwise (or where strings cannot be viewed): then the key must be checked and
